@@ -1,0 +1,162 @@
+//! JSON shapes of the API, shared by the server and the SDK client. Amounts are integers in
+//! milli-won, hashes and addresses are lowercase hex.
+use gridledger_types::{Address, Hash32, MilliWon, Receipt, Role, SignedTransaction};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// `GET /api/v1/status`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusView {
+    pub chain_id: String,
+    /// Last finalized height.
+    pub height: u64,
+    /// Hash of the last finalized block.
+    pub block_hash: Hash32,
+    /// State root after the last finalized block.
+    pub state_root: Hash32,
+    /// Timestamp of the last finalized block (ms since the Unix epoch).
+    pub timestamp_ms: u64,
+    /// `validator` or `full`.
+    pub role: String,
+    pub peers: Vec<String>,
+    pub mempool_txs: u64,
+    pub version: String,
+}
+
+/// `GET /api/v1/blocks/{height}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockView {
+    pub height: u64,
+    pub hash: Hash32,
+    pub parent: Hash32,
+    pub timestamp_ms: u64,
+    pub state_root: Hash32,
+    pub tx_count: u32,
+    pub tx_hashes: Vec<Hash32>,
+}
+
+/// `GET /api/v1/txs/{hash}`: a finalized transaction with its receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxView {
+    pub hash: Hash32,
+    pub height: u64,
+    pub index: u32,
+    pub block_hash: Hash32,
+    pub timestamp_ms: u64,
+    /// The decoded transaction (chain id, signer, nonce, expiry, payload, signature).
+    pub tx: serde_json::Value,
+    pub receipt: Receipt,
+}
+
+/// A hold (escrow) as shown on an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldView {
+    pub id: Hash32,
+    pub payer: Address,
+    pub beneficiary: Address,
+    pub amount: MilliWon,
+    pub expires_at_ms: u64,
+}
+
+/// `GET /api/v1/accounts/{address}`. An unknown address is a zero account, not an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub address: Address,
+    pub balance: MilliWon,
+    /// Sum of the account's open holds (as payer).
+    pub held: MilliWon,
+    /// The nonce its next transaction must carry.
+    pub nonce: u64,
+    pub role: Option<Role>,
+    pub suspended: bool,
+    pub holds: Vec<HoldView>,
+}
+
+/// `GET /api/v1/participants/{address}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantView {
+    pub address: Address,
+    pub role: Role,
+    pub name: String,
+    pub suspended: bool,
+}
+
+/// `GET /api/v1/accounts/{address}/txs?limit=N&cursor=C`: newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub items: Vec<TxView>,
+    /// Pass back as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/txs` body: one transaction or a batch, each the hex of its canonical encoding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SubmitRequest {
+    One { tx: String },
+    Batch { txs: Vec<String> },
+}
+
+/// Outcome of one submitted transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub hash: Option<Hash32>,
+    pub accepted: bool,
+    pub error: Option<ErrorBody>,
+}
+
+/// `POST /api/v1/txs` response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    pub results: Vec<SubmitResult>,
+}
+
+/// Every error response: a stable machine code and a human message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// One finalized block and its receipts, as pushed on `GET /api/v1/events` (SSE, event `block`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizedEvent {
+    pub block: BlockView,
+    pub receipts: Vec<Receipt>,
+}
+
+/// Why the node refused a submitted transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// Stable code, e.g. `bad_signature`, `stale_nonce`, `expired`, `mempool_full`.
+    pub code: String,
+    pub message: String,
+}
+
+/// Failure inside the node while answering a read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeError(pub String);
+
+/// What the API needs from a node. Implemented by the real node (crates/consensus) and by
+/// test doubles in this crate's tests.
+pub trait NodeApi: Send + Sync + 'static {
+    fn status(&self) -> StatusView;
+    /// Admit decoded transactions to the mempool; one result per transaction, in order.
+    fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>>;
+    fn tx(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError>;
+    fn block(&self, height: u64) -> Result<Option<BlockView>, NodeError>;
+    fn account(&self, address: &Address) -> Result<AccountView, NodeError>;
+    fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError>;
+    /// Transactions that name `address`, newest first, strictly older than `before`
+    /// (height, index) when given.
+    fn history(
+        &self,
+        address: &Address,
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError>;
+    /// Finalized blocks as they happen.
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
+    /// Node-specific Prometheus metrics in text exposition format (the API adds its own).
+    fn metrics_text(&self) -> String;
+}

@@ -1,0 +1,29 @@
+//! GridLedger's vocabulary: ids, units, transactions, blocks and receipts, with one canonical,
+//! size-bounded binary encoding (commonware codec) and a JSON view for the API.
+//!
+//! Nothing here does I/O or reads a clock. Decoding hostile bytes returns an error, never panics.
+#![forbid(unsafe_code)]
+
+mod block;
+mod codec_util;
+mod error;
+mod ids;
+mod receipt;
+mod role;
+mod tx;
+mod units;
+
+pub use block::{Block, BLOCK_MAX_BYTES, BLOCK_MAX_TXS};
+pub use codec_util::{read_string, string_size, write_string};
+pub use error::Error;
+pub use ids::{hex_of, Address, ChainId, Hash32, PrivateKey, Signature};
+pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
+pub use role::{DeviceKind, Role};
+pub use tx::{Payload, SignedTransaction, Transaction, TX_MAX_BYTES, TX_NAMESPACE};
+pub use units::{EnergyWh, MilliWon, PriceMilliWonPerKwh};
+
+/// Re-exported so callers encode and decode with the same codec traits.
+pub use commonware_codec::{Decode, DecodeExt, Encode, EncodeSize, Read, ReadExt, Write};
+
+/// Longest free-text field (names, memos, bank references) in bytes.
+pub const TEXT_MAX_BYTES: usize = 256;

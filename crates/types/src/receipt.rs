@@ -1,0 +1,374 @@
+//! Receipts: the outcome of each transaction with the events it caused.
+use crate::{
+    codec_util::{read_string, string_size, write_string},
+    Address, DeviceKind, Hash32, MilliWon, Role, TEXT_MAX_BYTES,
+};
+use bytes::{Buf, BufMut};
+use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
+use serde::{Deserialize, Serialize};
+
+/// Most events one receipt may carry.
+pub const RECEIPT_MAX_EVENTS: usize = 1_024;
+
+/// Whether a transaction took effect. A failed transaction changes nothing but its signer's nonce.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TxStatus {
+    Success,
+    /// `code` is stable (machine-readable); `message` says exactly why.
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    ParticipantRegistered {
+        account: Address,
+        role: Role,
+    },
+    ParticipantSuspended {
+        account: Address,
+    },
+    ParticipantReinstated {
+        account: Address,
+    },
+    DeviceRegistered {
+        device: Address,
+        kind: DeviceKind,
+        owner: Address,
+    },
+    Minted {
+        to: Address,
+        amount: MilliWon,
+        bank_ref: String,
+    },
+    Burned {
+        from: Address,
+        amount: MilliWon,
+        bank_ref: String,
+    },
+    Transferred {
+        from: Address,
+        to: Address,
+        amount: MilliWon,
+    },
+    HoldPlaced {
+        hold: Hash32,
+        payer: Address,
+        beneficiary: Address,
+        amount: MilliWon,
+        expires_at_ms: u64,
+    },
+    HoldReleased {
+        hold: Hash32,
+        payer: Address,
+        amount: MilliWon,
+    },
+    HoldCaptured {
+        hold: Hash32,
+        beneficiary: Address,
+        amount: MilliWon,
+        returned: MilliWon,
+    },
+}
+
+impl Write for Event {
+    fn write(&self, b: &mut impl BufMut) {
+        match self {
+            Self::ParticipantRegistered { account, role } => {
+                0u8.write(b);
+                account.write(b);
+                role.write(b);
+            }
+            Self::ParticipantSuspended { account } => {
+                1u8.write(b);
+                account.write(b);
+            }
+            Self::ParticipantReinstated { account } => {
+                2u8.write(b);
+                account.write(b);
+            }
+            Self::DeviceRegistered {
+                device,
+                kind,
+                owner,
+            } => {
+                3u8.write(b);
+                device.write(b);
+                kind.write(b);
+                owner.write(b);
+            }
+            Self::Minted {
+                to,
+                amount,
+                bank_ref,
+            } => {
+                4u8.write(b);
+                to.write(b);
+                amount.write(b);
+                write_string(bank_ref, b);
+            }
+            Self::Burned {
+                from,
+                amount,
+                bank_ref,
+            } => {
+                5u8.write(b);
+                from.write(b);
+                amount.write(b);
+                write_string(bank_ref, b);
+            }
+            Self::Transferred { from, to, amount } => {
+                6u8.write(b);
+                from.write(b);
+                to.write(b);
+                amount.write(b);
+            }
+            Self::HoldPlaced {
+                hold,
+                payer,
+                beneficiary,
+                amount,
+                expires_at_ms,
+            } => {
+                7u8.write(b);
+                hold.write(b);
+                payer.write(b);
+                beneficiary.write(b);
+                amount.write(b);
+                expires_at_ms.write(b);
+            }
+            Self::HoldReleased {
+                hold,
+                payer,
+                amount,
+            } => {
+                8u8.write(b);
+                hold.write(b);
+                payer.write(b);
+                amount.write(b);
+            }
+            Self::HoldCaptured {
+                hold,
+                beneficiary,
+                amount,
+                returned,
+            } => {
+                9u8.write(b);
+                hold.write(b);
+                beneficiary.write(b);
+                amount.write(b);
+                returned.write(b);
+            }
+        }
+    }
+}
+
+impl EncodeSize for Event {
+    fn encode_size(&self) -> usize {
+        const A: usize = Address::SIZE;
+        const M: usize = MilliWon::SIZE;
+        const H: usize = Hash32::SIZE;
+        1 + match self {
+            Self::ParticipantRegistered { .. } => A + 1,
+            Self::ParticipantSuspended { .. } | Self::ParticipantReinstated { .. } => A,
+            Self::DeviceRegistered { .. } => A + 1 + A,
+            Self::Minted { bank_ref, .. } | Self::Burned { bank_ref, .. } => {
+                A + M + string_size(bank_ref)
+            }
+            Self::Transferred { .. } => A + A + M,
+            Self::HoldPlaced { .. } => H + A + A + M + 8,
+            Self::HoldReleased { .. } => H + A + M,
+            Self::HoldCaptured { .. } => H + A + M + M,
+        }
+    }
+}
+
+impl Read for Event {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        Ok(match u8::read(b)? {
+            0 => Self::ParticipantRegistered {
+                account: Address::read(b)?,
+                role: Role::read(b)?,
+            },
+            1 => Self::ParticipantSuspended {
+                account: Address::read(b)?,
+            },
+            2 => Self::ParticipantReinstated {
+                account: Address::read(b)?,
+            },
+            3 => Self::DeviceRegistered {
+                device: Address::read(b)?,
+                kind: DeviceKind::read(b)?,
+                owner: Address::read(b)?,
+            },
+            4 => Self::Minted {
+                to: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                bank_ref: read_string(b, TEXT_MAX_BYTES)?,
+            },
+            5 => Self::Burned {
+                from: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                bank_ref: read_string(b, TEXT_MAX_BYTES)?,
+            },
+            6 => Self::Transferred {
+                from: Address::read(b)?,
+                to: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+            },
+            7 => Self::HoldPlaced {
+                hold: Hash32::read(b)?,
+                payer: Address::read(b)?,
+                beneficiary: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                expires_at_ms: u64::read(b)?,
+            },
+            8 => Self::HoldReleased {
+                hold: Hash32::read(b)?,
+                payer: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+            },
+            9 => Self::HoldCaptured {
+                hold: Hash32::read(b)?,
+                beneficiary: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                returned: MilliWon::read(b)?,
+            },
+            other => return Err(commonware_codec::Error::InvalidEnum(other)),
+        })
+    }
+}
+
+impl Write for TxStatus {
+    fn write(&self, b: &mut impl BufMut) {
+        match self {
+            Self::Success => 0u8.write(b),
+            Self::Failed { code, message } => {
+                1u8.write(b);
+                write_string(code, b);
+                write_string(message, b);
+            }
+        }
+    }
+}
+
+impl EncodeSize for TxStatus {
+    fn encode_size(&self) -> usize {
+        1 + match self {
+            Self::Success => 0,
+            Self::Failed { code, message } => string_size(code) + string_size(message),
+        }
+    }
+}
+
+impl Read for TxStatus {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        match u8::read(b)? {
+            0 => Ok(Self::Success),
+            1 => Ok(Self::Failed {
+                code: read_string(b, TEXT_MAX_BYTES)?,
+                message: read_string(b, 4 * TEXT_MAX_BYTES)?,
+            }),
+            other => Err(commonware_codec::Error::InvalidEnum(other)),
+        }
+    }
+}
+
+/// The outcome of one transaction in a finalized block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub tx_hash: Hash32,
+    pub height: u64,
+    /// Position of the transaction in its block.
+    pub index: u32,
+    #[serde(flatten)]
+    pub status: TxStatus,
+    pub events: Vec<Event>,
+}
+
+impl Receipt {
+    pub fn is_success(&self) -> bool {
+        self.status == TxStatus::Success
+    }
+}
+
+impl Write for Receipt {
+    fn write(&self, b: &mut impl BufMut) {
+        self.tx_hash.write(b);
+        self.height.write(b);
+        self.index.write(b);
+        self.status.write(b);
+        self.events.write(b);
+    }
+}
+
+impl EncodeSize for Receipt {
+    fn encode_size(&self) -> usize {
+        32 + 8 + 4 + self.status.encode_size() + self.events.encode_size()
+    }
+}
+
+impl Read for Receipt {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        Ok(Self {
+            tx_hash: Hash32::read(b)?,
+            height: u64::read(b)?,
+            index: u32::read(b)?,
+            status: TxStatus::read(b)?,
+            events: Vec::<Event>::read_cfg(b, &(RangeCfg::from(..=RECEIPT_MAX_EVENTS), ()))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PrivateKey;
+    use commonware_codec::{DecodeExt, Encode};
+
+    #[test]
+    fn receipts_round_trip() {
+        let a = Address::of(&PrivateKey::decode([5u8; 32].as_slice()).unwrap());
+        let h = Hash32::digest(&[b"x"]);
+        let r = Receipt {
+            tx_hash: h,
+            height: 4,
+            index: 2,
+            status: TxStatus::Failed {
+                code: "insufficient_balance".into(),
+                message: "needs 5".into(),
+            },
+            events: vec![
+                Event::Transferred {
+                    from: a.clone(),
+                    to: a.clone(),
+                    amount: MilliWon(3),
+                },
+                Event::HoldCaptured {
+                    hold: h,
+                    beneficiary: a.clone(),
+                    amount: MilliWon(1),
+                    returned: MilliWon(2),
+                },
+                Event::Minted {
+                    to: a,
+                    amount: MilliWon(1),
+                    bank_ref: "r".into(),
+                },
+            ],
+        };
+        let enc = r.encode();
+        assert_eq!(enc.len(), r.encode_size());
+        assert_eq!(Receipt::decode(enc).unwrap(), r);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["status"], "failed");
+        assert_eq!(json["code"], "insufficient_balance");
+    }
+}

@@ -1,0 +1,519 @@
+//! The transaction envelope: chain id, signer, nonce, expiry, payload; signed over a
+//! domain-separated canonical encoding.
+use crate::{
+    codec_util::{read_string, string_size, write_string},
+    Address, ChainId, DeviceKind, Hash32, MilliWon, PrivateKey, Role, Signature, TEXT_MAX_BYTES,
+};
+use bytes::{Buf, BufMut};
+use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
+use commonware_cryptography::{Signer, Verifier};
+use serde::{Deserialize, Serialize};
+
+/// Signing namespace for transactions (commonware prepends it, length-prefixed, to the message).
+pub const TX_NAMESPACE: &[u8] = b"GRIDLEDGER_TX_V1";
+
+/// Largest encoded signed transaction accepted anywhere, in bytes.
+pub const TX_MAX_BYTES: usize = 4 * 1024;
+
+/// What a transaction does. Each variant's rules live in the execution crate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Payload {
+    /// Operator only: admit `account` with `role`.
+    RegisterParticipant {
+        account: Address,
+        role: Role,
+        name: String,
+    },
+    /// Operator only: suspend a participant (it can no longer sign anything but nothing is taken).
+    SuspendParticipant { account: Address, reason: String },
+    /// Operator only: lift a suspension.
+    ReinstateParticipant { account: Address },
+    /// Operator only: bind a device key (meter, charger) to an owner participant.
+    RegisterDevice {
+        device: Address,
+        kind: DeviceKind,
+        owner: Address,
+        label: String,
+    },
+    /// Bank only: credit `to` for a deposit received at the bank under `bank_ref`.
+    Mint {
+        to: Address,
+        amount: MilliWon,
+        bank_ref: String,
+    },
+    /// Any participant: withdraw `amount` of its own credits; the bank pays out against `bank_ref`.
+    Burn { amount: MilliWon, bank_ref: String },
+    /// Move credits from the signer to `to`.
+    Transfer {
+        to: Address,
+        amount: MilliWon,
+        memo: String,
+    },
+    /// Escrow: move `amount` from the signer's balance into a hold for `beneficiary`.
+    /// The hold's id is this transaction's hash.
+    HoldPlace {
+        beneficiary: Address,
+        amount: MilliWon,
+        expires_at_ms: u64,
+        memo: String,
+    },
+    /// Escrow: return a hold to its payer (beneficiary any time; payer after expiry).
+    HoldRelease { hold: Hash32 },
+    /// Escrow: the beneficiary takes `amount` (at most the hold) before expiry; the rest returns
+    /// to the payer.
+    HoldCapture { hold: Hash32, amount: MilliWon },
+}
+
+impl Payload {
+    /// Stable name of the payload kind (used in metrics, logs and the API).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RegisterParticipant { .. } => "register_participant",
+            Self::SuspendParticipant { .. } => "suspend_participant",
+            Self::ReinstateParticipant { .. } => "reinstate_participant",
+            Self::RegisterDevice { .. } => "register_device",
+            Self::Mint { .. } => "mint",
+            Self::Burn { .. } => "burn",
+            Self::Transfer { .. } => "transfer",
+            Self::HoldPlace { .. } => "hold_place",
+            Self::HoldRelease { .. } => "hold_release",
+            Self::HoldCapture { .. } => "hold_capture",
+        }
+    }
+
+    /// Accounts besides the signer that this payload names (for the per-account history index).
+    pub fn counterparties(&self) -> Vec<Address> {
+        match self {
+            Self::RegisterParticipant { account, .. }
+            | Self::SuspendParticipant { account, .. }
+            | Self::ReinstateParticipant { account } => vec![account.clone()],
+            Self::RegisterDevice { device, owner, .. } => vec![device.clone(), owner.clone()],
+            Self::Mint { to, .. } | Self::Transfer { to, .. } => vec![to.clone()],
+            Self::HoldPlace { beneficiary, .. } => vec![beneficiary.clone()],
+            Self::Burn { .. } | Self::HoldRelease { .. } | Self::HoldCapture { .. } => vec![],
+        }
+    }
+}
+
+impl Write for Payload {
+    fn write(&self, buf: &mut impl BufMut) {
+        match self {
+            Self::RegisterParticipant {
+                account,
+                role,
+                name,
+            } => {
+                0u8.write(buf);
+                account.write(buf);
+                role.write(buf);
+                write_string(name, buf);
+            }
+            Self::SuspendParticipant { account, reason } => {
+                1u8.write(buf);
+                account.write(buf);
+                write_string(reason, buf);
+            }
+            Self::ReinstateParticipant { account } => {
+                2u8.write(buf);
+                account.write(buf);
+            }
+            Self::RegisterDevice {
+                device,
+                kind,
+                owner,
+                label,
+            } => {
+                3u8.write(buf);
+                device.write(buf);
+                kind.write(buf);
+                owner.write(buf);
+                write_string(label, buf);
+            }
+            Self::Mint {
+                to,
+                amount,
+                bank_ref,
+            } => {
+                4u8.write(buf);
+                to.write(buf);
+                amount.write(buf);
+                write_string(bank_ref, buf);
+            }
+            Self::Burn { amount, bank_ref } => {
+                5u8.write(buf);
+                amount.write(buf);
+                write_string(bank_ref, buf);
+            }
+            Self::Transfer { to, amount, memo } => {
+                6u8.write(buf);
+                to.write(buf);
+                amount.write(buf);
+                write_string(memo, buf);
+            }
+            Self::HoldPlace {
+                beneficiary,
+                amount,
+                expires_at_ms,
+                memo,
+            } => {
+                7u8.write(buf);
+                beneficiary.write(buf);
+                amount.write(buf);
+                expires_at_ms.write(buf);
+                write_string(memo, buf);
+            }
+            Self::HoldRelease { hold } => {
+                8u8.write(buf);
+                hold.write(buf);
+            }
+            Self::HoldCapture { hold, amount } => {
+                9u8.write(buf);
+                hold.write(buf);
+                amount.write(buf);
+            }
+        }
+    }
+}
+
+impl EncodeSize for Payload {
+    fn encode_size(&self) -> usize {
+        const A: usize = Address::SIZE;
+        const M: usize = MilliWon::SIZE;
+        1 + match self {
+            Self::RegisterParticipant { name, .. } => A + Role::SIZE + string_size(name),
+            Self::SuspendParticipant { reason, .. } => A + string_size(reason),
+            Self::ReinstateParticipant { .. } => A,
+            Self::RegisterDevice { label, .. } => A + DeviceKind::SIZE + A + string_size(label),
+            Self::Mint { bank_ref, .. } => A + M + string_size(bank_ref),
+            Self::Burn { bank_ref, .. } => M + string_size(bank_ref),
+            Self::Transfer { memo, .. } => A + M + string_size(memo),
+            Self::HoldPlace { memo, .. } => A + M + 8 + string_size(memo),
+            Self::HoldRelease { .. } => Hash32::SIZE,
+            Self::HoldCapture { .. } => Hash32::SIZE + M,
+        }
+    }
+}
+
+impl Read for Payload {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        let text = |buf: &mut _| read_string(buf, TEXT_MAX_BYTES);
+        Ok(match u8::read(buf)? {
+            0 => Self::RegisterParticipant {
+                account: Address::read(buf)?,
+                role: Role::read(buf)?,
+                name: text(buf)?,
+            },
+            1 => Self::SuspendParticipant {
+                account: Address::read(buf)?,
+                reason: text(buf)?,
+            },
+            2 => Self::ReinstateParticipant {
+                account: Address::read(buf)?,
+            },
+            3 => Self::RegisterDevice {
+                device: Address::read(buf)?,
+                kind: DeviceKind::read(buf)?,
+                owner: Address::read(buf)?,
+                label: text(buf)?,
+            },
+            4 => Self::Mint {
+                to: Address::read(buf)?,
+                amount: MilliWon::read(buf)?,
+                bank_ref: text(buf)?,
+            },
+            5 => Self::Burn {
+                amount: MilliWon::read(buf)?,
+                bank_ref: text(buf)?,
+            },
+            6 => Self::Transfer {
+                to: Address::read(buf)?,
+                amount: MilliWon::read(buf)?,
+                memo: text(buf)?,
+            },
+            7 => Self::HoldPlace {
+                beneficiary: Address::read(buf)?,
+                amount: MilliWon::read(buf)?,
+                expires_at_ms: u64::read(buf)?,
+                memo: text(buf)?,
+            },
+            8 => Self::HoldRelease {
+                hold: Hash32::read(buf)?,
+            },
+            9 => Self::HoldCapture {
+                hold: Hash32::read(buf)?,
+                amount: MilliWon::read(buf)?,
+            },
+            other => return Err(commonware_codec::Error::InvalidEnum(other)),
+        })
+    }
+}
+
+/// The unsigned body of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub chain_id: ChainId,
+    pub signer: Address,
+    /// Must equal the signer's next nonce (0 for a new account); each accepted transaction uses one.
+    pub nonce: u64,
+    /// The transaction is invalid in any block whose timestamp is later than this (ms since epoch).
+    pub expires_at_ms: u64,
+    pub payload: Payload,
+}
+
+impl Write for Transaction {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.chain_id.write(buf);
+        self.signer.write(buf);
+        self.nonce.write(buf);
+        self.expires_at_ms.write(buf);
+        self.payload.write(buf);
+    }
+}
+
+impl EncodeSize for Transaction {
+    fn encode_size(&self) -> usize {
+        self.chain_id.encode_size() + Address::SIZE + 8 + 8 + self.payload.encode_size()
+    }
+}
+
+impl Read for Transaction {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        Ok(Self {
+            chain_id: ChainId::read(buf)?,
+            signer: Address::read(buf)?,
+            nonce: u64::read(buf)?,
+            expires_at_ms: u64::read(buf)?,
+            payload: Payload::read(buf)?,
+        })
+    }
+}
+
+impl Transaction {
+    /// Signs the canonical encoding under [TX_NAMESPACE]. The key must be the signer's.
+    pub fn sign(self, key: &PrivateKey) -> SignedTransaction {
+        let signature = key.sign(TX_NAMESPACE, &self.encode());
+        SignedTransaction::new(self, signature)
+    }
+}
+
+/// A transaction with its signature. Its hash is SHA-256 of the whole encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTransaction {
+    pub tx: Transaction,
+    pub signature: Signature,
+    hash: Hash32,
+}
+
+impl SignedTransaction {
+    pub fn new(tx: Transaction, signature: Signature) -> Self {
+        let mut s = Self {
+            tx,
+            signature,
+            hash: Hash32::ZERO,
+        };
+        s.hash = Hash32::digest(&[&s.encode()]);
+        s
+    }
+
+    pub fn hash(&self) -> Hash32 {
+        self.hash
+    }
+
+    /// True if the signature is the signer's over this transaction's canonical encoding.
+    pub fn verify_signature(&self) -> bool {
+        self.tx
+            .signer
+            .0
+            .verify(TX_NAMESPACE, &self.tx.encode(), &self.signature)
+    }
+
+    /// The message that was signed (for batch verification).
+    pub fn signing_message(&self) -> bytes::Bytes {
+        self.tx.encode()
+    }
+}
+
+impl Write for SignedTransaction {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.tx.write(buf);
+        self.signature.write(buf);
+    }
+}
+
+impl EncodeSize for SignedTransaction {
+    fn encode_size(&self) -> usize {
+        self.tx.encode_size() + Signature::SIZE
+    }
+}
+
+impl Read for SignedTransaction {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
+        let tx = Transaction::read(buf)?;
+        let signature = Signature::read(buf)?;
+        Ok(Self::new(tx, signature))
+    }
+}
+
+/// JSON view: the body, the signature in hex and the hash.
+impl Serialize for SignedTransaction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            hash: Hash32,
+            #[serde(flatten)]
+            tx: &'a Transaction,
+            signature: String,
+        }
+        View {
+            hash: self.hash,
+            tx: &self.tx,
+            signature: hex::encode(self.signature.as_ref()),
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_codec::DecodeExt;
+    use proptest::prelude::*;
+
+    pub(crate) fn key(seed: u8) -> PrivateKey {
+        PrivateKey::decode([seed; 32].as_slice()).unwrap()
+    }
+
+    fn sample() -> SignedTransaction {
+        let k = key(1);
+        Transaction {
+            chain_id: ChainId::new("test").unwrap(),
+            signer: Address::of(&k),
+            nonce: 3,
+            expires_at_ms: 1_000,
+            payload: Payload::Transfer {
+                to: Address::of(&key(2)),
+                amount: MilliWon(5_000),
+                memo: "rent".into(),
+            },
+        }
+        .sign(&k)
+    }
+
+    #[test]
+    fn signed_round_trip_and_signature() {
+        let s = sample();
+        assert!(s.verify_signature());
+        let bytes = s.encode();
+        let back = SignedTransaction::decode(bytes.clone()).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.hash(), s.hash());
+        // Changing any byte of the body breaks the signature or the decoding.
+        let mut tampered = bytes.to_vec();
+        let i = tampered.len() - 70; // inside the payload
+        tampered[i] ^= 1;
+        if let Ok(t) = SignedTransaction::decode(tampered.as_slice()) {
+            assert!(!t.verify_signature());
+        }
+    }
+
+    #[test]
+    fn signature_is_bound_to_the_chain() {
+        let s = sample();
+        let mut other = s.tx.clone();
+        other.chain_id = ChainId::new("other").unwrap();
+        let forged = SignedTransaction::new(other, s.signature.clone());
+        assert!(!forged.verify_signature());
+    }
+
+    #[test]
+    fn every_payload_round_trips() {
+        let a = Address::of(&key(3));
+        let h = Hash32::digest(&[b"h"]);
+        let payloads = vec![
+            Payload::RegisterParticipant {
+                account: a.clone(),
+                role: Role::Prosumer,
+                name: "건물 A".into(),
+            },
+            Payload::SuspendParticipant {
+                account: a.clone(),
+                reason: "r".into(),
+            },
+            Payload::ReinstateParticipant { account: a.clone() },
+            Payload::RegisterDevice {
+                device: a.clone(),
+                kind: DeviceKind::Meter,
+                owner: a.clone(),
+                label: "m1".into(),
+            },
+            Payload::Mint {
+                to: a.clone(),
+                amount: MilliWon(1),
+                bank_ref: "dep-1".into(),
+            },
+            Payload::Burn {
+                amount: MilliWon(1),
+                bank_ref: "wd-1".into(),
+            },
+            Payload::Transfer {
+                to: a.clone(),
+                amount: MilliWon(1),
+                memo: String::new(),
+            },
+            Payload::HoldPlace {
+                beneficiary: a,
+                amount: MilliWon(9),
+                expires_at_ms: 7,
+                memo: "m".into(),
+            },
+            Payload::HoldRelease { hold: h },
+            Payload::HoldCapture {
+                hold: h,
+                amount: MilliWon(2),
+            },
+        ];
+        for p in payloads {
+            let enc = p.encode();
+            assert_eq!(enc.len(), p.encode_size());
+            assert_eq!(Payload::decode(enc).unwrap(), p);
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<Payload>(&json).unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn oversized_text_is_rejected() {
+        let k = key(1);
+        let tx = Transaction {
+            chain_id: ChainId::new("test").unwrap(),
+            signer: Address::of(&k),
+            nonce: 0,
+            expires_at_ms: 1,
+            payload: Payload::Burn {
+                amount: MilliWon(1),
+                bank_ref: "x".repeat(TEXT_MAX_BYTES + 1),
+            },
+        }
+        .sign(&k);
+        assert!(SignedTransaction::decode(tx.encode()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_hostile_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = SignedTransaction::decode(bytes.as_slice());
+        }
+
+        #[test]
+        fn mutated_valid_encodings_never_panic(pos in 0usize..200, val in any::<u8>()) {
+            let mut b = sample().encode().to_vec();
+            let i = pos % b.len();
+            b[i] = val;
+            let _ = SignedTransaction::decode(b.as_slice());
+        }
+    }
+}
