@@ -1,1 +1,19 @@
+//! A GridLedger node: our application for commonware simplex + marshal (propose, verify,
+//! finalize), the mempool, the finalized state and its store, and the HTTP API around them.
 #![forbid(unsafe_code)]
+
+pub mod api_impl;
+pub mod application;
+pub mod block;
+pub mod chain;
+pub mod engine;
+mod error;
+pub mod genesis;
+pub mod mempool;
+pub mod metrics;
+pub mod node;
+
+pub use error::Error;
+
+/// Consensus signatures: one ed25519 key per validator.
+pub type Scheme = commonware_consensus::simplex::scheme::ed25519::Scheme;

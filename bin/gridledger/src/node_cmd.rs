@@ -1,0 +1,290 @@
+//! `gridledger devnet`, `gridledger node` and `gridledger genesis`: set up and run nodes.
+//! These run commonware's own runtime and must be called outside any tokio runtime.
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use gridledger_consensus::{
+    application::Pacing,
+    engine::Timeouts,
+    genesis::{GenesisFile, ValidatorInfo},
+    mempool::MempoolConfig,
+    node::{self, load_validator_key, save_validator_key, NodeConfig},
+};
+use gridledger_execution::Genesis;
+use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
+use gridledger_types::{Address, ChainId};
+use serde::{Deserialize, Serialize};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// Password of the devnet's operator and bank keystores (a devnet is for trying things out).
+pub const DEVNET_PASSWORD: &str = "devnet";
+
+#[derive(Args, Debug, Clone)]
+pub struct DevnetArgs {
+    /// Where the chain's data and the devnet keys live (reused on restart).
+    #[arg(long, default_value = "devnet-data")]
+    pub data_dir: PathBuf,
+    /// HTTP API address.
+    #[arg(long = "http", default_value = "127.0.0.1:8080")]
+    pub http: SocketAddr,
+    /// Consensus p2p address (loopback).
+    #[arg(long = "p2p", default_value = "127.0.0.1:7070")]
+    pub p2p: SocketAddr,
+    /// Minimum time between blocks in milliseconds (batches transactions under load).
+    #[arg(long, default_value_t = 100)]
+    pub block_time_ms: u64,
+    /// With an empty mempool, propose an empty block after this many milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub empty_block_ms: u64,
+    /// Seed demo participants and keep a little traffic going.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// Node configuration file (JSON; see docs/OPERATIONS.md).
+    #[arg(long)]
+    pub config: PathBuf,
+}
+
+/// `gridledger node --config FILE`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    pub data_dir: PathBuf,
+    pub genesis: PathBuf,
+    /// File with the validator's ed25519 seed in hex.
+    pub validator_key: PathBuf,
+    pub http_addr: SocketAddr,
+    pub p2p_addr: SocketAddr,
+    #[serde(default = "default_block_time")]
+    pub block_time_ms: u64,
+    #[serde(default = "default_empty_block")]
+    pub empty_block_ms: u64,
+}
+
+fn default_block_time() -> u64 {
+    100
+}
+fn default_empty_block() -> u64 {
+    1_000
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum GenesisCmd {
+    /// Write a genesis file.
+    New {
+        #[arg(long)]
+        chain_id: String,
+        /// Operator account (hex public key).
+        #[arg(long)]
+        operator: Address,
+        #[arg(long, default_value = "Market operator")]
+        operator_name: String,
+        /// Settlement bank account (hex public key).
+        #[arg(long)]
+        bank: Address,
+        #[arg(long, default_value = "Settlement bank")]
+        bank_name: String,
+        /// A validator as HEXKEY@IP:PORT; repeat for each.
+        #[arg(long = "validator", required = true)]
+        validators: Vec<String>,
+        /// Genesis time in ms since the epoch (default: now).
+        #[arg(long)]
+        time_ms: Option<u64>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate a validator key file (hex seed, mode 0600) and print its public key.
+    ValidatorKey {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn pacing(block_time_ms: u64, empty_block_ms: u64) -> Pacing {
+    Pacing {
+        min_block_interval_ms: block_time_ms,
+        max_empty_wait_ms: empty_block_ms,
+        ..Pacing::default()
+    }
+}
+
+pub fn genesis(cmd: GenesisCmd) -> Result<()> {
+    match cmd {
+        GenesisCmd::New {
+            chain_id,
+            operator,
+            operator_name,
+            bank,
+            bank_name,
+            validators,
+            time_ms,
+            out,
+        } => {
+            let validators = validators
+                .iter()
+                .map(|v| parse_validator(v))
+                .collect::<Result<Vec<_>>>()?;
+            let g = GenesisFile {
+                chain: Genesis {
+                    chain_id: ChainId::new(chain_id)?,
+                    genesis_time_ms: time_ms.unwrap_or_else(now_ms),
+                    operator,
+                    operator_name,
+                    bank,
+                    bank_name,
+                },
+                validators,
+            };
+            g.validate()?;
+            g.save(&out)?;
+            println!("genesis {}", out.display());
+            Ok(())
+        }
+        GenesisCmd::ValidatorKey { out } => {
+            let key = generate_key()?;
+            save_validator_key(&out, &key)?;
+            println!("validator {}", Address::of(&key));
+            Ok(())
+        }
+    }
+}
+
+fn parse_validator(s: &str) -> Result<ValidatorInfo> {
+    let (key, addr) = s
+        .split_once('@')
+        .with_context(|| format!("validator '{s}' must be HEXKEY@IP:PORT"))?;
+    Ok(ValidatorInfo {
+        public_key: key.parse()?,
+        p2p_addr: addr
+            .parse()
+            .with_context(|| format!("validator address '{addr}'"))?,
+    })
+}
+
+pub fn node(args: NodeArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read {}", args.config.display()))?;
+    let f: NodeFile = serde_json::from_str(&text)
+        .with_context(|| format!("invalid node config {}", args.config.display()))?;
+    let genesis = GenesisFile::load(&f.genesis)?;
+    let key = load_validator_key(&f.validator_key)?;
+    node::run(NodeConfig {
+        data_dir: f.data_dir,
+        genesis,
+        validator_key: key,
+        http_addr: f.http_addr,
+        p2p_addr: f.p2p_addr,
+        pacing: pacing(f.block_time_ms, f.empty_block_ms),
+        timeouts: Timeouts::default(),
+        mempool: MempoolConfig::default(),
+        api: Default::default(),
+        worker_threads: 2,
+    })?;
+    Ok(())
+}
+
+/// Paths of a devnet's generated files.
+pub struct DevnetFiles {
+    pub genesis: PathBuf,
+    pub validator_key: PathBuf,
+    pub operator_key: PathBuf,
+    pub bank_key: PathBuf,
+    pub password: PathBuf,
+}
+
+impl DevnetFiles {
+    pub fn in_dir(dir: &Path) -> Self {
+        let keys = dir.join("keys");
+        Self {
+            genesis: dir.join("genesis.json"),
+            validator_key: keys.join("validator.hex"),
+            operator_key: keys.join("operator.json"),
+            bank_key: keys.join("bank.json"),
+            password: keys.join("password.txt"),
+        }
+    }
+}
+
+/// Creates genesis and keys on first start; reuses them afterwards.
+fn prepare_devnet(args: &DevnetArgs) -> Result<DevnetFiles> {
+    let files = DevnetFiles::in_dir(&args.data_dir);
+    if files.genesis.exists() {
+        return Ok(files);
+    }
+    let keys_dir = args.data_dir.join("keys");
+    std::fs::create_dir_all(&keys_dir)
+        .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+    let validator = generate_key()?;
+    let operator = generate_key()?;
+    let bank = generate_key()?;
+    save_validator_key(&files.validator_key, &validator)?;
+    let params = KdfParams::default();
+    Keystore::encrypt(&operator, DEVNET_PASSWORD.as_bytes(), params)?
+        .save(&files.operator_key, false)?;
+    Keystore::encrypt(&bank, DEVNET_PASSWORD.as_bytes(), params)?.save(&files.bank_key, false)?;
+    std::fs::write(&files.password, format!("{DEVNET_PASSWORD}\n"))?;
+    let genesis = GenesisFile {
+        chain: Genesis {
+            chain_id: ChainId::new("gridledger-devnet")?,
+            genesis_time_ms: now_ms(),
+            operator: Address::of(&operator),
+            operator_name: "Market operator (devnet)".into(),
+            bank: Address::of(&bank),
+            bank_name: "Settlement bank (devnet)".into(),
+        },
+        validators: vec![ValidatorInfo {
+            public_key: Address::of(&validator),
+            p2p_addr: args.p2p,
+        }],
+    };
+    genesis.save(&files.genesis)?;
+    Ok(files)
+}
+
+pub fn devnet(args: DevnetArgs) -> Result<()> {
+    let files = prepare_devnet(&args)?;
+    let genesis = GenesisFile::load(&files.genesis)?;
+    if genesis.validators.len() != 1 {
+        bail!("{} is not a single-validator devnet", files.genesis.display());
+    }
+    let key = load_validator_key(&files.validator_key)?;
+    let rpc = format!("http://{}", args.http);
+    println!("GridLedger devnet — chain {}", genesis.chain.chain_id);
+    println!("  data dir      {}", args.data_dir.display());
+    println!("  API           {rpc}/api/v1/status");
+    println!("  operator      {}  key {}", genesis.chain.operator, files.operator_key.display());
+    println!("  bank          {}  key {}", genesis.chain.bank, files.bank_key.display());
+    println!("  key password  {}  (file {})", DEVNET_PASSWORD, files.password.display());
+    println!("Try: gridledger key new --out alice.json");
+    println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
+    println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
+    if args.demo {
+        crate::demo::spawn(rpc.clone(), files.operator_key.clone(), files.bank_key.clone());
+    }
+    node::run(NodeConfig {
+        data_dir: args.data_dir.clone(),
+        genesis,
+        validator_key: key,
+        http_addr: args.http,
+        p2p_addr: args.p2p,
+        pacing: pacing(args.block_time_ms, args.empty_block_ms),
+        timeouts: Timeouts::default(),
+        mempool: MempoolConfig::default(),
+        api: Default::default(),
+        worker_threads: 2,
+    })?;
+    Ok(())
+}

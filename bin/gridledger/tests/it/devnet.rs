@@ -1,0 +1,148 @@
+//! Starting and stopping a real devnet process for a test.
+use gridledger_sdk::{client::Client, keystore::Keystore, signer::TxSigner};
+use gridledger_types::{Address, MilliWon, Payload, PrivateKey, Role};
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_gridledger");
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+pub struct Devnet {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub http: u16,
+    pub p2p: u16,
+    pub rpc: String,
+}
+
+impl Devnet {
+    /// Starts a devnet in `dir` (created by the caller, reused across restarts).
+    pub fn start(dir: &Path, http: u16, p2p: u16) -> Self {
+        let log = std::fs::File::create(dir.with_extension(format!("{http}.log"))).unwrap();
+        let child = Command::new(BIN)
+            .args([
+                "devnet",
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "--http",
+                &format!("127.0.0.1:{http}"),
+                "--p2p",
+                &format!("127.0.0.1:{p2p}"),
+                "--block-time-ms",
+                "50",
+                "--empty-block-ms",
+                "300",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn gridledger devnet");
+        Self {
+            child,
+            dir: dir.to_path_buf(),
+            http,
+            p2p,
+            rpc: format!("http://127.0.0.1:{http}"),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.rpc).unwrap()
+    }
+
+    /// Waits until the API answers and at least one block after genesis is final.
+    pub async fn ready(&mut self) -> Client {
+        let client = self.client();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("devnet exited early: {status}; log {}", self.log_path().display());
+            }
+            if let Ok(s) = client.status().await {
+                if s.height >= 1 {
+                    return client;
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "devnet not ready in 60 s; log {}",
+                self.log_path().display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.with_extension(format!("{}.log", self.http))
+    }
+
+    pub fn key(&self, name: &str) -> PrivateKey {
+        Keystore::load(self.dir.join("keys").join(format!("{name}.json")))
+            .unwrap()
+            .decrypt(b"devnet")
+            .unwrap()
+    }
+
+    /// SIGKILL, no chance to flush anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn key_from_seed(seed: u8) -> PrivateKey {
+    use gridledger_types::DecodeExt;
+    PrivateKey::decode([seed; 32].as_slice()).unwrap()
+}
+
+/// Registers `accounts` (as consumers) and mints `won` to each; waits for finality.
+pub async fn fund(
+    client: &Client,
+    operator: &mut TxSigner,
+    bank: &mut TxSigner,
+    accounts: &[Address],
+    won: u64,
+) {
+    let mut last = None;
+    for (i, a) in accounts.iter().enumerate() {
+        let reg = operator.sign(
+            Payload::RegisterParticipant {
+                account: a.clone(),
+                role: Role::Consumer,
+                name: format!("account {i}"),
+            },
+            None,
+        );
+        client.submit(&reg).await.unwrap();
+        let mint = bank.sign(
+            Payload::Mint {
+                to: a.clone(),
+                amount: MilliWon::from_won(won).unwrap(),
+                bank_ref: format!("DEP-{i}"),
+            },
+            None,
+        );
+        last = Some(client.submit(&mint).await.unwrap());
+    }
+    if let Some(h) = last {
+        let v = client.wait_for_tx(&h, Duration::from_secs(30)).await.unwrap();
+        assert!(v.receipt.is_success(), "{:?}", v.receipt);
+    }
+}

@@ -1,0 +1,161 @@
+//! [NodeApi] for a running node: reads come from the in-memory state and the store.
+use crate::{block::ChainBlock, chain::Chain};
+use commonware_codec::DecodeExt;
+use gridledger_api::{
+    AccountView, BlockView, FinalizedEvent, HoldView, NodeApi, NodeError, ParticipantView,
+    Rejected, StatusView, TxView,
+};
+use gridledger_execution::{StateKey, StateValue};
+use gridledger_types::{Address, Hash32, Receipt, SignedTransaction};
+use std::sync::Arc;
+
+pub struct NodeService {
+    pub chain: Arc<Chain>,
+    pub role: &'static str,
+    pub peers: Vec<String>,
+    /// commonware's own metrics (runtime, p2p, consensus), rendered on demand.
+    pub engine_metrics: Box<dyn Fn() -> String + Send + Sync>,
+}
+
+fn err(e: impl std::fmt::Display) -> NodeError {
+    NodeError(e.to_string())
+}
+
+impl NodeService {
+    fn tx_view(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError> {
+        let Some(stored) = self.chain.store.tx(&hash.0).map_err(err)? else {
+            return Ok(None);
+        };
+        let tx = SignedTransaction::decode(stored.tx.as_slice()).map_err(err)?;
+        let receipt = Receipt::decode(stored.receipt.as_slice()).map_err(err)?;
+        let (block_hash, header) = self
+            .chain
+            .stored_header(stored.height)
+            .map_err(err)?
+            .ok_or_else(|| NodeError(format!("block {} missing", stored.height)))?;
+        Ok(Some(TxView {
+            hash: *hash,
+            height: stored.height,
+            index: stored.index,
+            block_hash,
+            timestamp_ms: header.timestamp_ms,
+            tx: serde_json::to_value(&tx).map_err(err)?,
+            receipt,
+        }))
+    }
+}
+
+impl NodeApi for NodeService {
+    fn status(&self) -> StatusView {
+        let head = self.chain.head();
+        StatusView {
+            chain_id: self.chain.cfg.chain_id.to_string(),
+            height: head.height,
+            block_hash: head.hash,
+            state_root: head.state_root,
+            timestamp_ms: head.timestamp_ms,
+            role: self.role.to_string(),
+            peers: self.peers.clone(),
+            mempool_txs: self.chain.mempool_len() as u64,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
+        self.chain.submit(txs)
+    }
+
+    fn tx(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError> {
+        self.tx_view(hash)
+    }
+
+    fn block(&self, height: u64) -> Result<Option<BlockView>, NodeError> {
+        let Some(bytes) = self.chain.store.block(height).map_err(err)? else {
+            return Ok(None);
+        };
+        let block = ChainBlock::decode(bytes.as_slice()).map_err(err)?;
+        Ok(Some(crate::chain::block_view(&block)))
+    }
+
+    fn account(&self, address: &Address) -> Result<AccountView, NodeError> {
+        let st = self.chain.read();
+        let acct = gridledger_execution::account(&st.state, address);
+        let participant = match st.state.get(&StateKey::Participant(address.clone())) {
+            Some(StateValue::Participant(p)) => Some(p.clone()),
+            _ => None,
+        };
+        // Holds are keyed by id; scan the hold range (holds are few and short-lived).
+        let holds = st
+            .state
+            .range(StateKey::Hold(Hash32([0; 32]))..)
+            .filter_map(|(k, v)| match (k, v) {
+                (StateKey::Hold(id), StateValue::Hold(h))
+                    if h.payer == *address || h.beneficiary == *address =>
+                {
+                    Some(HoldView {
+                        id: *id,
+                        payer: h.payer.clone(),
+                        beneficiary: h.beneficiary.clone(),
+                        amount: h.amount,
+                        expires_at_ms: h.expires_at_ms,
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(AccountView {
+            address: address.clone(),
+            balance: acct.balance,
+            held: acct.held,
+            nonce: acct.nonce,
+            role: participant.as_ref().map(|p| p.role),
+            suspended: participant.map(|p| p.suspended).unwrap_or(false),
+            holds,
+        })
+    }
+
+    fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {
+        let st = self.chain.read();
+        Ok(match st.state.get(&StateKey::Participant(address.clone())) {
+            Some(StateValue::Participant(p)) => Some(ParticipantView {
+                address: address.clone(),
+                role: p.role,
+                name: p.name.clone(),
+                suspended: p.suspended,
+            }),
+            _ => None,
+        })
+    }
+
+    fn history(
+        &self,
+        address: &Address,
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError> {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(address.as_bytes());
+        let locs = self
+            .chain
+            .store
+            .account_history(&key, before, limit)
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(locs.len());
+        for l in locs {
+            if let Some(v) = self.tx_view(&Hash32(l.hash))? {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
+        self.chain.subscribe()
+    }
+
+    fn metrics_text(&self) -> String {
+        let mut s = self.chain.metrics.render();
+        s.push_str(&(self.engine_metrics)());
+        s
+    }
+}

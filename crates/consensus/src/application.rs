@@ -1,0 +1,225 @@
+//! Our application as commonware's marshal sees it: propose and verify blocks over their
+//! ancestry, and receive finalized blocks in order. All rules are delegated to [Chain]; this
+//! file only adapts async streams, pacing and acknowledgements.
+use crate::{
+    block::{BlockContext, ChainBlock},
+    chain::{Chain, Invalid},
+    Scheme,
+};
+use commonware_actor::Feedback;
+use commonware_consensus::{
+    marshal::{ancestry::Ancestry, Update},
+    Application, Reporter,
+};
+use commonware_runtime::{Clock, Metrics, Spawner};
+use commonware_utils::{acknowledgement::Exact, Acknowledgement, SystemTimeExt};
+use futures::StreamExt;
+use rand::Rng;
+use std::{sync::Arc, time::Duration};
+use tracing::{debug, warn};
+
+/// Timing of block production.
+#[derive(Clone, Copy, Debug)]
+pub struct Pacing {
+    /// Minimum time between a parent's timestamp and its child's (batches transactions).
+    pub min_block_interval_ms: u64,
+    /// With an empty mempool, wait this long for transactions before proposing an empty block.
+    pub max_empty_wait_ms: u64,
+    /// Verifiers wait (never vote against) a block whose timestamp is ahead of their clock by
+    /// more than this.
+    pub max_future_skew_ms: u64,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            min_block_interval_ms: 100,
+            max_empty_wait_ms: 1_000,
+            max_future_skew_ms: 1_000,
+        }
+    }
+}
+
+/// A finalized block with the acknowledgement marshal waits for.
+pub type Finalized = (Arc<ChainBlock>, Exact);
+
+#[derive(Clone)]
+pub struct App {
+    chain: Arc<Chain>,
+    pacing: Pacing,
+    finalized: std::sync::mpsc::SyncSender<Finalized>,
+}
+
+impl App {
+    pub fn new(
+        chain: Arc<Chain>,
+        pacing: Pacing,
+        finalized: std::sync::mpsc::SyncSender<Finalized>,
+    ) -> Self {
+        Self {
+            chain,
+            pacing,
+            finalized,
+        }
+    }
+
+    /// Makes the post-state of `tip` known by executing the unknown part of its ancestry
+    /// (oldest first). `ancestry` continues below `tip`.
+    async fn ensure_known(
+        &self,
+        tip: &Arc<ChainBlock>,
+        ancestry: &mut (impl Ancestry<ChainBlock> + Unpin),
+    ) -> bool {
+        if self.chain.knows(&tip.hash()) {
+            return true;
+        }
+        let floor = self.chain.head().height;
+        let mut chain = vec![tip.clone()];
+        loop {
+            let Some(b) = ancestry.next().await else {
+                return false;
+            };
+            let known = self.chain.knows(&b.hash());
+            chain.push(b);
+            if known {
+                break;
+            }
+            if chain.last().map(|b| b.body.height).unwrap_or(0) <= floor {
+                return false;
+            }
+        }
+        // chain = [tip, ..., known]; verify pairwise from the known end upward.
+        for pair in chain.windows(2).rev() {
+            if let Err(e) = self.chain.verify(&pair[0], &pair[1]) {
+                warn!(?e, height = pair[0].body.height, "ancestor failed re-execution");
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn now_ms(ctx: &impl Clock) -> u64 {
+    ctx.current().epoch_millis()
+}
+
+impl<E> Application<E> for App
+where
+    E: Rng + Spawner + Metrics + Clock,
+{
+    type SigningScheme = Scheme;
+    type Context = BlockContext;
+    type Block = ChainBlock;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (ctx, context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+        _input: (),
+    ) -> Option<Self::Block> {
+        let parent = ancestry.next().await?;
+        if !self.ensure_known(&parent, &mut ancestry).await {
+            warn!(height = parent.body.height, "cannot propose: parent state unknown");
+            return None;
+        }
+        let earliest = parent
+            .body
+            .timestamp_ms
+            .saturating_add(self.pacing.min_block_interval_ms);
+        let wait_until = now_ms(&ctx).saturating_add(self.pacing.max_empty_wait_ms);
+        loop {
+            let now = now_ms(&ctx);
+            if now >= earliest && (self.chain.has_pending() || now >= wait_until) {
+                break;
+            }
+            let step = if now < earliest { earliest - now } else { 10 };
+            ctx.sleep(Duration::from_millis(step.clamp(1, 50))).await;
+        }
+        let ts = now_ms(&ctx).max(parent.body.timestamp_ms);
+        let block = self.chain.build(context, &parent, ts)?;
+        debug!(
+            height = block.body.height,
+            txs = block.body.transactions.len(),
+            "proposed"
+        );
+        Some(block)
+    }
+
+    async fn verify(
+        &mut self,
+        (ctx, _context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+    ) -> bool {
+        let Some(block) = ancestry.next().await else {
+            return false;
+        };
+        let Some(parent) = ancestry.next().await else {
+            return false;
+        };
+        // Never vote against a block for our clock: wait until it is within the skew window.
+        let ahead = block
+            .body
+            .timestamp_ms
+            .saturating_sub(self.pacing.max_future_skew_ms);
+        let now = now_ms(&ctx);
+        if ahead > now {
+            ctx.sleep(Duration::from_millis(ahead - now)).await;
+        }
+        match self.chain.verify(&block, &parent) {
+            Ok(()) => true,
+            Err(Invalid::Bad(reason)) => {
+                warn!(height = block.body.height, reason, "rejected block");
+                false
+            }
+            Err(Invalid::UnknownParent) => {
+                if !self.ensure_known(&parent, &mut ancestry).await {
+                    return false;
+                }
+                match self.chain.verify(&block, &parent) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        warn!(height = block.body.height, ?e, "rejected block");
+                        false
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Reporter for App {
+    type Activity = Update<ChainBlock>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        if let Update::Block(block, ack) = activity {
+            if self.finalized.send((block, ack)).is_err() {
+                warn!("finalizer stopped; block not applied");
+            }
+        }
+        Feedback::Ok
+    }
+}
+
+/// Applies finalized blocks on a dedicated thread (storage commits block; consensus tasks must
+/// not), acknowledging each only after its durable commit. Stops at the first error: a block
+/// that does not apply means this node can no longer follow the chain safely.
+pub fn spawn_finalizer(
+    chain: Arc<Chain>,
+    rx: std::sync::mpsc::Receiver<Finalized>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("finalizer".into())
+        .spawn(move || {
+            while let Ok((block, ack)) = rx.recv() {
+                match chain.finalize(&block) {
+                    Ok(_) => ack.acknowledge(),
+                    Err(e) => {
+                        tracing::error!(%e, "cannot apply finalized block; halting");
+                        return;
+                    }
+                }
+            }
+        })
+        .unwrap_or_else(|e| panic!("cannot spawn finalizer thread: {e}"))
+}

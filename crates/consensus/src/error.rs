@@ -1,0 +1,22 @@
+/// Errors of the node: storage, decoding of stored data, and broken chain invariants.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("storage: {0}")]
+    Storage(#[from] gridledger_storage::Error),
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    #[error("the data directory belongs to another chain: {0}")]
+    WrongChain(String),
+    #[error("finalized block {height} does not extend the head: {reason}")]
+    NotNext { height: u64, reason: String },
+    #[error("finalized block {height} failed execution at tx {index}: {reason}")]
+    InvalidFinalized {
+        height: u64,
+        index: usize,
+        reason: String,
+    },
+    #[error("config: {0}")]
+    Config(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}

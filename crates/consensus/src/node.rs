@@ -1,0 +1,219 @@
+//! Runs one node: storage, chain state, commonware runtime, p2p, consensus engine, HTTP API.
+use crate::{
+    api_impl::NodeService,
+    application::{spawn_finalizer, App, Pacing},
+    chain::{Chain, ChainConfig},
+    engine::{Engine, EngineConfig, Timeouts},
+    genesis::GenesisFile,
+    mempool::MempoolConfig,
+    metrics::NodeMetrics,
+    Error, Scheme,
+};
+use commonware_codec::{DecodeExt, Encode};
+use commonware_consensus::marshal;
+use commonware_cryptography::{ed25519, Signer as _};
+use commonware_p2p::{authenticated::lookup, Address as PeerAddress, AddressableManager as _};
+use commonware_runtime::{tokio as cw_tokio, Metrics as _, Quota, Runner as _, Supervisor as _};
+use commonware_utils::{ordered::Map, ordered::Set, union, NZUsize, NZU32};
+use gridledger_api::ApiConfig;
+use gridledger_storage::Store;
+use gridledger_types::BLOCK_MAX_TXS;
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use tracing::{error, info};
+
+/// Namespace prefix of every consensus and p2p signature.
+pub const NAMESPACE: &[u8] = b"GRIDLEDGER";
+const CHANNEL_VOTES: u64 = 0;
+const CHANNEL_CERTIFICATES: u64 = 1;
+const CHANNEL_RESOLVER: u64 = 2;
+const CHANNEL_BROADCAST: u64 = 3;
+const CHANNEL_MARSHAL: u64 = 4;
+const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
+
+pub struct NodeConfig {
+    pub data_dir: PathBuf,
+    pub genesis: GenesisFile,
+    pub validator_key: ed25519::PrivateKey,
+    pub http_addr: SocketAddr,
+    pub p2p_addr: SocketAddr,
+    pub pacing: Pacing,
+    pub timeouts: Timeouts,
+    pub mempool: MempoolConfig,
+    pub api: ApiConfig,
+    pub worker_threads: usize,
+}
+
+/// Reads a validator key file: 64 hex characters of the ed25519 seed.
+pub fn load_validator_key(path: &std::path::Path) -> Result<ed25519::PrivateKey, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = hex::decode(text.trim())
+        .map_err(|e| Error::Config(format!("validator key {}: {e}", path.display())))?;
+    ed25519::PrivateKey::decode(bytes.as_slice())
+        .map_err(|e| Error::Config(format!("validator key {}: {e}", path.display())))
+}
+
+/// Writes a validator key file readable only by its owner.
+pub fn save_validator_key(path: &std::path::Path, key: &ed25519::PrivateKey) -> Result<(), Error> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(hex::encode(key.encode()).as_bytes())?;
+    f.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Runs the node until Ctrl-C or SIGTERM. Blocks the calling thread.
+pub fn run(cfg: NodeConfig) -> Result<(), Error> {
+    cfg.genesis.validate()?;
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let me = cfg.validator_key.public_key();
+    if !cfg.genesis.validators.iter().any(|v| v.public_key.0 == me) {
+        return Err(Error::Config(format!(
+            "validator key {} is not in the genesis validator set",
+            hex::encode(me.encode())
+        )));
+    }
+    let store = Store::open(&cfg.data_dir.join("ledger.redb"))?;
+    let (genesis_block, genesis_state) = cfg.genesis.genesis_block();
+    let metrics = NodeMetrics::default();
+    let chain = Arc::new(Chain::open(
+        ChainConfig {
+            chain_id: cfg.genesis.chain.chain_id.clone(),
+            mempool: cfg.mempool,
+            max_block_txs: BLOCK_MAX_TXS,
+        },
+        store,
+        &genesis_block,
+        genesis_state,
+        metrics,
+    )?);
+    let head = chain.head();
+    info!(height = head.height, hash = %head.hash, state_root = %head.state_root, "opened ledger");
+    let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(64);
+    let finalizer = spawn_finalizer(chain.clone(), fin_rx);
+
+    let runtime = cw_tokio::Config::new()
+        .with_storage_directory(cfg.data_dir.join("consensus"))
+        .with_worker_threads(cfg.worker_threads.max(1))
+        .with_catch_panics(false);
+    let executor = cw_tokio::Runner::new(runtime);
+    let result = executor.start(|context| async move {
+        let namespace = union(NAMESPACE, cfg.genesis.chain.chain_id.as_str().as_bytes());
+        let peers: Vec<(ed25519::PublicKey, PeerAddress)> = cfg
+            .genesis
+            .validators
+            .iter()
+            .map(|v| (v.public_key.0.clone(), v.p2p_addr.into()))
+            .collect();
+        let peer_map: Map<ed25519::PublicKey, PeerAddress> = Map::from_iter_dedup(peers.clone());
+        let participants: Set<ed25519::PublicKey> =
+            Set::from_iter_dedup(peers.iter().map(|(k, _)| k.clone()));
+        let p2p_cfg = lookup::Config::local(
+            cfg.validator_key.clone(),
+            &union(&namespace, b"_P2P"),
+            cfg.p2p_addr,
+            NZUsize!(participants.len().max(1) + 1),
+            MAX_MESSAGE_SIZE,
+        );
+        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
+        let _ = oracle.track(0, peer_map);
+        let quota = Quota::per_second(NZU32!(10_000));
+        let votes = network.register(CHANNEL_VOTES, quota);
+        let certificates = network.register(CHANNEL_CERTIFICATES, quota);
+        let resolver = network.register(CHANNEL_RESOLVER, quota);
+        let broadcast = network.register(CHANNEL_BROADCAST, quota);
+        let marshal_channel = network.register(CHANNEL_MARSHAL, quota);
+        let p2p = network.start();
+
+        let marshal_resolver = marshal::resolver::p2p::init(
+            context.child("marshal_resolver"),
+            marshal::resolver::p2p::Config {
+                public_key: me.clone(),
+                peer_provider: oracle.clone(),
+                blocker: oracle.clone(),
+                mailbox_size: NZUsize!(1_024),
+                timeout: Duration::from_secs(5),
+                fetch_retry_timeout: Duration::from_millis(100),
+                priority_requests: false,
+                priority_responses: false,
+            },
+            marshal_channel,
+        );
+        let Some(scheme) = Scheme::signer(
+            &union(&namespace, b"_CONSENSUS"),
+            participants.clone(),
+            cfg.validator_key.clone(),
+        ) else {
+            return Err(Error::Config("validator key not in the validator set".into()));
+        };
+        let app = App::new(chain.clone(), cfg.pacing, fin_tx);
+        let engine = Engine::new(
+            context.child("engine"),
+            app,
+            EngineConfig {
+                blocker: oracle.clone(),
+                provider: oracle.clone(),
+                me: me.clone(),
+                scheme,
+                genesis: genesis_block,
+                timeouts: cfg.timeouts,
+                partition_prefix: "gridledger".into(),
+            },
+        )
+        .await;
+        let engine = engine.start(votes, certificates, resolver, broadcast, marshal_resolver);
+
+        let metrics_ctx = context.clone();
+        let service = Arc::new(NodeService {
+            chain: chain.clone(),
+            role: "validator",
+            peers: cfg
+                .genesis
+                .validators
+                .iter()
+                .filter(|v| v.public_key.0 != me)
+                .map(|v| format!("{}@{}", v.public_key, v.p2p_addr))
+                .collect(),
+            engine_metrics: Box::new(move || metrics_ctx.encode()),
+        });
+        let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
+        info!(http = %listener.local_addr()?, p2p = %cfg.p2p_addr, "node started");
+        let api = tokio::spawn(gridledger_api::serve(
+            listener,
+            service,
+            cfg.api,
+            shutdown_signal(),
+        ));
+        shutdown_signal().await;
+        info!("shutting down");
+        drop((engine, p2p));
+        let _ = api.await;
+        Ok(())
+    });
+    drop(finalizer);
+    if let Err(e) = &result {
+        error!(%e, "node failed");
+    }
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = ctrl_c.await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}
