@@ -1,1 +1,32 @@
+//! GridLedger's deterministic state machine: it turns a state and a block of signed transactions
+//! into a write-set, receipts and a state root.
+//!
+//! No I/O, no async, no clock (the block's `timestamp_ms` is an input), no floats and no
+//! hash-ordered collections (enforced by this crate's `clippy.toml`). Nothing here panics on
+//! input: every failure of a transaction becomes its receipt.
 #![forbid(unsafe_code)]
+#![deny(clippy::float_arithmetic)]
+
+mod error;
+pub mod executor;
+pub mod genesis;
+pub mod invariants;
+pub mod state;
+
+// Lets the shared test fixture name this crate the same way from unit and integration tests.
+#[cfg(test)]
+extern crate self as gridledger_execution;
+#[cfg(test)]
+mod test_util;
+
+pub use error::Error;
+pub use executor::{
+    admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,
+    BlockOutcome, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES, STATE_ROOT_DOMAIN,
+};
+pub use genesis::{genesis_outcome, Genesis};
+pub use invariants::check_invariants;
+pub use state::{
+    account, apply_writes, device, hold, participant, supply, AccountState, Device, Hold, Layered,
+    Participant, StateKey, StateRead, StateValue, WriteSet,
+};

@@ -1,0 +1,55 @@
+//! Whole-state checks: money is neither created nor destroyed except by mint and burn.
+//!
+//! O(state): for tests, simulators and start-up checks, not for every block in production.
+use crate::state::{StateKey, StateValue};
+use gridledger_types::Address;
+use std::collections::BTreeMap;
+
+/// `Supply == sum(balance) + sum(held)`, every account's `held` equals the sum of the holds it
+/// pays, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
+pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), String> {
+    let mut supply: Option<u64> = None;
+    let mut balances: u128 = 0;
+    let mut held: u128 = 0;
+    let mut held_by: BTreeMap<&Address, u128> = BTreeMap::new();
+    let mut holds_by: BTreeMap<&Address, u128> = BTreeMap::new();
+    for (key, value) in state {
+        match (key, value) {
+            (StateKey::Supply, StateValue::Supply(s)) => supply = Some(s.0),
+            (StateKey::Account(a), StateValue::Account(acct)) => {
+                balances += u128::from(acct.balance.0);
+                held += u128::from(acct.held.0);
+                held_by.insert(a, u128::from(acct.held.0));
+            }
+            (StateKey::Participant(_), StateValue::Participant(_))
+            | (StateKey::Device(_), StateValue::Device(_)) => {}
+            (StateKey::Hold(id), StateValue::Hold(h)) => {
+                if h.payer == h.beneficiary {
+                    return Err(format!("hold {id} pays its own payer"));
+                }
+                *holds_by.entry(&h.payer).or_default() += u128::from(h.amount.0);
+            }
+            (k, v) => return Err(format!("key {k:?} holds a value of another kind: {v:?}")),
+        }
+    }
+    let supply = u128::from(supply.unwrap_or(0));
+    if supply != balances + held {
+        return Err(format!(
+            "supply {supply} != balances {balances} + held {held}"
+        ));
+    }
+    for (addr, amount) in &holds_by {
+        let h = held_by.get(addr).copied().unwrap_or(0);
+        if h != *amount {
+            return Err(format!(
+                "account {addr} has held {h} but its holds sum to {amount}"
+            ));
+        }
+    }
+    for (addr, h) in &held_by {
+        if *h != 0 && !holds_by.contains_key(addr) {
+            return Err(format!("account {addr} has held {h} but no holds"));
+        }
+    }
+    Ok(())
+}

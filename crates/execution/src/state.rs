@@ -1,0 +1,506 @@
+//! The state: an ordered map from [StateKey] to [StateValue], its canonical encoding (what storage
+//! persists), write-sets and layered reads for speculative execution.
+//!
+//! Every key and value encodes as one tag byte followed by its fields; text is bounded by
+//! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
+use bytes::{Buf, BufMut};
+use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
+use gridledger_types::{
+    read_string, string_size, write_string, Address, DeviceKind, Hash32, MilliWon, Role,
+    TEXT_MAX_BYTES,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a value lives. Ordered, so write-sets and the state root are deterministic.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StateKey {
+    /// Total credits in existence: minted minus burned.
+    Supply,
+    Account(Address),
+    Participant(Address),
+    Device(Address),
+    /// A hold, by the hash of the transaction that placed it.
+    Hold(Hash32),
+}
+
+/// What lives at a key. The variant always matches the key's variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateValue {
+    Supply(MilliWon),
+    Account(AccountState),
+    Participant(Participant),
+    Device(Device),
+    Hold(Hold),
+}
+
+/// An account's money and its next nonce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountState {
+    /// Spendable credits.
+    pub balance: MilliWon,
+    /// Credits this account has placed in holds (the sum of the amounts of holds it pays).
+    pub held: MilliWon,
+    /// The nonce its next transaction must carry.
+    pub nonce: u64,
+}
+
+/// A registered market participant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub role: Role,
+    pub name: String,
+    /// A suspended participant cannot sign; its credits stay where they are.
+    pub suspended: bool,
+    /// Height of the block that registered it (0 for genesis).
+    pub registered_at: u64,
+}
+
+/// A device key (meter, charger) bound to an owner participant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub kind: DeviceKind,
+    pub owner: Address,
+    pub label: String,
+}
+
+/// Escrowed credits: taken from the payer's balance, counted in its `held`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub payer: Address,
+    pub beneficiary: Address,
+    pub amount: MilliWon,
+    /// The beneficiary may capture until (and including) this time; the payer may release after.
+    pub expires_at_ms: u64,
+    pub memo: String,
+}
+
+// ---- canonical encoding -------------------------------------------------------------------
+
+impl Write for StateKey {
+    fn write(&self, buf: &mut impl BufMut) {
+        match self {
+            Self::Supply => 0u8.write(buf),
+            Self::Account(a) => {
+                1u8.write(buf);
+                a.write(buf);
+            }
+            Self::Participant(a) => {
+                2u8.write(buf);
+                a.write(buf);
+            }
+            Self::Device(a) => {
+                3u8.write(buf);
+                a.write(buf);
+            }
+            Self::Hold(h) => {
+                4u8.write(buf);
+                h.write(buf);
+            }
+        }
+    }
+}
+
+impl EncodeSize for StateKey {
+    fn encode_size(&self) -> usize {
+        1 + match self {
+            Self::Supply => 0,
+            Self::Account(_) | Self::Participant(_) | Self::Device(_) => Address::SIZE,
+            Self::Hold(_) => Hash32::SIZE,
+        }
+    }
+}
+
+impl Read for StateKey {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(match u8::read(buf)? {
+            0 => Self::Supply,
+            1 => Self::Account(Address::read(buf)?),
+            2 => Self::Participant(Address::read(buf)?),
+            3 => Self::Device(Address::read(buf)?),
+            4 => Self::Hold(Hash32::read(buf)?),
+            other => return Err(CodecError::InvalidEnum(other)),
+        })
+    }
+}
+
+impl Write for AccountState {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.balance.write(buf);
+        self.held.write(buf);
+        self.nonce.write(buf);
+    }
+}
+
+impl FixedSize for AccountState {
+    const SIZE: usize = MilliWon::SIZE + MilliWon::SIZE + u64::SIZE;
+}
+
+impl Read for AccountState {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            balance: MilliWon::read(buf)?,
+            held: MilliWon::read(buf)?,
+            nonce: u64::read(buf)?,
+        })
+    }
+}
+
+impl Write for Participant {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.role.write(buf);
+        write_string(&self.name, buf);
+        self.suspended.write(buf);
+        self.registered_at.write(buf);
+    }
+}
+
+impl EncodeSize for Participant {
+    fn encode_size(&self) -> usize {
+        Role::SIZE + string_size(&self.name) + bool::SIZE + u64::SIZE
+    }
+}
+
+impl Read for Participant {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            role: Role::read(buf)?,
+            name: read_string(buf, TEXT_MAX_BYTES)?,
+            suspended: bool::read(buf)?,
+            registered_at: u64::read(buf)?,
+        })
+    }
+}
+
+impl Write for Device {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.kind.write(buf);
+        self.owner.write(buf);
+        write_string(&self.label, buf);
+    }
+}
+
+impl EncodeSize for Device {
+    fn encode_size(&self) -> usize {
+        DeviceKind::SIZE + Address::SIZE + string_size(&self.label)
+    }
+}
+
+impl Read for Device {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            kind: DeviceKind::read(buf)?,
+            owner: Address::read(buf)?,
+            label: read_string(buf, TEXT_MAX_BYTES)?,
+        })
+    }
+}
+
+impl Write for Hold {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.payer.write(buf);
+        self.beneficiary.write(buf);
+        self.amount.write(buf);
+        self.expires_at_ms.write(buf);
+        write_string(&self.memo, buf);
+    }
+}
+
+impl EncodeSize for Hold {
+    fn encode_size(&self) -> usize {
+        Address::SIZE + Address::SIZE + MilliWon::SIZE + u64::SIZE + string_size(&self.memo)
+    }
+}
+
+impl Read for Hold {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            payer: Address::read(buf)?,
+            beneficiary: Address::read(buf)?,
+            amount: MilliWon::read(buf)?,
+            expires_at_ms: u64::read(buf)?,
+            memo: read_string(buf, TEXT_MAX_BYTES)?,
+        })
+    }
+}
+
+impl Write for StateValue {
+    fn write(&self, buf: &mut impl BufMut) {
+        match self {
+            Self::Supply(s) => {
+                0u8.write(buf);
+                s.write(buf);
+            }
+            Self::Account(a) => {
+                1u8.write(buf);
+                a.write(buf);
+            }
+            Self::Participant(p) => {
+                2u8.write(buf);
+                p.write(buf);
+            }
+            Self::Device(d) => {
+                3u8.write(buf);
+                d.write(buf);
+            }
+            Self::Hold(h) => {
+                4u8.write(buf);
+                h.write(buf);
+            }
+        }
+    }
+}
+
+impl EncodeSize for StateValue {
+    fn encode_size(&self) -> usize {
+        1 + match self {
+            Self::Supply(_) => MilliWon::SIZE,
+            Self::Account(_) => AccountState::SIZE,
+            Self::Participant(p) => p.encode_size(),
+            Self::Device(d) => d.encode_size(),
+            Self::Hold(h) => h.encode_size(),
+        }
+    }
+}
+
+impl Read for StateValue {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(match u8::read(buf)? {
+            0 => Self::Supply(MilliWon::read(buf)?),
+            1 => Self::Account(AccountState::read(buf)?),
+            2 => Self::Participant(Participant::read(buf)?),
+            3 => Self::Device(Device::read(buf)?),
+            4 => Self::Hold(Hold::read(buf)?),
+            other => return Err(CodecError::InvalidEnum(other)),
+        })
+    }
+}
+
+// ---- reading and writing state ------------------------------------------------------------
+
+/// Read access to a state.
+pub trait StateRead {
+    fn get(&self, key: &StateKey) -> Option<StateValue>;
+}
+
+impl StateRead for BTreeMap<StateKey, StateValue> {
+    fn get(&self, key: &StateKey) -> Option<StateValue> {
+        BTreeMap::get(self, key).cloned()
+    }
+}
+
+impl<T: StateRead + ?Sized> StateRead for &T {
+    fn get(&self, key: &StateKey) -> Option<StateValue> {
+        (**self).get(key)
+    }
+}
+
+/// The changes one block makes, in key order. `None` deletes the key.
+pub type WriteSet = BTreeMap<StateKey, Option<StateValue>>;
+
+/// Reads through a stack of write-sets (newest last) over a base; used for speculative execution
+/// of unfinalized blocks.
+pub struct Layered<'a, S: StateRead + ?Sized> {
+    pub base: &'a S,
+    pub layers: Vec<&'a WriteSet>,
+}
+
+impl<S: StateRead + ?Sized> StateRead for Layered<'_, S> {
+    fn get(&self, key: &StateKey) -> Option<StateValue> {
+        for layer in self.layers.iter().rev() {
+            if let Some(v) = layer.get(key) {
+                return v.clone();
+            }
+        }
+        self.base.get(key)
+    }
+}
+
+/// Applies a write-set to a state.
+pub fn apply_writes(state: &mut BTreeMap<StateKey, StateValue>, writes: &WriteSet) {
+    for (key, value) in writes {
+        match value {
+            Some(v) => {
+                state.insert(key.clone(), v.clone());
+            }
+            None => {
+                state.remove(key);
+            }
+        }
+    }
+}
+
+// ---- typed helpers ------------------------------------------------------------------------
+
+/// The account at `addr`, or a zero account if there is none.
+pub fn account(state: &(impl StateRead + ?Sized), addr: &Address) -> AccountState {
+    match state.get(&StateKey::Account(addr.clone())) {
+        Some(StateValue::Account(a)) => a,
+        _ => AccountState::default(),
+    }
+}
+
+/// The participant registered at `addr`.
+pub fn participant(state: &(impl StateRead + ?Sized), addr: &Address) -> Option<Participant> {
+    match state.get(&StateKey::Participant(addr.clone())) {
+        Some(StateValue::Participant(p)) => Some(p),
+        _ => None,
+    }
+}
+
+/// The device registered at `addr`.
+pub fn device(state: &(impl StateRead + ?Sized), addr: &Address) -> Option<Device> {
+    match state.get(&StateKey::Device(addr.clone())) {
+        Some(StateValue::Device(d)) => Some(d),
+        _ => None,
+    }
+}
+
+/// The hold placed by the transaction with hash `id`.
+pub fn hold(state: &(impl StateRead + ?Sized), id: &Hash32) -> Option<Hold> {
+    match state.get(&StateKey::Hold(*id)) {
+        Some(StateValue::Hold(h)) => Some(h),
+        _ => None,
+    }
+}
+
+/// Total credits in existence (zero before genesis).
+pub fn supply(state: &(impl StateRead + ?Sized)) -> MilliWon {
+    match state.get(&StateKey::Supply) {
+        Some(StateValue::Supply(s)) => s,
+        _ => MilliWon::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_codec::{DecodeExt, Encode};
+    use gridledger_types::PrivateKey;
+
+    fn addr(seed: u8) -> Address {
+        Address::of(&PrivateKey::decode([seed; 32].as_slice()).unwrap())
+    }
+
+    fn samples() -> Vec<(StateKey, StateValue)> {
+        let a = addr(1);
+        let h = Hash32::digest(&[b"hold"]);
+        vec![
+            (StateKey::Supply, StateValue::Supply(MilliWon(77))),
+            (
+                StateKey::Account(a.clone()),
+                StateValue::Account(AccountState {
+                    balance: MilliWon(5),
+                    held: MilliWon(6),
+                    nonce: 7,
+                }),
+            ),
+            (
+                StateKey::Participant(a.clone()),
+                StateValue::Participant(Participant {
+                    role: Role::Prosumer,
+                    name: "건물 A".into(),
+                    suspended: true,
+                    registered_at: 3,
+                }),
+            ),
+            (
+                StateKey::Device(addr(2)),
+                StateValue::Device(Device {
+                    kind: DeviceKind::Charger,
+                    owner: a.clone(),
+                    label: "c-1".into(),
+                }),
+            ),
+            (
+                StateKey::Hold(h),
+                StateValue::Hold(Hold {
+                    payer: a,
+                    beneficiary: addr(3),
+                    amount: MilliWon(9),
+                    expires_at_ms: 1_000,
+                    memo: "escrow".into(),
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn keys_and_values_round_trip_with_exact_sizes() {
+        for (k, v) in samples() {
+            let ke = k.encode();
+            assert_eq!(ke.len(), k.encode_size());
+            assert_eq!(StateKey::decode(ke).unwrap(), k);
+            let ve = v.encode();
+            assert_eq!(ve.len(), v.encode_size());
+            assert_eq!(StateValue::decode(ve).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn unknown_tags_trailing_bytes_and_bad_bools_are_rejected() {
+        assert!(StateKey::decode([9u8].as_slice()).is_err());
+        assert!(StateValue::decode([9u8].as_slice()).is_err());
+        assert!(StateKey::decode([0u8, 0].as_slice()).is_err());
+        let (_, p) = samples().swap_remove(2);
+        let mut enc = p.encode().to_vec();
+        // `suspended` sits 9 bytes from the end (bool, then the u64 height).
+        let i = enc.len() - 9;
+        enc[i] = 2;
+        assert!(StateValue::decode(enc.as_slice()).is_err());
+    }
+
+    #[test]
+    fn oversized_text_does_not_decode() {
+        let d = StateValue::Device(Device {
+            kind: DeviceKind::Meter,
+            owner: addr(1),
+            label: "x".repeat(TEXT_MAX_BYTES + 1),
+        });
+        assert!(StateValue::decode(d.encode()).is_err());
+    }
+
+    #[test]
+    fn key_order_is_variant_then_field() {
+        let mut keys: Vec<StateKey> = samples().into_iter().map(|(k, _)| k).collect();
+        keys.reverse();
+        keys.sort();
+        assert_eq!(keys[0], StateKey::Supply);
+        assert!(matches!(keys[4], StateKey::Hold(_)));
+    }
+
+    #[test]
+    fn layered_reads_newest_layer_first_and_honours_deletes() {
+        let mut base = BTreeMap::new();
+        base.insert(StateKey::Supply, StateValue::Supply(MilliWon(1)));
+        let a = StateKey::Account(addr(1));
+        base.insert(a.clone(), StateValue::Account(AccountState::default()));
+        let mut l1 = WriteSet::new();
+        l1.insert(StateKey::Supply, Some(StateValue::Supply(MilliWon(2))));
+        l1.insert(a.clone(), None);
+        let mut l2 = WriteSet::new();
+        l2.insert(StateKey::Supply, Some(StateValue::Supply(MilliWon(3))));
+        let view = Layered {
+            base: &base,
+            layers: vec![&l1, &l2],
+        };
+        assert_eq!(supply(&view), MilliWon(3));
+        assert_eq!(view.get(&a), None);
+        let only_l1 = Layered {
+            base: &base,
+            layers: vec![&l1],
+        };
+        assert_eq!(supply(&only_l1), MilliWon(2));
+
+        apply_writes(&mut base, &l1);
+        apply_writes(&mut base, &l2);
+        assert_eq!(supply(&base), MilliWon(3));
+        assert!(!base.contains_key(&a));
+    }
+}

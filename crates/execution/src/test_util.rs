@@ -1,0 +1,188 @@
+//! Test fixture shared by the unit tests (as `crate::test_util`) and the integration tests (as
+//! `fixture`, through `#[path]`): a chain with an operator, a bank and a few prosumers, executed
+//! block by block with the invariants checked after each block.
+#![allow(dead_code)]
+use commonware_codec::DecodeExt;
+use gridledger_execution::{
+    account, apply_writes, check_invariants, execute_block, genesis_outcome, BlockEnv,
+    BlockOutcome, Genesis, Rejection, SigCheck, StateKey, StateValue,
+};
+use gridledger_types::{
+    Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
+    Transaction, TxStatus,
+};
+use std::collections::BTreeMap;
+
+pub const GENESIS_MS: u64 = 1_700_000_000_000;
+/// Block spacing of [Chain::run].
+pub const BLOCK_MS: u64 = 1_000;
+/// Expiry far in the future.
+pub const FAR_MS: u64 = u64::MAX;
+
+pub fn key(seed: u64) -> PrivateKey {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_be_bytes());
+    bytes[31] = 0xA5;
+    PrivateKey::decode(bytes.as_slice()).expect("any 32 bytes are a private key")
+}
+
+pub fn addr(k: &PrivateKey) -> Address {
+    Address::of(k)
+}
+
+pub fn chain_id() -> ChainId {
+    ChainId::new("gridledger-test").unwrap()
+}
+
+pub struct Chain {
+    pub state: BTreeMap<StateKey, StateValue>,
+    pub root: Hash32,
+    pub height: u64,
+    pub time_ms: u64,
+    pub operator: PrivateKey,
+    pub bank: PrivateKey,
+    pub users: Vec<PrivateKey>,
+}
+
+impl Chain {
+    /// Genesis (operator, bank), then one block registering `users` prosumers named `user-i`.
+    pub fn new(users: usize) -> Self {
+        let operator = key(1_000_001);
+        let bank = key(1_000_002);
+        let g = Genesis {
+            chain_id: chain_id(),
+            genesis_time_ms: GENESIS_MS,
+            operator: addr(&operator),
+            operator_name: "operator".into(),
+            bank: addr(&bank),
+            bank_name: "bank".into(),
+        };
+        g.validate().unwrap();
+        let out = genesis_outcome(&g);
+        let mut state = BTreeMap::new();
+        apply_writes(&mut state, &out.writes);
+        let mut chain = Self {
+            state,
+            root: out.state_root,
+            height: 0,
+            time_ms: GENESIS_MS,
+            operator,
+            bank,
+            users: (0..users as u64).map(key).collect(),
+        };
+        if users > 0 {
+            let txs: Vec<_> = (0..users)
+                .map(|i| {
+                    chain.signed_nonce(
+                        &chain.operator,
+                        i as u64,
+                        Payload::RegisterParticipant {
+                            account: addr(&chain.users[i]),
+                            role: Role::Prosumer,
+                            name: format!("user-{i}"),
+                        },
+                    )
+                })
+                .collect();
+            let out = chain.run(&txs).unwrap();
+            assert!(out.receipts.iter().all(Receipt::is_success));
+        }
+        chain
+    }
+
+    pub fn user(&self, i: usize) -> Address {
+        addr(&self.users[i])
+    }
+
+    pub fn env(&self) -> BlockEnv {
+        BlockEnv {
+            chain_id: chain_id(),
+            height: self.height + 1,
+            timestamp_ms: self.time_ms + BLOCK_MS,
+        }
+    }
+
+    /// A transaction with an explicit nonce, never expiring.
+    pub fn signed_nonce(&self, k: &PrivateKey, nonce: u64, payload: Payload) -> SignedTransaction {
+        Transaction {
+            chain_id: chain_id(),
+            signer: addr(k),
+            nonce,
+            expires_at_ms: FAR_MS,
+            payload,
+        }
+        .sign(k)
+    }
+
+    /// A transaction with the signer's current nonce.
+    pub fn signed(&self, k: &PrivateKey, payload: Payload) -> SignedTransaction {
+        let nonce = account(&self.state, &addr(k)).nonce;
+        self.signed_nonce(k, nonce, payload)
+    }
+
+    /// Executes a block one [BLOCK_MS] after the last, applies it and checks the invariants.
+    pub fn run(&mut self, txs: &[SignedTransaction]) -> Result<BlockOutcome, (usize, Rejection)> {
+        let env = self.env();
+        self.run_at(env.timestamp_ms, txs)
+    }
+
+    /// Like [Chain::run] with the block time given.
+    pub fn run_at(
+        &mut self,
+        timestamp_ms: u64,
+        txs: &[SignedTransaction],
+    ) -> Result<BlockOutcome, (usize, Rejection)> {
+        let env = BlockEnv {
+            chain_id: chain_id(),
+            height: self.height + 1,
+            timestamp_ms,
+        };
+        let out = execute_block(&self.state, self.root, env, txs, SigCheck::Verify)?;
+        apply_writes(&mut self.state, &out.writes);
+        check_invariants(&self.state).unwrap();
+        self.root = out.state_root;
+        self.height += 1;
+        self.time_ms = timestamp_ms;
+        Ok(out)
+    }
+
+    /// Signs `payload` with the signer's current nonce and runs it alone in a block.
+    pub fn exec(&mut self, k: &PrivateKey, payload: Payload) -> Receipt {
+        let tx = self.signed(k, payload);
+        self.run(&[tx]).unwrap().receipts.remove(0)
+    }
+
+    /// Mints `amount` to user `i`.
+    pub fn fund(&mut self, i: usize, amount: u64) {
+        let bank = self.bank.clone();
+        let r = self.exec(
+            &bank,
+            Payload::Mint {
+                to: self.user(i),
+                amount: MilliWon(amount),
+                bank_ref: format!("dep-{}", self.height),
+            },
+        );
+        assert!(r.is_success(), "{r:?}");
+    }
+
+    pub fn balance(&self, a: &Address) -> u64 {
+        account(&self.state, a).balance.0
+    }
+}
+
+/// The failure code of a receipt, or "success".
+pub fn code(r: &Receipt) -> &str {
+    match &r.status {
+        TxStatus::Success => "success",
+        TxStatus::Failed { code, .. } => code,
+    }
+}
+
+/// The failure message of a receipt, or "".
+pub fn message(r: &Receipt) -> &str {
+    match &r.status {
+        TxStatus::Success => "",
+        TxStatus::Failed { message, .. } => message,
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the execution crate (one binary).
+#[path = "../../src/test_util.rs"]
+mod fixture;
+
+mod batch;
+mod codec;
+mod determinism;
+mod inclusion;
+mod invariants;
+mod model;
