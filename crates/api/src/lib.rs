@@ -1,7 +1,183 @@
 //! GridLedger's HTTP API, written against the [NodeApi] trait so it can be served by any node
 //! (validator or full node) and tested without a chain.
+//!
+//! Entry points: [router] builds the axum [Router]; [serve] runs it on a listener until a
+//! shutdown future completes (ending open event streams so the shutdown is not held up);
+//! [OPENAPI_JSON] is the OpenAPI 3.0 document served at `/api/v1/openapi.json`; [ROUTES] is the
+//! list of every `(method, path)` the router serves, shared by the router and its tests.
 #![forbid(unsafe_code)]
 
+mod error;
+mod handlers;
+mod metrics;
 pub mod views;
 
+pub use error::{codes, ApiError, ERROR_CODES};
 pub use views::*;
+
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post, MethodRouter},
+    Router,
+};
+use metrics::ApiMetrics;
+use std::{future::Future, sync::Arc};
+use tokio::sync::watch;
+
+/// The OpenAPI 3.0 document describing every route in [ROUTES].
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// Every route the router serves, as `(method, axum path template)`. The OpenAPI document must
+/// list exactly these (checked by the tests).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/status"),
+    ("POST", "/api/v1/txs"),
+    ("GET", "/api/v1/txs/{hash}"),
+    ("GET", "/api/v1/blocks/latest"),
+    ("GET", "/api/v1/blocks/{height}"),
+    ("GET", "/api/v1/accounts/{address}"),
+    ("GET", "/api/v1/accounts/{address}/txs"),
+    ("GET", "/api/v1/participants/{address}"),
+    ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/metrics"),
+];
+
+/// Settings of the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// Largest accepted request body in bytes (larger: `413 body_too_large`).
+    pub max_body_bytes: usize,
+    /// Most transactions in one `POST /api/v1/txs` batch (more: `400 batch_too_large`).
+    pub max_batch: usize,
+    /// The chain this node serves. Submitted transactions signed for another chain are refused
+    /// by the API with `wrong_chain_id` before reaching the node. Empty disables the check.
+    pub chain_id: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_batch: 1000,
+            chain_id: "gridledger-devnet".to_string(),
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub node: Arc<dyn NodeApi>,
+    pub cfg: Arc<ApiConfig>,
+    pub metrics: Arc<ApiMetrics>,
+    /// Flips to `true` (or closes) when [serve] shuts down; `None` for a bare [router].
+    pub shutdown: Option<watch::Receiver<bool>>,
+}
+
+/// The handler of one entry of [ROUTES].
+fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/api/v1/status") => get(handlers::status),
+        ("POST", "/api/v1/txs") => post(handlers::submit),
+        ("GET", "/api/v1/txs/{hash}") => get(handlers::tx),
+        ("GET", "/api/v1/blocks/latest") => get(handlers::latest_block),
+        ("GET", "/api/v1/blocks/{height}") => get(handlers::block),
+        ("GET", "/api/v1/accounts/{address}") => get(handlers::account),
+        ("GET", "/api/v1/accounts/{address}/txs") => get(handlers::history),
+        ("GET", "/api/v1/participants/{address}") => get(handlers::participant),
+        ("GET", "/api/v1/events") => get(handlers::events),
+        ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
+        ("GET", "/metrics") => get(handlers::metrics),
+        _ => return None,
+    })
+}
+
+fn build(
+    node: Arc<dyn NodeApi>,
+    cfg: ApiConfig,
+    shutdown: Option<watch::Receiver<bool>>,
+) -> Router {
+    let metrics = Arc::new(ApiMetrics::default());
+    let body_limit = cfg.max_body_bytes;
+    let state = AppState {
+        node,
+        cfg: Arc::new(cfg),
+        metrics: metrics.clone(),
+        shutdown,
+    };
+    let mut router = Router::new();
+    for (method, path) in ROUTES {
+        match method_router(method, path) {
+            Some(mr) => router = router.route(path, mr),
+            None => tracing::error!(method, path, "route listed in ROUTES has no handler"),
+        }
+    }
+    router
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            handlers::panicked,
+        ))
+        .layer(middleware::from_fn_with_state(metrics, track))
+        .with_state(state)
+}
+
+/// Counts every response by route template, method and status.
+async fn track(State(m): State<Arc<ApiMetrics>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = metrics::method_label(req.method());
+    let resp = next.run(req).await;
+    m.record_request(&route, method, resp.status().as_u16());
+    resp
+}
+
+/// The API's router (every route in [ROUTES], JSON 404/405 fallbacks, body limit, metrics).
+/// Its event streams end only when the node's broadcast channel closes; use [serve] to have
+/// them end on shutdown.
+pub fn router(node: Arc<dyn NodeApi>, cfg: ApiConfig) -> Router {
+    build(node, cfg, None)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then stops accepting connections,
+/// ends open event streams and waits for in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    node: Arc<dyn NodeApi>,
+    cfg: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (tx, rx) = watch::channel(false);
+    let app = build(node, cfg, Some(rx));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = tx.send(true);
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_route_has_a_handler() {
+        for (m, p) in ROUTES {
+            assert!(method_router(m, p).is_some(), "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn openapi_document_is_json() {
+        let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+        assert!(v["openapi"].as_str().unwrap().starts_with("3.0"));
+    }
+}

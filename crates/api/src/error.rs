@@ -1,0 +1,102 @@
+//! The one error type of the API: an HTTP status with a stable snake_case code and a message,
+//! rendered as [ErrorBody] JSON.
+use crate::views::{ErrorBody, NodeError};
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+/// Every error code the API itself produces (the node adds its own admission codes, such as
+/// `bad_signature`, inside per-transaction submit results). Kept in one list so the OpenAPI
+/// document can be checked against it.
+pub const ERROR_CODES: &[&str] = &[
+    codes::INVALID_JSON,
+    codes::INVALID_REQUEST,
+    codes::INVALID_HEX,
+    codes::INVALID_ENCODING,
+    codes::TX_TOO_LARGE,
+    codes::BATCH_TOO_LARGE,
+    codes::BODY_TOO_LARGE,
+    codes::INVALID_HASH,
+    codes::INVALID_HEIGHT,
+    codes::INVALID_ADDRESS,
+    codes::INVALID_LIMIT,
+    codes::INVALID_CURSOR,
+    codes::NOT_FOUND,
+    codes::METHOD_NOT_ALLOWED,
+    codes::INTERNAL_ERROR,
+];
+
+/// Stable error codes.
+pub mod codes {
+    pub const INVALID_JSON: &str = "invalid_json";
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    pub const INVALID_HEX: &str = "invalid_hex";
+    pub const INVALID_ENCODING: &str = "invalid_encoding";
+    pub const TX_TOO_LARGE: &str = "tx_too_large";
+    pub const BATCH_TOO_LARGE: &str = "batch_too_large";
+    pub const BODY_TOO_LARGE: &str = "body_too_large";
+    pub const INVALID_HASH: &str = "invalid_hash";
+    pub const INVALID_HEIGHT: &str = "invalid_height";
+    pub const INVALID_ADDRESS: &str = "invalid_address";
+    pub const INVALID_LIMIT: &str = "invalid_limit";
+    pub const INVALID_CURSOR: &str = "invalid_cursor";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const INTERNAL_ERROR: &str = "internal_error";
+}
+
+/// An error response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL_ERROR,
+            message,
+        )
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.to_string(),
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        tracing::warn!(error = %e.0, "node error while answering a request");
+        Self::internal(format!("node error: {}", e.0))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,493 @@
+//! Route handlers. Node calls are synchronous (they may touch the store), so they run on the
+//! blocking pool.
+use crate::error::{codes, ApiError};
+use crate::views::*;
+use crate::{AppState, OPENAPI_JSON};
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, Path, Query, State},
+    http::{header, StatusCode, Uri},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    Json,
+};
+use futures::{Stream, StreamExt};
+use gridledger_types::{Address, DecodeExt, Hash32, SignedTransaction, TX_MAX_BYTES};
+use serde::Deserialize;
+use std::{any::Any, convert::Infallible, sync::Arc};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Default and largest page size of account history.
+pub const HISTORY_DEFAULT_LIMIT: usize = 20;
+pub const HISTORY_MAX_LIMIT: usize = 100;
+
+/// Per-transaction code for a transaction signed for another chain (checked by the API when
+/// [crate::ApiConfig::chain_id] is set).
+pub const WRONG_CHAIN_ID: &str = "wrong_chain_id";
+
+/// Runs a node call on the blocking pool; a panic inside the node becomes a 500.
+async fn node_call<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "node call failed");
+        ApiError::internal("node call failed")
+    })
+}
+
+pub async fn status(State(st): State<AppState>) -> Result<Json<StatusView>, ApiError> {
+    let node = st.node.clone();
+    Ok(Json(node_call(move || node.status()).await?))
+}
+
+// ---------------------------------------------------------------- submit
+
+/// Reads the submit body into hex strings, or the request-level error.
+fn parse_submit_body(
+    body: Result<Bytes, BytesRejection>,
+    max_batch: usize,
+) -> Result<Vec<String>, ApiError> {
+    let body = body.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::BODY_TOO_LARGE,
+                "request body exceeds the configured limit",
+            )
+        } else {
+            ApiError::bad_request(
+                codes::INVALID_REQUEST,
+                format!("could not read body: {}", rej.body_text()),
+            )
+        }
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))?;
+    let shape_err = || {
+        ApiError::bad_request(
+            codes::INVALID_REQUEST,
+            r#"expected {"tx": "<hex>"} or {"txs": ["<hex>", ...]}"#,
+        )
+    };
+    let obj = value.as_object().ok_or_else(shape_err)?;
+    if obj.len() != 1 || !(obj.contains_key("tx") || obj.contains_key("txs")) {
+        return Err(shape_err());
+    }
+    let hexes = match serde_json::from_value::<SubmitRequest>(value).map_err(|_| shape_err())? {
+        SubmitRequest::One { tx } => vec![tx],
+        SubmitRequest::Batch { txs } => txs,
+    };
+    if hexes.is_empty() {
+        return Err(ApiError::bad_request(codes::INVALID_REQUEST, "empty batch"));
+    }
+    if hexes.len() > max_batch {
+        return Err(ApiError::bad_request(
+            codes::BATCH_TOO_LARGE,
+            format!(
+                "{} transactions; at most {max_batch} per request",
+                hexes.len()
+            ),
+        ));
+    }
+    Ok(hexes)
+}
+
+fn refused(hash: Option<Hash32>, code: &str, message: impl Into<String>) -> SubmitResult {
+    SubmitResult {
+        hash,
+        accepted: false,
+        error: Some(ErrorBody {
+            code: code.to_string(),
+            message: message.into(),
+        }),
+    }
+}
+
+/// Decodes one submitted hex string, or the per-transaction refusal.
+fn decode_tx(hex_str: &str, chain_id: &str) -> Result<SignedTransaction, SubmitResult> {
+    let s = hex_str.strip_prefix("0x").unwrap_or(hex_str);
+    if s.len() > 2 * TX_MAX_BYTES {
+        return Err(refused(
+            None,
+            codes::TX_TOO_LARGE,
+            format!("transaction exceeds {TX_MAX_BYTES} bytes"),
+        ));
+    }
+    let bytes = hex::decode(s)
+        .map_err(|e| refused(None, codes::INVALID_HEX, format!("invalid hex: {e}")))?;
+    if bytes.len() > TX_MAX_BYTES {
+        // Unreachable given the length check above; kept so the bound never depends on it.
+        return Err(refused(
+            None,
+            codes::TX_TOO_LARGE,
+            format!("transaction exceeds {TX_MAX_BYTES} bytes"),
+        ));
+    }
+    let tx = SignedTransaction::decode(bytes.as_slice()).map_err(|e| {
+        refused(
+            None,
+            codes::INVALID_ENCODING,
+            format!("not a canonical signed transaction: {e}"),
+        )
+    })?;
+    if !chain_id.is_empty() && tx.tx.chain_id.as_str() != chain_id {
+        return Err(refused(
+            Some(tx.hash()),
+            WRONG_CHAIN_ID,
+            format!(
+                "signed for chain '{}', this node serves '{chain_id}'",
+                tx.tx.chain_id
+            ),
+        ));
+    }
+    Ok(tx)
+}
+
+pub async fn submit(State(st): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let hexes = match parse_submit_body(body, st.cfg.max_batch) {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    st.metrics.record_submitted(hexes.len() as u64);
+
+    // Decode everything first; decodable transactions go to the node in one call.
+    let mut results: Vec<Option<SubmitResult>> = Vec::with_capacity(hexes.len());
+    let mut to_node = Vec::new();
+    let mut slots = Vec::new(); // index in `results` of each entry of `to_node`
+    for (i, h) in hexes.iter().enumerate() {
+        match decode_tx(h, &st.cfg.chain_id) {
+            Ok(tx) => {
+                slots.push((i, tx.hash()));
+                to_node.push(tx);
+                results.push(None);
+            }
+            Err(r) => results.push(Some(r)),
+        }
+    }
+    if !to_node.is_empty() {
+        let node = st.node.clone();
+        let outcome = match node_call(move || node.submit(to_node)).await {
+            Ok(o) => o,
+            Err(e) => return e.into_response(),
+        };
+        if outcome.len() != slots.len() {
+            tracing::error!(
+                expected = slots.len(),
+                got = outcome.len(),
+                "node returned the wrong number of submit results"
+            );
+        }
+        let mut outcome = outcome.into_iter();
+        for (i, hash) in slots {
+            results[i] = Some(match outcome.next() {
+                Some(Ok(h)) => SubmitResult {
+                    hash: Some(h),
+                    accepted: true,
+                    error: None,
+                },
+                Some(Err(Rejected { code, message })) => refused(Some(hash), &code, message),
+                None => refused(Some(hash), codes::INTERNAL_ERROR, "node gave no result"),
+            });
+        }
+    }
+    let results: Vec<SubmitResult> = results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| refused(None, codes::INTERNAL_ERROR, "no result")))
+        .collect();
+    for r in &results {
+        match &r.error {
+            None => st.metrics.record_accepted(),
+            Some(e) => st.metrics.record_rejected(&e.code),
+        }
+    }
+    let status = if results.iter().all(|r| r.accepted) {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, Json(SubmitResponse { results })).into_response()
+}
+
+// ---------------------------------------------------------------- reads
+
+fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
+    Hash32::from_hex(s).map_err(|e| {
+        ApiError::bad_request(
+            codes::INVALID_HASH,
+            format!("expected 64 hex characters: {e}"),
+        )
+    })
+}
+
+fn parse_address(s: &str) -> Result<Address, ApiError> {
+    Address::from_hex(s).map_err(|e| {
+        ApiError::bad_request(
+            codes::INVALID_ADDRESS,
+            format!("expected an ed25519 public key in 64 hex characters: {e}"),
+        )
+    })
+}
+
+pub async fn tx(
+    State(st): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<TxView>, ApiError> {
+    let hash = parse_hash(&hash)?;
+    let node = st.node.clone();
+    node_call(move || node.tx(&hash))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no finalized transaction {hash}")))
+}
+
+async fn block_at(st: &AppState, height: u64) -> Result<Json<BlockView>, ApiError> {
+    let node = st.node.clone();
+    node_call(move || node.block(height))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no finalized block at height {height}")))
+}
+
+pub async fn block(
+    State(st): State<AppState>,
+    Path(height): Path<String>,
+) -> Result<Json<BlockView>, ApiError> {
+    let height: u64 = height.parse().map_err(|_| {
+        ApiError::bad_request(
+            codes::INVALID_HEIGHT,
+            "expected a block height (unsigned integer) or 'latest'",
+        )
+    })?;
+    block_at(&st, height).await
+}
+
+pub async fn latest_block(State(st): State<AppState>) -> Result<Json<BlockView>, ApiError> {
+    let node = st.node.clone();
+    let height = node_call(move || node.status().height).await?;
+    block_at(&st, height).await
+}
+
+pub async fn account(
+    State(st): State<AppState>,
+    Path(address): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    let address = parse_address(&address)?;
+    let node = st.node.clone();
+    Ok(Json(node_call(move || node.account(&address)).await??))
+}
+
+pub async fn participant(
+    State(st): State<AppState>,
+    Path(address): Path<String>,
+) -> Result<Json<ParticipantView>, ApiError> {
+    let address = parse_address(&address)?;
+    let node = st.node.clone();
+    let a = address.clone();
+    node_call(move || node.participant(&a))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("{address} is not a registered participant")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A history cursor: `"{height}-{index}"` of the last (oldest) item of the previous page.
+pub fn encode_cursor(height: u64, index: u32) -> String {
+    format!("{height}-{index}")
+}
+
+pub fn decode_cursor(s: &str) -> Option<(u64, u32)> {
+    let (h, i) = s.split_once('-')?;
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(i) {
+        return None;
+    }
+    Some((h.parse().ok()?, i.parse().ok()?))
+}
+
+pub async fn history(
+    State(st): State<AppState>,
+    Path(address): Path<String>,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let address = parse_address(&address)?;
+    let Query(q) = query.map_err(|e| {
+        ApiError::bad_request(
+            codes::INVALID_REQUEST,
+            format!("bad query: {}", e.body_text()),
+        )
+    })?;
+    let limit = match q.limit.as_deref() {
+        None => HISTORY_DEFAULT_LIMIT,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=HISTORY_MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(
+                    codes::INVALID_LIMIT,
+                    format!("limit must be an integer from 1 to {HISTORY_MAX_LIMIT}"),
+                ))
+            }
+        },
+    };
+    let before = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            ApiError::bad_request(
+                codes::INVALID_CURSOR,
+                "cursor must be the next_cursor of a previous page",
+            )
+        })?),
+    };
+    let node = st.node.clone();
+    // One more than the page so the last page carries no cursor.
+    let mut items = node_call(move || node.history(&address, before, limit + 1)).await??;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|t| encode_cursor(t.height, t.index))
+    } else {
+        None
+    };
+    Ok(Json(HistoryPage { items, next_cursor }))
+}
+
+// ---------------------------------------------------------------- events
+
+/// Decrements the open-streams gauge when a stream is dropped.
+struct StreamGuard(Arc<crate::metrics::ApiMetrics>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.sse_disconnected();
+    }
+}
+
+pub async fn events(
+    State(st): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = st.node.subscribe();
+    st.metrics.sse_connected();
+    let guard = StreamGuard(st.metrics.clone());
+    let stream = futures::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        loop {
+            let event = match rx.recv().await {
+                Ok(ev) => match Event::default()
+                    .event("block")
+                    .id(ev.block.height.to_string())
+                    .json_data(&*ev)
+                {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not serialize a block event");
+                        continue;
+                    }
+                },
+                Err(RecvError::Lagged(n)) => {
+                    guard.0.sse_lagged(n);
+                    Event::default().event("lagged").data(n.to_string())
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            return Some((Ok(event), (rx, guard)));
+        }
+    });
+    let shutdown = st.shutdown.clone();
+    let stop = async move {
+        match shutdown {
+            Some(mut rx) => {
+                let _ = rx.wait_for(|down| *down).await;
+            }
+            None => futures::future::pending::<()>().await,
+        }
+    };
+    Sse::new(stream.take_until(stop)).keep_alive(KeepAlive::default())
+}
+
+// ---------------------------------------------------------------- documents
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+pub async fn metrics(State(st): State<AppState>) -> Response {
+    let mut text = st.metrics.render();
+    let node = st.node.clone();
+    match node_call(move || node.metrics_text()).await {
+        Ok(node_text) => {
+            text.push_str(&node_text);
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        Err(e) => return e.into_response(),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- fallbacks
+
+pub async fn not_found(uri: Uri) -> ApiError {
+    let path: String = uri.path().chars().take(200).collect();
+    ApiError::not_found(format!("no route for {path}"))
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "method not allowed on this route",
+    )
+}
+
+pub fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::internal("internal error").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(12, 3)), Some((12, 3)));
+        assert_eq!(
+            decode_cursor(&encode_cursor(u64::MAX, u32::MAX)),
+            Some((u64::MAX, u32::MAX))
+        );
+        for bad in [
+            "",
+            "-",
+            "1-",
+            "-1",
+            "a-1",
+            "1-2-3",
+            "+1-2",
+            "1-99999999999",
+            "1 -2",
+        ] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decode_tx_classifies_garbage() {
+        let code = |s: &str| decode_tx(s, "").unwrap_err().error.unwrap().code;
+        assert_eq!(code("zz"), codes::INVALID_HEX);
+        assert_eq!(code("abc"), codes::INVALID_HEX);
+        assert_eq!(code("00"), codes::INVALID_ENCODING);
+        assert_eq!(code(&"00".repeat(TX_MAX_BYTES + 1)), codes::TX_TOO_LARGE);
+    }
+}
