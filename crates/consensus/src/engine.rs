@@ -176,7 +176,7 @@ where
                 &prefix,
                 "finalizations",
                 &page_cache,
-                <Scheme as commonware_cryptography::certificate::Scheme>::certificate_codec_config_unbounded(),
+                <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
             ),
         )
         .await

@@ -168,7 +168,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         .await;
         let engine = engine.start(votes, certificates, resolver, broadcast, marshal_resolver);
 
-        let metrics_ctx = context.clone();
+        let metrics_ctx = context.child("api");
         let service = Arc::new(NodeService {
             chain: chain.clone(),
             role: "validator",
@@ -183,10 +183,14 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         });
         let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
         info!(http = %listener.local_addr()?, p2p = %cfg.p2p_addr, "node started");
+        let api_cfg = ApiConfig {
+            chain_id: cfg.genesis.chain.chain_id.to_string(),
+            ..cfg.api
+        };
         let api = tokio::spawn(gridledger_api::serve(
             listener,
             service,
-            cfg.api,
+            api_cfg,
             shutdown_signal(),
         ));
         shutdown_signal().await;
