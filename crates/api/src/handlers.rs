@@ -5,7 +5,10 @@ use crate::views::*;
 use crate::{AppState, OPENAPI_JSON};
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, Path, Query, State},
+    extract::{
+        rejection::{BytesRejection, PathRejection},
+        Path, Query, State,
+    },
     http::{header, StatusCode, Uri},
     response::{
         sse::{Event, KeepAlive, Sse},
@@ -212,6 +215,15 @@ pub async fn submit(State(st): State<AppState>, body: Result<Bytes, BytesRejecti
 
 // ---------------------------------------------------------------- reads
 
+/// The path parameter, or `code` if it could not be extracted (e.g. invalid UTF-8).
+fn path_segment(
+    p: Result<Path<String>, PathRejection>,
+    code: &'static str,
+) -> Result<String, ApiError> {
+    p.map(|Path(s)| s)
+        .map_err(|e| ApiError::bad_request(code, format!("bad path parameter: {}", e.body_text())))
+}
+
 fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
     Hash32::from_hex(s).map_err(|e| {
         ApiError::bad_request(
@@ -232,9 +244,9 @@ fn parse_address(s: &str) -> Result<Address, ApiError> {
 
 pub async fn tx(
     State(st): State<AppState>,
-    Path(hash): Path<String>,
+    hash: Result<Path<String>, PathRejection>,
 ) -> Result<Json<TxView>, ApiError> {
-    let hash = parse_hash(&hash)?;
+    let hash = parse_hash(&path_segment(hash, codes::INVALID_HASH)?)?;
     let node = st.node.clone();
     node_call(move || node.tx(&hash))
         .await??
@@ -252,14 +264,16 @@ async fn block_at(st: &AppState, height: u64) -> Result<Json<BlockView>, ApiErro
 
 pub async fn block(
     State(st): State<AppState>,
-    Path(height): Path<String>,
+    height: Result<Path<String>, PathRejection>,
 ) -> Result<Json<BlockView>, ApiError> {
-    let height: u64 = height.parse().map_err(|_| {
-        ApiError::bad_request(
-            codes::INVALID_HEIGHT,
-            "expected a block height (unsigned integer) or 'latest'",
-        )
-    })?;
+    let height: u64 = path_segment(height, codes::INVALID_HEIGHT)?
+        .parse()
+        .map_err(|_| {
+            ApiError::bad_request(
+                codes::INVALID_HEIGHT,
+                "expected a block height (unsigned integer) or 'latest'",
+            )
+        })?;
     block_at(&st, height).await
 }
 
@@ -271,18 +285,18 @@ pub async fn latest_block(State(st): State<AppState>) -> Result<Json<BlockView>,
 
 pub async fn account(
     State(st): State<AppState>,
-    Path(address): Path<String>,
+    address: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AccountView>, ApiError> {
-    let address = parse_address(&address)?;
+    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
     let node = st.node.clone();
     Ok(Json(node_call(move || node.account(&address)).await??))
 }
 
 pub async fn participant(
     State(st): State<AppState>,
-    Path(address): Path<String>,
+    address: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ParticipantView>, ApiError> {
-    let address = parse_address(&address)?;
+    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
     let node = st.node.clone();
     let a = address.clone();
     node_call(move || node.participant(&a))
@@ -313,10 +327,10 @@ pub fn decode_cursor(s: &str) -> Option<(u64, u32)> {
 
 pub async fn history(
     State(st): State<AppState>,
-    Path(address): Path<String>,
+    address: Result<Path<String>, PathRejection>,
     query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
-    let address = parse_address(&address)?;
+    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
     let Query(q) = query.map_err(|e| {
         ApiError::bad_request(
             codes::INVALID_REQUEST,

@@ -1,0 +1,277 @@
+//! An in-memory [NodeApi] test double: records submitted transactions and answers reads from
+//! configured views.
+use gridledger_api::*;
+use gridledger_types::DecodeExt;
+use gridledger_types::{
+    Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
+    Transaction, TxStatus,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+pub const CHAIN: &str = "gridledger-devnet";
+/// The fake refuses transactions with this nonce as `bad_signature`.
+pub const REJECTED_NONCE: u64 = 99;
+
+pub fn key(seed: u8) -> PrivateKey {
+    PrivateKey::decode([seed; 32].as_slice()).unwrap()
+}
+
+pub fn alice() -> Address {
+    Address::of(&key(7))
+}
+
+pub fn bob() -> Address {
+    Address::of(&key(8))
+}
+
+/// A transfer from alice (key [7; 32]) signed for `chain`.
+pub fn signed_on(chain: &str, nonce: u64) -> SignedTransaction {
+    let k = key(7);
+    Transaction {
+        chain_id: ChainId::new(chain).unwrap(),
+        signer: Address::of(&k),
+        nonce,
+        expires_at_ms: 1_800_000_000_000,
+        payload: Payload::Transfer {
+            to: bob(),
+            amount: MilliWon(1_500),
+            memo: "rent".into(),
+        },
+    }
+    .sign(&k)
+}
+
+pub fn signed(nonce: u64) -> SignedTransaction {
+    signed_on(CHAIN, nonce)
+}
+
+pub fn h(tag: &str) -> Hash32 {
+    Hash32::digest(&[tag.as_bytes()])
+}
+
+pub fn block_view(height: u64) -> BlockView {
+    BlockView {
+        height,
+        hash: h(&format!("block-{height}")),
+        parent: h(&format!("block-{}", height.wrapping_sub(1))),
+        timestamp_ms: 1_700_000_000_000 + height * 1000,
+        state_root: h(&format!("root-{height}")),
+        tx_count: 1,
+        tx_hashes: vec![h(&format!("tx-{height}"))],
+    }
+}
+
+pub fn tx_view(tx: &SignedTransaction, height: u64, index: u32) -> TxView {
+    TxView {
+        hash: tx.hash(),
+        height,
+        index,
+        block_hash: block_view(height).hash,
+        timestamp_ms: block_view(height).timestamp_ms,
+        tx: serde_json::to_value(tx).unwrap(),
+        receipt: Receipt {
+            tx_hash: tx.hash(),
+            height,
+            index,
+            status: if index & 1 == 0 {
+                TxStatus::Success
+            } else {
+                TxStatus::Failed {
+                    code: "insufficient_funds".into(),
+                    message: "balance 0 < 1500".into(),
+                }
+            },
+            events: vec![gridledger_types::Event::Transferred {
+                from: alice(),
+                to: bob(),
+                amount: MilliWon(1_500),
+            }],
+        },
+    }
+}
+
+/// `(before, limit)` of one `history` call.
+pub type HistoryCall = (Option<(u64, u32)>, usize);
+
+pub struct FakeNode {
+    pub status: Mutex<StatusView>,
+    pub submitted: Mutex<Vec<SignedTransaction>>,
+    pub txs: Mutex<HashMap<Hash32, TxView>>,
+    pub blocks: Mutex<BTreeMap<u64, BlockView>>,
+    pub accounts: Mutex<HashMap<Address, AccountView>>,
+    pub participants: Mutex<HashMap<Address, ParticipantView>>,
+    /// Per address, newest first.
+    pub history: Mutex<HashMap<Address, Vec<TxView>>>,
+    /// Every (before, limit) the API asked history for.
+    pub history_calls: Mutex<Vec<HistoryCall>>,
+    pub events: broadcast::Sender<Arc<FinalizedEvent>>,
+    /// When set, reads fail with a NodeError.
+    pub broken: AtomicBool,
+}
+
+impl FakeNode {
+    pub fn new() -> Arc<Self> {
+        Self::with_capacity(64)
+    }
+
+    /// `capacity` is the broadcast channel's, to provoke lag.
+    pub fn with_capacity(capacity: usize) -> Arc<Self> {
+        let (events, _) = broadcast::channel(capacity);
+        let node = Self {
+            status: Mutex::new(StatusView {
+                chain_id: CHAIN.into(),
+                height: 3,
+                block_hash: block_view(3).hash,
+                state_root: block_view(3).state_root,
+                timestamp_ms: block_view(3).timestamp_ms,
+                role: "validator".into(),
+                peers: vec!["127.0.0.1:9001".into()],
+                mempool_txs: 2,
+                version: "0.1.0".into(),
+            }),
+            submitted: Mutex::default(),
+            txs: Mutex::default(),
+            blocks: Mutex::default(),
+            accounts: Mutex::default(),
+            participants: Mutex::default(),
+            history: Mutex::default(),
+            history_calls: Mutex::default(),
+            events,
+            broken: AtomicBool::new(false),
+        };
+        for height in 1..=3 {
+            node.blocks
+                .lock()
+                .unwrap()
+                .insert(height, block_view(height));
+        }
+        let t = signed(0);
+        node.txs.lock().unwrap().insert(t.hash(), tx_view(&t, 2, 0));
+        node.accounts.lock().unwrap().insert(
+            alice(),
+            AccountView {
+                address: alice(),
+                balance: MilliWon(10_000),
+                held: MilliWon(500),
+                nonce: 1,
+                role: Some(Role::Prosumer),
+                suspended: false,
+                holds: vec![HoldView {
+                    id: h("hold"),
+                    payer: alice(),
+                    beneficiary: bob(),
+                    amount: MilliWon(500),
+                    expires_at_ms: 1_800_000_000_000,
+                }],
+            },
+        );
+        node.participants.lock().unwrap().insert(
+            alice(),
+            ParticipantView {
+                address: alice(),
+                role: Role::Prosumer,
+                name: "건물 A".into(),
+                suspended: false,
+            },
+        );
+        Arc::new(node)
+    }
+
+    fn check(&self) -> Result<(), NodeError> {
+        if self.broken.load(Ordering::SeqCst) {
+            Err(NodeError("store unavailable".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl NodeApi for FakeNode {
+    fn status(&self) -> StatusView {
+        self.status.lock().unwrap().clone()
+    }
+
+    fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
+        txs.into_iter()
+            .map(|tx| {
+                if tx.tx.nonce == REJECTED_NONCE {
+                    Err(Rejected {
+                        code: "bad_signature".into(),
+                        message: "signature does not verify".into(),
+                    })
+                } else {
+                    let hash = tx.hash();
+                    self.submitted.lock().unwrap().push(tx);
+                    Ok(hash)
+                }
+            })
+            .collect()
+    }
+
+    fn tx(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError> {
+        self.check()?;
+        Ok(self.txs.lock().unwrap().get(hash).cloned())
+    }
+
+    fn block(&self, height: u64) -> Result<Option<BlockView>, NodeError> {
+        self.check()?;
+        Ok(self.blocks.lock().unwrap().get(&height).cloned())
+    }
+
+    fn account(&self, address: &Address) -> Result<AccountView, NodeError> {
+        self.check()?;
+        Ok(self
+            .accounts
+            .lock()
+            .unwrap()
+            .get(address)
+            .cloned()
+            .unwrap_or(AccountView {
+                address: address.clone(),
+                balance: MilliWon(0),
+                held: MilliWon(0),
+                nonce: 0,
+                role: None,
+                suspended: false,
+                holds: vec![],
+            }))
+    }
+
+    fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {
+        self.check()?;
+        Ok(self.participants.lock().unwrap().get(address).cloned())
+    }
+
+    fn history(
+        &self,
+        address: &Address,
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError> {
+        self.check()?;
+        self.history_calls.lock().unwrap().push((before, limit));
+        let all = self
+            .history
+            .lock()
+            .unwrap()
+            .get(address)
+            .cloned()
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|t| before.is_none_or(|b| (t.height, t.index) < b))
+            .take(limit)
+            .collect())
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<FinalizedEvent>> {
+        self.events.subscribe()
+    }
+
+    fn metrics_text(&self) -> String {
+        "# TYPE gridledger_node_height gauge\ngridledger_node_height 3\n".into()
+    }
+}

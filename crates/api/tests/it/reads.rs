@@ -1,0 +1,222 @@
+//! GET routes: status, txs, blocks, accounts, history, participants.
+use crate::fake::{alice, block_view, bob, h, signed, tx_view, FakeNode};
+use crate::{app, assert_error, get};
+use axum::http::StatusCode;
+use gridledger_api::*;
+
+#[tokio::test]
+async fn status_is_the_nodes() {
+    let node = FakeNode::new();
+    let (s, v) = get(&app(&node), "/api/v1/status").await;
+    assert_eq!(s, StatusCode::OK);
+    let got: StatusView = serde_json::from_value(v).unwrap();
+    assert_eq!(got, node.status());
+}
+
+#[tokio::test]
+async fn tx_found_missing_and_invalid_hash() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let tx = signed(0);
+    let (s, v) = get(&app, &format!("/api/v1/txs/{}", tx.hash())).await;
+    assert_eq!(s, StatusCode::OK);
+    let got: TxView = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(got, tx_view(&tx, 2, 0));
+    assert_eq!(v["tx"]["payload"]["type"], "transfer");
+    assert_eq!(v["receipt"]["status"], "success");
+
+    // 0x prefix accepted.
+    let (s, _) = get(&app, &format!("/api/v1/txs/0x{}", tx.hash())).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, v) = get(&app, &format!("/api/v1/txs/{}", h("missing"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+
+    for bad in ["zz", "abcd", &"0".repeat(66), "%FF%FE"] {
+        let (s, v) = get(&app, &format!("/api/v1/txs/{bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&v, "invalid_hash");
+    }
+}
+
+#[tokio::test]
+async fn blocks_by_height_latest_missing_and_invalid() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let (s, v) = get(&app, "/api/v1/blocks/2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_value::<BlockView>(v).unwrap(),
+        block_view(2)
+    );
+
+    let (s, v) = get(&app, "/api/v1/blocks/latest").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_value::<BlockView>(v).unwrap(),
+        block_view(3)
+    );
+
+    let (s, v) = get(&app, "/api/v1/blocks/4").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+
+    // The status says height 5 but the block is not stored (yet): 404, not 500.
+    node.status.lock().unwrap().height = 5;
+    let (s, v) = get(&app, "/api/v1/blocks/latest").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+
+    for bad in ["-1", "abc", "1.5", "18446744073709551616", "0x10"] {
+        let (s, v) = get(&app, &format!("/api/v1/blocks/{bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&v, "invalid_height");
+    }
+}
+
+#[tokio::test]
+async fn accounts_known_unknown_and_invalid() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let (s, v) = get(&app, &format!("/api/v1/accounts/{}", alice())).await;
+    assert_eq!(s, StatusCode::OK);
+    let a: AccountView = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(a, node.accounts.lock().unwrap()[&alice()]);
+    assert_eq!(v["balance"], 10_000);
+    assert_eq!(v["role"], "prosumer");
+
+    // Unknown address: a zero account, not an error.
+    let (s, v) = get(&app, &format!("/api/v1/accounts/{}", bob())).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["balance"], 0);
+    assert!(v["role"].is_null());
+
+    for bad in ["zz", "00", &"g".repeat(64)] {
+        let (s, v) = get(&app, &format!("/api/v1/accounts/{bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&v, "invalid_address");
+    }
+}
+
+#[tokio::test]
+async fn participants_found_missing_and_invalid() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let (s, v) = get(&app, &format!("/api/v1/participants/{}", alice())).await;
+    assert_eq!(s, StatusCode::OK);
+    let p: ParticipantView = serde_json::from_value(v).unwrap();
+    assert_eq!(p.name, "건물 A");
+    assert_eq!(p.address, alice());
+
+    let (s, v) = get(&app, &format!("/api/v1/participants/{}", bob())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+
+    let (s, v) = get(&app, "/api/v1/participants/xyz").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_address");
+}
+
+/// Five transactions of alice at heights 5..1, newest first.
+fn seed_history(node: &FakeNode) -> Vec<TxView> {
+    let items: Vec<TxView> = (1..=5u64)
+        .rev()
+        .map(|height| tx_view(&signed(height), height, (height % 2) as u32))
+        .collect();
+    node.history.lock().unwrap().insert(alice(), items.clone());
+    items
+}
+
+async fn page(app: &axum::Router, query: &str) -> HistoryPage {
+    let (s, v) = get(app, &format!("/api/v1/accounts/{}/txs{query}", alice())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test]
+async fn history_pages_with_a_cursor_until_the_end() {
+    let node = FakeNode::new();
+    let all = seed_history(&node);
+    let app = app(&node);
+
+    let p1 = page(&app, "?limit=2").await;
+    assert_eq!(p1.items, all[..2]);
+    let c1 = p1.next_cursor.expect("a full page has a cursor");
+
+    let p2 = page(&app, &format!("?limit=2&cursor={c1}")).await;
+    assert_eq!(p2.items, all[2..4]);
+    let c2 = p2.next_cursor.expect("a full page has a cursor");
+
+    let p3 = page(&app, &format!("?limit=2&cursor={c2}")).await;
+    assert_eq!(p3.items, all[4..]);
+    assert_eq!(p3.next_cursor, None, "the last page has no cursor");
+
+    // The cursor carries the (height, index) of the last item, and the API asks one extra row.
+    let calls = node.history_calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            (None, 3),
+            (Some((all[1].height, all[1].index)), 3),
+            (Some((all[3].height, all[3].index)), 3),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn history_exactly_full_last_page_has_no_cursor_and_defaults_apply() {
+    let node = FakeNode::new();
+    let all = seed_history(&node);
+    let app = app(&node);
+    let p = page(&app, "?limit=5").await;
+    assert_eq!(p.items, all);
+    assert_eq!(p.next_cursor, None);
+
+    let p = page(&app, "").await;
+    assert_eq!(p.items, all);
+    assert_eq!(node.history_calls.lock().unwrap().last().unwrap().1, 21);
+
+    let p = page(&app, "?limit=100&cursor=").await;
+    assert_eq!(p.items.len(), 5);
+
+    // Unknown account: an empty page.
+    let (s, v) = get(&app, &format!("/api/v1/accounts/{}/txs", bob())).await;
+    assert_eq!(s, StatusCode::OK);
+    let p: HistoryPage = serde_json::from_value(v).unwrap();
+    assert!(p.items.is_empty() && p.next_cursor.is_none());
+}
+
+#[tokio::test]
+async fn history_rejects_bad_limits_cursors_and_addresses() {
+    let node = FakeNode::new();
+    seed_history(&node);
+    let app = app(&node);
+    let base = format!("/api/v1/accounts/{}/txs", alice());
+    for q in [
+        "limit=101",
+        "limit=0",
+        "limit=-1",
+        "limit=abc",
+        "limit=99999999999999999999999",
+    ] {
+        let (s, v) = get(&app, &format!("{base}?{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert_error(&v, "invalid_limit");
+    }
+    for q in [
+        "cursor=abc",
+        "cursor=1",
+        "cursor=1-x",
+        "cursor=1-2-3",
+        "cursor=-5",
+    ] {
+        let (s, v) = get(&app, &format!("{base}?{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert_error(&v, "invalid_cursor");
+    }
+    let (s, v) = get(&app, "/api/v1/accounts/nothex/txs").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_address");
+    assert!(node.history_calls.lock().unwrap().is_empty());
+}
