@@ -28,7 +28,7 @@ pub const HISTORY_MAX_LIMIT: usize = 100;
 
 /// Per-transaction code for a transaction signed for another chain (checked by the API when
 /// [crate::ApiConfig::chain_id] is set).
-pub const WRONG_CHAIN_ID: &str = "wrong_chain_id";
+pub const WRONG_CHAIN_ID: &str = "wrong_chain";
 
 /// Runs a node call on the blocking pool; a panic inside the node becomes a 500.
 async fn node_call<T: Send + 'static>(

@@ -53,7 +53,7 @@ pub struct ApiConfig {
     /// Most transactions in one `POST /api/v1/txs` batch (more: `400 batch_too_large`).
     pub max_batch: usize,
     /// The chain this node serves. Submitted transactions signed for another chain are refused
-    /// by the API with `wrong_chain_id` before reaching the node. Empty disables the check.
+    /// by the API with `wrong_chain` before reaching the node. Empty disables the check.
     pub chain_id: String,
 }
 

@@ -4,7 +4,7 @@ use commonware_codec::{EncodeSize, Error, RangeCfg, Read, Write};
 
 /// Writes a string as a length-prefixed byte sequence.
 pub fn write_string(s: &str, buf: &mut impl BufMut) {
-    s.as_bytes().len().write(buf);
+    s.len().write(buf);
     buf.put_slice(s.as_bytes());
 }
 

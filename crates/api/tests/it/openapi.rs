@@ -238,7 +238,7 @@ fn every_reference_resolves_and_error_codes_are_documented() {
         .map(String::as_str)
         .collect();
     let mut produced: BTreeSet<&str> = ERROR_CODES.iter().copied().collect();
-    produced.insert("wrong_chain_id");
+    produced.insert("wrong_chain");
     assert_eq!(documented, produced);
 }
 

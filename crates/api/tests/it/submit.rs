@@ -112,7 +112,7 @@ async fn a_mixed_batch_reports_every_result_in_order() {
             (false, Some("invalid_encoding"), false),
             (false, Some("tx_too_large"), false),
             (false, Some("bad_signature"), true),
-            (false, Some("wrong_chain_id"), true),
+            (false, Some("wrong_chain"), true),
             (true, None, true),
         ]
     );
