@@ -1114,7 +1114,7 @@ mod tests {
         let u0 = c.users[0].clone();
         let expires = c.env().timestamp_ms + ttl_ms;
         let tx = c.signed(&u0, place(c.user(1), 400, expires));
-        assert!(c.run(&[tx.clone()]).unwrap().receipts[0].is_success());
+        assert!(c.run(std::slice::from_ref(&tx)).unwrap().receipts[0].is_success());
         (c, tx.hash(), expires)
     }
 

@@ -301,7 +301,8 @@ impl<T: StateRead + ?Sized> StateRead for &T {
     }
 }
 
-/// The changes one block makes, in key order. `None` deletes the key.
+/// The changes one block makes, in key order. `None` deletes the key; a delete may name a key the
+/// base never held (a hold placed and settled within the same block), and applying it is a no-op.
 pub type WriteSet = BTreeMap<StateKey, Option<StateValue>>;
 
 /// Reads through a stack of write-sets (newest last) over a base; used for speculative execution
