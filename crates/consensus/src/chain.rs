@@ -10,9 +10,10 @@ use crate::{
 use commonware_codec::{DecodeExt, Encode};
 use gridledger_api::{BlockView, FinalizedEvent, Rejected};
 use gridledger_execution::{
-    admission_check, apply_writes, execute_block, BlockBuilder, BlockEnv, BlockOutcome, Layered,
-    SigCheck, StateKey, StateValue,
+    admission_check, apply_writes, execute_block, verify_signatures_batch, BlockBuilder, BlockEnv,
+    BlockOutcome, Layered, SigCheck, StateKey, StateValue,
 };
+use commonware_utils::sys_rng;
 use gridledger_storage::{BlockCommit, Head, Store, TxRecord};
 use gridledger_types::{Address, Block, ChainId, Hash32, Receipt, SignedTransaction};
 use std::{
@@ -164,7 +165,10 @@ impl Chain {
     /// Admission: signature (checked before any lock), then state checks against the finalized
     /// state, then the mempool's own limits.
     pub fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
-        let verified: Vec<bool> = txs.iter().map(|t| t.verify_signature()).collect();
+        let verified: Vec<bool> = match verify_signatures_batch(&txs, &mut sys_rng()) {
+            Ok(()) => vec![true; txs.len()],
+            Err(_) => txs.iter().map(|t| t.verify_signature()).collect(),
+        };
         let st = self.read();
         let mut pool = self.mempool();
         let gap = pool.config().max_nonce_gap;
@@ -304,6 +308,9 @@ impl Chain {
         if self.knows(&block.hash()) {
             return Ok(());
         }
+        verify_signatures_batch(&b.transactions, &mut sys_rng()).map_err(|i| {
+            Invalid::Bad(format!("tx {i}: bad_signature: the signature does not match"))
+        })?;
         let outcome = {
             let st = self.read();
             if b.height <= st.head.height {
@@ -324,7 +331,7 @@ impl Chain {
                 parent.body.state_root,
                 env,
                 &b.transactions,
-                SigCheck::Verify,
+                SigCheck::AlreadyVerified,
             )
             .map_err(|(i, r)| Invalid::Bad(format!("tx {i}: {}: {r}", r.code())))?;
             if outcome.state_root != b.state_root {
@@ -369,6 +376,13 @@ impl Chain {
         let outcome: &BlockOutcome = match &cached {
             Some(s) => &s.outcome,
             None => {
+                verify_signatures_batch(&block.body.transactions, &mut sys_rng()).map_err(
+                    |index| Error::InvalidFinalized {
+                        height: block.body.height,
+                        index,
+                        reason: "bad signature".into(),
+                    },
+                )?;
                 let st = self.read();
                 let env = BlockEnv {
                     chain_id: self.cfg.chain_id.clone(),
@@ -380,7 +394,7 @@ impl Chain {
                     head.state_root,
                     env,
                     &block.body.transactions,
-                    SigCheck::Verify,
+                    SigCheck::AlreadyVerified,
                 )
                 .map_err(|(index, r)| Error::InvalidFinalized {
                     height: block.body.height,
