@@ -28,8 +28,8 @@ pub enum Error {
         message: String,
     },
     /// Connection or protocol failure talking to the node.
-    #[error("http error: {0}")]
-    Http(#[from] reqwest::Error),
+    #[error("http error: {}", chain(.0))]
+    Http(reqwest::Error),
     /// The server's answer could not be understood.
     #[error("unexpected response: {0}")]
     Decode(String),
@@ -51,6 +51,29 @@ impl Error {
             _ => None,
         }
     }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        Self::Http(e)
+    }
+}
+
+/// An error and its sources as one line, skipping sources that repeat the previous message.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut last = out.clone();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let msg = s.to_string();
+        if !last.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        last = msg;
+        cur = s.source();
+    }
+    out
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
