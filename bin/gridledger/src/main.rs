@@ -1,1 +1,106 @@
-fn main() {}
+//! The `gridledger` binary: keys, transactions, queries and load tests against a node.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod demo;
+mod node_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gridledger",
+    version,
+    about = "GridLedger: P2P electricity trading ledger"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Top-level commands. Each variant's module has `async fn run(args) -> anyhow::Result<()>`.
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a single-validator chain for trying things out (keys and genesis generated).
+    Devnet(node_cmd::DevnetArgs),
+    /// Run a node from a configuration file.
+    Node(node_cmd::NodeArgs),
+    /// Write a genesis file or a validator key.
+    #[command(subcommand)]
+    Genesis(node_cmd::GenesisCmd),
+    /// Create and inspect encrypted key files.
+    #[command(subcommand)]
+    Key(cli::key::KeyCmd),
+    /// Sign and submit a transaction.
+    Tx(cli::tx::TxArgs),
+    /// Read-only queries against a node.
+    Query(cli::query::QueryCmd),
+    /// Load test: register accounts, fund them, submit paced transfers and measure finality.
+    Bench(cli::bench::BenchArgs),
+}
+
+async fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Devnet(_) | Command::Node(_) | Command::Genesis(_) => {
+            unreachable!("node commands run outside the tokio runtime")
+        }
+        Command::Key(c) => cli::key::run(c).await,
+        Command::Tx(c) => cli::tx::run(c).await,
+        Command::Query(c) => cli::query::run(c).await,
+        Command::Bench(c) => cli::bench::run(c).await,
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Cli::parse();
+    // Node commands start commonware's own runtime, which must not be nested in another.
+    let result = match args.command {
+        Command::Devnet(a) => init_logs().and_then(|_| node_cmd::devnet(a)),
+        Command::Node(a) => init_logs().and_then(|_| node_cmd::node(a)),
+        Command::Genesis(c) => node_cmd::genesis(c),
+        other => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(run(other))),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => cli::report_error(&e),
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level (info).
+fn init_logs() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn top_level_commands_parse() {
+        let c = Cli::try_parse_from(["gridledger", "key", "new", "--out", "k.json"]).unwrap();
+        assert!(matches!(c.command, Command::Key(_)));
+        let c =
+            Cli::try_parse_from(["gridledger", "query", "status", "--rpc", "http://x:1"]).unwrap();
+        assert!(matches!(c.command, Command::Query(_)));
+        assert!(Cli::try_parse_from(["gridledger", "nope"]).is_err());
+    }
+}

@@ -1,1 +1,18 @@
+//! GridLedger client SDK: a typed HTTP client for the node API ([Client]), transaction signing
+//! with locally tracked nonces ([TxSigner]) and an encrypted key file ([Keystore]).
 #![forbid(unsafe_code)]
+
+pub mod client;
+mod error;
+pub mod keystore;
+pub mod signer;
+pub mod sse;
+
+pub use client::Client;
+pub use error::{Error, Result};
+pub use keystore::{generate_key, KdfParams, Keystore};
+pub use signer::{default_expiry_ms, now_ms, TxSigner, DEFAULT_EXPIRY};
+
+/// Re-exported so SDK users need not depend on the types and api crates directly.
+pub use gridledger_api as api;
+pub use gridledger_types as types;

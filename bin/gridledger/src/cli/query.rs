@@ -1,0 +1,132 @@
+//! `gridledger query status|account|participant|tx|block|history|metrics`
+use super::{client, parse_hash, print_fields};
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use gridledger_types::{Address, Hash32};
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct QueryCmd {
+    #[command(subcommand)]
+    pub what: Query,
+    /// Node API base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, global = true, env = "GRIDLEDGER_RPC")]
+    pub rpc: Option<String>,
+    /// Print the API's JSON instead of `key: value` lines.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Query {
+    /// Chain id, finalized height, peers, mempool.
+    Status,
+    /// Balance, held amount, next nonce, role, holds.
+    Account { address: Address },
+    /// A registered participant.
+    Participant { address: Address },
+    /// A finalized transaction with its receipt.
+    Tx {
+        #[arg(value_parser = parse_hash)]
+        hash: Hash32,
+    },
+    /// A finalized block.
+    Block { height: u64 },
+    /// Transactions naming an account, newest first.
+    History {
+        address: Address,
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// The node's Prometheus metrics text.
+    Metrics,
+}
+
+fn show(json: bool, v: &impl Serialize) -> anyhow::Result<()> {
+    let value = serde_json::to_value(v)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print_fields(&value);
+    }
+    Ok(())
+}
+
+pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
+    let c = client(q.rpc.as_deref())?;
+    match q.what {
+        Query::Status => show(q.json, &c.status().await?),
+        Query::Account { address } => show(q.json, &c.account(&address).await?),
+        Query::Participant { address } => match c.participant(&address).await? {
+            Some(p) => show(q.json, &p),
+            None => bail!("not_found: {address} is not a participant"),
+        },
+        Query::Tx { hash } => match c.tx(&hash).await? {
+            Some(t) => show(q.json, &t),
+            None => bail!("not_found: transaction {hash} is not finalized (or unknown)"),
+        },
+        Query::Block { height } => match c.block(height).await? {
+            Some(b) => show(q.json, &b),
+            None => bail!("not_found: no block at height {height}"),
+        },
+        Query::History {
+            address,
+            limit,
+            cursor,
+        } => {
+            let page = c.history(&address, limit, cursor.as_deref()).await?;
+            if q.json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                for item in &page.items {
+                    let status = match &item.receipt.status {
+                        gridledger_types::TxStatus::Success => "success".to_string(),
+                        gridledger_types::TxStatus::Failed { code, .. } => {
+                            format!("failed {code}")
+                        }
+                    };
+                    let kind = item.tx["payload"]["type"].as_str().unwrap_or("?");
+                    println!(
+                        "{} height {} index {} {kind} {status}",
+                        item.hash, item.height, item.index
+                    );
+                }
+                if let Some(next) = &page.next_cursor {
+                    println!("next_cursor: {next}");
+                }
+            }
+            Ok(())
+        }
+        Query::Metrics => {
+            print!("{}", c.metrics_text().await?);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        q: QueryCmd,
+    }
+
+    #[test]
+    fn parses() {
+        let t = T::try_parse_from(["t", "status", "--rpc", "http://x:1", "--json"]).unwrap();
+        assert!(matches!(t.q.what, Query::Status) && t.q.json);
+        let h = Hash32::digest(&[b"x"]).to_hex();
+        let t = T::try_parse_from(["t", "tx", &h]).unwrap();
+        assert!(matches!(t.q.what, Query::Tx { .. }));
+        let t = T::try_parse_from(["t", "block", "12"]).unwrap();
+        assert!(matches!(t.q.what, Query::Block { height: 12 }));
+        assert!(T::try_parse_from(["t", "account", "nothex"]).is_err());
+        assert!(T::try_parse_from(["t", "tx", "12"]).is_err());
+    }
+}

@@ -1,0 +1,503 @@
+//! `gridledger tx <payload> ...`: sign one transaction, submit it, optionally wait for finality.
+use super::{client, load_key, parse_hash, parse_won, Exit, EXIT_TX_FAILED};
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use gridledger_sdk::{now_ms, TxSigner};
+use gridledger_types::{
+    Address, ChainId, DeviceKind, Hash32, MilliWon, Payload, Role, TxStatus, TEXT_MAX_BYTES,
+};
+use std::{path::PathBuf, time::Duration};
+
+#[derive(Debug, Args)]
+pub struct TxArgs {
+    #[command(subcommand)]
+    pub payload: PayloadCmd,
+    /// Node API base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, global = true, env = "GRIDLEDGER_RPC")]
+    pub rpc: Option<String>,
+    /// Encrypted key file of the signer (required).
+    #[arg(long, global = true)]
+    pub key: Option<PathBuf>,
+    /// Read the key's password from the first line of this file instead of prompting.
+    #[arg(long, global = true)]
+    pub password_file: Option<PathBuf>,
+    /// Chain id (default: fetched from /api/v1/status).
+    #[arg(long, global = true)]
+    pub chain_id: Option<String>,
+    /// Nonce (default: the account's next nonce from the node).
+    #[arg(long, global = true)]
+    pub nonce: Option<u64>,
+    /// The transaction expires this many seconds from now.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 600,
+        visible_alias = "tx-expires-in-secs"
+    )]
+    pub expires_in_secs: u64,
+    /// Wait until the transaction is finalized and print its receipt.
+    #[arg(long, global = true)]
+    pub wait: bool,
+    /// How long --wait waits.
+    #[arg(long, global = true, default_value_t = 60)]
+    pub wait_timeout_secs: u64,
+    /// Print one JSON object instead of lines.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// An amount: `--amount-won` (integer or up to 3 decimals) or `--amount-mwon`.
+#[derive(Debug, Args, Clone, Copy)]
+#[group(required = true, multiple = false)]
+pub struct Amount {
+    /// Amount in won (1 won = 1,000 milli-won), e.g. 1500 or 12.345.
+    #[arg(long, value_parser = parse_won)]
+    pub amount_won: Option<MilliWon>,
+    /// Amount in milli-won.
+    #[arg(long)]
+    pub amount_mwon: Option<u64>,
+}
+
+impl Amount {
+    pub fn milli_won(self) -> MilliWon {
+        self.amount_won
+            .or(self.amount_mwon.map(MilliWon))
+            .unwrap_or(MilliWon::ZERO)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PayloadCmd {
+    /// Operator: admit an account as a participant.
+    RegisterParticipant {
+        #[arg(long)]
+        account: Address,
+        /// operator, bank, grid_company, sales_company, generator, prosumer, consumer,
+        /// charging_operator, member
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        name: String,
+    },
+    /// Operator: suspend a participant.
+    Suspend {
+        #[arg(long)]
+        account: Address,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Operator: lift a suspension.
+    Reinstate {
+        #[arg(long)]
+        account: Address,
+    },
+    /// Operator: bind a device key to an owner.
+    RegisterDevice {
+        #[arg(long)]
+        device: Address,
+        /// meter or charger
+        #[arg(long)]
+        kind: DeviceKind,
+        #[arg(long)]
+        owner: Address,
+        #[arg(long)]
+        label: String,
+    },
+    /// Bank: credit an account for a deposit.
+    Mint {
+        #[arg(long)]
+        to: Address,
+        #[command(flatten)]
+        amount: Amount,
+        #[arg(long)]
+        bank_ref: String,
+    },
+    /// Withdraw own credits.
+    Burn {
+        #[command(flatten)]
+        amount: Amount,
+        #[arg(long)]
+        bank_ref: String,
+    },
+    /// Move credits to another account.
+    Transfer {
+        #[arg(long)]
+        to: Address,
+        #[command(flatten)]
+        amount: Amount,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Escrow credits for a beneficiary until an expiry.
+    HoldPlace {
+        #[arg(long)]
+        beneficiary: Address,
+        #[command(flatten)]
+        amount: Amount,
+        /// The hold expires this many seconds from now.
+        #[arg(long)]
+        hold_expires_in_secs: u64,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Return a hold to its payer.
+    HoldRelease {
+        #[arg(long, value_parser = parse_hash)]
+        hold: Hash32,
+    },
+    /// Beneficiary: take (part of) a hold.
+    HoldCapture {
+        #[arg(long, value_parser = parse_hash)]
+        hold: Hash32,
+        #[command(flatten)]
+        amount: Amount,
+    },
+}
+
+fn text(field: &str, s: &str) -> anyhow::Result<String> {
+    if s.len() > TEXT_MAX_BYTES {
+        bail!("--{field} is longer than {TEXT_MAX_BYTES} bytes");
+    }
+    Ok(s.to_string())
+}
+
+/// Ms since the epoch `secs` from `now_ms`, or an error on overflow.
+pub fn expiry_ms(now_ms: u64, secs: u64) -> anyhow::Result<u64> {
+    secs.checked_mul(1_000)
+        .and_then(|ms| now_ms.checked_add(ms))
+        .context("expiry is too far in the future")
+}
+
+impl PayloadCmd {
+    /// The payload, with relative times resolved against `now_ms`.
+    pub fn to_payload(&self, now_ms: u64) -> anyhow::Result<Payload> {
+        Ok(match self {
+            Self::RegisterParticipant {
+                account,
+                role,
+                name,
+            } => Payload::RegisterParticipant {
+                account: account.clone(),
+                role: *role,
+                name: text("name", name)?,
+            },
+            Self::Suspend { account, reason } => Payload::SuspendParticipant {
+                account: account.clone(),
+                reason: text("reason", reason)?,
+            },
+            Self::Reinstate { account } => Payload::ReinstateParticipant {
+                account: account.clone(),
+            },
+            Self::RegisterDevice {
+                device,
+                kind,
+                owner,
+                label,
+            } => Payload::RegisterDevice {
+                device: device.clone(),
+                kind: *kind,
+                owner: owner.clone(),
+                label: text("label", label)?,
+            },
+            Self::Mint {
+                to,
+                amount,
+                bank_ref,
+            } => Payload::Mint {
+                to: to.clone(),
+                amount: amount.milli_won(),
+                bank_ref: text("bank-ref", bank_ref)?,
+            },
+            Self::Burn { amount, bank_ref } => Payload::Burn {
+                amount: amount.milli_won(),
+                bank_ref: text("bank-ref", bank_ref)?,
+            },
+            Self::Transfer { to, amount, memo } => Payload::Transfer {
+                to: to.clone(),
+                amount: amount.milli_won(),
+                memo: text("memo", memo)?,
+            },
+            Self::HoldPlace {
+                beneficiary,
+                amount,
+                hold_expires_in_secs,
+                memo,
+            } => Payload::HoldPlace {
+                beneficiary: beneficiary.clone(),
+                amount: amount.milli_won(),
+                expires_at_ms: expiry_ms(now_ms, *hold_expires_in_secs)?,
+                memo: text("memo", memo)?,
+            },
+            Self::HoldRelease { hold } => Payload::HoldRelease { hold: *hold },
+            Self::HoldCapture { hold, amount } => Payload::HoldCapture {
+                hold: *hold,
+                amount: amount.milli_won(),
+            },
+        })
+    }
+}
+
+pub async fn run(a: TxArgs) -> anyhow::Result<()> {
+    let client = client(a.rpc.as_deref())?;
+    let Some(key_path) = a.key.as_ref() else {
+        bail!("missing --key FILE");
+    };
+    let now = now_ms();
+    let payload = a.payload.to_payload(now)?;
+    let expires_at_ms = expiry_ms(now, a.expires_in_secs)?;
+    let key = load_key(key_path, a.password_file.as_ref())?;
+    let chain_id = match &a.chain_id {
+        Some(c) => ChainId::new(c.clone())?,
+        None => ChainId::new(client.status().await?.chain_id)?,
+    };
+    let nonce = match a.nonce {
+        Some(n) => n,
+        None => client.account(&Address::of(&key)).await?.nonce,
+    };
+    let mut signer = TxSigner::new(key, chain_id, nonce);
+    let signed = signer.sign(payload, Some(expires_at_ms));
+    let hash = client.submit(&signed).await?;
+    if !a.json {
+        println!("tx {hash}");
+    }
+    if !a.wait {
+        if a.json {
+            println!("{}", serde_json::json!({ "hash": hash }));
+        }
+        return Ok(());
+    }
+    let view = client
+        .wait_for_tx(&hash, Duration::from_secs(a.wait_timeout_secs))
+        .await?;
+    let receipt = &view.receipt;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "hash": hash,
+                "height": view.height,
+                "index": view.index,
+                "block_hash": view.block_hash,
+                "receipt": receipt,
+            })
+        );
+    } else {
+        match &receipt.status {
+            TxStatus::Success => println!("status: success"),
+            TxStatus::Failed { code, message } => println!("status: failed {code}: {message}"),
+        }
+        println!("height: {}", view.height);
+        println!("index: {}", view.index);
+        for ev in &receipt.events {
+            println!("event: {}", serde_json::to_string(ev)?);
+        }
+    }
+    if !receipt.is_success() {
+        return Err(Exit(EXIT_TX_FAILED).into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use gridledger_types::{DecodeExt, PrivateKey};
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        tx: TxArgs,
+    }
+
+    fn addr(seed: u8) -> String {
+        Address::of(&PrivateKey::decode([seed; 32].as_slice()).unwrap()).to_hex()
+    }
+
+    fn parse(args: &[&str]) -> Result<TxArgs, clap::Error> {
+        let mut v = vec!["t"];
+        v.extend_from_slice(args);
+        T::try_parse_from(v).map(|t| t.tx)
+    }
+
+    #[test]
+    fn transfer_with_common_args_before_and_after() {
+        let to = addr(2);
+        let a = parse(&[
+            "--rpc",
+            "http://n:1",
+            "transfer",
+            "--to",
+            &to,
+            "--amount-won",
+            "12.5",
+            "--key",
+            "k.json",
+            "--wait",
+            "--nonce",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(a.rpc.as_deref(), Some("http://n:1"));
+        assert_eq!(a.key, Some(PathBuf::from("k.json")));
+        assert!(a.wait && !a.json);
+        assert_eq!(a.nonce, Some(7));
+        assert_eq!(a.expires_in_secs, 600);
+        let p = a.payload.to_payload(0).unwrap();
+        assert_eq!(
+            p,
+            Payload::Transfer {
+                to: to.parse().unwrap(),
+                amount: MilliWon(12_500),
+                memo: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn amounts_in_won_or_milli_won_but_not_both() {
+        let to = addr(2);
+        let a = parse(&[
+            "mint",
+            "--to",
+            &to,
+            "--amount-mwon",
+            "5",
+            "--bank-ref",
+            "d1",
+        ])
+        .unwrap();
+        let Payload::Mint { amount, .. } = a.payload.to_payload(0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(amount, MilliWon(5));
+        assert!(parse(&["burn", "--bank-ref", "w"]).is_err());
+        assert!(parse(&[
+            "burn",
+            "--amount-won",
+            "1",
+            "--amount-mwon",
+            "1",
+            "--bank-ref",
+            "w"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "burn",
+            "--amount-won",
+            "18446744073709552",
+            "--bank-ref",
+            "w"
+        ])
+        .is_err());
+        assert!(parse(&["burn", "--amount-won", "-3", "--bank-ref", "w"]).is_err());
+    }
+
+    #[test]
+    fn every_payload_parses() {
+        let a1 = addr(1);
+        let a2 = addr(2);
+        let h = Hash32::digest(&[b"h"]).to_hex();
+        let cases: Vec<Vec<&str>> = vec![
+            vec![
+                "register-participant",
+                "--account",
+                &a1,
+                "--role",
+                "consumer",
+                "--name",
+                "n",
+            ],
+            vec!["suspend", "--account", &a1, "--reason", "r"],
+            vec!["reinstate", "--account", &a1],
+            vec![
+                "register-device",
+                "--device",
+                &a1,
+                "--kind",
+                "meter",
+                "--owner",
+                &a2,
+                "--label",
+                "l",
+            ],
+            vec!["mint", "--to", &a1, "--amount-won", "1", "--bank-ref", "b"],
+            vec!["burn", "--amount-won", "1", "--bank-ref", "b"],
+            vec!["transfer", "--to", &a1, "--amount-won", "1", "--memo", "m"],
+            vec![
+                "hold-place",
+                "--beneficiary",
+                &a1,
+                "--amount-won",
+                "1",
+                "--hold-expires-in-secs",
+                "60",
+            ],
+            vec!["hold-release", "--hold", &h],
+            vec!["hold-capture", "--hold", &h, "--amount-mwon", "1"],
+        ];
+        let kinds = [
+            "register_participant",
+            "suspend_participant",
+            "reinstate_participant",
+            "register_device",
+            "mint",
+            "burn",
+            "transfer",
+            "hold_place",
+            "hold_release",
+            "hold_capture",
+        ];
+        for (args, kind) in cases.iter().zip(kinds) {
+            let a = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(a.payload.to_payload(1_000).unwrap().kind(), kind);
+        }
+        let a = parse(&cases[7]).unwrap();
+        let Payload::HoldPlace { expires_at_ms, .. } = a.payload.to_payload(1_000).unwrap() else {
+            panic!()
+        };
+        assert_eq!(expires_at_ms, 61_000);
+    }
+
+    #[test]
+    fn bad_values_are_rejected_at_parse_time() {
+        let a1 = addr(1);
+        assert!(parse(&["reinstate", "--account", "zz"]).is_err());
+        assert!(parse(&[
+            "register-participant",
+            "--account",
+            &a1,
+            "--role",
+            "king",
+            "--name",
+            "n"
+        ])
+        .is_err());
+        assert!(parse(&["hold-release", "--hold", "abcd"]).is_err());
+        assert!(parse(&[
+            "register-device",
+            "--device",
+            &a1,
+            "--kind",
+            "toaster",
+            "--owner",
+            &a1,
+            "--label",
+            "l"
+        ])
+        .is_err());
+        let long = "x".repeat(TEXT_MAX_BYTES + 1);
+        let a = parse(&[
+            "transfer",
+            "--to",
+            &a1,
+            "--amount-won",
+            "1",
+            "--memo",
+            &long,
+        ])
+        .unwrap();
+        assert!(a.payload.to_payload(0).is_err());
+        assert!(expiry_ms(u64::MAX - 5, 1).is_err());
+    }
+}

@@ -1,0 +1,415 @@
+//! Typed async client for the node's HTTP API (`/api/v1/...`).
+use crate::{
+    sse::{SseEvent, SseParser},
+    Error, Result,
+};
+use futures::{Stream, StreamExt};
+use gridledger_api::{
+    AccountView, BlockView, ErrorBody, FinalizedEvent, HistoryPage, ParticipantView, StatusView,
+    SubmitRequest, SubmitResponse, TxView,
+};
+use gridledger_types::{Address, Encode, Hash32, SignedTransaction};
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use std::{collections::VecDeque, time::Duration};
+
+/// Default timeout of one request (not of the event stream).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client of one node. Cheap to clone (connections are pooled and shared).
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    timeout: Duration,
+}
+
+/// Hex of the canonical encoding of `tx`, as `POST /api/v1/txs` expects it.
+pub fn encode_tx_hex(tx: &SignedTransaction) -> String {
+    hex::encode(tx.encode())
+}
+
+impl Client {
+    /// A client for the node at `base_url` (e.g. `http://127.0.0.1:8080`; a trailing `/` is
+    /// ignored).
+    pub fn new(base_url: &str) -> Result<Self> {
+        let base = base_url.trim_end_matches('/').to_string();
+        let url = reqwest::Url::parse(&base)
+            .map_err(|e| Error::Invalid(format!("rpc url {base_url:?}: {e}")))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(Error::Invalid(format!(
+                "rpc url {base_url:?}: scheme must be http or https"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Self {
+            http,
+            base,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// The same client with another per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, req: RequestBuilder) -> Result<Response> {
+        Ok(req.timeout(self.timeout).send().await?)
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let resp = self.send(self.http.get(self.url(path))).await?;
+        json_or_error(resp).await
+    }
+
+    /// Like `get_json` but a 404 is `None`.
+    async fn get_optional<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        let resp = self.send(self.http.get(self.url(path))).await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        json_or_error(resp).await.map(Some)
+    }
+
+    /// `GET /api/v1/status`
+    pub async fn status(&self) -> Result<StatusView> {
+        self.get_json("/api/v1/status").await
+    }
+
+    /// Submits one transaction; its hash if the node accepted it, otherwise the node's
+    /// [Error::Api] code and message.
+    pub async fn submit(&self, tx: &SignedTransaction) -> Result<Hash32> {
+        let body = SubmitRequest::One {
+            tx: encode_tx_hex(tx),
+        };
+        let resp = self.submit_request(&body).await?;
+        let result = resp
+            .results
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Decode("empty results for one transaction".into()))?;
+        if result.accepted {
+            return Ok(result.hash.unwrap_or_else(|| tx.hash()));
+        }
+        let err = result.error.unwrap_or(ErrorBody {
+            code: "rejected".into(),
+            message: "the node rejected the transaction".into(),
+        });
+        Err(Error::Api {
+            status: 422,
+            code: err.code,
+            message: err.message,
+        })
+    }
+
+    /// Submits a batch; one result per transaction, in order. A batch in which some
+    /// transactions were rejected (HTTP 422) is still `Ok`: look at each result. A malformed or
+    /// oversized request is an [Error::Api].
+    pub async fn submit_batch(&self, txs: &[SignedTransaction]) -> Result<SubmitResponse> {
+        let body = SubmitRequest::Batch {
+            txs: txs.iter().map(encode_tx_hex).collect(),
+        };
+        self.submit_request(&body).await
+    }
+
+    /// Submits already hex-encoded transactions (see [encode_tx_hex]), for callers that encode
+    /// ahead of time.
+    pub async fn submit_hex_batch(&self, txs: Vec<String>) -> Result<SubmitResponse> {
+        self.submit_request(&SubmitRequest::Batch { txs }).await
+    }
+
+    async fn submit_request(&self, body: &SubmitRequest) -> Result<SubmitResponse> {
+        let resp = self
+            .send(self.http.post(self.url("/api/v1/txs")).json(body))
+            .await?;
+        let status = resp.status();
+        if status.is_success() || status == StatusCode::UNPROCESSABLE_ENTITY {
+            let bytes = resp.bytes().await?;
+            if let Ok(parsed) = serde_json::from_slice::<SubmitResponse>(&bytes) {
+                return Ok(parsed);
+            }
+            return Err(error_from_body(status, &bytes));
+        }
+        Err(api_error(resp).await)
+    }
+
+    /// `GET /api/v1/txs/{hash}`: the finalized transaction, `None` if unknown (or not yet final).
+    pub async fn tx(&self, hash: &Hash32) -> Result<Option<TxView>> {
+        self.get_optional(&format!("/api/v1/txs/{hash}")).await
+    }
+
+    /// Polls [Self::tx] until the transaction is finalized or `timeout` passes.
+    pub async fn wait_for_tx(&self, hash: &Hash32, timeout: Duration) -> Result<TxView> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut delay = Duration::from_millis(100);
+        loop {
+            if let Some(view) = self.tx(hash).await? {
+                return Ok(view);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::Timeout(format!(
+                    "transaction {hash} not finalized within {timeout:?}"
+                )));
+            }
+            tokio::time::sleep(delay.min(deadline - now)).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// `GET /api/v1/accounts/{address}` (an unknown address is a zero account).
+    pub async fn account(&self, address: &Address) -> Result<AccountView> {
+        self.get_json(&format!("/api/v1/accounts/{address}")).await
+    }
+
+    /// `GET /api/v1/participants/{address}`, `None` if not registered.
+    pub async fn participant(&self, address: &Address) -> Result<Option<ParticipantView>> {
+        self.get_optional(&format!("/api/v1/participants/{address}"))
+            .await
+    }
+
+    /// `GET /api/v1/accounts/{address}/txs?limit=&cursor=`: newest first.
+    pub async fn history(
+        &self,
+        address: &Address,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage> {
+        let mut req = self
+            .http
+            .get(self.url(&format!("/api/v1/accounts/{address}/txs")));
+        if let Some(limit) = limit {
+            req = req.query(&[("limit", limit.to_string())]);
+        }
+        if let Some(cursor) = cursor {
+            req = req.query(&[("cursor", cursor)]);
+        }
+        json_or_error(self.send(req).await?).await
+    }
+
+    /// `GET /api/v1/blocks/{height}`, `None` if there is no such block yet.
+    pub async fn block(&self, height: u64) -> Result<Option<BlockView>> {
+        self.get_optional(&format!("/api/v1/blocks/{height}")).await
+    }
+
+    /// `GET /metrics`: Prometheus text.
+    pub async fn metrics_text(&self) -> Result<String> {
+        let resp = self.send(self.http.get(self.url("/metrics"))).await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        Ok(resp.text().await?)
+    }
+
+    /// Subscribes to `GET /api/v1/events` and yields every finalized block with its receipts.
+    /// Returns once the server has answered, so no block finalized after this returns is
+    /// missed. The stream ends when the connection closes; other SSE event types are skipped.
+    pub async fn events(&self) -> Result<impl Stream<Item = Result<FinalizedEvent>> + Send> {
+        let resp = self
+            .http
+            .get(self.url("/api/v1/events"))
+            .header("accept", "text/event-stream")
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        Ok(finalized_events(raw_sse(resp.bytes_stream())))
+    }
+}
+
+/// Parses a byte stream into SSE events.
+fn raw_sse<S, B, E>(bytes: S) -> impl Stream<Item = Result<SseEvent>> + Send
+where
+    S: Stream<Item = std::result::Result<B, E>> + Send + Unpin,
+    B: AsRef<[u8]>,
+    E: Into<Error>,
+{
+    struct State<S> {
+        bytes: S,
+        parser: SseParser,
+        ready: VecDeque<SseEvent>,
+        done: bool,
+    }
+    let state = State {
+        bytes,
+        parser: SseParser::default(),
+        ready: VecDeque::new(),
+        done: false,
+    };
+    futures::stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(ev) = st.ready.pop_front() {
+                return Some((Ok(ev), st));
+            }
+            if st.done {
+                return None;
+            }
+            match st.bytes.next().await {
+                None => return None,
+                Some(Err(e)) => {
+                    st.done = true;
+                    return Some((Err(e.into()), st));
+                }
+                Some(Ok(chunk)) => match st.parser.push(chunk.as_ref()) {
+                    Ok(evs) => st.ready.extend(evs),
+                    Err(e) => {
+                        st.done = true;
+                        return Some((Err(e), st));
+                    }
+                },
+            }
+        }
+    })
+}
+
+/// Keeps `block` events and decodes their data as [FinalizedEvent].
+fn finalized_events(
+    sse: impl Stream<Item = Result<SseEvent>> + Send,
+) -> impl Stream<Item = Result<FinalizedEvent>> + Send {
+    sse.filter_map(|ev| async move {
+        match ev {
+            Err(e) => Some(Err(e)),
+            Ok(ev) if ev.event == "block" => Some(
+                serde_json::from_str::<FinalizedEvent>(&ev.data)
+                    .map_err(|e| Error::Decode(format!("block event: {e}"))),
+            ),
+            Ok(_) => None,
+        }
+    })
+}
+
+async fn json_or_error<T: DeserializeOwned>(resp: Response) -> Result<T> {
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(api_error(resp).await);
+    }
+    let bytes = resp.bytes().await?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+}
+
+async fn api_error(resp: Response) -> Error {
+    let status = resp.status();
+    match resp.bytes().await {
+        Ok(bytes) => error_from_body(status, &bytes),
+        Err(e) => Error::Http(e),
+    }
+}
+
+/// The server's [ErrorBody] if the body is one, otherwise a generic error naming the status.
+fn error_from_body(status: StatusCode, body: &[u8]) -> Error {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { code, message }) => Error::Api {
+            status: status.as_u16(),
+            code,
+            message,
+        },
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text: String = text.chars().take(200).collect();
+            Error::Api {
+                status: status.as_u16(),
+                code: format!("http_{}", status.as_u16()),
+                message: if text.trim().is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    text.trim().to_string()
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridledger_api::BlockView;
+    use gridledger_types::{Receipt, TxStatus};
+
+    fn sample_event(height: u64) -> FinalizedEvent {
+        FinalizedEvent {
+            block: BlockView {
+                height,
+                hash: Hash32::digest(&[b"b"]),
+                parent: Hash32::ZERO,
+                timestamp_ms: 5,
+                state_root: Hash32::ZERO,
+                tx_count: 1,
+                tx_hashes: vec![Hash32::digest(&[b"t"])],
+            },
+            receipts: vec![Receipt {
+                tx_hash: Hash32::digest(&[b"t"]),
+                height,
+                index: 0,
+                status: TxStatus::Failed {
+                    code: "stale_nonce".into(),
+                    message: "m".into(),
+                },
+                events: vec![],
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn block_events_are_decoded_from_a_chunked_byte_stream() {
+        let e1 = serde_json::to_string(&sample_event(1)).unwrap();
+        let e2 = serde_json::to_string(&sample_event(2)).unwrap();
+        let text = format!(
+            ": hello\n\nevent: block\ndata: {e1}\n\nevent: lagged\ndata: 3\n\nevent: block\ndata: {e2}\n\n"
+        );
+        let chunks: Vec<std::result::Result<Vec<u8>, Error>> =
+            text.as_bytes().chunks(7).map(|c| Ok(c.to_vec())).collect();
+        let evs: Vec<_> = finalized_events(raw_sse(futures::stream::iter(chunks)))
+            .collect()
+            .await;
+        assert_eq!(evs.len(), 2);
+        assert_eq!(evs[0].as_ref().unwrap(), &sample_event(1));
+        assert_eq!(evs[1].as_ref().unwrap(), &sample_event(2));
+    }
+
+    #[tokio::test]
+    async fn bad_block_data_is_an_error_item() {
+        let chunks: Vec<std::result::Result<Vec<u8>, Error>> =
+            vec![Ok(b"event: block\ndata: {nope}\n\n".to_vec())];
+        let evs: Vec<_> = finalized_events(raw_sse(futures::stream::iter(chunks)))
+            .collect()
+            .await;
+        assert_eq!(evs.len(), 1);
+        assert!(matches!(evs[0], Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn error_bodies_become_api_errors() {
+        let e = error_from_body(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            br#"{"code":"too_large","message":"body over 1 MiB"}"#,
+        );
+        assert_eq!(e.to_string(), "too_large: body over 1 MiB");
+        assert_eq!(e.api_code(), Some("too_large"));
+        let e = error_from_body(StatusCode::BAD_GATEWAY, b"");
+        assert_eq!(e.api_code(), Some("http_502"));
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(Client::new("http://127.0.0.1:8080/").is_ok());
+        assert_eq!(
+            Client::new("http://h:1/").unwrap().url("/api/v1/status"),
+            "http://h:1/api/v1/status"
+        );
+        assert!(Client::new("ftp://x").is_err());
+        assert!(Client::new("not a url").is_err());
+    }
+}
