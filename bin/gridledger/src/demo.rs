@@ -12,15 +12,20 @@ use std::{path::PathBuf, time::Duration};
 
 /// Runs the demo on its own thread and runtime (the node owns the main thread).
 pub fn spawn(rpc: String, operator_key: PathBuf, bank_key: PathBuf) {
-    let _ = std::thread::Builder::new().name("demo".into()).spawn(move || {
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => return eprintln!("demo: cannot start runtime: {e}"),
-        };
-        if let Err(e) = rt.block_on(run(rpc, operator_key, bank_key)) {
-            eprintln!("demo stopped: {e:#}");
-        }
-    });
+    let _ = std::thread::Builder::new()
+        .name("demo".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return eprintln!("demo: cannot start runtime: {e}"),
+            };
+            if let Err(e) = rt.block_on(run(rpc, operator_key, bank_key)) {
+                eprintln!("demo stopped: {e:#}");
+            }
+        });
 }
 
 async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()> {
@@ -42,14 +47,27 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
         println!("demo: chain already seeded; skipping setup");
         return Ok(());
     }
-    let names = ["Haneul household", "Minji household", "Seoyeon household", "Building A"];
+    let names = [
+        "Haneul household",
+        "Minji household",
+        "Seoyeon household",
+        "Building A",
+    ];
     let mut households = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let key = generate_key()?;
         let addr = Address::of(&key);
-        let role = if i % 2 == 0 { Role::Prosumer } else { Role::Consumer };
+        let role = if i % 2 == 0 {
+            Role::Prosumer
+        } else {
+            Role::Consumer
+        };
         let reg = op.sign(
-            Payload::RegisterParticipant { account: addr.clone(), role, name: name.to_string() },
+            Payload::RegisterParticipant {
+                account: addr.clone(),
+                role,
+                name: name.to_string(),
+            },
             None,
         );
         client.submit(&reg).await.context("register")?;

@@ -258,21 +258,40 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
     let files = prepare_devnet(&args)?;
     let genesis = GenesisFile::load(&files.genesis)?;
     if genesis.validators.len() != 1 {
-        bail!("{} is not a single-validator devnet", files.genesis.display());
+        bail!(
+            "{} is not a single-validator devnet",
+            files.genesis.display()
+        );
     }
     let key = load_validator_key(&files.validator_key)?;
     let rpc = format!("http://{}", args.http);
     println!("GridLedger devnet — chain {}", genesis.chain.chain_id);
     println!("  data dir      {}", args.data_dir.display());
     println!("  API           {rpc}/api/v1/status");
-    println!("  operator      {}  key {}", genesis.chain.operator, files.operator_key.display());
-    println!("  bank          {}  key {}", genesis.chain.bank, files.bank_key.display());
-    println!("  key password  {}  (file {})", DEVNET_PASSWORD, files.password.display());
+    println!(
+        "  operator      {}  key {}",
+        genesis.chain.operator,
+        files.operator_key.display()
+    );
+    println!(
+        "  bank          {}  key {}",
+        genesis.chain.bank,
+        files.bank_key.display()
+    );
+    println!(
+        "  key password  {}  (file {})",
+        DEVNET_PASSWORD,
+        files.password.display()
+    );
     println!("Try: gridledger key new --out alice.json");
     println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
     println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
     if args.demo {
-        crate::demo::spawn(rpc.clone(), files.operator_key.clone(), files.bank_key.clone());
+        crate::demo::spawn(
+            rpc.clone(),
+            files.operator_key.clone(),
+            files.bank_key.clone(),
+        );
     }
     node::run(NodeConfig {
         data_dir: args.data_dir.clone(),

@@ -116,15 +116,17 @@ impl NodeApi for NodeService {
 
     fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {
         let st = self.chain.read();
-        Ok(match st.state.get(&StateKey::Participant(address.clone())) {
-            Some(StateValue::Participant(p)) => Some(ParticipantView {
-                address: address.clone(),
-                role: p.role,
-                name: p.name.clone(),
-                suspended: p.suspended,
-            }),
-            _ => None,
-        })
+        Ok(
+            match st.state.get(&StateKey::Participant(address.clone())) {
+                Some(StateValue::Participant(p)) => Some(ParticipantView {
+                    address: address.clone(),
+                    role: p.role,
+                    name: p.name.clone(),
+                    suspended: p.suspended,
+                }),
+                _ => None,
+            },
+        )
     }
 
     fn history(

@@ -91,7 +91,11 @@ impl App {
         // chain = [tip, ..., known]; verify pairwise from the known end upward.
         for pair in chain.windows(2).rev() {
             if let Err(e) = self.chain.verify(&pair[0], &pair[1]) {
-                warn!(?e, height = pair[0].body.height, "ancestor failed re-execution");
+                warn!(
+                    ?e,
+                    height = pair[0].body.height,
+                    "ancestor failed re-execution"
+                );
                 return false;
             }
         }
@@ -120,7 +124,10 @@ where
     ) -> Option<Self::Block> {
         let parent = ancestry.next().await?;
         if !self.ensure_known(&parent, &mut ancestry).await {
-            warn!(height = parent.body.height, "cannot propose: parent state unknown");
+            warn!(
+                height = parent.body.height,
+                "cannot propose: parent state unknown"
+            );
             return None;
         }
         let earliest = parent

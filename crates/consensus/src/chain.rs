@@ -8,12 +8,12 @@ use crate::{
     Error,
 };
 use commonware_codec::{DecodeExt, Encode};
+use commonware_utils::sys_rng;
 use gridledger_api::{BlockView, FinalizedEvent, Rejected};
 use gridledger_execution::{
     admission_check, apply_writes, execute_block, verify_signatures_batch, BlockBuilder, BlockEnv,
     BlockOutcome, Layered, SigCheck, StateKey, StateValue,
 };
-use commonware_utils::sys_rng;
 use gridledger_storage::{BlockCommit, Head, Store, TxRecord};
 use gridledger_types::{Address, Block, ChainId, Hash32, Receipt, SignedTransaction};
 use std::{
@@ -85,13 +85,17 @@ impl Chain {
         metrics: NodeMetrics,
     ) -> Result<Self, Error> {
         if genesis.body.state_root != genesis_outcome.state_root {
-            return Err(Error::Config("genesis block and genesis state disagree".into()));
+            return Err(Error::Config(
+                "genesis block and genesis state disagree".into(),
+            ));
         }
         let head = match store.head()? {
             None => {
                 let bytes = genesis.encode();
                 store.commit_block(&commit_for(genesis, &bytes, &genesis_outcome))?;
-                store.head()?.ok_or_else(|| Error::Corrupt("no head after genesis".into()))?
+                store
+                    .head()?
+                    .ok_or_else(|| Error::Corrupt("no head after genesis".into()))?
             }
             Some(h) => h,
         };
@@ -204,7 +208,8 @@ impl Chain {
             .collect();
         self.metrics.set_mempool(pool.len(), pool.bytes());
         for r in &out {
-            self.metrics.count_submit(r.as_ref().err().map(|e| e.code.as_str()));
+            self.metrics
+                .count_submit(r.as_ref().err().map(|e| e.code.as_str()));
         }
         out
     }
@@ -309,12 +314,16 @@ impl Chain {
             return Ok(());
         }
         verify_signatures_batch(&b.transactions, &mut sys_rng()).map_err(|i| {
-            Invalid::Bad(format!("tx {i}: bad_signature: the signature does not match"))
+            Invalid::Bad(format!(
+                "tx {i}: bad_signature: the signature does not match"
+            ))
         })?;
         let outcome = {
             let st = self.read();
             if b.height <= st.head.height {
-                return Err(Invalid::Bad("block at or below the finalized height".into()));
+                return Err(Invalid::Bad(
+                    "block at or below the finalized height".into(),
+                ));
             }
             let layers = Self::layers(&st, &b.parent).ok_or(Invalid::UnknownParent)?;
             let base = Layered {
@@ -412,7 +421,8 @@ impl Chain {
             });
         }
         let bytes = block.encode();
-        self.store.commit_block(&commit_for(block, &bytes, outcome))?;
+        self.store
+            .commit_block(&commit_for(block, &bytes, outcome))?;
         let signers: BTreeSet<Address> = block
             .body
             .transactions
@@ -530,4 +540,3 @@ fn tx_record(index: u32, tx: &SignedTransaction, receipt: &Receipt) -> TxRecord 
         accounts: accounts.into_iter().collect(),
     }
 }
-

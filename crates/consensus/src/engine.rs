@@ -167,8 +167,7 @@ where
                 peer_provider: cfg.provider,
             },
         );
-        let page_cache =
-            CacheRef::from_pooler(&context, PAGE_CACHE_PAGE_SIZE, PAGE_CACHE_CAPACITY);
+        let page_cache = CacheRef::from_pooler(&context, PAGE_CACHE_PAGE_SIZE, PAGE_CACHE_CAPACITY);
         let prefix = cfg.partition_prefix.clone();
         let finalizations = immutable::Archive::init(
             context.child("finalizations_by_height"),
@@ -265,10 +264,22 @@ where
     #[allow(clippy::type_complexity)]
     pub fn start(
         mut self,
-        votes: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        certificates: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        resolver: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        broadcast: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        votes: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        certificates: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        resolver: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        broadcast: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
         marshal: (
             handler::Receiver<Digest>,
             impl TargetedResolver<
@@ -287,10 +298,22 @@ where
     #[allow(clippy::type_complexity)]
     async fn run(
         self,
-        votes: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        certificates: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        resolver: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        broadcast: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        votes: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        certificates: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        resolver: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        broadcast: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
         marshal: (
             handler::Receiver<Digest>,
             impl TargetedResolver<

@@ -47,7 +47,9 @@ impl GenesisFile {
             return Err(Error::Config("duplicate validator key in genesis".into()));
         }
         if self.chain.operator == self.chain.bank {
-            return Err(Error::Config("operator and bank must be different keys".into()));
+            return Err(Error::Config(
+                "operator and bank must be different keys".into(),
+            ));
         }
         Ok(())
     }

@@ -53,23 +53,77 @@ impl NodeMetrics {
         let i = &self.0;
         let mut s = String::new();
         let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
-            s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"));
+            s.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
+            ));
         };
-        gauge("gridledger_finalized_height", "Last finalized height.", "gauge", i.height.load(Relaxed));
-        gauge("gridledger_finalized_blocks_total", "Blocks finalized by this process.", "counter", i.finalized_blocks.load(Relaxed));
-        gauge("gridledger_finalized_txs_total", "Transactions finalized by this process.", "counter", i.finalized_txs.load(Relaxed));
-        gauge("gridledger_proposed_blocks_total", "Blocks proposed by this node.", "counter", i.proposed_blocks.load(Relaxed));
-        gauge("gridledger_proposed_txs_total", "Transactions in blocks proposed by this node.", "counter", i.proposed_txs.load(Relaxed));
-        gauge("gridledger_mempool_txs", "Transactions waiting in the mempool.", "gauge", i.mempool_txs.load(Relaxed));
-        gauge("gridledger_mempool_bytes", "Bytes waiting in the mempool.", "gauge", i.mempool_bytes.load(Relaxed));
-        gauge("gridledger_submitted_txs_total", "Transactions offered to the mempool.", "counter", i.submitted.load(Relaxed));
+        gauge(
+            "gridledger_finalized_height",
+            "Last finalized height.",
+            "gauge",
+            i.height.load(Relaxed),
+        );
+        gauge(
+            "gridledger_finalized_blocks_total",
+            "Blocks finalized by this process.",
+            "counter",
+            i.finalized_blocks.load(Relaxed),
+        );
+        gauge(
+            "gridledger_finalized_txs_total",
+            "Transactions finalized by this process.",
+            "counter",
+            i.finalized_txs.load(Relaxed),
+        );
+        gauge(
+            "gridledger_proposed_blocks_total",
+            "Blocks proposed by this node.",
+            "counter",
+            i.proposed_blocks.load(Relaxed),
+        );
+        gauge(
+            "gridledger_proposed_txs_total",
+            "Transactions in blocks proposed by this node.",
+            "counter",
+            i.proposed_txs.load(Relaxed),
+        );
+        gauge(
+            "gridledger_mempool_txs",
+            "Transactions waiting in the mempool.",
+            "gauge",
+            i.mempool_txs.load(Relaxed),
+        );
+        gauge(
+            "gridledger_mempool_bytes",
+            "Bytes waiting in the mempool.",
+            "gauge",
+            i.mempool_bytes.load(Relaxed),
+        );
+        gauge(
+            "gridledger_submitted_txs_total",
+            "Transactions offered to the mempool.",
+            "counter",
+            i.submitted.load(Relaxed),
+        );
         let (rss, peak) = process_memory();
-        gauge("gridledger_process_rss_bytes", "Resident set size.", "gauge", rss);
-        gauge("gridledger_process_peak_rss_bytes", "Peak resident set size.", "gauge", peak);
+        gauge(
+            "gridledger_process_rss_bytes",
+            "Resident set size.",
+            "gauge",
+            rss,
+        );
+        gauge(
+            "gridledger_process_peak_rss_bytes",
+            "Peak resident set size.",
+            "gauge",
+            peak,
+        );
         s.push_str("# HELP gridledger_rejected_txs_total Transactions refused at admission, by code.\n# TYPE gridledger_rejected_txs_total counter\n");
         if let Ok(m) = i.rejected.lock() {
             for (code, n) in m.iter() {
-                s.push_str(&format!("gridledger_rejected_txs_total{{code=\"{code}\"}} {n}\n"));
+                s.push_str(&format!(
+                    "gridledger_rejected_txs_total{{code=\"{code}\"}} {n}\n"
+                ));
             }
         }
         s

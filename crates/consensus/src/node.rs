@@ -149,7 +149,9 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             participants.clone(),
             cfg.validator_key.clone(),
         ) else {
-            return Err(Error::Config("validator key not in the validator set".into()));
+            return Err(Error::Config(
+                "validator key not in the validator set".into(),
+            ));
         };
         let app = App::new(chain.clone(), cfg.pacing, fin_tx);
         let engine = Engine::new(

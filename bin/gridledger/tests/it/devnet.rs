@@ -21,7 +21,6 @@ pub struct Devnet {
     pub child: Child,
     pub dir: PathBuf,
     pub http: u16,
-    pub p2p: u16,
     pub rpc: String,
 }
 
@@ -52,7 +51,7 @@ impl Devnet {
             child,
             dir: dir.to_path_buf(),
             http,
-            p2p,
+
             rpc: format!("http://127.0.0.1:{http}"),
         }
     }
@@ -67,7 +66,10 @@ impl Devnet {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("devnet exited early: {status}; log {}", self.log_path().display());
+                panic!(
+                    "devnet exited early: {status}; log {}",
+                    self.log_path().display()
+                );
             }
             if let Ok(s) = client.status().await {
                 if s.height >= 1 {
@@ -112,7 +114,8 @@ pub fn key_from_seed(seed: u8) -> PrivateKey {
     PrivateKey::decode([seed; 32].as_slice()).unwrap()
 }
 
-/// Registers `accounts` (as consumers) and mints `won` to each; waits for finality.
+/// Registers `accounts` (as consumers), waits for that, then mints `won` to each and waits
+/// again (transactions of different signers in one block have no guaranteed order).
 pub async fn fund(
     client: &Client,
     operator: &mut TxSigner,
@@ -120,29 +123,47 @@ pub async fn fund(
     accounts: &[Address],
     won: u64,
 ) {
-    let mut last = None;
-    for (i, a) in accounts.iter().enumerate() {
-        let reg = operator.sign(
-            Payload::RegisterParticipant {
-                account: a.clone(),
-                role: Role::Consumer,
-                name: format!("account {i}"),
-            },
-            None,
-        );
-        client.submit(&reg).await.unwrap();
-        let mint = bank.sign(
-            Payload::Mint {
-                to: a.clone(),
-                amount: MilliWon::from_won(won).unwrap(),
-                bank_ref: format!("DEP-{i}"),
-            },
-            None,
-        );
-        last = Some(client.submit(&mint).await.unwrap());
-    }
-    if let Some(h) = last {
-        let v = client.wait_for_tx(&h, Duration::from_secs(30)).await.unwrap();
+    let regs: Vec<_> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            operator.sign(
+                Payload::RegisterParticipant {
+                    account: a.clone(),
+                    role: Role::Consumer,
+                    name: format!("account {i}"),
+                },
+                None,
+            )
+        })
+        .collect();
+    wait_all(client, &regs).await;
+    let mints: Vec<_> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            bank.sign(
+                Payload::Mint {
+                    to: a.clone(),
+                    amount: MilliWon::from_won(won).unwrap(),
+                    bank_ref: format!("DEP-{i}"),
+                },
+                None,
+            )
+        })
+        .collect();
+    wait_all(client, &mints).await;
+}
+
+/// Submits `txs` as one batch and waits until each is final with a successful receipt.
+pub async fn wait_all(client: &Client, txs: &[gridledger_types::SignedTransaction]) {
+    let resp = client.submit_batch(txs).await.unwrap();
+    assert!(resp.results.iter().all(|r| r.accepted), "{resp:?}");
+    for t in txs {
+        let v = client
+            .wait_for_tx(&t.hash(), Duration::from_secs(30))
+            .await
+            .unwrap();
         assert!(v.receipt.is_success(), "{:?}", v.receipt);
     }
 }

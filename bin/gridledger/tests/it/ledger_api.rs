@@ -36,18 +36,33 @@ async fn devnet_ledger_through_the_http_api() {
     assert_eq!(status.chain_id, "gridledger-devnet");
     let chain_id = ChainId::new(status.chain_id.clone()).unwrap();
 
-    let mut operator = TxSigner::connect(&client, net.key("operator"), None).await.unwrap();
-    let mut bank = TxSigner::connect(&client, net.key("bank"), None).await.unwrap();
+    let mut operator = TxSigner::connect(&client, net.key("operator"), None)
+        .await
+        .unwrap();
+    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
     let alice_key = key_from_seed(11);
     let bob_key = key_from_seed(12);
     let alice = Address::of(&alice_key);
     let bob = Address::of(&bob_key);
-    fund(&client, &mut operator, &mut bank, &[alice.clone(), bob.clone()], 10_000).await;
+    fund(
+        &client,
+        &mut operator,
+        &mut bank,
+        &[alice.clone(), bob.clone()],
+        10_000,
+    )
+    .await;
 
     // A transfer reaches finality with a receipt and moves exactly the amount.
     let mut a = TxSigner::new(alice_key.clone(), chain_id.clone(), 0);
     let transfer = a.sign(
-        Payload::Transfer { to: bob.clone(), amount: won(2_500), memo: "solar surplus".into() },
+        Payload::Transfer {
+            to: bob.clone(),
+            amount: won(2_500),
+            memo: "solar surplus".into(),
+        },
         None,
     );
     let hash = client.submit(&transfer).await.unwrap();
@@ -61,7 +76,7 @@ async fn devnet_ledger_through_the_http_api() {
     assert_eq!(client.account(&alice).await.unwrap().balance, won(7_500));
     assert_eq!(client.account(&bob).await.unwrap().balance, won(12_500));
     assert_eq!(client.account(&alice).await.unwrap().nonce, 1);
-    let history = client.history(&alice, 10, None).await.unwrap();
+    let history = client.history(&alice, Some(10), None).await.unwrap();
     assert!(history.items.iter().any(|t| t.hash == hash));
 
     // Replaying the same signed transaction: refused (stale nonce), nothing moves.
@@ -77,7 +92,10 @@ async fn devnet_ledger_through_the_http_api() {
         .await
         .unwrap();
     assert!(!resp.results[0].accepted);
-    assert_eq!(resp.results[0].error.as_ref().unwrap().code, "bad_signature");
+    assert_eq!(
+        resp.results[0].error.as_ref().unwrap().code,
+        "bad_signature"
+    );
 
     // An expired transaction: refused.
     let expired = Transaction {
@@ -85,7 +103,11 @@ async fn devnet_ledger_through_the_http_api() {
         signer: alice.clone(),
         nonce: 1,
         expires_at_ms: 1_000,
-        payload: Payload::Transfer { to: bob.clone(), amount: won(1), memo: String::new() },
+        payload: Payload::Transfer {
+            to: bob.clone(),
+            amount: won(1),
+            memo: String::new(),
+        },
     }
     .sign(&alice_key);
     let err = client.submit(&expired).await.unwrap_err();
@@ -97,7 +119,11 @@ async fn devnet_ledger_through_the_http_api() {
         signer: alice.clone(),
         nonce: 1,
         expires_at_ms: u64::MAX,
-        payload: Payload::Transfer { to: bob.clone(), amount: won(1), memo: String::new() },
+        payload: Payload::Transfer {
+            to: bob.clone(),
+            amount: won(1),
+            memo: String::new(),
+        },
     }
     .sign(&alice_key);
     let err = client.submit(&foreign).await.unwrap_err();
@@ -106,7 +132,11 @@ async fn devnet_ledger_through_the_http_api() {
     // A mint by a non-bank is included but fails with a receipt; nothing is minted.
     a.set_next_nonce(1);
     let fake_mint = a.sign(
-        Payload::Mint { to: alice.clone(), amount: won(1_000_000), bank_ref: "FAKE".into() },
+        Payload::Mint {
+            to: alice.clone(),
+            amount: won(1_000_000),
+            bank_ref: "FAKE".into(),
+        },
         None,
     );
     let h = client.submit(&fake_mint).await.unwrap();
@@ -151,7 +181,11 @@ async fn devnet_ledger_through_the_http_api() {
         .args(["query", "tx", &hash.to_hex(), "--rpc", &net.rpc, "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(cli["hash"], hash.to_hex());
     let _ = encode_tx_hex(&transfer);

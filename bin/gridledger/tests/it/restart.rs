@@ -18,8 +18,12 @@ async fn sigkill_mid_load_loses_nothing_finalized_slow_() {
     let mut net = Devnet::start(&dir, http, p2p);
     let client = net.ready().await;
     let chain_id = ChainId::new(client.status().await.unwrap().chain_id).unwrap();
-    let mut operator = TxSigner::connect(&client, net.key("operator"), None).await.unwrap();
-    let mut bank = TxSigner::connect(&client, net.key("bank"), None).await.unwrap();
+    let mut operator = TxSigner::connect(&client, net.key("operator"), None)
+        .await
+        .unwrap();
+    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
     let keys: Vec<_> = (0..4).map(|i| key_from_seed(40 + i)).collect();
     let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
     fund(&client, &mut operator, &mut bank, &addrs, 1_000_000).await;
@@ -41,7 +45,11 @@ async fn sigkill_mid_load_loses_nothing_finalized_slow_() {
                 let from = (round + i) % signers.len();
                 let to = addrs[(from + 1) % addrs.len()].clone();
                 signers[from].sign(
-                    Payload::Transfer { to, amount: MilliWon(1_000 + i as u64), memo: String::new() },
+                    Payload::Transfer {
+                        to,
+                        amount: MilliWon(1_000 + i as u64),
+                        memo: String::new(),
+                    },
                     None,
                 )
             })
@@ -58,15 +66,27 @@ async fn sigkill_mid_load_loses_nothing_finalized_slow_() {
     }
     let before = client.status().await.unwrap();
     net.kill();
-    assert!(finalized.len() > 100, "only {} finalized before the kill", finalized.len());
+    assert!(
+        finalized.len() > 100,
+        "only {} finalized before the kill",
+        finalized.len()
+    );
 
     // Restart on the same data directory.
     let mut net = Devnet::start(&dir, http, p2p);
     let client = net.ready().await;
     let after = client.status().await.unwrap();
-    assert!(after.height >= before.height, "height went back: {} < {}", after.height, before.height);
+    assert!(
+        after.height >= before.height,
+        "height went back: {} < {}",
+        after.height,
+        before.height
+    );
     let block = client.block(before.height).await.unwrap().unwrap();
-    assert_eq!(block.hash, before.block_hash, "finalized block changed across restart");
+    assert_eq!(
+        block.hash, before.block_hash,
+        "finalized block changed across restart"
+    );
     for (hash, height) in &finalized {
         let v = client.tx(hash).await.unwrap();
         let v = v.unwrap_or_else(|| panic!("finalized tx {hash} lost after SIGKILL"));
@@ -76,7 +96,11 @@ async fn sigkill_mid_load_loses_nothing_finalized_slow_() {
     let mut sum = MilliWon::ZERO;
     for a in &addrs {
         let acct = client.account(a).await.unwrap();
-        sum = sum.checked_add(acct.balance).unwrap().checked_add(acct.held).unwrap();
+        sum = sum
+            .checked_add(acct.balance)
+            .unwrap()
+            .checked_add(acct.held)
+            .unwrap();
     }
     assert_eq!(sum, total);
     // And it keeps finalizing.

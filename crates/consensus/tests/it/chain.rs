@@ -48,7 +48,11 @@ fn fixture() -> Fixture {
             p2p_addr: "127.0.0.1:1".parse().unwrap(),
         }],
     };
-    Fixture { genesis, operator, bank }
+    Fixture {
+        genesis,
+        operator,
+        bank,
+    }
 }
 
 fn open(f: &Fixture, store: Store) -> Arc<Chain> {
@@ -95,7 +99,11 @@ fn genesis_block(f: &Fixture) -> ChainBlock {
 /// Proposes on `a`, verifies on `b`, finalizes on both; returns the block.
 fn step(a: &Chain, b: &Chain, parent: &ChainBlock, view: u64) -> ChainBlock {
     let block = a
-        .build(context(view, parent), parent, parent.body.timestamp_ms + 500)
+        .build(
+            context(view, parent),
+            parent,
+            parent.body.timestamp_ms + 500,
+        )
         .expect("parent known");
     b.verify(&block, parent).expect("valid on the other node");
     assert!(a.finalize(&block).unwrap());
@@ -116,33 +124,92 @@ fn two_nodes_agree_on_every_state_root_and_survive_reopen() {
 
     // Block 1: the operator registers Alice and Bob; the bank mints to Alice.
     let subs = a.submit(vec![
-        sign(&f.operator, 0, Payload::RegisterParticipant { account: Address::of(&alice), role: Role::Consumer, name: "Alice".into() }),
-        sign(&f.operator, 1, Payload::RegisterParticipant { account: Address::of(&bob), role: Role::Prosumer, name: "Bob".into() }),
+        sign(
+            &f.operator,
+            0,
+            Payload::RegisterParticipant {
+                account: Address::of(&alice),
+                role: Role::Consumer,
+                name: "Alice".into(),
+            },
+        ),
+        sign(
+            &f.operator,
+            1,
+            Payload::RegisterParticipant {
+                account: Address::of(&bob),
+                role: Role::Prosumer,
+                name: "Bob".into(),
+            },
+        ),
     ]);
     assert!(subs.iter().all(|r| r.is_ok()), "{subs:?}");
     let b1 = step(&a, &b, &g, 1);
     assert_eq!(b1.body.transactions.len(), 2);
-    let subs = a.submit(vec![sign(&f.bank, 0, Payload::Mint { to: Address::of(&alice), amount: MilliWon(9_000_000), bank_ref: "D1".into() })]);
+    let subs = a.submit(vec![sign(
+        &f.bank,
+        0,
+        Payload::Mint {
+            to: Address::of(&alice),
+            amount: MilliWon(9_000_000),
+            bank_ref: "D1".into(),
+        },
+    )]);
     assert!(subs[0].is_ok());
     let b2 = step(&a, &b, &b1, 2);
     // Alice pays Bob twice in one block (nonces 0 and 1).
     let subs = a.submit(vec![
-        sign(&alice, 0, Payload::Transfer { to: Address::of(&bob), amount: MilliWon(1_000), memo: String::new() }),
-        sign(&alice, 1, Payload::Transfer { to: Address::of(&bob), amount: MilliWon(2_000), memo: String::new() }),
+        sign(
+            &alice,
+            0,
+            Payload::Transfer {
+                to: Address::of(&bob),
+                amount: MilliWon(1_000),
+                memo: String::new(),
+            },
+        ),
+        sign(
+            &alice,
+            1,
+            Payload::Transfer {
+                to: Address::of(&bob),
+                amount: MilliWon(2_000),
+                memo: String::new(),
+            },
+        ),
     ]);
     assert!(subs.iter().all(|r| r.is_ok()), "{subs:?}");
     let b3 = step(&a, &b, &b2, 3);
     assert_eq!(b3.body.transactions.len(), 2);
-    assert_eq!(a.head(), b.head(), "both nodes at the same head and state root");
+    assert_eq!(
+        a.head(),
+        b.head(),
+        "both nodes at the same head and state root"
+    );
     assert_eq!(a.head().state_root, b3.body.state_root);
-    assert_eq!(a.mempool_len(), 0, "included transactions leave the mempool");
+    assert_eq!(
+        a.mempool_len(),
+        0,
+        "included transactions leave the mempool"
+    );
     {
         let st = a.read();
         check_invariants(&st.state).unwrap();
-        assert_eq!(gridledger_execution::account(&st.state, &Address::of(&bob)).balance, MilliWon(3_000));
+        assert_eq!(
+            gridledger_execution::account(&st.state, &Address::of(&bob)).balance,
+            MilliWon(3_000)
+        );
     }
     // A replay of an included transaction is refused at admission.
-    let replay = a.submit(vec![sign(&alice, 0, Payload::Transfer { to: Address::of(&bob), amount: MilliWon(1_000), memo: String::new() })]);
+    let replay = a.submit(vec![sign(
+        &alice,
+        0,
+        Payload::Transfer {
+            to: Address::of(&bob),
+            amount: MilliWon(1_000),
+            memo: String::new(),
+        },
+    )]);
     assert_eq!(replay[0].as_ref().unwrap_err().code, "stale_nonce");
     // Delivering a finalized block again changes nothing.
     assert!(!a.finalize(&b3).unwrap());
@@ -166,7 +233,15 @@ fn verify_rejects_tampered_blocks() {
     let b = open(&f, Store::open_in_memory().unwrap());
     let g = genesis_block(&f);
     let alice = key(10);
-    a.submit(vec![sign(&f.operator, 0, Payload::RegisterParticipant { account: Address::of(&alice), role: Role::Consumer, name: "A".into() })]);
+    a.submit(vec![sign(
+        &f.operator,
+        0,
+        Payload::RegisterParticipant {
+            account: Address::of(&alice),
+            role: Role::Consumer,
+            name: "A".into(),
+        },
+    )]);
     let good = a.build(context(1, &g), &g, T0 + 10).unwrap();
 
     // Wrong state root.
@@ -178,20 +253,36 @@ fn verify_rejects_tampered_blocks() {
     // A transaction with a broken signature.
     let mut body = good.body.clone();
     let t = &body.transactions[0];
-    body.transactions[0] = SignedTransaction::new(t.tx.clone(), sign(&alice, 0, Payload::ReinstateParticipant { account: Address::of(&alice) }).signature);
+    body.transactions[0] = SignedTransaction::new(
+        t.tx.clone(),
+        sign(
+            &alice,
+            0,
+            Payload::ReinstateParticipant {
+                account: Address::of(&alice),
+            },
+        )
+        .signature,
+    );
     let bad = ChainBlock::new(good.context.clone(), body);
     assert!(matches!(b.verify(&bad, &g), Err(Invalid::Bad(m)) if m.contains("bad_signature")));
 
     // Time going backwards, wrong height, wrong parent.
     let mut body = good.body.clone();
     body.timestamp_ms = T0 - 1;
-    assert!(b.verify(&ChainBlock::new(good.context.clone(), body), &g).is_err());
+    assert!(b
+        .verify(&ChainBlock::new(good.context.clone(), body), &g)
+        .is_err());
     let mut body = good.body.clone();
     body.height = 5;
-    assert!(b.verify(&ChainBlock::new(good.context.clone(), body), &g).is_err());
+    assert!(b
+        .verify(&ChainBlock::new(good.context.clone(), body), &g)
+        .is_err());
     let mut body = good.body.clone();
     body.parent = Hash32::digest(&[b"elsewhere"]);
-    assert!(b.verify(&ChainBlock::new(good.context.clone(), body), &g).is_err());
+    assert!(b
+        .verify(&ChainBlock::new(good.context.clone(), body), &g)
+        .is_err());
 
     // A block whose parent this node has never seen asks for the ancestry.
     let child = a.build(context(2, &good), &good, T0 + 20).unwrap();
@@ -214,7 +305,11 @@ fn a_store_from_another_chain_is_refused() {
     other.genesis.chain.genesis_time_ms += 1;
     let (block, outcome) = other.genesis.genesis_block();
     let err = Chain::open(
-        ChainConfig { chain_id: other.genesis.chain.chain_id.clone(), mempool: MempoolConfig::default(), max_block_txs: 10 },
+        ChainConfig {
+            chain_id: other.genesis.chain.chain_id.clone(),
+            mempool: MempoolConfig::default(),
+            max_block_txs: 10,
+        },
         Store::open(&path).unwrap(),
         &block,
         outcome,
