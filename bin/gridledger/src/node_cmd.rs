@@ -74,6 +74,8 @@ fn default_empty_block() -> u64 {
     1_000
 }
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug, Clone)]
 pub enum GenesisCmd {
     /// Write a genesis file.

@@ -68,7 +68,7 @@ impl App {
     async fn ensure_known(
         &self,
         tip: &Arc<ChainBlock>,
-        ancestry: &mut (impl Ancestry<ChainBlock> + Unpin),
+        ancestry: &mut impl Ancestry<ChainBlock>,
     ) -> bool {
         if self.chain.knows(&tip.hash()) {
             return true;

@@ -89,6 +89,26 @@ pub struct EngineConfig<B, P> {
 }
 
 type Marshaled<E> = Deferred<E, Scheme, App, ChainBlock, FixedEpocher>;
+type Marshal<E> = MarshalActor<
+    E,
+    Standard<ChainBlock>,
+    ConstantProvider<Scheme, Epoch>,
+    immutable::Archive<E, Digest, simplex::types::Finalization<Scheme, Digest>>,
+    immutable::Archive<E, Digest, ChainBlock>,
+    FixedEpocher,
+    Sequential,
+>;
+type Simplex<E, B> = Consensus<
+    E,
+    Scheme,
+    RoundRobin<Sha256>,
+    B,
+    Digest,
+    Marshaled<E>,
+    Marshaled<E>,
+    MarshalMailbox<Scheme, Standard<ChainBlock>>,
+    Sequential,
+>;
 
 pub struct Engine<E, B, P>
 where
@@ -99,27 +119,9 @@ where
     context: ContextCell<E>,
     buffer: buffered::Engine<E, PublicKey, ChainBlock, P>,
     buffer_mailbox: buffered::Mailbox<PublicKey, ChainBlock>,
-    marshal: MarshalActor<
-        E,
-        Standard<ChainBlock>,
-        ConstantProvider<Scheme, Epoch>,
-        immutable::Archive<E, Digest, simplex::types::Finalization<Scheme, Digest>>,
-        immutable::Archive<E, Digest, ChainBlock>,
-        FixedEpocher,
-        Sequential,
-    >,
+    marshal: Marshal<E>,
     marshaled: Marshaled<E>,
-    consensus: Consensus<
-        E,
-        Scheme,
-        RoundRobin<Sha256>,
-        B,
-        Digest,
-        Marshaled<E>,
-        Marshaled<E>,
-        MarshalMailbox<Scheme, Standard<ChainBlock>>,
-        Sequential,
-    >,
+    consensus: Simplex<E, B>,
 }
 
 fn archive_config<C: Clone>(

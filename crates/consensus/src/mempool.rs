@@ -114,15 +114,12 @@ impl Mempool {
     ) -> Vec<SignedTransaction> {
         let mut runs: Vec<Vec<&SignedTransaction>> = Vec::new();
         for (sender, queue) in &self.by_sender {
-            let mut expected = next_nonce(sender);
-            let mut run = Vec::new();
-            for (nonce, tx) in queue.range(expected..) {
-                if *nonce != expected {
-                    break;
-                }
-                run.push(tx);
-                expected += 1;
-            }
+            let first = next_nonce(sender);
+            let run: Vec<&SignedTransaction> = (first..)
+                .zip(queue.range(first..))
+                .take_while(|(expected, (nonce, _))| *nonce == expected)
+                .map(|(_, (_, tx))| tx)
+                .collect();
             if !run.is_empty() {
                 runs.push(run);
             }
