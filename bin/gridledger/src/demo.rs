@@ -4,14 +4,14 @@ use crate::node_cmd::DEVNET_PASSWORD;
 use anyhow::{Context, Result};
 use gridledger_sdk::{
     client::Client,
-    keystore::{generate_key, Keystore},
+    keystore::{generate_key, KdfParams, Keystore},
     signer::TxSigner,
 };
 use gridledger_types::{Address, MilliWon, Payload, Role};
 use std::{path::PathBuf, time::Duration};
 
 /// Runs the demo on its own thread and runtime (the node owns the main thread).
-pub fn spawn(rpc: String, operator_key: PathBuf, bank_key: PathBuf) {
+pub fn spawn(rpc: String, keys_dir: PathBuf) {
     let _ = std::thread::Builder::new()
         .name("demo".into())
         .spawn(move || {
@@ -22,15 +22,14 @@ pub fn spawn(rpc: String, operator_key: PathBuf, bank_key: PathBuf) {
                 Ok(rt) => rt,
                 Err(e) => return eprintln!("demo: cannot start runtime: {e}"),
             };
-            if let Err(e) = rt.block_on(run(rpc, operator_key, bank_key)) {
+            if let Err(e) = rt.block_on(run(rpc, keys_dir)) {
                 eprintln!("demo stopped: {e:#}");
             }
         });
 }
 
-async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()> {
+async fn run(rpc: String, keys_dir: PathBuf) -> Result<()> {
     let client = Client::new(&rpc)?;
-    // Wait for the API.
     let mut tries = 0;
     while client.status().await.is_err() {
         tries += 1;
@@ -39,14 +38,11 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let operator = Keystore::load(&operator_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
-    let bank = Keystore::load(&bank_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
+    let password = DEVNET_PASSWORD.as_bytes();
+    let operator = Keystore::load(keys_dir.join("operator.json"))?.decrypt(password)?;
+    let bank = Keystore::load(keys_dir.join("bank.json"))?.decrypt(password)?;
     let mut op = TxSigner::connect(&client, operator, None).await?;
     let mut bk = TxSigner::connect(&client, bank, None).await?;
-    if op.next_nonce() > 0 {
-        println!("demo: chain already seeded; skipping setup");
-        return Ok(());
-    }
     let names = [
         "Haneul household",
         "Minji household",
@@ -55,6 +51,13 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
     ];
     let mut households = Vec::new();
     for (i, name) in names.iter().enumerate() {
+        let path = keys_dir.join(format!("demo-{i}.json"));
+        if path.exists() {
+            // Restart: the household exists; continue with its saved key.
+            let key = Keystore::load(&path)?.decrypt(password)?;
+            households.push(TxSigner::connect(&client, key, None).await?);
+            continue;
+        }
         let key = generate_key()?;
         let addr = Address::of(&key);
         let role = if i % 2 == 0 {
@@ -70,7 +73,7 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
             },
             None,
         );
-        client.submit(&reg).await.context("register")?;
+        confirm(&client, &reg).await.context("register")?;
         let mint = bk.sign(
             Payload::Mint {
                 to: addr.clone(),
@@ -79,8 +82,8 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
             },
             None,
         );
-        let h = client.submit(&mint).await.context("mint")?;
-        client.wait_for_tx(&h, Duration::from_secs(30)).await?;
+        confirm(&client, &mint).await.context("mint")?;
+        Keystore::encrypt(&key, password, KdfParams::default())?.save(&path, false)?;
         println!("demo: {name} {addr} registered with 100,000 won");
         households.push(TxSigner::new(key, op.chain_id().clone(), 0));
     }
@@ -104,4 +107,14 @@ async fn run(rpc: String, operator_key: PathBuf, bank_key: PathBuf) -> Result<()
         round += 1;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+}
+
+/// Submits `tx` and waits for a successful receipt.
+async fn confirm(client: &Client, tx: &gridledger_types::SignedTransaction) -> Result<()> {
+    let hash = client.submit(tx).await?;
+    let view = client.wait_for_tx(&hash, Duration::from_secs(30)).await?;
+    if !view.receipt.is_success() {
+        anyhow::bail!("{hash} failed: {:?}", view.receipt.status);
+    }
+    Ok(())
 }

@@ -226,7 +226,13 @@ fn prepare_devnet(args: &DevnetArgs) -> Result<DevnetFiles> {
     if files.genesis.exists() {
         return Ok(files);
     }
+    // No genesis means the chain never started here; keys left by an interrupted first start
+    // are regenerated.
     let keys_dir = args.data_dir.join("keys");
+    if keys_dir.exists() {
+        std::fs::remove_dir_all(&keys_dir)
+            .with_context(|| format!("cannot remove stale {}", keys_dir.display()))?;
+    }
     std::fs::create_dir_all(&keys_dir)
         .with_context(|| format!("cannot create {}", keys_dir.display()))?;
     let validator = generate_key()?;
@@ -289,11 +295,7 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
     println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
     println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
     if args.demo {
-        crate::demo::spawn(
-            rpc.clone(),
-            files.operator_key.clone(),
-            files.bank_key.clone(),
-        );
+        crate::demo::spawn(rpc.clone(), args.data_dir.join("keys"));
     }
     node::run(NodeConfig {
         data_dir: args.data_dir.clone(),

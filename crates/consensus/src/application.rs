@@ -40,6 +40,10 @@ impl Default for Pacing {
     }
 }
 
+/// Most unfinalized ancestors re-executed to rebuild a parent's state; beyond that, wait for
+/// the finalizer to catch up.
+const MAX_REEXECUTE: u64 = 64;
+
 /// A finalized block with the acknowledgement marshal waits for.
 pub type Finalized = (Arc<ChainBlock>, Exact);
 
@@ -64,27 +68,37 @@ impl App {
     }
 
     /// Makes the post-state of `tip` known by executing the unknown part of its ancestry
-    /// (oldest first). `ancestry` continues below `tip`.
+    /// (oldest first). `ancestry` continues below `tip`. While the finalizer is far behind
+    /// `tip` (after a restart) it waits for it instead of re-executing the same blocks: the
+    /// verdict must not depend on that race.
     async fn ensure_known(
         &self,
+        ctx: &impl Clock,
         tip: &Arc<ChainBlock>,
         ancestry: &mut impl Ancestry<ChainBlock>,
     ) -> bool {
-        if self.chain.knows(&tip.hash()) {
+        if self.chain.knows_block(tip) {
             return true;
         }
-        let floor = self.chain.head().height;
+        while tip.body.height > self.chain.head().height + MAX_REEXECUTE {
+            ctx.sleep(Duration::from_millis(50)).await;
+        }
+        if self.chain.knows_block(tip) {
+            return true;
+        }
         let mut chain = vec![tip.clone()];
         loop {
             let Some(b) = ancestry.next().await else {
                 return false;
             };
-            let known = self.chain.knows(&b.hash());
+            let known = self.chain.knows_block(&b);
+            let below = b.body.height <= self.chain.head().height;
             chain.push(b);
             if known {
                 break;
             }
-            if chain.last().map(|b| b.body.height).unwrap_or(0) <= floor {
+            if below {
+                // An unfinalized ancestor at a finalized height: a conflicting branch.
                 return false;
             }
         }
@@ -123,7 +137,7 @@ where
         _input: (),
     ) -> Option<Self::Block> {
         let parent = ancestry.next().await?;
-        if !self.ensure_known(&parent, &mut ancestry).await {
+        if !self.ensure_known(&ctx, &parent, &mut ancestry).await {
             warn!(
                 height = parent.body.height,
                 "cannot propose: parent state unknown"
@@ -137,7 +151,7 @@ where
         let wait_until = now_ms(&ctx).saturating_add(self.pacing.max_empty_wait_ms);
         loop {
             let now = now_ms(&ctx);
-            if now >= earliest && (self.chain.has_pending() || now >= wait_until) {
+            if now >= earliest && (now >= wait_until || self.chain.has_includable(&parent)) {
                 break;
             }
             let step = if now < earliest { earliest - now } else { 10 };
@@ -180,7 +194,7 @@ where
                 false
             }
             Err(Invalid::UnknownParent) => {
-                if !self.ensure_known(&parent, &mut ancestry).await {
+                if !self.ensure_known(&ctx, &parent, &mut ancestry).await {
                     return false;
                 }
                 match self.chain.verify(&block, &parent) {
@@ -211,10 +225,12 @@ impl Reporter for App {
 /// Applies finalized blocks on a dedicated thread (storage commits block; consensus tasks must
 /// not), acknowledging each only after its durable commit. Stops at the first error: a block
 /// that does not apply means this node can no longer follow the chain safely.
+/// `halted` fires if the thread stops on an error.
 pub fn spawn_finalizer(
     chain: Arc<Chain>,
     rx: std::sync::mpsc::Receiver<Finalized>,
-) -> std::thread::JoinHandle<()> {
+    halted: tokio::sync::oneshot::Sender<crate::Error>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("finalizer".into())
         .spawn(move || {
@@ -223,10 +239,10 @@ pub fn spawn_finalizer(
                     Ok(_) => ack.acknowledge(),
                     Err(e) => {
                         tracing::error!(%e, "cannot apply finalized block; halting");
+                        let _ = halted.send(e);
                         return;
                     }
                 }
             }
         })
-        .unwrap_or_else(|e| panic!("cannot spawn finalizer thread: {e}"))
 }

@@ -166,6 +166,36 @@ impl Chain {
         st.head.hash == *hash || st.spec.contains_key(hash)
     }
 
+    /// True if the post-state of `block` is known here or `block` is already finalized (its
+    /// post-state is then part of the finalized state or an ancestor of it).
+    pub fn knows_block(&self, block: &ChainBlock) -> bool {
+        let hash = block.hash();
+        if self.knows(&hash) {
+            return true;
+        }
+        block.body.height <= self.head().height && self.is_finalized(block.body.height, &hash)
+    }
+
+    /// True if `hash` is the finalized block at `height`.
+    fn is_finalized(&self, height: u64, hash: &Hash32) -> bool {
+        matches!(self.store.block_hash(height), Ok(Some(h)) if h == hash.0)
+    }
+
+    /// True if some pending transaction could go into a block built on `parent` (its signer's
+    /// next nonce is pending). Decides whether a proposer waits for more transactions.
+    pub fn has_includable(&self, parent: &ChainBlock) -> bool {
+        let st = self.read();
+        let Some(layers) = Self::layers(&st, &parent.hash()) else {
+            return false;
+        };
+        let base = Layered {
+            base: &st.state,
+            layers: layers.iter().map(|s| &s.outcome.writes).collect(),
+        };
+        let pool = self.mempool();
+        pool.any_ready(|a| gridledger_execution::account(&base, a).nonce)
+    }
+
     /// Admission: signature (checked before any lock), then state checks against the finalized
     /// state, then the mempool's own limits.
     pub fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
@@ -256,6 +286,7 @@ impl Chain {
                 pool.candidates(
                     |a| gridledger_execution::account(&base, a).nonce,
                     self.cfg.max_block_txs,
+                    height as usize,
                 )
             };
             let mut included = Vec::with_capacity(candidates.len());
@@ -287,11 +318,6 @@ impl Chain {
         Some(block)
     }
 
-    /// True if the mempool holds anything.
-    pub fn has_pending(&self) -> bool {
-        !self.mempool().is_empty()
-    }
-
     /// Verifies `block` on `parent` by re-executing it; caches the post-state on success.
     pub fn verify(&self, block: &ChainBlock, parent: &ChainBlock) -> Result<(), Invalid> {
         let b = &block.body;
@@ -310,7 +336,7 @@ impl Chain {
         if b.transactions.len() > self.cfg.max_block_txs {
             return Err(Invalid::Bad("too many transactions".into()));
         }
-        if self.knows(&block.hash()) {
+        if self.knows_block(block) {
             return Ok(());
         }
         verify_signatures_batch(&b.transactions, &mut sys_rng()).map_err(|i| {
@@ -322,7 +348,7 @@ impl Chain {
             let st = self.read();
             if b.height <= st.head.height {
                 return Err(Invalid::Bad(
-                    "block at or below the finalized height".into(),
+                    "conflicts with a finalized block at its height".into(),
                 ));
             }
             let layers = Self::layers(&st, &b.parent).ok_or(Invalid::UnknownParent)?;

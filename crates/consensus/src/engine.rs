@@ -51,7 +51,9 @@ const WRITE_BUFFER: NonZero<usize> = NZUsize!(1024 * 1024);
 const PAGE_CACHE_PAGE_SIZE: NonZero<u16> = page_size(4_096);
 const PAGE_CACHE_CAPACITY: NonZero<usize> = NZUsize!(4_096);
 const MAX_REPAIR: NonZero<usize> = NZUsize!(20);
-const MAX_PENDING_ACKS: NonZero<usize> = NZUsize!(16);
+/// Finalized blocks marshal hands out before waiting for acknowledgements. The channel to the
+/// finalizer is larger, so the reporter never blocks marshal (see `node.rs`).
+pub const MAX_PENDING_ACKS: NonZero<usize> = NZUsize!(16);
 const MAILBOX: NonZeroUsize = NZUsize!(1_024);
 
 /// Consensus timing.

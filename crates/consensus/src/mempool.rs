@@ -105,12 +105,22 @@ impl Mempool {
         Ok(())
     }
 
+    /// True if some sender's next nonce is queued.
+    pub fn any_ready(&self, mut next_nonce: impl FnMut(&Address) -> u64) -> bool {
+        self.by_sender
+            .iter()
+            .any(|(sender, queue)| queue.contains_key(&next_nonce(sender)))
+    }
+
     /// Candidates for a block: for each sender, its queued transactions from `next_nonce(sender)`
-    /// upward without gaps, senders interleaved round-robin so no sender starves the others.
+    /// upward without gaps, senders interleaved round-robin. The round starts at sender
+    /// `rotation % senders` (callers pass the height) so that when more senders are ready than a
+    /// block holds, a different set goes first in each block.
     pub fn candidates(
         &self,
         mut next_nonce: impl FnMut(&Address) -> u64,
         max_txs: usize,
+        rotation: usize,
     ) -> Vec<SignedTransaction> {
         let mut runs: Vec<Vec<&SignedTransaction>> = Vec::new();
         for (sender, queue) in &self.by_sender {
@@ -123,6 +133,10 @@ impl Mempool {
             if !run.is_empty() {
                 runs.push(run);
             }
+        }
+        if !runs.is_empty() {
+            let start = rotation % runs.len();
+            runs.rotate_left(start);
         }
         let mut out = Vec::new();
         let mut depth = 0;
@@ -226,14 +240,19 @@ mod tests {
         assert_eq!(m.insert(tx(2, 0)), Ok(()));
         assert_eq!(m.insert(tx(2, 1)), Ok(()));
         assert_eq!(m.insert(tx(3, 0)), Err(Refusal::Full));
-        let c = m.candidates(|_| 0, 100);
+        assert!(m.any_ready(|_| 0));
+        assert!(!m.any_ready(|_| 2));
+        let c = m.candidates(|_| 0, 100, 0);
         // Sender 1 contributes nonces 0,1 (3 waits for 2); sender 2 contributes 0,1; interleaved.
         assert_eq!(c.len(), 4);
         assert_eq!(c[0].tx.nonce, 0);
         assert_eq!(c[1].tx.nonce, 0);
         assert_eq!(c[2].tx.nonce, 1);
         assert_ne!(c[0].tx.signer, c[1].tx.signer);
-        assert_eq!(m.candidates(|_| 0, 3).len(), 3);
+        assert_eq!(m.candidates(|_| 0, 3, 0).len(), 3);
+        // Rotation changes which sender goes first.
+        let r = m.candidates(|_| 0, 100, 1);
+        assert_eq!(r[0].tx.signer, c[1].tx.signer);
         let s1 = tx(1, 0).tx.signer;
         m.prune_sender(&s1, 2);
         assert_eq!(m.len(), 3);

@@ -3,7 +3,7 @@ use crate::{
     api_impl::NodeService,
     application::{spawn_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
-    engine::{Engine, EngineConfig, Timeouts},
+    engine::{Engine, EngineConfig, Timeouts, MAX_PENDING_ACKS},
     genesis::GenesisFile,
     mempool::MempoolConfig,
     metrics::NodeMetrics,
@@ -70,6 +70,13 @@ pub fn save_validator_key(path: &std::path::Path, key: &ed25519::PrivateKey) -> 
 /// Runs the node until Ctrl-C or SIGTERM. Blocks the calling thread.
 pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     cfg.genesis.validate()?;
+    let leader_ms = cfg.timeouts.leader.as_millis() as u64;
+    if cfg.pacing.min_block_interval_ms >= leader_ms || cfg.pacing.max_empty_wait_ms >= leader_ms {
+        return Err(Error::Config(format!(
+            "block time ({} ms) and empty-block wait ({} ms) must be below the leader timeout ({leader_ms} ms)",
+            cfg.pacing.min_block_interval_ms, cfg.pacing.max_empty_wait_ms
+        )));
+    }
     std::fs::create_dir_all(&cfg.data_dir)?;
     let me = cfg.validator_key.public_key();
     if !cfg.genesis.validators.iter().any(|v| v.public_key.0 == me) {
@@ -94,8 +101,10 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     )?);
     let head = chain.head();
     info!(height = head.height, hash = %head.hash, state_root = %head.state_root, "opened ledger");
-    let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(64);
-    let finalizer = spawn_finalizer(chain.clone(), fin_rx);
+    // Larger than marshal's outstanding acknowledgements, so `report` never blocks marshal.
+    let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(4 * MAX_PENDING_ACKS.get());
+    let (halted_tx, halted_rx) = tokio::sync::oneshot::channel();
+    let finalizer = spawn_finalizer(chain.clone(), fin_rx, halted_tx)?;
 
     let runtime = cw_tokio::Config::new()
         .with_storage_directory(cfg.data_dir.join("consensus"))
@@ -195,13 +204,24 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             api_cfg,
             shutdown_signal(),
         ));
-        shutdown_signal().await;
+        // Run until asked to stop, or until a part that cannot recover stops: a node that no
+        // longer follows the chain must not keep answering as if it did.
+        let outcome = tokio::select! {
+            _ = shutdown_signal() => Ok(()),
+            e = halted_rx => match e {
+                Ok(e) => Err(e),
+                Err(_) => Err(Error::Config("finalizer stopped".into())),
+            },
+            r = engine => Err(Error::Config(format!("consensus engine stopped: {r:?}"))),
+        };
         info!("shutting down");
-        drop((engine, p2p));
+        drop(p2p);
+        api.abort();
         let _ = api.await;
-        Ok(())
+        outcome
     });
-    drop(finalizer);
+    // Every sender to the finalizer lived in the runtime, which is gone: it drains and exits.
+    let _ = finalizer.join();
     if let Err(e) = &result {
         error!(%e, "node failed");
     }
