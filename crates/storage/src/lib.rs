@@ -170,10 +170,13 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// redb's page cache (its default is 1 GiB; the node keeps its state in memory anyway).
+const CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 impl Store {
     /// Opens the store at `path`, creating the file and tables if missing. Recovers after a crash.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::init(Database::create(path)?)
+        Self::init(Database::builder().set_cache_size(CACHE_BYTES).create(path)?)
     }
 
     /// A store backed by memory only (redb's `InMemoryBackend`), for tests.

@@ -188,6 +188,10 @@ fn spawn_event_pump(
     (rx, handle)
 }
 
+/// Most setup transactions of one signer in flight at once (the node accepts nonces at most
+/// 1,024 ahead of the account's).
+const SETUP_WAVE: usize = 1_000;
+
 /// Submits `txs` in batches (all must be accepted) and waits until all are finalized
 /// successfully.
 async fn setup_step(
@@ -507,15 +511,18 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         })
         .collect();
     let batch = a.batch as usize;
-    setup_step(
-        &client,
-        "register",
-        registrations,
-        batch,
-        &mut events,
-        setup_timeout,
-    )
-    .await?;
+    // One signer's pending nonces may run at most 1,024 ahead on the node: set up in waves.
+    for wave in registrations.chunks(SETUP_WAVE) {
+        setup_step(
+            &client,
+            "register",
+            wave.to_vec(),
+            batch,
+            &mut events,
+            setup_timeout,
+        )
+        .await?;
+    }
     let mints: Vec<_> = accounts
         .iter()
         .enumerate()
@@ -530,7 +537,17 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
             )
         })
         .collect();
-    setup_step(&client, "mint", mints, batch, &mut events, setup_timeout).await?;
+    for wave in mints.chunks(SETUP_WAVE) {
+        setup_step(
+            &client,
+            "mint",
+            wave.to_vec(),
+            batch,
+            &mut events,
+            setup_timeout,
+        )
+        .await?;
+    }
 
     // Load.
     eprintln!(
