@@ -176,7 +176,11 @@ const CACHE_BYTES: usize = 128 * 1024 * 1024;
 impl Store {
     /// Opens the store at `path`, creating the file and tables if missing. Recovers after a crash.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::init(Database::builder().set_cache_size(CACHE_BYTES).create(path)?)
+        Self::init(
+            Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)?,
+        )
     }
 
     /// A store backed by memory only (redb's `InMemoryBackend`), for tests.

@@ -1,0 +1,169 @@
+//! The newcomer's path from the README, through the real `gridledger` binary: a key, a
+//! registration by the operator, credits from the bank, a transfer, receipts and balances.
+use crate::devnet::{free_port, Devnet, BIN};
+use std::{path::Path, process::Command};
+
+fn gl(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run gridledger");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (success, stdout, stderr) = gl(args);
+    assert!(success, "gridledger {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn field<'a>(out: &'a str, name: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no '{name}' in:\n{out}"))
+        .trim()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newcomer_cli_flow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("chain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut net = Devnet::start(&dir, free_port(), free_port());
+    net.ready().await;
+    let rpc = net.rpc.clone();
+    let keys = dir.join("keys");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (op, bank, devpw) = (
+        s(&keys.join("operator.json")),
+        s(&keys.join("bank.json")),
+        s(&keys.join("password.txt")),
+    );
+    let pw = tmp.path().join("pw.txt");
+    std::fs::write(&pw, "correct horse\n").unwrap();
+    let pw = s(&pw);
+    let alice_file = s(&tmp.path().join("alice.json"));
+    let bob_file = s(&tmp.path().join("bob.json"));
+
+    let alice = ok(&["key", "new", "--out", &alice_file, "--password-file", &pw]);
+    let alice = alice.trim().strip_prefix("address ").unwrap().to_string();
+    let bob = ok(&["key", "new", "--out", &bob_file, "--password-file", &pw]);
+    let bob = bob.trim().strip_prefix("address ").unwrap().to_string();
+    assert_eq!(
+        ok(&["key", "show", "--key", &alice_file, "--password-file", &pw]).trim(),
+        format!("address {alice}")
+    );
+    // A wrong password is refused and nothing is revealed.
+    std::fs::write(tmp.path().join("bad.txt"), "nope\n").unwrap();
+    let (success, _, err) = gl(&[
+        "key",
+        "show",
+        "--key",
+        &alice_file,
+        "--password-file",
+        &s(&tmp.path().join("bad.txt")),
+    ]);
+    assert!(!success);
+    assert!(err.to_lowercase().contains("password"), "{err}");
+
+    for (who, role) in [(&alice, "consumer"), (&bob, "prosumer")] {
+        let out = ok(&[
+            "tx",
+            "register-participant",
+            "--rpc",
+            &rpc,
+            "--key",
+            &op,
+            "--password-file",
+            &devpw,
+            "--account",
+            who,
+            "--role",
+            role,
+            "--name",
+            "someone",
+            "--wait",
+        ]);
+        assert_eq!(field(&out, "status"), "success");
+    }
+    let out = ok(&[
+        "tx",
+        "mint",
+        "--rpc",
+        &rpc,
+        "--key",
+        &bank,
+        "--password-file",
+        &devpw,
+        "--to",
+        &alice,
+        "--amount-won",
+        "50000",
+        "--bank-ref",
+        "DEP-0001",
+        "--wait",
+    ]);
+    assert_eq!(field(&out, "status"), "success");
+    let out = ok(&[
+        "tx",
+        "transfer",
+        "--rpc",
+        &rpc,
+        "--key",
+        &alice_file,
+        "--password-file",
+        &pw,
+        "--to",
+        &bob,
+        "--amount-won",
+        "1200",
+        "--memo",
+        "May surplus",
+        "--wait",
+    ]);
+    assert_eq!(field(&out, "status"), "success");
+    let hash = out
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("tx ")
+        .unwrap()
+        .to_string();
+
+    let a = ok(&["query", "account", &alice, "--rpc", &rpc]);
+    assert_eq!(field(&a, "balance"), "48800000");
+    assert_eq!(field(&a, "nonce"), "1");
+    let b = ok(&["query", "account", &bob, "--rpc", &rpc]);
+    assert_eq!(field(&b, "balance"), "1200000");
+    let t = ok(&["query", "tx", &hash, "--rpc", &rpc, "--json"]);
+    let t: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(t["receipt"]["status"], "success");
+    assert_eq!(t["tx"]["payload"]["type"], "transfer");
+
+    // Spending more than the balance: the receipt fails, the CLI exits non-zero, nothing moves.
+    let (success, out, _) = gl(&[
+        "tx",
+        "transfer",
+        "--rpc",
+        &rpc,
+        "--key",
+        &alice_file,
+        "--password-file",
+        &pw,
+        "--to",
+        &bob,
+        "--amount-won",
+        "1000000",
+        "--wait",
+    ]);
+    assert!(!success);
+    assert!(out.contains("status: failed insufficient_balance"), "{out}");
+    let a = ok(&["query", "account", &alice, "--rpc", &rpc]);
+    assert_eq!(field(&a, "balance"), "48800000");
+    assert_eq!(field(&a, "nonce"), "2");
+    net.kill();
+}
