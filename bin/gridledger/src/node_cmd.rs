@@ -2,6 +2,7 @@
 //! These run commonware's own runtime and must be called outside any tokio runtime.
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use commonware_cryptography::ed25519;
 use gridledger_consensus::{
     application::Pacing,
     engine::Timeouts,
@@ -115,11 +116,25 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn pacing(block_time_ms: u64, empty_block_ms: u64) -> Pacing {
-    Pacing {
-        min_block_interval_ms: block_time_ms,
-        max_empty_wait_ms: empty_block_ms,
-        ..Pacing::default()
+impl NodeFile {
+    /// The node's full configuration, with defaults for everything the file does not set.
+    fn config(self, genesis: GenesisFile, validator_key: ed25519::PrivateKey) -> NodeConfig {
+        NodeConfig {
+            data_dir: self.data_dir,
+            genesis,
+            validator_key,
+            http_addr: self.http_addr,
+            p2p_addr: self.p2p_addr,
+            pacing: Pacing {
+                min_block_interval_ms: self.block_time_ms,
+                max_empty_wait_ms: self.empty_block_ms,
+                ..Pacing::default()
+            },
+            timeouts: Timeouts::default(),
+            mempool: MempoolConfig::default(),
+            api: Default::default(),
+            worker_threads: 2,
+        }
     }
 }
 
@@ -183,18 +198,7 @@ pub fn node(args: NodeArgs) -> Result<()> {
         .with_context(|| format!("invalid node config {}", args.config.display()))?;
     let genesis = GenesisFile::load(&f.genesis)?;
     let key = load_validator_key(&f.validator_key)?;
-    node::run(NodeConfig {
-        data_dir: f.data_dir,
-        genesis,
-        validator_key: key,
-        http_addr: f.http_addr,
-        p2p_addr: f.p2p_addr,
-        pacing: pacing(f.block_time_ms, f.empty_block_ms),
-        timeouts: Timeouts::default(),
-        mempool: MempoolConfig::default(),
-        api: Default::default(),
-        worker_threads: 2,
-    })?;
+    node::run(f.config(genesis, key))?;
     Ok(())
 }
 
@@ -297,17 +301,15 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
     if args.demo {
         crate::demo::spawn(rpc.clone(), args.data_dir.join("keys"));
     }
-    node::run(NodeConfig {
+    let file = NodeFile {
         data_dir: args.data_dir.clone(),
-        genesis,
-        validator_key: key,
+        genesis: files.genesis.clone(),
+        validator_key: files.validator_key.clone(),
         http_addr: args.http,
         p2p_addr: args.p2p,
-        pacing: pacing(args.block_time_ms, args.empty_block_ms),
-        timeouts: Timeouts::default(),
-        mempool: MempoolConfig::default(),
-        api: Default::default(),
-        worker_threads: 2,
-    })?;
+        block_time_ms: args.block_time_ms,
+        empty_block_ms: args.empty_block_ms,
+    };
+    node::run(file.config(genesis, key))?;
     Ok(())
 }

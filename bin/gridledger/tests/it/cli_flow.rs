@@ -1,6 +1,6 @@
 //! The newcomer's path from the README, through the real `gridledger` binary: a key, a
 //! registration by the operator, credits from the bank, a transfer, receipts and balances.
-use crate::devnet::{free_port, Devnet, BIN};
+use crate::devnet::{Devnet, BIN};
 use std::{path::Path, process::Command};
 
 fn gl(args: &[&str]) -> (bool, String, String) {
@@ -30,10 +30,7 @@ fn field<'a>(out: &'a str, name: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newcomer_cli_flow() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("chain");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut net = Devnet::start(&dir, free_port(), free_port());
+    let (tmp, dir, mut net) = Devnet::temp();
     net.ready().await;
     let rpc = net.rpc.clone();
     let keys = dir.join("keys");

@@ -25,6 +25,15 @@ pub struct Devnet {
 }
 
 impl Devnet {
+    /// A devnet in a fresh temporary directory (kept alive by the returned guard).
+    pub fn temp() -> (tempfile::TempDir, PathBuf, Self) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("chain");
+        std::fs::create_dir_all(&dir).unwrap();
+        let net = Self::start(&dir, free_port(), free_port());
+        (tmp, dir, net)
+    }
+
     /// Starts a devnet in `dir` (created by the caller, reused across restarts).
     pub fn start(dir: &Path, http: u16, p2p: u16) -> Self {
         let log = std::fs::File::create(dir.with_extension(format!("{http}.log"))).unwrap();

@@ -1,6 +1,6 @@
 //! A devnet through its real HTTP API: transfers reach finality with receipts and balances, and
 //! every kind of bad input gets its documented error and changes nothing.
-use crate::devnet::{free_port, fund, key_from_seed, Devnet};
+use crate::devnet::{fund, key_from_seed, Devnet};
 use gridledger_sdk::{client::encode_tx_hex, signer::TxSigner};
 use gridledger_types::{Address, ChainId, Encode, MilliWon, Payload, Transaction, TxStatus};
 use std::time::Duration;
@@ -26,10 +26,7 @@ async fn post_raw(rpc: &str, body: Vec<u8>, content_type: &str) -> (u16, serde_j
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devnet_ledger_through_the_http_api() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("chain");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut net = Devnet::start(&dir, free_port(), free_port());
+    let (_tmp, _dir, mut net) = Devnet::temp();
     let client = net.ready().await;
 
     let status = client.status().await.unwrap();
