@@ -164,3 +164,87 @@ async fn newcomer_cli_flow() {
     assert_eq!(field(&a, "nonce"), "2");
     net.kill();
 }
+
+#[test]
+fn bad_configs_are_refused_with_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    // Not JSON.
+    std::fs::write(p("bad.json"), "{ data_dir: ").unwrap();
+    let (success, _, err) = gl(&["node", "--config", &p("bad.json")]);
+    assert!(!success);
+    assert!(err.contains("invalid node config"), "{err}");
+    // Unknown field.
+    std::fs::write(
+        p("extra.json"),
+        r#"{"data_dir":"d","genesis":"g","validator_key":"k","http_addr":"127.0.0.1:1","p2p_addr":"127.0.0.1:2","colour":"red"}"#,
+    )
+    .unwrap();
+    let (success, _, err) = gl(&["node", "--config", &p("extra.json")]);
+    assert!(!success);
+    assert!(err.contains("unknown field"), "{err}");
+    // A genesis file without validators.
+    let key = ok(&["genesis", "validator-key", "--out", &p("v.hex")]);
+    let validator = key.trim().strip_prefix("validator ").unwrap().to_string();
+    let operator = ok(&["genesis", "validator-key", "--out", &p("o.hex")]);
+    let operator = operator
+        .trim()
+        .strip_prefix("validator ")
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        p("genesis.json"),
+        format!(r#"{{"chain_id":"c","genesis_time_ms":1,"operator":"{operator}","operator_name":"o","bank":"{validator}","bank_name":"b","validators":[]}}"#),
+    )
+    .unwrap();
+    std::fs::write(
+        p("node.json"),
+        format!(
+            r#"{{"data_dir":"{}","genesis":"{}","validator_key":"{}","http_addr":"127.0.0.1:1","p2p_addr":"127.0.0.1:2"}}"#,
+            p("data"),
+            p("genesis.json"),
+            p("v.hex")
+        ),
+    )
+    .unwrap();
+    let (success, _, err) = gl(&["node", "--config", &p("node.json")]);
+    assert!(!success);
+    assert!(err.contains("no validators"), "{err}");
+    // `genesis new` refuses a malformed validator and a bad chain id.
+    let (success, _, err) = gl(&[
+        "genesis",
+        "new",
+        "--chain-id",
+        "c",
+        "--operator",
+        &operator,
+        "--bank",
+        &validator,
+        "--validator",
+        "nothex@127.0.0.1:1",
+        "--out",
+        &p("g2.json"),
+    ]);
+    assert!(!success);
+    assert!(err.contains("error"), "{err}");
+    let (success, _, err) = gl(&[
+        "genesis",
+        "new",
+        "--chain-id",
+        "Bad Chain",
+        "--operator",
+        &operator,
+        "--bank",
+        &validator,
+        "--validator",
+        &format!("{validator}@127.0.0.1:1"),
+        "--out",
+        &p("g3.json"),
+    ]);
+    assert!(!success);
+    assert!(err.contains("chain id"), "{err}");
+    assert!(
+        !tmp.path().join("data").join("ledger.redb").exists(),
+        "nothing was created"
+    );
+}
