@@ -1,7 +1,7 @@
 //! A devnet through its real HTTP API: transfers reach finality with receipts and balances, and
 //! every kind of bad input gets its documented error and changes nothing.
 use crate::devnet::{fund, key_from_seed, Devnet};
-use gridledger_sdk::{client::encode_tx_hex, signer::TxSigner};
+use gridledger_sdk::signer::TxSigner;
 use gridledger_types::{Address, ChainId, Encode, MilliWon, Payload, Transaction, TxStatus};
 use std::time::Duration;
 
@@ -185,6 +185,5 @@ async fn devnet_ledger_through_the_http_api() {
     );
     let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(cli["hash"], hash.to_hex());
-    let _ = encode_tx_hex(&transfer);
     net.kill();
 }
