@@ -87,7 +87,7 @@ impl NodeApi for NodeService {
         // Holds are keyed by id; scan the hold range (holds are few and short-lived).
         let holds = st
             .state
-            .range(StateKey::Hold(Hash32([0; 32]))..)
+            .range(StateKey::Hold(Hash32([0; 32]))..=StateKey::Hold(Hash32([0xff; 32])))
             .filter_map(|(k, v)| match (k, v) {
                 (StateKey::Hold(id), StateValue::Hold(h))
                     if h.payer == *address || h.beneficiary == *address =>

@@ -3,6 +3,7 @@
 //! A transaction first passes an admission check ([Rejection] if not: it may not enter the block
 //! and nothing changes). Once included it always leaves a [Receipt]: it consumes its signer's
 //! nonce, and either all of its payload's changes apply or (on failure) none do.
+use crate::metering;
 use crate::state::{
     account, hold, participant, supply, AccountState, Device, Hold, Participant, StateKey,
     StateRead, StateValue, WriteSet,
@@ -126,6 +127,9 @@ pub fn admission_check(
         });
     }
     match participant(state, &t.signer) {
+        // A meter device signs its own readings and nothing else.
+        None if matches!(t.payload, Payload::SubmitReadings(_))
+            && crate::state::device(state, &t.signer).is_some() => {}
         None => return Err(Rejection::UnknownSigner),
         Some(p) if p.suspended => return Err(Rejection::Suspended),
         Some(_) => {}
@@ -356,12 +360,12 @@ pub fn state_root(
 
 /// Why a payload failed: a stable code and an exact message.
 #[derive(Debug)]
-struct Fail {
+pub(crate) struct Fail {
     code: &'static str,
     message: String,
 }
 
-fn fail(code: &'static str, message: impl Into<String>) -> Fail {
+pub(crate) fn fail(code: &'static str, message: impl Into<String>) -> Fail {
     let mut message = message.into();
     if message.len() > FAILURE_MESSAGE_MAX_BYTES {
         let mut end = FAILURE_MESSAGE_MAX_BYTES;
@@ -374,7 +378,7 @@ fn fail(code: &'static str, message: impl Into<String>) -> Fail {
 }
 
 /// One transaction's changes over the block's state; dropped if the payload fails.
-struct Scratch<'b, S: StateRead + ?Sized> {
+pub(crate) struct Scratch<'b, S: StateRead + ?Sized> {
     view: Overlay<'b, S>,
     writes: WriteSet,
 }
@@ -389,7 +393,7 @@ impl<S: StateRead + ?Sized> StateRead for Scratch<'_, S> {
 }
 
 impl<S: StateRead + ?Sized> Scratch<'_, S> {
-    fn put(&mut self, key: StateKey, value: StateValue) {
+    pub(crate) fn put(&mut self, key: StateKey, value: StateValue) {
         self.writes.insert(key, Some(value));
     }
     fn delete(&mut self, key: StateKey) {
@@ -425,7 +429,7 @@ impl<S: StateRead + ?Sized> Scratch<'_, S> {
     }
 }
 
-fn text_ok(field: &str, s: &str) -> Result<(), Fail> {
+pub(crate) fn text_ok(field: &str, s: &str) -> Result<(), Fail> {
     if s.len() > TEXT_MAX_BYTES {
         return Err(fail(
             "text_too_long",
@@ -442,7 +446,11 @@ fn nonzero(amount: MilliWon) -> Result<(), Fail> {
     Ok(())
 }
 
-fn require_role(signer: &Participant, role: Role, code: &'static str) -> Result<(), Fail> {
+pub(crate) fn require_role(
+    signer: &Participant,
+    role: Role,
+    code: &'static str,
+) -> Result<(), Fail> {
     if signer.role != role {
         return Err(fail(
             code,
@@ -452,7 +460,7 @@ fn require_role(signer: &Participant, role: Role, code: &'static str) -> Result<
     Ok(())
 }
 
-fn registered(
+pub(crate) fn registered(
     s: &(impl StateRead + ?Sized),
     addr: &Address,
     code: &'static str,
@@ -467,9 +475,17 @@ fn apply_payload<S: StateRead + ?Sized>(
     tx: &SignedTransaction,
 ) -> Result<Vec<Event>, Fail> {
     let signer = &tx.tx.signer;
+    if let Payload::SubmitReadings(p) = &tx.tx.payload {
+        // Signed by the meter device itself (admission checked it is a device).
+        return metering::submit_readings(s, env.timestamp_ms, signer, p);
+    }
     // Admission guarantees the signer is a registered participant.
     let me = registered(s, signer, "unknown_signer")?;
     match &tx.tx.payload {
+        Payload::RegisterSite(p) => metering::register_site(s, env.height, &me, p),
+        Payload::BindMeter(p) => metering::bind_meter(s, &me, &p.meter, &p.site),
+        Payload::CorrectReadings(p) => metering::correct_readings(s, &me, p),
+        Payload::SubmitReadings(_) => Err(fail("unreachable", "handled above")),
         Payload::RegisterParticipant {
             account: who,
             role,

@@ -22,7 +22,11 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
                 held_by.insert(a, u128::from(acct.held.0));
             }
             (StateKey::Participant(_), StateValue::Participant(_))
-            | (StateKey::Device(_), StateValue::Device(_)) => {}
+            | (StateKey::Device(_), StateValue::Device(_))
+            | (StateKey::Site(_), StateValue::Site(_))
+            | (StateKey::Meter(_), StateValue::Meter(_))
+            | (StateKey::SiteMonth(..), StateValue::SiteMonth(_))
+            | (StateKey::Interval(..), StateValue::Interval(_)) => {}
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {
                     return Err(format!("hold {id} pays its own payer"));

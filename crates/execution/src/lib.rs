@@ -11,6 +11,7 @@ mod error;
 pub mod executor;
 pub mod genesis;
 pub mod invariants;
+pub mod metering;
 pub mod state;
 
 // Lets the shared test fixture name this crate the same way from unit and integration tests.
@@ -26,6 +27,10 @@ pub use executor::{
 };
 pub use genesis::{genesis_outcome, Genesis};
 pub use invariants::check_invariants;
+pub use metering::{
+    interval_energy, meter, month_totals, site, IntervalEnergy, MeterState, MonthTotals, Site,
+    TARIFF_CLASSES,
+};
 pub use state::{
     account, apply_writes, device, hold, participant, supply, AccountState, Device, Hold, Layered,
     Participant, StateKey, StateRead, StateValue, WriteSet,

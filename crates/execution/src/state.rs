@@ -3,10 +3,11 @@
 //!
 //! Every key and value encodes as one tag byte followed by its fields; text is bounded by
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
+use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
-    read_string, string_size, write_string, Address, DeviceKind, Hash32, MilliWon, Role,
+    read_string, string_size, write_string, Address, DeviceKind, Hash32, MilliWon, Role, SiteId,
     TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,13 @@ pub enum StateKey {
     Device(Address),
     /// A hold, by the hash of the transaction that placed it.
     Hold(Hash32),
+    Site(SiteId),
+    /// A meter device's binding and last reading.
+    Meter(Address),
+    /// A site's measured energy in a KST month (`YYYYMM`).
+    SiteMonth(SiteId, u32),
+    /// A site's energy in the interval starting at this time (ms).
+    Interval(SiteId, u64),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -32,6 +40,10 @@ pub enum StateValue {
     Participant(Participant),
     Device(Device),
     Hold(Hold),
+    Site(Site),
+    Meter(MeterState),
+    SiteMonth(MonthTotals),
+    Interval(IntervalEnergy),
 }
 
 /// An account's money and its next nonce.
@@ -97,6 +109,24 @@ impl Write for StateKey {
                 4u8.write(buf);
                 h.write(buf);
             }
+            Self::Site(id) => {
+                5u8.write(buf);
+                id.write(buf);
+            }
+            Self::Meter(a) => {
+                6u8.write(buf);
+                a.write(buf);
+            }
+            Self::SiteMonth(id, m) => {
+                7u8.write(buf);
+                id.write(buf);
+                m.write(buf);
+            }
+            Self::Interval(id, t) => {
+                8u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+            }
         }
     }
 }
@@ -105,8 +135,13 @@ impl EncodeSize for StateKey {
     fn encode_size(&self) -> usize {
         1 + match self {
             Self::Supply => 0,
-            Self::Account(_) | Self::Participant(_) | Self::Device(_) => Address::SIZE,
+            Self::Account(_) | Self::Participant(_) | Self::Device(_) | Self::Meter(_) => {
+                Address::SIZE
+            }
             Self::Hold(_) => Hash32::SIZE,
+            Self::Site(id) => id.encode_size(),
+            Self::SiteMonth(id, _) => id.encode_size() + 4,
+            Self::Interval(id, _) => id.encode_size() + 8,
         }
     }
 }
@@ -120,6 +155,10 @@ impl Read for StateKey {
             2 => Self::Participant(Address::read(buf)?),
             3 => Self::Device(Address::read(buf)?),
             4 => Self::Hold(Hash32::read(buf)?),
+            5 => Self::Site(SiteId::read(buf)?),
+            6 => Self::Meter(Address::read(buf)?),
+            7 => Self::SiteMonth(SiteId::read(buf)?, u32::read(buf)?),
+            8 => Self::Interval(SiteId::read(buf)?, u64::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -252,6 +291,22 @@ impl Write for StateValue {
                 4u8.write(buf);
                 h.write(buf);
             }
+            Self::Site(v) => {
+                5u8.write(buf);
+                v.write(buf);
+            }
+            Self::Meter(v) => {
+                6u8.write(buf);
+                v.write(buf);
+            }
+            Self::SiteMonth(v) => {
+                7u8.write(buf);
+                v.write(buf);
+            }
+            Self::Interval(v) => {
+                8u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -264,6 +319,10 @@ impl EncodeSize for StateValue {
             Self::Participant(p) => p.encode_size(),
             Self::Device(d) => d.encode_size(),
             Self::Hold(h) => h.encode_size(),
+            Self::Site(v) => v.encode_size(),
+            Self::Meter(v) => v.encode_size(),
+            Self::SiteMonth(_) => MonthTotals::SIZE,
+            Self::Interval(_) => IntervalEnergy::SIZE,
         }
     }
 }
@@ -277,6 +336,10 @@ impl Read for StateValue {
             2 => Self::Participant(Participant::read(buf)?),
             3 => Self::Device(Device::read(buf)?),
             4 => Self::Hold(Hold::read(buf)?),
+            5 => Self::Site(Site::read(buf)?),
+            6 => Self::Meter(MeterState::read(buf)?),
+            7 => Self::SiteMonth(MonthTotals::read(buf)?),
+            8 => Self::Interval(IntervalEnergy::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }

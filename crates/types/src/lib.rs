@@ -8,6 +8,7 @@ mod block;
 mod codec_util;
 mod error;
 mod ids;
+mod metering;
 mod receipt;
 mod role;
 mod tx;
@@ -17,6 +18,10 @@ pub use block::{Block, BLOCK_MAX_BYTES, BLOCK_MAX_TXS};
 pub use codec_util::{read_string, string_size, write_string};
 pub use error::Error;
 pub use ids::{hex_of, Address, ChainId, Hash32, PrivateKey, Signature};
+pub use metering::{
+    kst_date, kst_day, kst_month, kst_month_start_ms, next_month, BindMeter, CorrectReadings,
+    RegisterSite, Registers, SiteId, SiteKind, SubmitReadings, KST_OFFSET_MS,
+};
 pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
 pub use role::{DeviceKind, Role};
 pub use tx::{Payload, SignedTransaction, Transaction, TX_MAX_BYTES, TX_NAMESPACE};

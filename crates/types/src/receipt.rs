@@ -1,7 +1,7 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, DeviceKind, Hash32, MilliWon, Role, TEXT_MAX_BYTES,
+    Address, DeviceKind, Hash32, MilliWon, Role, SiteId, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -72,6 +72,31 @@ pub enum Event {
         beneficiary: Address,
         amount: MilliWon,
         returned: MilliWon,
+    },
+    SiteRegistered {
+        site: SiteId,
+        owner: Address,
+        feeder: u32,
+    },
+    MeterBound {
+        meter: Address,
+        site: SiteId,
+    },
+    /// Energy of the accepted intervals (sums of register deltas).
+    ReadingsAccepted {
+        meter: Address,
+        site: SiteId,
+        first_interval_start_ms: u64,
+        intervals: u32,
+        import_wh: u64,
+        export_wh: u64,
+    },
+    ReadingsCorrected {
+        site: SiteId,
+        month: u32,
+        import_adjust_wh: i64,
+        export_adjust_wh: i64,
+        reason: String,
     },
 }
 
@@ -163,6 +188,51 @@ impl Write for Event {
                 amount.write(b);
                 returned.write(b);
             }
+            Self::SiteRegistered {
+                site,
+                owner,
+                feeder,
+            } => {
+                10u8.write(b);
+                site.write(b);
+                owner.write(b);
+                feeder.write(b);
+            }
+            Self::MeterBound { meter, site } => {
+                11u8.write(b);
+                meter.write(b);
+                site.write(b);
+            }
+            Self::ReadingsAccepted {
+                meter,
+                site,
+                first_interval_start_ms,
+                intervals,
+                import_wh,
+                export_wh,
+            } => {
+                12u8.write(b);
+                meter.write(b);
+                site.write(b);
+                first_interval_start_ms.write(b);
+                intervals.write(b);
+                import_wh.write(b);
+                export_wh.write(b);
+            }
+            Self::ReadingsCorrected {
+                site,
+                month,
+                import_adjust_wh,
+                export_adjust_wh,
+                reason,
+            } => {
+                13u8.write(b);
+                site.write(b);
+                month.write(b);
+                (*import_adjust_wh as u64).write(b);
+                (*export_adjust_wh as u64).write(b);
+                write_string(reason, b);
+            }
         }
     }
 }
@@ -183,6 +253,12 @@ impl EncodeSize for Event {
             Self::HoldPlaced { .. } => H + A + A + M + 8,
             Self::HoldReleased { .. } => H + A + M,
             Self::HoldCaptured { .. } => H + A + M + M,
+            Self::SiteRegistered { site, .. } => site.encode_size() + A + 4,
+            Self::MeterBound { site, .. } => A + site.encode_size(),
+            Self::ReadingsAccepted { site, .. } => A + site.encode_size() + 8 + 4 + 8 + 8,
+            Self::ReadingsCorrected { site, reason, .. } => {
+                site.encode_size() + 4 + 8 + 8 + string_size(reason)
+            }
         }
     }
 }
@@ -238,6 +314,30 @@ impl Read for Event {
                 beneficiary: Address::read(b)?,
                 amount: MilliWon::read(b)?,
                 returned: MilliWon::read(b)?,
+            },
+            10 => Self::SiteRegistered {
+                site: SiteId::read(b)?,
+                owner: Address::read(b)?,
+                feeder: u32::read(b)?,
+            },
+            11 => Self::MeterBound {
+                meter: Address::read(b)?,
+                site: SiteId::read(b)?,
+            },
+            12 => Self::ReadingsAccepted {
+                meter: Address::read(b)?,
+                site: SiteId::read(b)?,
+                first_interval_start_ms: u64::read(b)?,
+                intervals: u32::read(b)?,
+                import_wh: u64::read(b)?,
+                export_wh: u64::read(b)?,
+            },
+            13 => Self::ReadingsCorrected {
+                site: SiteId::read(b)?,
+                month: u32::read(b)?,
+                import_adjust_wh: u64::read(b)? as i64,
+                export_adjust_wh: u64::read(b)? as i64,
+                reason: read_string(b, TEXT_MAX_BYTES)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })

@@ -46,6 +46,8 @@ macro_rules! code_enum {
     };
 }
 
+pub(crate) use code_enum;
+
 code_enum!(
     /// What a participant is to the market. Only the operator registers participants.
     Role {

@@ -2,7 +2,8 @@
 //! domain-separated canonical encoding.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, ChainId, DeviceKind, Hash32, MilliWon, PrivateKey, Role, Signature, TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, CorrectReadings, DeviceKind, Hash32, MilliWon, PrivateKey,
+    RegisterSite, Role, Signature, SubmitReadings, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
@@ -63,6 +64,14 @@ pub enum Payload {
     /// Escrow: the beneficiary takes `amount` (at most the hold) before expiry; the rest returns
     /// to the payer.
     HoldCapture { hold: Hash32, amount: MilliWon },
+    /// Operator only: a building or household site.
+    RegisterSite(RegisterSite),
+    /// Operator only: bind a meter device to a site.
+    BindMeter(BindMeter),
+    /// Signed by a meter: interval register readings.
+    SubmitReadings(SubmitReadings),
+    /// Operator only: an audited correction of a site's measured month.
+    CorrectReadings(CorrectReadings),
 }
 
 impl Payload {
@@ -79,6 +88,10 @@ impl Payload {
             Self::HoldPlace { .. } => "hold_place",
             Self::HoldRelease { .. } => "hold_release",
             Self::HoldCapture { .. } => "hold_capture",
+            Self::RegisterSite(_) => "register_site",
+            Self::BindMeter(_) => "bind_meter",
+            Self::SubmitReadings(_) => "submit_readings",
+            Self::CorrectReadings(_) => "correct_readings",
         }
     }
 
@@ -91,7 +104,13 @@ impl Payload {
             Self::RegisterDevice { device, owner, .. } => vec![device.clone(), owner.clone()],
             Self::Mint { to, .. } | Self::Transfer { to, .. } => vec![to.clone()],
             Self::HoldPlace { beneficiary, .. } => vec![beneficiary.clone()],
-            Self::Burn { .. } | Self::HoldRelease { .. } | Self::HoldCapture { .. } => vec![],
+            Self::RegisterSite(r) => vec![r.owner.clone()],
+            Self::BindMeter(b) => vec![b.meter.clone()],
+            Self::Burn { .. }
+            | Self::HoldRelease { .. }
+            | Self::HoldCapture { .. }
+            | Self::SubmitReadings(_)
+            | Self::CorrectReadings(_) => vec![],
         }
     }
 }
@@ -172,6 +191,22 @@ impl Write for Payload {
                 hold.write(buf);
                 amount.write(buf);
             }
+            Self::RegisterSite(p) => {
+                10u8.write(buf);
+                p.write(buf);
+            }
+            Self::BindMeter(p) => {
+                11u8.write(buf);
+                p.write(buf);
+            }
+            Self::SubmitReadings(p) => {
+                12u8.write(buf);
+                p.write(buf);
+            }
+            Self::CorrectReadings(p) => {
+                13u8.write(buf);
+                p.write(buf);
+            }
         }
     }
 }
@@ -191,6 +226,10 @@ impl EncodeSize for Payload {
             Self::HoldPlace { memo, .. } => A + M + 8 + string_size(memo),
             Self::HoldRelease { .. } => Hash32::SIZE,
             Self::HoldCapture { .. } => Hash32::SIZE + M,
+            Self::RegisterSite(p) => p.encode_size(),
+            Self::BindMeter(p) => p.encode_size(),
+            Self::SubmitReadings(p) => p.encode_size(),
+            Self::CorrectReadings(p) => p.encode_size(),
         }
     }
 }
@@ -245,6 +284,10 @@ impl Read for Payload {
                 hold: Hash32::read(buf)?,
                 amount: MilliWon::read(buf)?,
             },
+            10 => Self::RegisterSite(RegisterSite::read(buf)?),
+            11 => Self::BindMeter(BindMeter::read(buf)?),
+            12 => Self::SubmitReadings(SubmitReadings::read(buf)?),
+            13 => Self::CorrectReadings(CorrectReadings::read(buf)?),
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }

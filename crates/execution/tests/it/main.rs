@@ -7,4 +7,5 @@ mod codec;
 mod determinism;
 mod inclusion;
 mod invariants;
+mod metering;
 mod model;
