@@ -37,6 +37,9 @@ enum Command {
     Tx(cli::tx::TxArgs),
     /// Read-only queries against a node.
     Query(cli::query::QueryCmd),
+    /// Meter readings: import exported AMI data.
+    #[command(subcommand)]
+    Readings(cli::readings::ReadingsCmd),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
 }
@@ -49,6 +52,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Key(c) => cli::key::run(c).await,
         Command::Tx(c) => cli::tx::run(c).await,
         Command::Query(c) => cli::query::run(c).await,
+        Command::Readings(c) => cli::readings::run(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
     }
 }

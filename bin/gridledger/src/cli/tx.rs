@@ -4,7 +4,8 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gridledger_sdk::{now_ms, TxSigner};
 use gridledger_types::{
-    Address, ChainId, DeviceKind, Hash32, MilliWon, Payload, Role, TxStatus, TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, CorrectReadings, DeviceKind, Hash32, MilliWon, Payload,
+    RegisterSite, Role, SiteId, SiteKind, TxStatus, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -152,6 +153,59 @@ pub enum PayloadCmd {
         #[command(flatten)]
         amount: Amount,
     },
+    /// Operator: register a building or household site.
+    RegisterSite {
+        /// Site id: 1-32 of a-z 0-9 - _
+        #[arg(long)]
+        site: SiteId,
+        #[arg(long)]
+        owner: Address,
+        /// commercial_building or household
+        #[arg(long)]
+        kind: SiteKind,
+        /// residential-low, residential-high or general-low
+        #[arg(long)]
+        tariff_class: String,
+        /// Contracted demand in kW (general service).
+        #[arg(long, default_value_t = 0)]
+        contract_kw: u32,
+        #[arg(long)]
+        feeder: u32,
+        #[arg(long)]
+        name: String,
+    },
+    /// Operator: bind a registered meter device to a site.
+    BindMeter {
+        #[arg(long)]
+        meter: Address,
+        #[arg(long)]
+        site: SiteId,
+    },
+    /// Operator: correct a site's measured month, with a reason (kept on chain).
+    CorrectReadings {
+        #[arg(long)]
+        site: SiteId,
+        /// YYYY-MM
+        #[arg(long, value_parser = parse_month)]
+        month: u32,
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        import_adjust_wh: i64,
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        export_adjust_wh: i64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `YYYY-MM` as `YYYYMM`.
+pub fn parse_month(s: &str) -> Result<u32, String> {
+    let (y, m) = s.split_once('-').ok_or("expected YYYY-MM")?;
+    let y: u32 = y.parse().map_err(|_| "bad year")?;
+    let m: u32 = m.parse().map_err(|_| "bad month")?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) {
+        return Err(format!("{s} is not a month"));
+    }
+    Ok(y * 100 + m)
 }
 
 fn text(field: &str, s: &str) -> anyhow::Result<String> {
@@ -233,6 +287,40 @@ impl PayloadCmd {
                 hold: *hold,
                 amount: amount.milli_won(),
             },
+            Self::RegisterSite {
+                site,
+                owner,
+                kind,
+                tariff_class,
+                contract_kw,
+                feeder,
+                name,
+            } => Payload::RegisterSite(RegisterSite {
+                site: site.clone(),
+                owner: owner.clone(),
+                kind: *kind,
+                tariff_class: tariff_class.clone(),
+                contract_kw: *contract_kw,
+                feeder: *feeder,
+                name: text("name", name)?,
+            }),
+            Self::BindMeter { meter, site } => Payload::BindMeter(BindMeter {
+                meter: meter.clone(),
+                site: site.clone(),
+            }),
+            Self::CorrectReadings {
+                site,
+                month,
+                import_adjust_wh,
+                export_adjust_wh,
+                reason,
+            } => Payload::CorrectReadings(CorrectReadings {
+                site: site.clone(),
+                month: *month,
+                import_adjust_wh: *import_adjust_wh,
+                export_adjust_wh: *export_adjust_wh,
+                reason: text("reason", reason)?,
+            }),
         })
     }
 }
@@ -435,6 +523,35 @@ mod tests {
             ],
             vec!["hold-release", "--hold", &h],
             vec!["hold-capture", "--hold", &h, "--amount-mwon", "1"],
+            vec![
+                "register-site",
+                "--site",
+                "bldg-a",
+                "--owner",
+                &a1,
+                "--kind",
+                "commercial-building",
+                "--tariff-class",
+                "general-low",
+                "--contract-kw",
+                "300",
+                "--feeder",
+                "4",
+                "--name",
+                "A",
+            ],
+            vec!["bind-meter", "--meter", &a2, "--site", "bldg-a"],
+            vec![
+                "correct-readings",
+                "--site",
+                "bldg-a",
+                "--month",
+                "2025-07",
+                "--import-adjust-wh",
+                "-500",
+                "--reason",
+                "meter swap",
+            ],
         ];
         let kinds = [
             "register_participant",
@@ -447,7 +564,20 @@ mod tests {
             "hold_place",
             "hold_release",
             "hold_capture",
+            "register_site",
+            "bind_meter",
+            "correct_readings",
         ];
+        assert!(parse(&[
+            "correct-readings",
+            "--site",
+            "b",
+            "--month",
+            "2025-13",
+            "--reason",
+            "r"
+        ])
+        .is_err());
         for (args, kind) in cases.iter().zip(kinds) {
             let a = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
             assert_eq!(a.payload.to_payload(1_000).unwrap().kind(), kind);
