@@ -437,3 +437,112 @@ fn pair_by_feeder<P: Ord>(
     let big_enough = out.iter().all(|p| p.energy >= min_trade);
     (complete && big_enough).then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(id: u64, who: u32, side: Side, wh: u64, limit: u64) -> Order<u32> {
+        Order {
+            id,
+            participant: who,
+            side,
+            energy: EnergyWh(wh),
+            limit: PriceMilliWonPerKwh(limit),
+            seq: 0,
+            feeder: 0,
+        }
+    }
+
+    #[test]
+    fn midpoint_rounds_down_without_overflow() {
+        assert_eq!(midpoint_floor(3, 5), 4);
+        assert_eq!(midpoint_floor(3, 4), 3);
+        assert_eq!(midpoint_floor(1, 2), 1);
+        assert_eq!(midpoint_floor(0, 0), 0);
+        assert_eq!(midpoint_floor(u64::MAX, u64::MAX), u64::MAX);
+        assert_eq!(midpoint_floor(u64::MAX - 1, u64::MAX), u64::MAX - 1);
+    }
+
+    #[test]
+    fn invalid_books_are_errors_naming_the_lowest_id() {
+        let cfg = ClearingConfig::default();
+        let zero = [o(7, 1, Side::Sell, 0, 1), o(3, 1, Side::Buy, 0, 1)];
+        assert_eq!(clear(&zero, &cfg), Err(Error::ZeroEnergy { id: 3 }));
+        let dup = [
+            o(9, 1, Side::Sell, 1, 1),
+            o(4, 2, Side::Buy, 1, 1),
+            o(9, 3, Side::Buy, 1, 1),
+            o(4, 4, Side::Sell, 1, 1),
+        ];
+        assert_eq!(clear(&dup, &cfg), Err(Error::DuplicateId { id: 4 }));
+        let no_min = ClearingConfig {
+            min_trade: EnergyWh(0),
+            ..cfg
+        };
+        assert_eq!(clear::<u32>(&[], &no_min), Err(Error::ZeroMinTrade));
+        let huge = [
+            o(1, 1, Side::Sell, u64::MAX, 1),
+            o(2, 2, Side::Sell, 1, 1),
+            o(3, 3, Side::Buy, u64::MAX, 1),
+        ];
+        assert_eq!(
+            clear(&huge, &cfg),
+            Err(Error::EnergyOverflow { side: Side::Sell })
+        );
+        // One side at exactly u64::MAX Wh is fine, and so are extreme prices.
+        let edge = [
+            o(1, 1, Side::Sell, u64::MAX, u64::MAX),
+            o(2, 2, Side::Buy, u64::MAX, u64::MAX),
+        ];
+        let c = clear(&edge, &cfg).unwrap();
+        assert_eq!(c.matched_energy, EnergyWh(u64::MAX));
+        assert_eq!(c.clearing_price, Some(PriceMilliWonPerKwh(u64::MAX)));
+        assert_eq!(c.matches[0].cost(), None);
+    }
+
+    #[test]
+    fn min_trade_skips_small_sells_and_small_remainders() {
+        let cfg = ClearingConfig {
+            min_trade: EnergyWh(4),
+            ..ClearingConfig::default()
+        };
+        // Sell 1 (3 Wh) is below min_trade: retired, so sell 2 behind it still trades.
+        // Buy 3 takes 7 of sell 2's 10 Wh; the 3 Wh left is below min_trade, so buy 4 gets
+        // nothing.
+        let book = [
+            o(1, 1, Side::Sell, 3, 100),
+            o(2, 1, Side::Sell, 10, 110),
+            o(3, 2, Side::Buy, 7, 200),
+            o(4, 3, Side::Buy, 7, 190),
+        ];
+        let c = clear(&book, &cfg).unwrap();
+        assert_eq!(c.matches.len(), 1);
+        assert_eq!((c.matches[0].sell_id, c.matches[0].buy_id), (2, 3));
+        assert_eq!(c.matched_energy, EnergyWh(7));
+        assert_eq!(
+            c.unmatched,
+            [(1, EnergyWh(3)), (2, EnergyWh(3)), (4, EnergyWh(7))]
+        );
+        // (110 + 200) / 2
+        assert_eq!(c.clearing_price, Some(PriceMilliWonPerKwh(155)));
+        // With min_trade 1 everything possible trades.
+        let c = clear(&book, &ClearingConfig::default()).unwrap();
+        assert_eq!(c.matched_energy, EnergyWh(13));
+    }
+
+    #[test]
+    fn a_buy_whose_only_sells_are_its_own_stays_open_and_the_next_buy_takes_them() {
+        // Participant 1 sells 10 @100 and buys 10 @300; participant 2 buys 10 @200.
+        let book = [
+            o(1, 1, Side::Sell, 10, 100),
+            o(2, 1, Side::Buy, 10, 300),
+            o(3, 2, Side::Buy, 10, 200),
+        ];
+        let c = clear(&book, &ClearingConfig::default()).unwrap();
+        assert_eq!(c.matches.len(), 1);
+        assert_eq!((c.matches[0].sell_id, c.matches[0].buy_id), (1, 3));
+        assert_eq!(c.unmatched, [(2, EnergyWh(10))]);
+        assert_eq!(c.clearing_price, Some(PriceMilliWonPerKwh(150)));
+    }
+}

@@ -1,1 +1,3 @@
-fn main() {}
+//! The market's one integration-test binary: hand-worked examples and property tests.
+mod examples;
+mod props;
