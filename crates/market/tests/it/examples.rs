@@ -98,7 +98,10 @@ fn worked_example_pay_as_bid() {
 fn pay_as_bid_midpoint_rounds_down_to_one_milli_won() {
     // Limits 150,001 and 200,000 mKRW/kWh: midpoint 175,000.5 -> 175,000. 1,001 Wh at that
     // price costs 175,175 mKRW (exactly), 1 Wh costs 175 mKRW.
-    let mut book = vec![order(1, 1, Side::Sell, 1, 150), order(2, 2, Side::Buy, 1, 200)];
+    let mut book = vec![
+        order(1, 1, Side::Sell, 1, 150),
+        order(2, 2, Side::Buy, 1, 200),
+    ];
     book[0].limit = PriceMilliWonPerKwh(150_001);
     book[1].energy = EnergyWh(1_001);
     let c = clear(&book, &cfg(PricingRule::PayAsBid)).unwrap();
