@@ -280,10 +280,15 @@ fn pair<P: Ord>(
     out: &mut Vec<Pair>,
 ) {
     let n = sell_ranks.len();
-    let owner = |pos: u32| &book.sell(sell_ranks[pos as usize]).participant;
+    let owners: Vec<&P> = sell_ranks
+        .iter()
+        .map(|&r| &book.sell(r).participant)
+        .collect();
+    let owner = |pos: u32| owners[pos as usize];
     // Group the subset's sells by participant, each group in merit order.
-    let mut by_owner: Vec<u32> = (0..n as u32).collect();
-    by_owner.sort_unstable_by(|&a, &b| owner(a).cmp(owner(b)).then(a.cmp(&b)));
+    let mut by_owner: Vec<(&P, u32)> = owners.iter().copied().zip(0..n as u32).collect();
+    by_owner.sort_unstable();
+    let by_owner: Vec<u32> = by_owner.into_iter().map(|(_, pos)| pos).collect();
     let mut next = vec![NONE; n];
     let mut heads: BTreeSet<u32> = BTreeSet::new();
     let mut prev: Option<u32> = None;
