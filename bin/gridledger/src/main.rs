@@ -39,6 +39,9 @@ enum Command {
     Query(cli::query::QueryCmd),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
+    /// KEPCO tariff: compute a month's bill, show the version in force.
+    #[command(subcommand)]
+    Tariff(cli::tariff::TariffCmd),
 }
 
 async fn run(cmd: Command) -> anyhow::Result<()> {
@@ -50,6 +53,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Tx(c) => cli::tx::run(c).await,
         Command::Query(c) => cli::query::run(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
+        Command::Tariff(c) => cli::tariff::run(c).await,
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod bench;
 pub mod key;
 pub mod query;
+pub mod tariff;
 pub mod tx;
 
 use anyhow::{bail, Context};
