@@ -42,6 +42,9 @@ enum Command {
     Readings(cli::readings::ReadingsCmd),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
+    /// KEPCO tariff: compute a month's bill, show the version in force.
+    #[command(subcommand)]
+    Tariff(cli::tariff::TariffCmd),
 }
 
 async fn run(cmd: Command) -> anyhow::Result<()> {
@@ -54,6 +57,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Query(c) => cli::query::run(c).await,
         Command::Readings(c) => cli::readings::run(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
+        Command::Tariff(c) => cli::tariff::run(c).await,
     }
 }
 

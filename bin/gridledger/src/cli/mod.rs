@@ -3,6 +3,7 @@ pub mod bench;
 pub mod key;
 pub mod query;
 pub mod readings;
+pub mod tariff;
 pub mod tx;
 
 use anyhow::{bail, Context};
