@@ -23,6 +23,8 @@ pub const ERROR_CODES: &[&str] = &[
     codes::INVALID_ADDRESS,
     codes::INVALID_LIMIT,
     codes::INVALID_CURSOR,
+    codes::INVALID_SITE,
+    codes::INVALID_MONTH,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -42,6 +44,8 @@ pub mod codes {
     pub const INVALID_ADDRESS: &str = "invalid_address";
     pub const INVALID_LIMIT: &str = "invalid_limit";
     pub const INVALID_CURSOR: &str = "invalid_cursor";
+    pub const INVALID_SITE: &str = "invalid_site";
+    pub const INVALID_MONTH: &str = "invalid_month";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";

@@ -17,7 +17,7 @@ use axum::{
     Json,
 };
 use futures::{Stream, StreamExt};
-use gridledger_types::{Address, DecodeExt, Hash32, SignedTransaction, TX_MAX_BYTES};
+use gridledger_types::{Address, DecodeExt, Hash32, SignedTransaction, SiteId, TX_MAX_BYTES};
 use serde::Deserialize;
 use std::{any::Any, convert::Infallible, sync::Arc};
 use tokio::sync::broadcast::error::RecvError;
@@ -303,6 +303,51 @@ pub async fn participant(
         .await??
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("{address} is not a registered participant")))
+}
+
+fn parse_site(s: &str) -> Result<SiteId, ApiError> {
+    SiteId::new(s)
+        .map_err(|_| ApiError::bad_request(codes::INVALID_SITE, "site ids are 1-32 of a-z 0-9 - _"))
+}
+
+pub async fn site(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<SiteView>, ApiError> {
+    let id = parse_site(&path_segment(id, codes::INVALID_SITE)?)?;
+    let node = st.node.clone();
+    let i = id.clone();
+    node_call(move || node.site(&i))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no site {id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+pub async fn site_readings(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<SiteReadingsView>, ApiError> {
+    let id = parse_site(&path_segment(id, codes::INVALID_SITE)?)?;
+    let Query(q) =
+        query.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+    let month = q
+        .month
+        .as_deref()
+        .and_then(|m| m.parse::<u32>().ok())
+        .filter(|m| (197001..=999912).contains(m) && (1..=12).contains(&(m % 100)))
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_MONTH, "month must be YYYYMM"))?;
+    let node = st.node.clone();
+    let i = id.clone();
+    node_call(move || node.site_readings(&i, month))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no site {id}")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
 //! JSON shapes of the API, shared by the server and the SDK client. Amounts are integers in
 //! milli-won, hashes and addresses are lowercase hex.
-use gridledger_types::{Address, Hash32, MilliWon, Receipt, Role, SignedTransaction};
+use gridledger_types::{Address, Hash32, MilliWon, Receipt, Role, SignedTransaction, SiteId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -81,6 +81,41 @@ pub struct ParticipantView {
     pub suspended: bool,
 }
 
+/// `GET /api/v1/sites/{site}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteView {
+    pub site: SiteId,
+    pub owner: Address,
+    /// `commercial_building` or `household`.
+    pub kind: String,
+    pub tariff_class: String,
+    pub contract_kw: u32,
+    pub feeder: u32,
+    pub name: String,
+    pub registered_at: u64,
+}
+
+/// One interval's energy at a site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalView {
+    pub start_ms: u64,
+    pub import_wh: u64,
+    pub export_wh: u64,
+}
+
+/// `GET /api/v1/sites/{site}/readings?month=YYYYMM`: a site's measured KST month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteReadingsView {
+    pub site: SiteId,
+    pub month: u32,
+    /// Month totals including corrections and energy across reporting gaps.
+    pub import_wh: u64,
+    pub export_wh: u64,
+    pub corrections: u32,
+    /// Per-interval energy, oldest first.
+    pub intervals: Vec<IntervalView>,
+}
+
 /// `GET /api/v1/accounts/{address}/txs?limit=N&cursor=C`: newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
@@ -155,6 +190,13 @@ pub trait NodeApi: Send + Sync + 'static {
         before: Option<(u64, u32)>,
         limit: usize,
     ) -> Result<Vec<TxView>, NodeError>;
+    fn site(&self, site: &SiteId) -> Result<Option<SiteView>, NodeError>;
+    /// `None` if the site does not exist.
+    fn site_readings(
+        &self,
+        site: &SiteId,
+        month: u32,
+    ) -> Result<Option<SiteReadingsView>, NodeError>;
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
     /// Node-specific Prometheus metrics in text exposition format (the API adds its own).

@@ -2,11 +2,13 @@
 use crate::{block::ChainBlock, chain::Chain};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
-    AccountView, BlockView, FinalizedEvent, HoldView, NodeApi, NodeError, ParticipantView,
-    Rejected, StatusView, TxView,
+    AccountView, BlockView, FinalizedEvent, HoldView, IntervalView, NodeApi, NodeError,
+    ParticipantView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
 };
 use gridledger_execution::{StateKey, StateValue};
-use gridledger_types::{Address, Hash32, Receipt, SignedTransaction};
+use gridledger_types::{
+    kst_month_start_ms, next_month, Address, Hash32, Receipt, SignedTransaction, SiteId,
+};
 use std::sync::Arc;
 
 pub struct NodeService {
@@ -149,6 +151,58 @@ impl NodeApi for NodeService {
             }
         }
         Ok(out)
+    }
+
+    fn site(&self, id: &SiteId) -> Result<Option<SiteView>, NodeError> {
+        let st = self.chain.read();
+        Ok(gridledger_execution::site(&st.state, id).map(|s| SiteView {
+            site: id.clone(),
+            owner: s.owner,
+            kind: s.kind.to_string(),
+            tariff_class: s.tariff_class,
+            contract_kw: s.contract_kw,
+            feeder: s.feeder,
+            name: s.name,
+            registered_at: s.registered_at,
+        }))
+    }
+
+    fn site_readings(
+        &self,
+        id: &SiteId,
+        month: u32,
+    ) -> Result<Option<SiteReadingsView>, NodeError> {
+        let (Some(start), Some(end)) = (
+            kst_month_start_ms(month),
+            kst_month_start_ms(next_month(month)),
+        ) else {
+            return Err(NodeError(format!("{month} is not a month")));
+        };
+        let st = self.chain.read();
+        if gridledger_execution::site(&st.state, id).is_none() {
+            return Ok(None);
+        }
+        let totals = gridledger_execution::month_totals(&st.state, id, month);
+        let intervals = st
+            .state
+            .range(StateKey::Interval(id.clone(), start)..StateKey::Interval(id.clone(), end))
+            .filter_map(|(k, v)| match (k, v) {
+                (StateKey::Interval(_, t), StateValue::Interval(e)) => Some(IntervalView {
+                    start_ms: *t,
+                    import_wh: e.import_wh,
+                    export_wh: e.export_wh,
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(Some(SiteReadingsView {
+            site: id.clone(),
+            month,
+            import_wh: totals.import_wh,
+            export_wh: totals.export_wh,
+            corrections: totals.corrections,
+            intervals,
+        }))
     }
 
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {

@@ -3,4 +3,5 @@
 mod cli_flow;
 mod devnet;
 mod ledger_api;
+mod metering_flow;
 mod restart;

@@ -212,6 +212,19 @@ impl gridledger_api::NodeApi for FakeNodeWithSender {
     ) -> Result<Vec<gridledger_api::TxView>, gridledger_api::NodeError> {
         self.inner.history(address, before, limit)
     }
+    fn site(
+        &self,
+        site: &gridledger_types::SiteId,
+    ) -> Result<Option<gridledger_api::SiteView>, gridledger_api::NodeError> {
+        self.inner.site(site)
+    }
+    fn site_readings(
+        &self,
+        site: &gridledger_types::SiteId,
+        month: u32,
+    ) -> Result<Option<gridledger_api::SiteReadingsView>, gridledger_api::NodeError> {
+        self.inner.site_readings(site, month)
+    }
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
         self.tx.subscribe()
     }

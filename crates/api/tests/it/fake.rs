@@ -4,7 +4,7 @@ use gridledger_api::*;
 use gridledger_types::DecodeExt;
 use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
-    Transaction, TxStatus,
+    SiteId, Transaction, TxStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,6 +103,9 @@ pub struct FakeNode {
     pub blocks: Mutex<BTreeMap<u64, BlockView>>,
     pub accounts: Mutex<HashMap<Address, AccountView>>,
     pub participants: Mutex<HashMap<Address, ParticipantView>>,
+    pub sites: Mutex<HashMap<SiteId, SiteView>>,
+    /// (site, month) -> readings.
+    pub readings: Mutex<HashMap<(SiteId, u32), SiteReadingsView>>,
     /// Per address, newest first.
     pub history: Mutex<HashMap<Address, Vec<TxView>>>,
     /// Every (before, limit) the API asked history for.
@@ -137,6 +140,8 @@ impl FakeNode {
             blocks: Mutex::default(),
             accounts: Mutex::default(),
             participants: Mutex::default(),
+            sites: Mutex::default(),
+            readings: Mutex::default(),
             history: Mutex::default(),
             history_calls: Mutex::default(),
             events,
@@ -238,6 +243,37 @@ impl NodeApi for FakeNode {
                 suspended: false,
                 holds: vec![],
             }))
+    }
+
+    fn site(&self, site: &SiteId) -> Result<Option<SiteView>, NodeError> {
+        self.check()?;
+        Ok(self.sites.lock().unwrap().get(site).cloned())
+    }
+
+    fn site_readings(
+        &self,
+        site: &SiteId,
+        month: u32,
+    ) -> Result<Option<SiteReadingsView>, NodeError> {
+        self.check()?;
+        if !self.sites.lock().unwrap().contains_key(site) {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.readings
+                .lock()
+                .unwrap()
+                .get(&(site.clone(), month))
+                .cloned()
+                .unwrap_or(SiteReadingsView {
+                    site: site.clone(),
+                    month,
+                    import_wh: 0,
+                    export_wh: 0,
+                    corrections: 0,
+                    intervals: vec![],
+                }),
+        ))
     }
 
     fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {

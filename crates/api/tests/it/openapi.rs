@@ -7,7 +7,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use gridledger_api::{ERROR_CODES, OPENAPI_JSON, ROUTES};
+use gridledger_api::{SiteView, ERROR_CODES, OPENAPI_JSON, ROUTES};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -52,12 +52,18 @@ fn matches_pattern(pattern: &str, s: &str) -> bool {
     let ok_len = match quant {
         "+" => n >= 1,
         q => {
-            let want: usize = q
+            let inner = q
                 .strip_prefix('{')
                 .and_then(|q| q.strip_suffix('}'))
-                .and_then(|q| q.parse().ok())
                 .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
-            n == want
+            let (lo, hi) = inner.split_once(',').unwrap_or((inner, inner));
+            let (lo, hi): (usize, usize) = (
+                lo.parse()
+                    .unwrap_or_else(|_| panic!("unsupported pattern {pattern}")),
+                hi.parse()
+                    .unwrap_or_else(|_| panic!("unsupported pattern {pattern}")),
+            );
+            (lo..=hi).contains(&n)
         }
     };
     ok_chars && ok_len
@@ -247,7 +253,9 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
     let concrete = path
         .replace("{hash}", &signed(0).hash().to_hex())
         .replace("{height}", "1")
-        .replace("{address}", &alice().to_hex());
+        .replace("{address}", &alice().to_hex())
+        .replace("{site}", "bldg-a")
+        .replace("/readings", "/readings?month=202507");
     let method: Method = method.parse().unwrap();
     let body = if method == Method::POST {
         Body::from(json!({ "tx": hex_of(&signed(1)) }).to_string())
@@ -268,6 +276,20 @@ async fn every_route_is_served_and_its_success_response_validates() {
     node.history.lock().unwrap().insert(
         alice(),
         vec![tx_view(&signed(2), 2, 1), tx_view(&signed(0), 2, 0)],
+    );
+    let id = gridledger_types::SiteId::new("bldg-a").unwrap();
+    node.sites.lock().unwrap().insert(
+        id.clone(),
+        SiteView {
+            site: id,
+            owner: alice(),
+            kind: "household".into(),
+            tariff_class: "residential-low".into(),
+            contract_kw: 0,
+            feeder: 1,
+            name: "h".into(),
+            registered_at: 1,
+        },
     );
     let app = app(&node);
     for (method, path) in ROUTES {

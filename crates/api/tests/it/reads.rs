@@ -220,3 +220,64 @@ async fn history_rejects_bad_limits_cursors_and_addresses() {
     assert_error(&v, "invalid_address");
     assert!(node.history_calls.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn sites_and_monthly_readings() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let id = gridledger_types::SiteId::new("bldg-a").unwrap();
+    node.sites.lock().unwrap().insert(
+        id.clone(),
+        SiteView {
+            site: id.clone(),
+            owner: alice(),
+            kind: "commercial_building".into(),
+            tariff_class: "general-low".into(),
+            contract_kw: 300,
+            feeder: 4,
+            name: "Building A".into(),
+            registered_at: 7,
+        },
+    );
+    node.readings.lock().unwrap().insert(
+        (id.clone(), 202507),
+        SiteReadingsView {
+            site: id.clone(),
+            month: 202507,
+            import_wh: 900,
+            export_wh: 10,
+            corrections: 1,
+            intervals: vec![IntervalView {
+                start_ms: 1_751_295_600_000,
+                import_wh: 900,
+                export_wh: 10,
+            }],
+        },
+    );
+    let (s, v) = get(&app, "/api/v1/sites/bldg-a").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_value::<SiteView>(v).unwrap().contract_kw,
+        300
+    );
+    let (s, v) = get(&app, "/api/v1/sites/bldg-a/readings?month=202507").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r: SiteReadingsView = serde_json::from_value(v).unwrap();
+    assert_eq!((r.import_wh, r.intervals.len()), (900, 1));
+    // Another month of a known site is empty, not an error.
+    let (s, v) = get(&app, "/api/v1/sites/bldg-a/readings?month=202508").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["import_wh"], 0);
+    // Errors.
+    let (s, v) = get(&app, "/api/v1/sites/nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+    let (s, v) = get(&app, "/api/v1/sites/Bad%20Id").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_site");
+    for q in ["", "?month=2025-07", "?month=202513", "?month=abc"] {
+        let (s, v) = get(&app, &format!("/api/v1/sites/bldg-a/readings{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert_error(&v, "invalid_month");
+    }
+}
