@@ -8,6 +8,7 @@ use crate::state::{
     account, hold, participant, supply, AccountState, Device, Hold, Participant, StateKey,
     StateRead, StateValue, WriteSet,
 };
+use crate::trading;
 use commonware_codec::{Encode, FixedSize};
 use commonware_cryptography::{ed25519, BatchVerifier, Hasher, Sha256};
 use gridledger_types::{
@@ -160,6 +161,9 @@ struct Overlay<'b, S: StateRead + ?Sized> {
 }
 
 impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
+    fn scan(&self, range: &std::ops::Range<StateKey>) -> Vec<(StateKey, StateValue)> {
+        crate::state::scan_over(self.base.scan(range), self.writes, range)
+    }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         match self.writes.get(key) {
             Some(v) => v.clone(),
@@ -384,6 +388,9 @@ pub(crate) struct Scratch<'b, S: StateRead + ?Sized> {
 }
 
 impl<S: StateRead + ?Sized> StateRead for Scratch<'_, S> {
+    fn scan(&self, range: &std::ops::Range<StateKey>) -> Vec<(StateKey, StateValue)> {
+        crate::state::scan_over(self.view.scan(range), &self.writes, range)
+    }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         match self.writes.get(key) {
             Some(v) => v.clone(),
@@ -486,6 +493,17 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::BindMeter(p) => metering::bind_meter(s, &me, &p.meter, &p.site),
         Payload::CorrectReadings(p) => metering::correct_readings(s, &me, p),
         Payload::SubmitReadings(_) => Err(fail("unreachable", "handled above")),
+        Payload::ConfigureMarket(p) => trading::configure(s, &me, p),
+        Payload::SubmitIntention(p) => {
+            trading::submit(s, env.timestamp_ms, tx.hash(), signer, &me, p)
+        }
+        Payload::CancelIntention { intention } => {
+            trading::cancel(s, env.timestamp_ms, signer, intention)
+        }
+        Payload::ClearPeriod {
+            market,
+            period_start_ms,
+        } => trading::clear_period(s, env.timestamp_ms, market, *period_start_ms),
         Payload::RegisterParticipant {
             account: who,
             role,

@@ -26,7 +26,12 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
             | (StateKey::Site(_), StateValue::Site(_))
             | (StateKey::Meter(_), StateValue::Meter(_))
             | (StateKey::SiteMonth(..), StateValue::SiteMonth(_))
-            | (StateKey::Interval(..), StateValue::Interval(_)) => {}
+            | (StateKey::Interval(..), StateValue::Interval(_))
+            | (StateKey::Market(_), StateValue::Market(_))
+            | (StateKey::Period(..), StateValue::Period(_))
+            | (StateKey::Intention(..), StateValue::Intention(_))
+            | (StateKey::IntentionRef(_), StateValue::IntentionRef(..))
+            | (StateKey::Contract(..), StateValue::Contract(_)) => {}
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {
                     return Err(format!("hold {id} pays its own payer"));

@@ -13,6 +13,7 @@ pub mod genesis;
 pub mod invariants;
 pub mod metering;
 pub mod state;
+pub mod trading;
 
 // Lets the shared test fixture name this crate the same way from unit and integration tests.
 #[cfg(test)]
@@ -34,4 +35,8 @@ pub use metering::{
 pub use state::{
     account, apply_writes, device, hold, participant, supply, AccountState, Device, Hold, Layered,
     Participant, StateKey, StateRead, StateValue, WriteSet,
+};
+pub use trading::{
+    contracts, intentions, market, period, Contract, Intention, PeriodState,
+    MAX_INTENTIONS_PER_PERIOD,
 };

@@ -4,14 +4,15 @@
 //! Every key and value encodes as one tag byte followed by its fields; text is bounded by
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
+use crate::trading::{Contract, Intention, PeriodState};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
-    read_string, string_size, write_string, Address, DeviceKind, Hash32, MilliWon, Role, SiteId,
-    TEXT_MAX_BYTES,
+    read_string, string_size, write_string, Address, ConfigureMarket, DeviceKind, Hash32, MarketId,
+    MilliWon, Role, SiteId, TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, ops::Range};
 
 /// Where a value lives. Ordered, so write-sets and the state root are deterministic.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,6 +31,15 @@ pub enum StateKey {
     SiteMonth(SiteId, u32),
     /// A site's energy in the interval starting at this time (ms).
     Interval(SiteId, u64),
+    Market(MarketId),
+    /// A market's period, by its start (ms).
+    Period(MarketId, u64),
+    /// An intention, by market, period start and arrival number.
+    Intention(MarketId, u64, u32),
+    /// Where the intention with this id (its transaction hash) lives.
+    IntentionRef(Hash32),
+    /// A contract, by market, period start and pairing number.
+    Contract(MarketId, u64, u32),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -44,6 +54,11 @@ pub enum StateValue {
     Meter(MeterState),
     SiteMonth(MonthTotals),
     Interval(IntervalEnergy),
+    Market(ConfigureMarket),
+    Period(PeriodState),
+    Intention(Intention),
+    IntentionRef(MarketId, u64, u32),
+    Contract(Contract),
 }
 
 /// An account's money and its next nonce.
@@ -127,6 +142,31 @@ impl Write for StateKey {
                 id.write(buf);
                 t.write(buf);
             }
+            Self::Market(id) => {
+                9u8.write(buf);
+                id.write(buf);
+            }
+            Self::Period(id, t) => {
+                10u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+            }
+            Self::Intention(id, t, n) => {
+                11u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+                n.write(buf);
+            }
+            Self::IntentionRef(h) => {
+                12u8.write(buf);
+                h.write(buf);
+            }
+            Self::Contract(id, t, n) => {
+                13u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+                n.write(buf);
+            }
         }
     }
 }
@@ -141,7 +181,10 @@ impl EncodeSize for StateKey {
             Self::Hold(_) => Hash32::SIZE,
             Self::Site(id) => id.encode_size(),
             Self::SiteMonth(id, _) => id.encode_size() + 4,
-            Self::Interval(id, _) => id.encode_size() + 8,
+            Self::Interval(id, _) | Self::Period(id, _) => id.encode_size() + 8,
+            Self::Market(id) => id.encode_size(),
+            Self::Intention(id, _, _) | Self::Contract(id, _, _) => id.encode_size() + 12,
+            Self::IntentionRef(_) => Hash32::SIZE,
         }
     }
 }
@@ -159,6 +202,11 @@ impl Read for StateKey {
             6 => Self::Meter(Address::read(buf)?),
             7 => Self::SiteMonth(SiteId::read(buf)?, u32::read(buf)?),
             8 => Self::Interval(SiteId::read(buf)?, u64::read(buf)?),
+            9 => Self::Market(MarketId::read(buf)?),
+            10 => Self::Period(MarketId::read(buf)?, u64::read(buf)?),
+            11 => Self::Intention(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
+            12 => Self::IntentionRef(Hash32::read(buf)?),
+            13 => Self::Contract(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -307,6 +355,28 @@ impl Write for StateValue {
                 8u8.write(buf);
                 v.write(buf);
             }
+            Self::Market(v) => {
+                9u8.write(buf);
+                v.write(buf);
+            }
+            Self::Period(v) => {
+                10u8.write(buf);
+                v.write(buf);
+            }
+            Self::Intention(v) => {
+                11u8.write(buf);
+                v.write(buf);
+            }
+            Self::IntentionRef(id, t, n) => {
+                12u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+                n.write(buf);
+            }
+            Self::Contract(v) => {
+                13u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -323,6 +393,11 @@ impl EncodeSize for StateValue {
             Self::Meter(v) => v.encode_size(),
             Self::SiteMonth(_) => MonthTotals::SIZE,
             Self::Interval(_) => IntervalEnergy::SIZE,
+            Self::Market(v) => v.encode_size(),
+            Self::Period(v) => v.encode_size(),
+            Self::Intention(v) => v.encode_size(),
+            Self::IntentionRef(id, _, _) => id.encode_size() + 12,
+            Self::Contract(v) => v.encode_size(),
         }
     }
 }
@@ -340,6 +415,11 @@ impl Read for StateValue {
             6 => Self::Meter(MeterState::read(buf)?),
             7 => Self::SiteMonth(MonthTotals::read(buf)?),
             8 => Self::Interval(IntervalEnergy::read(buf)?),
+            9 => Self::Market(ConfigureMarket::read(buf)?),
+            10 => Self::Period(PeriodState::read(buf)?),
+            11 => Self::Intention(Intention::read(buf)?),
+            12 => Self::IntentionRef(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
+            13 => Self::Contract(Contract::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -350,11 +430,18 @@ impl Read for StateValue {
 /// Read access to a state.
 pub trait StateRead {
     fn get(&self, key: &StateKey) -> Option<StateValue>;
+    /// Every entry with a key in `range`, in key order.
+    fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)>;
 }
 
 impl StateRead for BTreeMap<StateKey, StateValue> {
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         BTreeMap::get(self, key).cloned()
+    }
+    fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)> {
+        self.range(range.clone())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -362,6 +449,29 @@ impl<T: StateRead + ?Sized> StateRead for &T {
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         (**self).get(key)
     }
+    fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)> {
+        (**self).scan(range)
+    }
+}
+
+/// `below` as changed by `writes`, within `range`.
+pub(crate) fn scan_over(
+    below: Vec<(StateKey, StateValue)>,
+    writes: &WriteSet,
+    range: &Range<StateKey>,
+) -> Vec<(StateKey, StateValue)> {
+    let mut merged: BTreeMap<StateKey, StateValue> = below.into_iter().collect();
+    for (k, v) in writes.range(range.clone()) {
+        match v {
+            Some(v) => {
+                merged.insert(k.clone(), v.clone());
+            }
+            None => {
+                merged.remove(k);
+            }
+        }
+    }
+    merged.into_iter().collect()
 }
 
 /// The changes one block makes, in key order. `None` deletes the key; a delete may name a key the
@@ -376,6 +486,13 @@ pub struct Layered<'a, S: StateRead + ?Sized> {
 }
 
 impl<S: StateRead + ?Sized> StateRead for Layered<'_, S> {
+    fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)> {
+        let mut out = self.base.scan(range);
+        for layer in &self.layers {
+            out = scan_over(out, layer, range);
+        }
+        out
+    }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         for layer in self.layers.iter().rev() {
             if let Some(v) = layer.get(key) {

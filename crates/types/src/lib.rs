@@ -11,6 +11,7 @@ mod ids;
 mod metering;
 mod receipt;
 mod role;
+mod trading;
 mod tx;
 mod units;
 
@@ -24,6 +25,7 @@ pub use metering::{
 };
 pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
 pub use role::{DeviceKind, Role};
+pub use trading::{ConfigureMarket, MarketId, PeriodKind, Pricing, Side, SubmitIntention};
 pub use tx::{Payload, SignedTransaction, Transaction, TX_MAX_BYTES, TX_NAMESPACE};
 pub use units::{EnergyWh, MilliWon, PriceMilliWonPerKwh};
 

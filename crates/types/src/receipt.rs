@@ -1,7 +1,8 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, DeviceKind, Hash32, MilliWon, Role, SiteId, TEXT_MAX_BYTES,
+    Address, DeviceKind, Hash32, MarketId, MilliWon, PriceMilliWonPerKwh, Role, Side, SiteId,
+    TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -97,6 +98,29 @@ pub enum Event {
         import_adjust_wh: i64,
         export_adjust_wh: i64,
         reason: String,
+    },
+    MarketConfigured {
+        market: MarketId,
+    },
+    IntentionSubmitted {
+        intention: Hash32,
+        market: MarketId,
+        period_start_ms: u64,
+        side: Side,
+        site: SiteId,
+        energy_wh: u64,
+        limit: PriceMilliWonPerKwh,
+    },
+    IntentionCancelled {
+        intention: Hash32,
+    },
+    /// Pairing ran: `contracts` contracts for `matched_wh` (stored in the state, by period).
+    PeriodCleared {
+        market: MarketId,
+        period_start_ms: u64,
+        contracts: u32,
+        matched_wh: u64,
+        clearing_price: Option<PriceMilliWonPerKwh>,
     },
 }
 
@@ -233,6 +257,46 @@ impl Write for Event {
                 (*export_adjust_wh as u64).write(b);
                 write_string(reason, b);
             }
+            Self::MarketConfigured { market } => {
+                14u8.write(b);
+                market.write(b);
+            }
+            Self::IntentionSubmitted {
+                intention,
+                market,
+                period_start_ms,
+                side,
+                site,
+                energy_wh,
+                limit,
+            } => {
+                15u8.write(b);
+                intention.write(b);
+                market.write(b);
+                period_start_ms.write(b);
+                side.write(b);
+                site.write(b);
+                energy_wh.write(b);
+                limit.write(b);
+            }
+            Self::IntentionCancelled { intention } => {
+                16u8.write(b);
+                intention.write(b);
+            }
+            Self::PeriodCleared {
+                market,
+                period_start_ms,
+                contracts,
+                matched_wh,
+                clearing_price,
+            } => {
+                17u8.write(b);
+                market.write(b);
+                period_start_ms.write(b);
+                contracts.write(b);
+                matched_wh.write(b);
+                clearing_price.write(b);
+            }
         }
     }
 }
@@ -256,6 +320,16 @@ impl EncodeSize for Event {
             Self::SiteRegistered { site, .. } => site.encode_size() + A + 4,
             Self::MeterBound { site, .. } => A + site.encode_size(),
             Self::ReadingsAccepted { site, .. } => A + site.encode_size() + 8 + 4 + 8 + 8,
+            Self::MarketConfigured { market } => market.encode_size(),
+            Self::IntentionSubmitted { market, site, .. } => {
+                H + market.encode_size() + 8 + 1 + site.encode_size() + 8 + 8
+            }
+            Self::IntentionCancelled { .. } => H,
+            Self::PeriodCleared {
+                market,
+                clearing_price,
+                ..
+            } => market.encode_size() + 8 + 4 + 8 + clearing_price.encode_size(),
             Self::ReadingsCorrected { site, reason, .. } => {
                 site.encode_size() + 4 + 8 + 8 + string_size(reason)
             }
@@ -338,6 +412,28 @@ impl Read for Event {
                 import_adjust_wh: u64::read(b)? as i64,
                 export_adjust_wh: u64::read(b)? as i64,
                 reason: read_string(b, TEXT_MAX_BYTES)?,
+            },
+            14 => Self::MarketConfigured {
+                market: MarketId::read(b)?,
+            },
+            15 => Self::IntentionSubmitted {
+                intention: Hash32::read(b)?,
+                market: MarketId::read(b)?,
+                period_start_ms: u64::read(b)?,
+                side: Side::read(b)?,
+                site: SiteId::read(b)?,
+                energy_wh: u64::read(b)?,
+                limit: PriceMilliWonPerKwh::read(b)?,
+            },
+            16 => Self::IntentionCancelled {
+                intention: Hash32::read(b)?,
+            },
+            17 => Self::PeriodCleared {
+                market: MarketId::read(b)?,
+                period_start_ms: u64::read(b)?,
+                contracts: u32::read(b)?,
+                matched_wh: u64::read(b)?,
+                clearing_price: Option::<PriceMilliWonPerKwh>::read(b)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
@@ -456,6 +552,29 @@ mod tests {
                     beneficiary: a.clone(),
                     amount: MilliWon(1),
                     returned: MilliWon(2),
+                },
+                Event::PeriodCleared {
+                    market: crate::MarketId::new("m").unwrap(),
+                    period_start_ms: 9,
+                    contracts: 2,
+                    matched_wh: 7,
+                    clearing_price: Some(PriceMilliWonPerKwh(5)),
+                },
+                Event::IntentionSubmitted {
+                    intention: h,
+                    market: crate::MarketId::new("m").unwrap(),
+                    period_start_ms: 9,
+                    side: Side::Buy,
+                    site: SiteId::new("s").unwrap(),
+                    energy_wh: 1,
+                    limit: PriceMilliWonPerKwh(2),
+                },
+                Event::ReadingsCorrected {
+                    site: SiteId::new("s").unwrap(),
+                    month: 202507,
+                    import_adjust_wh: -3,
+                    export_adjust_wh: 0,
+                    reason: "r".into(),
                 },
                 Event::Minted {
                     to: a,

@@ -2,8 +2,9 @@
 //! domain-separated canonical encoding.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, BindMeter, ChainId, CorrectReadings, DeviceKind, Hash32, MilliWon, PrivateKey,
-    RegisterSite, Role, Signature, SubmitReadings, TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, ConfigureMarket, CorrectReadings, DeviceKind, Hash32, MarketId,
+    MilliWon, PrivateKey, RegisterSite, Role, Signature, SubmitIntention, SubmitReadings,
+    TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
@@ -72,6 +73,17 @@ pub enum Payload {
     SubmitReadings(SubmitReadings),
     /// Operator only: an audited correction of a site's measured month.
     CorrectReadings(CorrectReadings),
+    /// Operator only: create or change a market.
+    ConfigureMarket(ConfigureMarket),
+    /// A sell or buy intention for a period; its id is this transaction's hash.
+    SubmitIntention(SubmitIntention),
+    /// Its submitter withdraws an intention before gate closure.
+    CancelIntention { intention: Hash32 },
+    /// Anyone, at or after gate closure: pair the period's intentions into contracts.
+    ClearPeriod {
+        market: MarketId,
+        period_start_ms: u64,
+    },
 }
 
 impl Payload {
@@ -92,6 +104,10 @@ impl Payload {
             Self::BindMeter(_) => "bind_meter",
             Self::SubmitReadings(_) => "submit_readings",
             Self::CorrectReadings(_) => "correct_readings",
+            Self::ConfigureMarket(_) => "configure_market",
+            Self::SubmitIntention(_) => "submit_intention",
+            Self::CancelIntention { .. } => "cancel_intention",
+            Self::ClearPeriod { .. } => "clear_period",
         }
     }
 
@@ -110,7 +126,11 @@ impl Payload {
             | Self::HoldRelease { .. }
             | Self::HoldCapture { .. }
             | Self::SubmitReadings(_)
-            | Self::CorrectReadings(_) => vec![],
+            | Self::CorrectReadings(_)
+            | Self::ConfigureMarket(_)
+            | Self::SubmitIntention(_)
+            | Self::CancelIntention { .. }
+            | Self::ClearPeriod { .. } => vec![],
         }
     }
 }
@@ -207,6 +227,25 @@ impl Write for Payload {
                 13u8.write(buf);
                 p.write(buf);
             }
+            Self::ConfigureMarket(p) => {
+                14u8.write(buf);
+                p.write(buf);
+            }
+            Self::SubmitIntention(p) => {
+                15u8.write(buf);
+                p.write(buf);
+            }
+            Self::CancelIntention { intention } => {
+                16u8.write(buf);
+                intention.write(buf);
+            }
+            Self::ClearPeriod {
+                market,
+                period_start_ms,
+            } => {
+                17u8.write(buf);
+                crate::trading::write_period(market, *period_start_ms, buf);
+            }
         }
     }
 }
@@ -230,6 +269,10 @@ impl EncodeSize for Payload {
             Self::BindMeter(p) => p.encode_size(),
             Self::SubmitReadings(p) => p.encode_size(),
             Self::CorrectReadings(p) => p.encode_size(),
+            Self::ConfigureMarket(p) => p.encode_size(),
+            Self::SubmitIntention(p) => p.encode_size(),
+            Self::CancelIntention { .. } => crate::trading::INTENTION_REF_SIZE,
+            Self::ClearPeriod { market, .. } => crate::trading::period_size(market),
         }
     }
 }
@@ -288,6 +331,15 @@ impl Read for Payload {
             11 => Self::BindMeter(BindMeter::read(buf)?),
             12 => Self::SubmitReadings(SubmitReadings::read(buf)?),
             13 => Self::CorrectReadings(CorrectReadings::read(buf)?),
+            14 => Self::ConfigureMarket(ConfigureMarket::read(buf)?),
+            15 => Self::SubmitIntention(SubmitIntention::read(buf)?),
+            16 => Self::CancelIntention {
+                intention: Hash32::read(buf)?,
+            },
+            17 => Self::ClearPeriod {
+                market: MarketId::read(buf)?,
+                period_start_ms: u64::read(buf)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }

@@ -9,3 +9,4 @@ mod inclusion;
 mod invariants;
 mod metering;
 mod model;
+mod trading;

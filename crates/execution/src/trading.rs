@@ -1,0 +1,475 @@
+//! Markets, intentions and period clearing: the operator configures markets; site owners (or
+//! sales companies for them) post sell and buy intentions for a period; at or after gate closure
+//! anyone may ask for the period to be cleared, and the chain pairs the intentions with the
+//! market crate's deterministic clearing into contracts stored in the state.
+use crate::executor::{fail, Fail, Scratch};
+use crate::metering::site;
+use crate::state::{Participant, StateKey, StateRead, StateValue};
+use bytes::{Buf, BufMut};
+use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
+use gridledger_market::{clear, ClearingConfig, Order, PricingRule};
+use gridledger_types::{
+    kst_month, kst_month_start_ms, Address, ConfigureMarket, EnergyWh, Event, Hash32, MarketId,
+    PeriodKind, PriceMilliWonPerKwh, Pricing, Role, Side, SiteId, SubmitIntention,
+};
+use serde::{Deserialize, Serialize};
+
+/// Most intentions one period accepts (clearing runs in one transaction).
+pub const MAX_INTENTIONS_PER_PERIOD: u32 = 20_000;
+/// Longest gate lead a market may have (31 days).
+pub const MAX_GATE_LEAD_MS: u64 = 31 * 86_400_000;
+/// Highest fee per kWh (10,000 won).
+pub const MAX_FEE: PriceMilliWonPerKwh = PriceMilliWonPerKwh(10_000_000);
+
+/// A stored intention. Its key orders intentions of a period by arrival (`seq`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intention {
+    pub id: Hash32,
+    pub submitter: Address,
+    /// The site's owner: the party of any contract (self-trade is judged on it).
+    pub owner: Address,
+    pub side: Side,
+    pub site: SiteId,
+    pub feeder: u32,
+    pub energy_wh: u64,
+    pub limit: PriceMilliWonPerKwh,
+    pub cancelled: bool,
+    /// Energy paired at clearing.
+    pub filled_wh: u64,
+}
+
+/// A period of a market.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodState {
+    pub next_seq: u32,
+    pub cleared: bool,
+    pub contracts: u32,
+    pub matched_wh: u64,
+    pub clearing_price: Option<PriceMilliWonPerKwh>,
+}
+
+/// A paired trade: the seller supplies `energy_wh` to the buyer at `price`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    pub sell: Hash32,
+    pub buy: Hash32,
+    pub seller: Address,
+    pub buyer: Address,
+    pub seller_site: SiteId,
+    pub buyer_site: SiteId,
+    pub energy_wh: u64,
+    pub price: PriceMilliWonPerKwh,
+}
+
+pub fn market(s: &(impl StateRead + ?Sized), id: &MarketId) -> Option<ConfigureMarket> {
+    match s.get(&StateKey::Market(id.clone())) {
+        Some(StateValue::Market(m)) => Some(m),
+        _ => None,
+    }
+}
+
+pub fn period(s: &(impl StateRead + ?Sized), id: &MarketId, start: u64) -> PeriodState {
+    match s.get(&StateKey::Period(id.clone(), start)) {
+        Some(StateValue::Period(p)) => p,
+        _ => PeriodState::default(),
+    }
+}
+
+/// Intentions of a period in arrival order.
+pub fn intentions(
+    s: &(impl StateRead + ?Sized),
+    id: &MarketId,
+    start: u64,
+) -> Vec<(u32, Intention)> {
+    let range = StateKey::Intention(id.clone(), start, 0)
+        ..StateKey::Intention(id.clone(), start.saturating_add(1), 0);
+    s.scan(&range)
+        .into_iter()
+        .filter_map(|(k, v)| match (k, v) {
+            (StateKey::Intention(_, _, seq), StateValue::Intention(i)) => Some((seq, i)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Contracts of a cleared period in pairing order.
+pub fn contracts(s: &(impl StateRead + ?Sized), id: &MarketId, start: u64) -> Vec<Contract> {
+    let range = StateKey::Contract(id.clone(), start, 0)
+        ..StateKey::Contract(id.clone(), start.saturating_add(1), 0);
+    s.scan(&range)
+        .into_iter()
+        .filter_map(|(_, v)| match v {
+            StateValue::Contract(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// True if `start` is the start of a period of this kind.
+pub fn valid_period(kind: PeriodKind, start: u64) -> bool {
+    match kind {
+        PeriodKind::Monthly => kst_month_start_ms(kst_month(start)) == Some(start),
+        PeriodKind::Hourly => start.is_multiple_of(3_600_000),
+        PeriodKind::QuarterHour => start.is_multiple_of(900_000),
+    }
+}
+
+/// When intentions for the period starting at `start` close.
+pub fn gate_closure_ms(m: &ConfigureMarket, start: u64) -> u64 {
+    start.saturating_sub(m.gate_lead_ms)
+}
+
+pub(crate) fn configure<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    me: &Participant,
+    p: &ConfigureMarket,
+) -> Result<Vec<Event>, Fail> {
+    crate::executor::require_role(me, Role::Operator, "not_operator")?;
+    if p.gate_lead_ms > MAX_GATE_LEAD_MS {
+        return Err(fail(
+            "invalid_gate",
+            format!("gate lead is at most {MAX_GATE_LEAD_MS} ms"),
+        ));
+    }
+    if p.wheeling_fee > MAX_FEE || p.platform_fee > MAX_FEE {
+        return Err(fail(
+            "invalid_fee",
+            format!("fees are at most {} mKRW/kWh", MAX_FEE.0),
+        ));
+    }
+    s.put(
+        StateKey::Market(p.market.clone()),
+        StateValue::Market(p.clone()),
+    );
+    Ok(vec![Event::MarketConfigured {
+        market: p.market.clone(),
+    }])
+}
+
+pub(crate) fn submit<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    id: Hash32,
+    signer: &Address,
+    me: &Participant,
+    p: &SubmitIntention,
+) -> Result<Vec<Event>, Fail> {
+    let m = market(s, &p.market)
+        .ok_or_else(|| fail("unknown_market", format!("no market {}", p.market)))?;
+    if !m.active {
+        return Err(fail(
+            "market_inactive",
+            format!("market {} is not active", p.market),
+        ));
+    }
+    if !valid_period(m.period_kind, p.period_start_ms) {
+        return Err(fail(
+            "invalid_period",
+            format!(
+                "{} does not start a {} period",
+                p.period_start_ms, m.period_kind
+            ),
+        ));
+    }
+    let gate = gate_closure_ms(&m, p.period_start_ms);
+    if now_ms >= gate {
+        return Err(fail(
+            "gate_closed",
+            format!("intentions for this period closed at {gate} ms"),
+        ));
+    }
+    let st = site(s, &p.site).ok_or_else(|| fail("unknown_site", format!("no site {}", p.site)))?;
+    if &st.owner != signer && me.role != Role::SalesCompany {
+        return Err(fail(
+            "not_site_owner",
+            format!(
+                "only the owner of {} or a sales company may trade for it",
+                p.site
+            ),
+        ));
+    }
+    if p.energy_wh == 0 {
+        return Err(fail("zero_energy", "energy must be greater than zero"));
+    }
+    if p.side == Side::Buy && p.limit.is_zero() {
+        return Err(fail("zero_limit", "a buy needs a maximum price above zero"));
+    }
+    let mut per = period(s, &p.market, p.period_start_ms);
+    if per.next_seq >= MAX_INTENTIONS_PER_PERIOD {
+        return Err(fail(
+            "period_full",
+            format!("a period takes at most {MAX_INTENTIONS_PER_PERIOD} intentions"),
+        ));
+    }
+    let seq = per.next_seq;
+    per.next_seq += 1;
+    s.put(
+        StateKey::Period(p.market.clone(), p.period_start_ms),
+        StateValue::Period(per),
+    );
+    s.put(
+        StateKey::Intention(p.market.clone(), p.period_start_ms, seq),
+        StateValue::Intention(Intention {
+            id,
+            submitter: signer.clone(),
+            owner: st.owner,
+            side: p.side,
+            site: p.site.clone(),
+            feeder: st.feeder,
+            energy_wh: p.energy_wh,
+            limit: p.limit,
+            cancelled: false,
+            filled_wh: 0,
+        }),
+    );
+    s.put(
+        StateKey::IntentionRef(id),
+        StateValue::IntentionRef(p.market.clone(), p.period_start_ms, seq),
+    );
+    Ok(vec![Event::IntentionSubmitted {
+        intention: id,
+        market: p.market.clone(),
+        period_start_ms: p.period_start_ms,
+        side: p.side,
+        site: p.site.clone(),
+        energy_wh: p.energy_wh,
+        limit: p.limit,
+    }])
+}
+
+pub(crate) fn cancel<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    signer: &Address,
+    id: &Hash32,
+) -> Result<Vec<Event>, Fail> {
+    let Some(StateValue::IntentionRef(mk, start, seq)) = s.get(&StateKey::IntentionRef(*id)) else {
+        return Err(fail("unknown_intention", format!("no intention {id}")));
+    };
+    let key = StateKey::Intention(mk.clone(), start, seq);
+    let Some(StateValue::Intention(mut i)) = s.get(&key) else {
+        return Err(fail("unknown_intention", format!("no intention {id}")));
+    };
+    if &i.submitter != signer {
+        return Err(fail(
+            "not_authorized",
+            "only the submitter may cancel an intention",
+        ));
+    }
+    if i.cancelled {
+        return Err(fail(
+            "already_cancelled",
+            format!("intention {id} is already cancelled"),
+        ));
+    }
+    let m = market(s, &mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    let gate = gate_closure_ms(&m, start);
+    if now_ms >= gate {
+        return Err(fail("gate_closed", format!("the gate closed at {gate} ms")));
+    }
+    i.cancelled = true;
+    s.put(key, StateValue::Intention(i));
+    Ok(vec![Event::IntentionCancelled { intention: *id }])
+}
+
+pub(crate) fn clear_period<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    mk: &MarketId,
+    start: u64,
+) -> Result<Vec<Event>, Fail> {
+    let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    if !valid_period(m.period_kind, start) {
+        return Err(fail(
+            "invalid_period",
+            format!("{start} does not start a {} period", m.period_kind),
+        ));
+    }
+    let gate = gate_closure_ms(&m, start);
+    if now_ms < gate {
+        return Err(fail("gate_open", format!("the gate closes at {gate} ms")));
+    }
+    let mut per = period(s, mk, start);
+    if per.cleared {
+        return Err(fail("already_cleared", "this period is already cleared"));
+    }
+    let book = intentions(s, mk, start);
+    let orders: Vec<Order<Address>> = book
+        .iter()
+        .filter(|(_, i)| !i.cancelled)
+        .map(|(seq, i)| Order {
+            id: u64::from(*seq),
+            participant: i.owner.clone(),
+            side: match i.side {
+                Side::Buy => gridledger_market::Side::Buy,
+                Side::Sell => gridledger_market::Side::Sell,
+            },
+            energy: EnergyWh(i.energy_wh),
+            limit: i.limit,
+            seq: u64::from(*seq),
+            feeder: i.feeder,
+        })
+        .collect();
+    let cfg = ClearingConfig {
+        rule: match m.pricing {
+            Pricing::Uniform => PricingRule::Uniform,
+            Pricing::PayAsBid => PricingRule::PayAsBid,
+        },
+        prefer_same_feeder: m.prefer_same_feeder,
+        min_trade: EnergyWh(1),
+    };
+    let result = clear(&orders, &cfg).map_err(|e| fail("clearing_failed", e.to_string()))?;
+    let by_seq: std::collections::BTreeMap<u32, &Intention> =
+        book.iter().map(|(q, i)| (*q, i)).collect();
+    let mut filled: std::collections::BTreeMap<u32, u64> = std::collections::BTreeMap::new();
+    for (n, mt) in result.matches.iter().enumerate() {
+        let (sq, bq) = (mt.sell_id as u32, mt.buy_id as u32);
+        let (Some(sell), Some(buy)) = (by_seq.get(&sq), by_seq.get(&bq)) else {
+            return Err(fail(
+                "clearing_failed",
+                "a match names an unknown intention",
+            ));
+        };
+        *filled.entry(sq).or_default() += mt.energy.0;
+        *filled.entry(bq).or_default() += mt.energy.0;
+        s.put(
+            StateKey::Contract(mk.clone(), start, n as u32),
+            StateValue::Contract(Contract {
+                sell: sell.id,
+                buy: buy.id,
+                seller: sell.owner.clone(),
+                buyer: buy.owner.clone(),
+                seller_site: sell.site.clone(),
+                buyer_site: buy.site.clone(),
+                energy_wh: mt.energy.0,
+                price: mt.price,
+            }),
+        );
+    }
+    for (seq, wh) in filled {
+        if let Some(i) = by_seq.get(&seq) {
+            let mut i = (*i).clone();
+            i.filled_wh = wh;
+            s.put(
+                StateKey::Intention(mk.clone(), start, seq),
+                StateValue::Intention(i),
+            );
+        }
+    }
+    per.cleared = true;
+    per.contracts = result.matches.len() as u32;
+    per.matched_wh = result.matched_energy.0;
+    per.clearing_price = result.clearing_price;
+    s.put(StateKey::Period(mk.clone(), start), StateValue::Period(per));
+    Ok(vec![Event::PeriodCleared {
+        market: mk.clone(),
+        period_start_ms: start,
+        contracts: per.contracts,
+        matched_wh: per.matched_wh,
+        clearing_price: per.clearing_price,
+    }])
+}
+
+// ---- canonical encoding -------------------------------------------------------------------
+
+impl Write for Intention {
+    fn write(&self, b: &mut impl BufMut) {
+        self.id.write(b);
+        self.submitter.write(b);
+        self.owner.write(b);
+        self.side.write(b);
+        self.site.write(b);
+        self.feeder.write(b);
+        self.energy_wh.write(b);
+        self.limit.write(b);
+        self.cancelled.write(b);
+        self.filled_wh.write(b);
+    }
+}
+impl EncodeSize for Intention {
+    fn encode_size(&self) -> usize {
+        Hash32::SIZE + 2 * Address::SIZE + 1 + self.site.encode_size() + 4 + 8 + 8 + 1 + 8
+    }
+}
+impl Read for Intention {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            id: Hash32::read(b)?,
+            submitter: Address::read(b)?,
+            owner: Address::read(b)?,
+            side: Side::read(b)?,
+            site: SiteId::read(b)?,
+            feeder: u32::read(b)?,
+            energy_wh: u64::read(b)?,
+            limit: PriceMilliWonPerKwh::read(b)?,
+            cancelled: bool::read(b)?,
+            filled_wh: u64::read(b)?,
+        })
+    }
+}
+
+impl Write for PeriodState {
+    fn write(&self, b: &mut impl BufMut) {
+        self.next_seq.write(b);
+        self.cleared.write(b);
+        self.contracts.write(b);
+        self.matched_wh.write(b);
+        self.clearing_price.write(b);
+    }
+}
+impl EncodeSize for PeriodState {
+    fn encode_size(&self) -> usize {
+        4 + 1 + 4 + 8 + self.clearing_price.encode_size()
+    }
+}
+impl Read for PeriodState {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            next_seq: u32::read(b)?,
+            cleared: bool::read(b)?,
+            contracts: u32::read(b)?,
+            matched_wh: u64::read(b)?,
+            clearing_price: Option::<PriceMilliWonPerKwh>::read(b)?,
+        })
+    }
+}
+
+impl Write for Contract {
+    fn write(&self, b: &mut impl BufMut) {
+        self.sell.write(b);
+        self.buy.write(b);
+        self.seller.write(b);
+        self.buyer.write(b);
+        self.seller_site.write(b);
+        self.buyer_site.write(b);
+        self.energy_wh.write(b);
+        self.price.write(b);
+    }
+}
+impl EncodeSize for Contract {
+    fn encode_size(&self) -> usize {
+        2 * Hash32::SIZE
+            + 2 * Address::SIZE
+            + self.seller_site.encode_size()
+            + self.buyer_site.encode_size()
+            + 8
+            + 8
+    }
+}
+impl Read for Contract {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            sell: Hash32::read(b)?,
+            buy: Hash32::read(b)?,
+            seller: Address::read(b)?,
+            buyer: Address::read(b)?,
+            seller_site: SiteId::read(b)?,
+            buyer_site: SiteId::read(b)?,
+            energy_wh: u64::read(b)?,
+            price: PriceMilliWonPerKwh::read(b)?,
+        })
+    }
+}
