@@ -350,6 +350,24 @@ pub async fn site_readings(
         .ok_or_else(|| ApiError::not_found(format!("no site {id}")))
 }
 
+pub async fn market_period(
+    State(st): State<AppState>,
+    params: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<PeriodView>, ApiError> {
+    let Path((market, start)) =
+        params.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+    let market = parse_site(&market)?;
+    let start: u64 = start.parse().map_err(|_| {
+        ApiError::bad_request(codes::INVALID_HEIGHT, "period start must be Unix ms")
+    })?;
+    let node = st.node.clone();
+    let m = market.clone();
+    node_call(move || node.market_period(&m, start))
+        .await??
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no market {market}")))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct HistoryQuery {
     limit: Option<String>,

@@ -116,6 +116,53 @@ pub struct SiteReadingsView {
     pub intervals: Vec<IntervalView>,
 }
 
+/// An intention in a period's order book.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentionView {
+    pub id: Hash32,
+    /// Arrival number within the period (ties are broken by it).
+    pub seq: u32,
+    pub owner: Address,
+    pub site: SiteId,
+    pub feeder: u32,
+    pub energy_wh: u64,
+    /// Minimum (sell) or maximum (buy) price, milli-won per kWh.
+    pub limit: u64,
+    pub filled_wh: u64,
+}
+
+/// A contract set at gate closure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractView {
+    pub number: u32,
+    pub sell: Hash32,
+    pub buy: Hash32,
+    pub seller: Address,
+    pub buyer: Address,
+    pub seller_site: SiteId,
+    pub buyer_site: SiteId,
+    pub energy_wh: u64,
+    /// Milli-won per kWh.
+    pub price: u64,
+}
+
+/// `GET /api/v1/markets/{market}/periods/{start}`: the sorted order book of a period and, once
+/// cleared, its contracts and clearing price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodView {
+    pub market: SiteId,
+    pub period_start_ms: u64,
+    pub gate_closure_ms: u64,
+    pub cleared: bool,
+    pub clearing_price: Option<u64>,
+    pub matched_wh: u64,
+    /// Open sells, cheapest first.
+    pub sells: Vec<IntentionView>,
+    /// Open buys, highest price first.
+    pub buys: Vec<IntentionView>,
+    pub contracts: Vec<ContractView>,
+}
+
 /// `GET /api/v1/accounts/{address}/txs?limit=N&cursor=C`: newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
@@ -197,6 +244,12 @@ pub trait NodeApi: Send + Sync + 'static {
         site: &SiteId,
         month: u32,
     ) -> Result<Option<SiteReadingsView>, NodeError>;
+    /// `None` if the market does not exist.
+    fn market_period(
+        &self,
+        market: &SiteId,
+        period_start_ms: u64,
+    ) -> Result<Option<PeriodView>, NodeError>;
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
     /// Node-specific Prometheus metrics in text exposition format (the API adds its own).

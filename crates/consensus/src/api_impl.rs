@@ -2,8 +2,9 @@
 use crate::{block::ChainBlock, chain::Chain};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
-    AccountView, BlockView, FinalizedEvent, HoldView, IntervalView, NodeApi, NodeError,
-    ParticipantView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
+    AccountView, BlockView, ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView,
+    NodeApi, NodeError, ParticipantView, PeriodView, Rejected, SiteReadingsView, SiteView,
+    StatusView, TxView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -202,6 +203,51 @@ impl NodeApi for NodeService {
             export_wh: totals.export_wh,
             corrections: totals.corrections,
             intervals,
+        }))
+    }
+
+    fn market_period(&self, id: &SiteId, start: u64) -> Result<Option<PeriodView>, NodeError> {
+        let st = self.chain.read();
+        let Some(m) = gridledger_execution::market(&st.state, id) else {
+            return Ok(None);
+        };
+        let per = gridledger_execution::period(&st.state, id, start);
+        let (sells, buys) = gridledger_execution::order_book(&st.state, id, start);
+        let view = |(seq, i): (u32, gridledger_execution::Intention)| IntentionView {
+            id: i.id,
+            seq,
+            owner: i.owner,
+            site: i.site,
+            feeder: i.feeder,
+            energy_wh: i.energy_wh,
+            limit: i.limit.0,
+            filled_wh: i.filled_wh,
+        };
+        let contracts = gridledger_execution::contracts(&st.state, id, start)
+            .into_iter()
+            .enumerate()
+            .map(|(n, c)| ContractView {
+                number: n as u32,
+                sell: c.sell,
+                buy: c.buy,
+                seller: c.seller,
+                buyer: c.buyer,
+                seller_site: c.seller_site,
+                buyer_site: c.buyer_site,
+                energy_wh: c.energy_wh,
+                price: c.price.0,
+            })
+            .collect();
+        Ok(Some(PeriodView {
+            market: id.clone(),
+            period_start_ms: start,
+            gate_closure_ms: gridledger_execution::gate_closure_ms(&m, start),
+            cleared: per.cleared,
+            clearing_price: per.clearing_price.map(|p| p.0),
+            matched_wh: per.matched_wh,
+            sells: sells.into_iter().map(view).collect(),
+            buys: buys.into_iter().map(view).collect(),
+            contracts,
         }))
     }
 

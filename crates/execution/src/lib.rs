@@ -37,6 +37,6 @@ pub use state::{
     Participant, StateKey, StateRead, StateValue, WriteSet,
 };
 pub use trading::{
-    contracts, intentions, market, period, Contract, Intention, PeriodState,
-    MAX_INTENTIONS_PER_PERIOD,
+    contracts, gate_closure_ms, intentions, market, order_book, period, Contract, Intention,
+    PeriodState, MAX_INTENTIONS_PER_PERIOD,
 };

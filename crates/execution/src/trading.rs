@@ -38,6 +38,9 @@ pub struct Intention {
     pub filled_wh: u64,
 }
 
+/// An intention with its arrival number in its period.
+pub type Numbered = (u32, Intention);
+
 /// A period of a market.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodState {
@@ -103,6 +106,45 @@ pub fn contracts(s: &(impl StateRead + ?Sized), id: &MarketId, start: u64) -> Ve
             _ => None,
         })
         .collect()
+}
+
+/// The open (not cancelled) intentions as the market crate's orders; order id = arrival number.
+fn orders_of(book: &[(u32, Intention)]) -> Vec<Order<Address>> {
+    book.iter()
+        .filter(|(_, i)| !i.cancelled)
+        .map(|(seq, i)| Order {
+            id: u64::from(*seq),
+            participant: i.owner.clone(),
+            side: match i.side {
+                Side::Buy => gridledger_market::Side::Buy,
+                Side::Sell => gridledger_market::Side::Sell,
+            },
+            energy: EnergyWh(i.energy_wh),
+            limit: i.limit,
+            seq: u64::from(*seq),
+            feeder: i.feeder,
+        })
+        .collect()
+}
+
+/// A period's open intentions as the order book the pairing sees: sells by price ascending,
+/// buys by price descending, ties by arrival.
+pub fn order_book(
+    s: &(impl StateRead + ?Sized),
+    id: &MarketId,
+    start: u64,
+) -> (Vec<Numbered>, Vec<Numbered>) {
+    let book = intentions(s, id, start);
+    let orders = orders_of(&book);
+    let (sells, buys) = gridledger_market::sorted_book(&orders);
+    let by_seq: std::collections::BTreeMap<u64, &Intention> =
+        book.iter().map(|(q, i)| (u64::from(*q), i)).collect();
+    let pick = |v: Vec<&Order<Address>>| {
+        v.into_iter()
+            .filter_map(|o| by_seq.get(&o.id).map(|i| (o.id as u32, (*i).clone())))
+            .collect()
+    };
+    (pick(sells), pick(buys))
 }
 
 /// True if `start` is the start of a period of this kind.
@@ -294,22 +336,7 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
         return Err(fail("already_cleared", "this period is already cleared"));
     }
     let book = intentions(s, mk, start);
-    let orders: Vec<Order<Address>> = book
-        .iter()
-        .filter(|(_, i)| !i.cancelled)
-        .map(|(seq, i)| Order {
-            id: u64::from(*seq),
-            participant: i.owner.clone(),
-            side: match i.side {
-                Side::Buy => gridledger_market::Side::Buy,
-                Side::Sell => gridledger_market::Side::Sell,
-            },
-            energy: EnergyWh(i.energy_wh),
-            limit: i.limit,
-            seq: u64::from(*seq),
-            feeder: i.feeder,
-        })
-        .collect();
+    let orders = orders_of(&book);
     let cfg = ClearingConfig {
         rule: match m.pricing {
             Pricing::Uniform => PricingRule::Uniform,

@@ -4,8 +4,9 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gridledger_sdk::{now_ms, TxSigner};
 use gridledger_types::{
-    Address, BindMeter, ChainId, CorrectReadings, DeviceKind, Hash32, MilliWon, Payload,
-    RegisterSite, Role, SiteId, SiteKind, TxStatus, TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, ConfigureMarket, CorrectReadings, DeviceKind, Hash32, MarketId,
+    MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Role, Side, SiteId,
+    SiteKind, SubmitIntention, TxStatus, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -195,6 +196,78 @@ pub enum PayloadCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Operator: create or change a market.
+    ConfigureMarket {
+        #[arg(long)]
+        market: MarketId,
+        /// monthly, hourly or quarter_hour
+        #[arg(long)]
+        period_kind: PeriodKind,
+        /// uniform or pay_as_bid
+        #[arg(long, default_value = "uniform")]
+        pricing: Pricing,
+        /// Intentions close this many minutes before a period starts.
+        #[arg(long, default_value_t = 0)]
+        gate_lead_min: u64,
+        /// Wheeling fee to the grid company, won per kWh.
+        #[arg(long, value_parser = parse_won, default_value = "0")]
+        wheeling_fee_won: MilliWon,
+        /// Platform fee to the operator, won per kWh.
+        #[arg(long, value_parser = parse_won, default_value = "0")]
+        platform_fee_won: MilliWon,
+        #[arg(long)]
+        prefer_same_feeder: bool,
+        /// Create the market inactive (no intentions accepted).
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Site owner: offer to sell or bid to buy energy in a period.
+    Intend {
+        #[arg(long)]
+        market: MarketId,
+        /// The period: YYYY-MM for a monthly market, or its start in Unix ms.
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+        /// sell or buy
+        #[arg(long)]
+        side: Side,
+        #[arg(long)]
+        site: SiteId,
+        /// Energy in kWh (up to 3 decimals).
+        #[arg(long, value_parser = parse_kwh)]
+        kwh: u64,
+        /// Minimum (sell) or maximum (buy) price, won per kWh.
+        #[arg(long, value_parser = parse_won)]
+        price_won: MilliWon,
+    },
+    /// Withdraw one of your intentions before gate closure.
+    CancelIntention {
+        #[arg(long, value_parser = parse_hash)]
+        intention: Hash32,
+    },
+    /// Pair a period's intentions into contracts (at or after gate closure).
+    ClearPeriod {
+        #[arg(long)]
+        market: MarketId,
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+    },
+}
+
+/// A period: `YYYY-MM` (its 00:00 KST start) or Unix ms.
+pub fn parse_period(s: &str) -> Result<u64, String> {
+    if let Ok(ms) = s.parse::<u64>() {
+        return Ok(ms);
+    }
+    gridledger_types::kst_month_start_ms(parse_month(s)?)
+        .ok_or_else(|| format!("{s} is not a month"))
+}
+
+/// kWh with up to 3 decimals as Wh.
+pub fn parse_kwh(s: &str) -> Result<u64, String> {
+    parse_won(s)
+        .map(|m| m.0)
+        .map_err(|e| e.replace("won", "kWh"))
 }
 
 /// `YYYY-MM` as `YYYYMM`.
@@ -321,6 +394,49 @@ impl PayloadCmd {
                 export_adjust_wh: *export_adjust_wh,
                 reason: text("reason", reason)?,
             }),
+            Self::ConfigureMarket {
+                market,
+                period_kind,
+                pricing,
+                gate_lead_min,
+                wheeling_fee_won,
+                platform_fee_won,
+                prefer_same_feeder,
+                inactive,
+            } => Payload::ConfigureMarket(ConfigureMarket {
+                market: market.clone(),
+                period_kind: *period_kind,
+                pricing: *pricing,
+                gate_lead_ms: gate_lead_min
+                    .checked_mul(60_000)
+                    .context("gate lead too long")?,
+                wheeling_fee: PriceMilliWonPerKwh(wheeling_fee_won.0),
+                platform_fee: PriceMilliWonPerKwh(platform_fee_won.0),
+                prefer_same_feeder: *prefer_same_feeder,
+                active: !*inactive,
+            }),
+            Self::Intend {
+                market,
+                period,
+                side,
+                site,
+                kwh,
+                price_won,
+            } => Payload::SubmitIntention(SubmitIntention {
+                market: market.clone(),
+                period_start_ms: *period,
+                side: *side,
+                site: site.clone(),
+                energy_wh: *kwh,
+                limit: PriceMilliWonPerKwh(price_won.0),
+            }),
+            Self::CancelIntention { intention } => Payload::CancelIntention {
+                intention: *intention,
+            },
+            Self::ClearPeriod { market, period } => Payload::ClearPeriod {
+                market: market.clone(),
+                period_start_ms: *period,
+            },
         })
     }
 }
@@ -542,6 +658,34 @@ mod tests {
             ],
             vec!["bind-meter", "--meter", &a2, "--site", "bldg-a"],
             vec![
+                "configure-market",
+                "--market",
+                "monthly",
+                "--period-kind",
+                "monthly",
+                "--wheeling-fee-won",
+                "10",
+                "--platform-fee-won",
+                "2.5",
+            ],
+            vec![
+                "intend",
+                "--market",
+                "monthly",
+                "--period",
+                "2025-08",
+                "--side",
+                "sell",
+                "--site",
+                "bldg-a",
+                "--kwh",
+                "120.5",
+                "--price-won",
+                "150",
+            ],
+            vec!["cancel-intention", "--intention", &h],
+            vec!["clear-period", "--market", "monthly", "--period", "2025-08"],
+            vec![
                 "correct-readings",
                 "--site",
                 "bldg-a",
@@ -566,6 +710,10 @@ mod tests {
             "hold_capture",
             "register_site",
             "bind_meter",
+            "configure_market",
+            "submit_intention",
+            "cancel_intention",
+            "clear_period",
             "correct_readings",
         ];
         assert!(parse(&[

@@ -3,5 +3,6 @@
 mod cli_flow;
 mod devnet;
 mod ledger_api;
+mod market_flow;
 mod metering_flow;
 mod restart;

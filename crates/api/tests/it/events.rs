@@ -225,6 +225,13 @@ impl gridledger_api::NodeApi for FakeNodeWithSender {
     ) -> Result<Option<gridledger_api::SiteReadingsView>, gridledger_api::NodeError> {
         self.inner.site_readings(site, month)
     }
+    fn market_period(
+        &self,
+        market: &gridledger_types::SiteId,
+        start: u64,
+    ) -> Result<Option<gridledger_api::PeriodView>, gridledger_api::NodeError> {
+        self.inner.market_period(market, start)
+    }
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
         self.tx.subscribe()
     }

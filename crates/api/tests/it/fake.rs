@@ -276,6 +276,25 @@ impl NodeApi for FakeNode {
         ))
     }
 
+    fn market_period(
+        &self,
+        market: &SiteId,
+        period_start_ms: u64,
+    ) -> Result<Option<PeriodView>, NodeError> {
+        self.check()?;
+        Ok((market.as_str() == "monthly").then(|| PeriodView {
+            market: market.clone(),
+            period_start_ms,
+            gate_closure_ms: period_start_ms,
+            cleared: false,
+            clearing_price: None,
+            matched_wh: 0,
+            sells: vec![],
+            buys: vec![],
+            contracts: vec![],
+        }))
+    }
+
     fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {
         self.check()?;
         Ok(self.participants.lock().unwrap().get(address).cloned())

@@ -255,6 +255,8 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
         .replace("{height}", "1")
         .replace("{address}", &alice().to_hex())
         .replace("{site}", "bldg-a")
+        .replace("{market}", "monthly")
+        .replace("{start}", "1754006400000")
         .replace("/readings", "/readings?month=202507");
     let method: Method = method.parse().unwrap();
     let body = if method == Method::POST {

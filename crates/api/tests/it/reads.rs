@@ -281,3 +281,21 @@ async fn sites_and_monthly_readings() {
         assert_error(&v, "invalid_month");
     }
 }
+
+#[tokio::test]
+async fn market_periods() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let (s, v) = get(&app, "/api/v1/markets/monthly/periods/1754006400000").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["period_start_ms"], 1_754_006_400_000u64);
+    let (s, v) = get(&app, "/api/v1/markets/nope/periods/1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+    let (s, v) = get(&app, "/api/v1/markets/monthly/periods/2025-08").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_height");
+    let (s, v) = get(&app, "/api/v1/markets/Bad%20M/periods/1").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_site");
+}

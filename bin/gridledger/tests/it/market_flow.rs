@@ -1,0 +1,154 @@
+//! Trading through a real node: the operator opens a quarter-hour market, two prosumers offer,
+//! two consumers bid, gate closure passes, `gridledger tx clear-period` pairs them, and the
+//! period's order book and contracts are read over the API.
+use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
+use gridledger_sdk::signer::TxSigner;
+use gridledger_types::{
+    Address, ConfigureMarket, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing,
+    RegisterSite, Role, Side, SiteId, SiteKind, SubmitIntention,
+};
+use std::{process::Command, time::Duration};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intentions_are_paired_at_gate_closure() {
+    let (tmp, dir, mut net) = Devnet::temp();
+    let client = net.ready().await;
+    let chain = client.status().await.unwrap().chain_id;
+    let mut op = TxSigner::connect(&client, net.key("operator"), None)
+        .await
+        .unwrap();
+    let keys: Vec<_> = (0..4).map(|i| key_from_seed(70 + i)).collect();
+    let regs: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            op.sign(
+                Payload::RegisterParticipant {
+                    account: Address::of(k),
+                    role: Role::Prosumer,
+                    name: format!("p{i}"),
+                },
+                None,
+            )
+        })
+        .collect();
+    wait_all(&client, &regs).await;
+    let sites: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            op.sign(
+                Payload::RegisterSite(RegisterSite {
+                    site: SiteId::new(format!("h{i}")).unwrap(),
+                    owner: Address::of(k),
+                    kind: SiteKind::Household,
+                    tariff_class: "residential-low".into(),
+                    contract_kw: 0,
+                    feeder: 1,
+                    name: format!("house {i}"),
+                }),
+                None,
+            )
+        })
+        .collect();
+    wait_all(&client, &sites).await;
+
+    // The next quarter-hour period at least 30 s away; its gate closes 6 s from now.
+    let q = 900_000u64;
+    let now = gridledger_sdk::now_ms();
+    let start = (now + 30_000).div_ceil(q) * q;
+    let gate = now + 6_000;
+    let market = MarketId::new("rt15").unwrap();
+    wait_all(
+        &client,
+        &[op.sign(
+            Payload::ConfigureMarket(ConfigureMarket {
+                market: market.clone(),
+                period_kind: PeriodKind::QuarterHour,
+                pricing: Pricing::Uniform,
+                gate_lead_ms: start - gate,
+                wheeling_fee: PriceMilliWonPerKwh(0),
+                platform_fee: PriceMilliWonPerKwh(0),
+                prefer_same_feeder: false,
+                active: true,
+            }),
+            None,
+        )],
+    )
+    .await;
+
+    let book = [
+        (Side::Sell, 2_000, 150),
+        (Side::Sell, 1_000, 180),
+        (Side::Buy, 1_200, 250),
+        (Side::Buy, 1_800, 200),
+    ];
+    let chain_id = gridledger_types::ChainId::new(chain).unwrap();
+    let intents: Vec<_> = keys
+        .iter()
+        .zip(book)
+        .enumerate()
+        .map(|(i, (k, (side, wh, won)))| {
+            TxSigner::new(k.clone(), chain_id.clone(), 0).sign(
+                Payload::SubmitIntention(SubmitIntention {
+                    market: market.clone(),
+                    period_start_ms: start,
+                    side,
+                    site: SiteId::new(format!("h{i}")).unwrap(),
+                    energy_wh: wh,
+                    limit: PriceMilliWonPerKwh(won * 1_000),
+                }),
+                None,
+            )
+        })
+        .collect();
+    wait_all(&client, &intents).await;
+    let url = format!("{}/api/v1/markets/rt15/periods/{start}", net.rpc);
+    let open: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        open["sells"][0]["limit"], 150_000,
+        "sells sorted cheapest first: {open}"
+    );
+    assert_eq!(
+        open["buys"][0]["limit"], 250_000,
+        "buys sorted highest first: {open}"
+    );
+    assert_eq!(open["cleared"], false);
+
+    // Wait for the gate, then pair with the CLI.
+    tokio::time::sleep(Duration::from_millis(
+        gate.saturating_sub(gridledger_sdk::now_ms()) + 1_500,
+    ))
+    .await;
+    let out = Command::new(BIN)
+        .args([
+            "tx",
+            "clear-period",
+            "--market",
+            "rt15",
+            "--period",
+            &start.to_string(),
+            "--rpc",
+            &net.rpc,
+            "--key",
+            dir.join("keys/operator.json").to_str().unwrap(),
+            "--password-file",
+            dir.join("keys/password.txt").to_str().unwrap(),
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cleared: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(cleared["cleared"], true);
+    assert_eq!(cleared["matched_wh"], 3_000);
+    assert_eq!(cleared["clearing_price"], 190_000);
+    assert_eq!(cleared["contracts"].as_array().unwrap().len(), 3);
+    let _ = tmp;
+    net.kill();
+}
