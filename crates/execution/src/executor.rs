@@ -5,8 +5,7 @@
 //! nonce, and either all of its payload's changes apply or (on failure) none do.
 use crate::metering;
 use crate::state::{
-    account, hold, participant, supply, AccountState, Device, Hold, Participant, StateKey,
-    StateRead, StateValue, WriteSet,
+    account, participant, AccountState, Participant, StateKey, StateRead, StateValue, WriteSet,
 };
 use crate::trading;
 use commonware_codec::{Encode, FixedSize};
@@ -403,17 +402,17 @@ impl<S: StateRead + ?Sized> Scratch<'_, S> {
     pub(crate) fn put(&mut self, key: StateKey, value: StateValue) {
         self.writes.insert(key, Some(value));
     }
-    fn delete(&mut self, key: StateKey) {
+    pub(crate) fn delete(&mut self, key: StateKey) {
         self.writes.insert(key, None);
     }
-    fn put_account(&mut self, addr: &Address, a: AccountState) {
+    pub(crate) fn put_account(&mut self, addr: &Address, a: AccountState) {
         self.put(StateKey::Account(addr.clone()), StateValue::Account(a));
     }
-    fn put_supply(&mut self, s: MilliWon) {
+    pub(crate) fn put_supply(&mut self, s: MilliWon) {
         self.put(StateKey::Supply, StateValue::Supply(s));
     }
     /// Credits `amount` to `addr`'s balance.
-    fn credit(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
+    pub(crate) fn credit(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
         let mut a = account(self, addr);
         a.balance = a
             .balance
@@ -423,7 +422,7 @@ impl<S: StateRead + ?Sized> Scratch<'_, S> {
         Ok(())
     }
     /// Debits `amount` from `addr`'s balance.
-    fn debit(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
+    pub(crate) fn debit(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
         let mut a = account(self, addr);
         a.balance = a.balance.checked_sub(amount).ok_or_else(|| {
             fail(
@@ -442,13 +441,6 @@ pub(crate) fn text_ok(field: &str, s: &str) -> Result<(), Fail> {
             "text_too_long",
             format!("{field} is {} bytes; at most {TEXT_MAX_BYTES}", s.len()),
         ));
-    }
-    Ok(())
-}
-
-fn nonzero(amount: MilliWon) -> Result<(), Fail> {
-    if amount.is_zero() {
-        return Err(fail("zero_amount", "amount must be greater than zero"));
     }
     Ok(())
 }
@@ -504,305 +496,26 @@ fn apply_payload<S: StateRead + ?Sized>(
             market,
             period_start_ms,
         } => trading::clear_period(s, env.timestamp_ms, market, *period_start_ms),
-        Payload::RegisterParticipant {
-            account: who,
-            role,
-            name,
-        } => {
-            require_role(&me, Role::Operator, "not_operator")?;
-            if name.is_empty() || name.len() > TEXT_MAX_BYTES {
-                return Err(fail(
-                    "invalid_name",
-                    format!("name must be 1 to {TEXT_MAX_BYTES} bytes"),
-                ));
-            }
-            if participant(s, who).is_some() || crate::state::device(s, who).is_some() {
-                return Err(fail(
-                    "already_registered",
-                    format!("{who} is already registered"),
-                ));
-            }
-            s.put(
-                StateKey::Participant(who.clone()),
-                StateValue::Participant(Participant {
-                    role: *role,
-                    name: name.clone(),
-                    suspended: false,
-                    registered_at: env.height,
-                }),
-            );
-            if s.get(&StateKey::Account(who.clone())).is_none() {
-                s.put_account(who, AccountState::default());
-            }
-            Ok(vec![Event::ParticipantRegistered {
-                account: who.clone(),
-                role: *role,
-            }])
+        Payload::RegisterParticipant { .. }
+        | Payload::SuspendParticipant { .. }
+        | Payload::ReinstateParticipant { .. }
+        | Payload::RegisterDevice { .. } => {
+            crate::registry::apply(s, env, signer, &me, &tx.tx.payload)
         }
-        Payload::SuspendParticipant {
-            account: who,
-            reason,
-        } => {
-            require_role(&me, Role::Operator, "not_operator")?;
-            text_ok("reason", reason)?;
-            let mut p = registered(s, who, "unknown_participant")?;
-            if who == signer {
-                return Err(fail(
-                    "cannot_suspend_self",
-                    "an operator cannot suspend itself",
-                ));
-            }
-            if p.suspended {
-                return Err(fail(
-                    "already_suspended",
-                    format!("{who} is already suspended"),
-                ));
-            }
-            p.suspended = true;
-            s.put(
-                StateKey::Participant(who.clone()),
-                StateValue::Participant(p),
-            );
-            Ok(vec![Event::ParticipantSuspended {
-                account: who.clone(),
-            }])
-        }
-        Payload::ReinstateParticipant { account: who } => {
-            require_role(&me, Role::Operator, "not_operator")?;
-            let mut p = registered(s, who, "unknown_participant")?;
-            if !p.suspended {
-                return Err(fail("not_suspended", format!("{who} is not suspended")));
-            }
-            p.suspended = false;
-            s.put(
-                StateKey::Participant(who.clone()),
-                StateValue::Participant(p),
-            );
-            Ok(vec![Event::ParticipantReinstated {
-                account: who.clone(),
-            }])
-        }
-        Payload::RegisterDevice {
-            device,
-            kind,
-            owner,
-            label,
-        } => {
-            require_role(&me, Role::Operator, "not_operator")?;
-            text_ok("label", label)?;
-            registered(s, owner, "unknown_owner")?;
-            if participant(s, device).is_some() || crate::state::device(s, device).is_some() {
-                return Err(fail(
-                    "already_registered",
-                    format!("{device} is already registered"),
-                ));
-            }
-            s.put(
-                StateKey::Device(device.clone()),
-                StateValue::Device(Device {
-                    kind: *kind,
-                    owner: owner.clone(),
-                    label: label.clone(),
-                }),
-            );
-            Ok(vec![Event::DeviceRegistered {
-                device: device.clone(),
-                kind: *kind,
-                owner: owner.clone(),
-            }])
-        }
-        Payload::Mint {
-            to,
-            amount,
-            bank_ref,
-        } => {
-            require_role(&me, Role::Bank, "not_bank")?;
-            nonzero(*amount)?;
-            bank_ref_ok(bank_ref)?;
-            registered(s, to, "unknown_recipient")?;
-            let total = supply(s)
-                .checked_add(*amount)
-                .ok_or_else(|| fail("overflow", "supply would overflow"))?;
-            s.credit(to, *amount)?;
-            s.put_supply(total);
-            Ok(vec![Event::Minted {
-                to: to.clone(),
-                amount: *amount,
-                bank_ref: bank_ref.clone(),
-            }])
-        }
-        Payload::Burn { amount, bank_ref } => {
-            nonzero(*amount)?;
-            bank_ref_ok(bank_ref)?;
-            s.debit(signer, *amount)?;
-            // Unreachable while the supply invariant holds; a failure rather than a panic.
-            let total = supply(s)
-                .checked_sub(*amount)
-                .ok_or_else(|| fail("overflow", "supply would go below zero"))?;
-            s.put_supply(total);
-            Ok(vec![Event::Burned {
-                from: signer.clone(),
-                amount: *amount,
-                bank_ref: bank_ref.clone(),
-            }])
-        }
-        Payload::Transfer { to, amount, memo } => {
-            nonzero(*amount)?;
-            text_ok("memo", memo)?;
-            if to == signer {
-                return Err(fail("self_transfer", "cannot transfer to oneself"));
-            }
-            registered(s, to, "unknown_recipient")?;
-            s.debit(signer, *amount)?;
-            s.credit(to, *amount)?;
-            Ok(vec![Event::Transferred {
-                from: signer.clone(),
-                to: to.clone(),
-                amount: *amount,
-            }])
-        }
-        Payload::HoldPlace {
-            beneficiary,
-            amount,
-            expires_at_ms,
-            memo,
-        } => {
-            nonzero(*amount)?;
-            text_ok("memo", memo)?;
-            if beneficiary == signer {
-                return Err(fail("self_hold", "cannot place a hold for oneself"));
-            }
-            registered(s, beneficiary, "unknown_recipient")?;
-            if *expires_at_ms <= env.timestamp_ms {
-                return Err(fail(
-                    "expiry_in_past",
-                    format!(
-                        "hold expiry {expires_at_ms} ms is not after block time {} ms",
-                        env.timestamp_ms
-                    ),
-                ));
-            }
-            let id = tx.hash();
-            if hold(s, &id).is_some() {
-                return Err(fail("hold_exists", format!("hold {id} already exists")));
-            }
-            s.debit(signer, *amount)?;
-            let mut payer = account(s, signer);
-            payer.held = payer
-                .held
-                .checked_add(*amount)
-                .ok_or_else(|| fail("overflow", "held amount would overflow"))?;
-            s.put_account(signer, payer);
-            s.put(
-                StateKey::Hold(id),
-                StateValue::Hold(Hold {
-                    payer: signer.clone(),
-                    beneficiary: beneficiary.clone(),
-                    amount: *amount,
-                    expires_at_ms: *expires_at_ms,
-                    memo: memo.clone(),
-                }),
-            );
-            Ok(vec![Event::HoldPlaced {
-                hold: id,
-                payer: signer.clone(),
-                beneficiary: beneficiary.clone(),
-                amount: *amount,
-                expires_at_ms: *expires_at_ms,
-            }])
-        }
-        Payload::HoldRelease { hold: id } => {
-            let h = hold(s, id).ok_or_else(|| fail("unknown_hold", format!("no hold {id}")))?;
-            if signer == &h.beneficiary {
-                // The beneficiary may give the hold back at any time.
-            } else if signer == &h.payer {
-                if env.timestamp_ms <= h.expires_at_ms {
-                    return Err(fail(
-                        "hold_not_expired",
-                        format!(
-                            "hold expires at {} ms; block time is {} ms",
-                            h.expires_at_ms, env.timestamp_ms
-                        ),
-                    ));
-                }
-            } else {
-                return Err(fail(
-                    "not_authorized",
-                    "only the hold's beneficiary, or its payer after expiry, may release it",
-                ));
-            }
-            unhold(s, &h)?;
-            s.credit(&h.payer, h.amount)?;
-            s.delete(StateKey::Hold(*id));
-            Ok(vec![Event::HoldReleased {
-                hold: *id,
-                payer: h.payer,
-                amount: h.amount,
-            }])
-        }
-        Payload::HoldCapture { hold: id, amount } => {
-            let h = hold(s, id).ok_or_else(|| fail("unknown_hold", format!("no hold {id}")))?;
-            if signer != &h.beneficiary {
-                return Err(fail(
-                    "not_authorized",
-                    "only the hold's beneficiary may capture it",
-                ));
-            }
-            if env.timestamp_ms > h.expires_at_ms {
-                return Err(fail(
-                    "hold_expired",
-                    format!(
-                        "hold expired at {} ms; block time is {} ms",
-                        h.expires_at_ms, env.timestamp_ms
-                    ),
-                ));
-            }
-            let returned = h.amount.checked_sub(*amount).ok_or_else(|| {
-                fail(
-                    "exceeds_hold",
-                    format!(
-                        "capture of {} mKRW exceeds hold of {} mKRW",
-                        amount.0, h.amount.0
-                    ),
-                )
-            })?;
-            unhold(s, &h)?;
-            s.credit(&h.beneficiary, *amount)?;
-            s.credit(&h.payer, returned)?;
-            s.delete(StateKey::Hold(*id));
-            Ok(vec![Event::HoldCaptured {
-                hold: *id,
-                beneficiary: h.beneficiary,
-                amount: *amount,
-                returned,
-            }])
-        }
+        Payload::Mint { .. }
+        | Payload::Burn { .. }
+        | Payload::Transfer { .. }
+        | Payload::HoldPlace { .. }
+        | Payload::HoldRelease { .. }
+        | Payload::HoldCapture { .. } => crate::ledger::apply(s, env, tx, &me),
     }
-}
-
-fn bank_ref_ok(bank_ref: &str) -> Result<(), Fail> {
-    if bank_ref.is_empty() {
-        return Err(fail("missing_bank_ref", "bank_ref must not be empty"));
-    }
-    text_ok("bank_ref", bank_ref)
-}
-
-/// Removes a hold's amount from its payer's `held`.
-fn unhold<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, h: &Hold) -> Result<(), Fail> {
-    let mut payer = account(s, &h.payer);
-    // Unreachable while `held` equals the sum of the payer's holds.
-    payer.held = payer
-        .held
-        .checked_sub(h.amount)
-        .ok_or_else(|| fail("overflow", "held amount would go below zero"))?;
-    s.put_account(&h.payer, payer);
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::device;
+    use crate::state::{hold, supply};
     use crate::test_util::{addr, code, key, message, Chain, FAR_MS};
     use gridledger_types::DeviceKind;
 

@@ -11,7 +11,9 @@ mod error;
 pub mod executor;
 pub mod genesis;
 pub mod invariants;
+mod ledger;
 pub mod metering;
+mod registry;
 pub mod state;
 pub mod trading;
 
