@@ -36,6 +36,11 @@ impl Devnet {
 
     /// Starts a devnet in `dir` (created by the caller, reused across restarts).
     pub fn start(dir: &Path, http: u16, p2p: u16) -> Self {
+        Self::start_with(dir, http, p2p, &[])
+    }
+
+    /// Like [Devnet::start] with extra arguments (e.g. `--demo`).
+    pub fn start_with(dir: &Path, http: u16, p2p: u16, extra: &[&str]) -> Self {
         let log = std::fs::File::create(dir.with_extension(format!("{http}.log"))).unwrap();
         let child = Command::new(BIN)
             .args([
@@ -51,6 +56,7 @@ impl Devnet {
                 "--empty-block-ms",
                 "300",
             ])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
