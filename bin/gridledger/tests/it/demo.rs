@@ -41,7 +41,8 @@ async fn demo_seeds_households_and_keeps_trading_slow_() {
     let mut net = Devnet::start_with(&dir, http, p2p, &["--demo"]);
     net.ready().await;
     let before = transfers(&net, 2).await;
-    // Four demo households, each registered with 100,000 won.
+    // Four demo households were credited 100,000 won each and only pay each other.
+    let mut total = 0;
     for i in 0..4 {
         let key = net.key(&format!("demo-{i}"));
         let acct = net
@@ -50,8 +51,9 @@ async fn demo_seeds_households_and_keeps_trading_slow_() {
             .await
             .unwrap();
         assert!(acct.role.is_some());
-        assert_eq!(acct.balance.0 + acct.held.0 > 0, true);
+        total += acct.balance.0 + acct.held.0;
     }
+    assert_eq!(total, 4 * 100_000 * 1_000);
     net.kill();
     // After a restart the demo continues with the same households.
     let mut net = Devnet::start_with(&dir, http, p2p, &["--demo"]);
