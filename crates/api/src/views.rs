@@ -144,6 +144,13 @@ pub struct ContractView {
     pub energy_wh: u64,
     /// Milli-won per kWh.
     pub price: u64,
+    /// Approved at pairing, or once both parties approved.
+    pub approved: bool,
+    pub seller_approved: bool,
+    pub buyer_approved: bool,
+    /// Approvals count until this time (0 where none is needed); after it an unapproved
+    /// contract has lapsed.
+    pub approval_deadline_ms: u64,
 }
 
 /// `GET /api/v1/markets/{market}/periods/{start}`: the sorted order book of a period and, once

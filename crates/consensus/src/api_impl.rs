@@ -236,6 +236,10 @@ impl NodeApi for NodeService {
                 buyer_site: c.buyer_site,
                 energy_wh: c.energy_wh,
                 price: c.price.0,
+                approved: c.approved,
+                seller_approved: c.seller_approved,
+                buyer_approved: c.buyer_approved,
+                approval_deadline_ms: c.approval_deadline_ms,
             })
             .collect();
         Ok(Some(PeriodView {

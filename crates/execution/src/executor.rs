@@ -496,6 +496,18 @@ fn apply_payload<S: StateRead + ?Sized>(
             market,
             period_start_ms,
         } => trading::clear_period(s, env.timestamp_ms, market, *period_start_ms),
+        Payload::ApproveContract {
+            market,
+            period_start_ms,
+            number,
+        } => trading::approve(
+            s,
+            env.timestamp_ms,
+            signer,
+            market,
+            *period_start_ms,
+            *number,
+        ),
         Payload::RegisterParticipant { .. }
         | Payload::SuspendParticipant { .. }
         | Payload::ReinstateParticipant { .. }

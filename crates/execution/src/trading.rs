@@ -62,6 +62,12 @@ pub struct Contract {
     pub buyer_site: SiteId,
     pub energy_wh: u64,
     pub price: PriceMilliWonPerKwh,
+    /// True once approved (at pairing, or when both parties have approved).
+    pub approved: bool,
+    pub seller_approved: bool,
+    pub buyer_approved: bool,
+    /// Approvals count until (and including) this time; 0 where none is needed.
+    pub approval_deadline_ms: u64,
 }
 
 pub fn market(s: &(impl StateRead + ?Sized), id: &MarketId) -> Option<ConfigureMarket> {
@@ -171,6 +177,12 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
         return Err(fail(
             "invalid_gate",
             format!("gate lead is at most {MAX_GATE_LEAD_MS} ms"),
+        ));
+    }
+    if p.approval_window_ms > MAX_GATE_LEAD_MS {
+        return Err(fail(
+            "invalid_approval_window",
+            format!("approval window is at most {MAX_GATE_LEAD_MS} ms"),
         ));
     }
     if p.wheeling_fee > MAX_FEE || p.platform_fee > MAX_FEE {
@@ -314,6 +326,57 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
     Ok(vec![Event::IntentionCancelled { intention: *id }])
 }
 
+pub(crate) fn approve<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    signer: &Address,
+    mk: &MarketId,
+    start: u64,
+    number: u32,
+) -> Result<Vec<Event>, Fail> {
+    let key = StateKey::Contract(mk.clone(), start, number);
+    let Some(StateValue::Contract(mut c)) = s.get(&key) else {
+        return Err(fail(
+            "unknown_contract",
+            format!("no contract {number} in {mk} period {start}"),
+        ));
+    };
+    if c.approved {
+        return Err(fail(
+            "already_approved",
+            "this contract is already approved",
+        ));
+    }
+    if now_ms > c.approval_deadline_ms {
+        return Err(fail(
+            "approval_expired",
+            format!("approvals closed at {} ms", c.approval_deadline_ms),
+        ));
+    }
+    if signer == &c.seller {
+        c.seller_approved = true;
+    }
+    if signer == &c.buyer {
+        c.buyer_approved = true;
+    }
+    if signer != &c.seller && signer != &c.buyer {
+        return Err(fail(
+            "not_a_party",
+            "only the contract's seller or buyer may approve it",
+        ));
+    }
+    c.approved = c.seller_approved && c.buyer_approved;
+    let approved = c.approved;
+    s.put(key, StateValue::Contract(c));
+    Ok(vec![Event::ContractApproved {
+        market: mk.clone(),
+        period_start_ms: start,
+        number,
+        by: signer.clone(),
+        approved,
+    }])
+}
+
 pub(crate) fn clear_period<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     now_ms: u64,
@@ -370,6 +433,14 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
                 buyer_site: buy.site.clone(),
                 energy_wh: mt.energy.0,
                 price: mt.price,
+                approved: m.approval_window_ms == 0,
+                seller_approved: false,
+                buyer_approved: false,
+                approval_deadline_ms: if m.approval_window_ms == 0 {
+                    0
+                } else {
+                    now_ms.saturating_add(m.approval_window_ms)
+                },
             }),
         );
     }
@@ -497,6 +568,10 @@ impl Read for Contract {
             buyer_site: SiteId::read(b)?,
             energy_wh: u64::read(b)?,
             price: PriceMilliWonPerKwh::read(b)?,
+            approved: bool::read(b)?,
+            seller_approved: bool::read(b)?,
+            buyer_approved: bool::read(b)?,
+            approval_deadline_ms: u64::read(b)?,
         })
     }
 }

@@ -114,6 +114,14 @@ pub enum Event {
     IntentionCancelled {
         intention: Hash32,
     },
+    /// One party approved a contract; `approved` once both have.
+    ContractApproved {
+        market: MarketId,
+        period_start_ms: u64,
+        number: u32,
+        by: Address,
+        approved: bool,
+    },
     /// Pairing ran: `contracts` contracts for `matched_wh` (stored in the state, by period).
     PeriodCleared {
         market: MarketId,
@@ -283,6 +291,20 @@ impl Write for Event {
                 16u8.write(b);
                 intention.write(b);
             }
+            Self::ContractApproved {
+                market,
+                period_start_ms,
+                number,
+                by,
+                approved,
+            } => {
+                18u8.write(b);
+                market.write(b);
+                period_start_ms.write(b);
+                number.write(b);
+                by.write(b);
+                approved.write(b);
+            }
             Self::PeriodCleared {
                 market,
                 period_start_ms,
@@ -325,6 +347,7 @@ impl EncodeSize for Event {
                 H + market.encode_size() + 8 + 1 + site.encode_size() + 8 + 8
             }
             Self::IntentionCancelled { .. } => H,
+            Self::ContractApproved { market, .. } => market.encode_size() + 8 + 4 + A + 1,
             Self::PeriodCleared {
                 market,
                 clearing_price,
@@ -427,6 +450,13 @@ impl Read for Event {
             },
             16 => Self::IntentionCancelled {
                 intention: Hash32::read(b)?,
+            },
+            18 => Self::ContractApproved {
+                market: MarketId::read(b)?,
+                period_start_ms: u64::read(b)?,
+                number: u32::read(b)?,
+                by: Address::read(b)?,
+                approved: bool::read(b)?,
             },
             17 => Self::PeriodCleared {
                 market: MarketId::read(b)?,

@@ -46,6 +46,9 @@ pub struct ConfigureMarket {
     pub platform_fee: PriceMilliWonPerKwh,
     pub prefer_same_feeder: bool,
     pub active: bool,
+    /// 0: contracts are approved when paired. Otherwise both parties must approve a contract
+    /// within this long after pairing, or it lapses.
+    pub approval_window_ms: u64,
 }
 
 /// A site's owner (or a sales company on its behalf): sell or buy energy in a period.
@@ -71,11 +74,12 @@ impl Write for ConfigureMarket {
         self.platform_fee.write(b);
         self.prefer_same_feeder.write(b);
         self.active.write(b);
+        self.approval_window_ms.write(b);
     }
 }
 impl EncodeSize for ConfigureMarket {
     fn encode_size(&self) -> usize {
-        self.market.encode_size() + 1 + 1 + 8 + 8 + 8 + 1 + 1
+        self.market.encode_size() + 1 + 1 + 8 + 8 + 8 + 1 + 1 + 8
     }
 }
 impl Read for ConfigureMarket {
@@ -90,6 +94,7 @@ impl Read for ConfigureMarket {
             platform_fee: PriceMilliWonPerKwh::read(b)?,
             prefer_same_feeder: bool::read(b)?,
             active: bool::read(b)?,
+            approval_window_ms: u64::read(b)?,
         })
     }
 }

@@ -84,6 +84,12 @@ pub enum Payload {
         market: MarketId,
         period_start_ms: u64,
     },
+    /// The seller or the buyer of a contract approves it (markets that require approval).
+    ApproveContract {
+        market: MarketId,
+        period_start_ms: u64,
+        number: u32,
+    },
 }
 
 impl Payload {
@@ -108,6 +114,7 @@ impl Payload {
             Self::SubmitIntention(_) => "submit_intention",
             Self::CancelIntention { .. } => "cancel_intention",
             Self::ClearPeriod { .. } => "clear_period",
+            Self::ApproveContract { .. } => "approve_contract",
         }
     }
 
@@ -130,7 +137,8 @@ impl Payload {
             | Self::ConfigureMarket(_)
             | Self::SubmitIntention(_)
             | Self::CancelIntention { .. }
-            | Self::ClearPeriod { .. } => vec![],
+            | Self::ClearPeriod { .. }
+            | Self::ApproveContract { .. } => vec![],
         }
     }
 }
@@ -246,6 +254,15 @@ impl Write for Payload {
                 17u8.write(buf);
                 crate::trading::write_period(market, *period_start_ms, buf);
             }
+            Self::ApproveContract {
+                market,
+                period_start_ms,
+                number,
+            } => {
+                18u8.write(buf);
+                crate::trading::write_period(market, *period_start_ms, buf);
+                number.write(buf);
+            }
         }
     }
 }
@@ -273,6 +290,7 @@ impl EncodeSize for Payload {
             Self::SubmitIntention(p) => p.encode_size(),
             Self::CancelIntention { .. } => crate::trading::INTENTION_REF_SIZE,
             Self::ClearPeriod { market, .. } => crate::trading::period_size(market),
+            Self::ApproveContract { market, .. } => crate::trading::period_size(market) + 4,
         }
     }
 }
@@ -339,6 +357,11 @@ impl Read for Payload {
             17 => Self::ClearPeriod {
                 market: MarketId::read(buf)?,
                 period_start_ms: u64::read(buf)?,
+            },
+            18 => Self::ApproveContract {
+                market: MarketId::read(buf)?,
+                period_start_ms: u64::read(buf)?,
+                number: u32::read(buf)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })

@@ -220,6 +220,20 @@ pub enum PayloadCmd {
         /// Create the market inactive (no intentions accepted).
         #[arg(long)]
         inactive: bool,
+        /// Both parties must approve each contract within this many minutes (0: approved
+        /// when paired).
+        #[arg(long, default_value_t = 0)]
+        approval_window_min: u64,
+    },
+    /// Seller or buyer: approve a contract (markets that require approval).
+    ApproveContract {
+        #[arg(long)]
+        market: MarketId,
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+        /// The contract's number in its period.
+        #[arg(long)]
+        number: u32,
     },
     /// Site owner: offer to sell or bid to buy energy in a period.
     Intend {
@@ -403,6 +417,7 @@ impl PayloadCmd {
                 platform_fee_won,
                 prefer_same_feeder,
                 inactive,
+                approval_window_min,
             } => Payload::ConfigureMarket(ConfigureMarket {
                 market: market.clone(),
                 period_kind: *period_kind,
@@ -414,7 +429,19 @@ impl PayloadCmd {
                 platform_fee: PriceMilliWonPerKwh(platform_fee_won.0),
                 prefer_same_feeder: *prefer_same_feeder,
                 active: !*inactive,
+                approval_window_ms: approval_window_min
+                    .checked_mul(60_000)
+                    .context("approval window too long")?,
             }),
+            Self::ApproveContract {
+                market,
+                period,
+                number,
+            } => Payload::ApproveContract {
+                market: market.clone(),
+                period_start_ms: *period,
+                number: *number,
+            },
             Self::Intend {
                 market,
                 period,
@@ -686,6 +713,15 @@ mod tests {
             vec!["cancel-intention", "--intention", &h],
             vec!["clear-period", "--market", "monthly", "--period", "2025-08"],
             vec![
+                "approve-contract",
+                "--market",
+                "monthly",
+                "--period",
+                "2025-08",
+                "--number",
+                "0",
+            ],
+            vec![
                 "correct-readings",
                 "--site",
                 "bldg-a",
@@ -714,6 +750,7 @@ mod tests {
             "submit_intention",
             "cancel_intention",
             "clear_period",
+            "approve_contract",
             "correct_readings",
         ];
         assert!(parse(&[

@@ -71,6 +71,7 @@ async fn intentions_are_paired_at_gate_closure() {
                 platform_fee: PriceMilliWonPerKwh(0),
                 prefer_same_feeder: false,
                 active: true,
+                approval_window_ms: 0,
             }),
             None,
         )],
@@ -149,6 +150,11 @@ async fn intentions_are_paired_at_gate_closure() {
     assert_eq!(cleared["matched_wh"], 3_000);
     assert_eq!(cleared["clearing_price"], 190_000);
     assert_eq!(cleared["contracts"].as_array().unwrap().len(), 3);
+    assert!(cleared["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["approved"] == true));
     let _ = tmp;
     net.kill();
 }

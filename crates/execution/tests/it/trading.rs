@@ -49,6 +49,7 @@ fn setup(pricing: Pricing) -> (Chain, u64) {
             platform_fee: won(2),
             prefer_same_feeder: false,
             active: true,
+            approval_window_ms: 0,
         }),
     );
     assert_eq!(code(&r), "success");
@@ -259,7 +260,77 @@ fn intention_rules() {
             platform_fee: won(0),
             prefer_same_feeder: false,
             active: true,
+            approval_window_ms: 0,
         }),
     );
     assert_eq!(code(&r), "not_operator");
+}
+
+#[test]
+fn contracts_need_both_parties_within_the_window() {
+    let (mut c, aug) = setup(Pricing::Uniform);
+    let op = c.operator.clone();
+    let day = 86_400_000;
+    let r = c.exec(
+        &op,
+        Payload::ConfigureMarket(ConfigureMarket {
+            market: mk(),
+            period_kind: PeriodKind::Monthly,
+            pricing: Pricing::Uniform,
+            gate_lead_ms: 0,
+            wheeling_fee: won(0),
+            platform_fee: won(0),
+            prefer_same_feeder: false,
+            active: true,
+            approval_window_ms: day,
+        }),
+    );
+    assert_eq!(code(&r), "success");
+    intend(&mut c, 0, aug, Side::Sell, 100, 150);
+    intend(&mut c, 2, aug, Side::Buy, 60, 250);
+    intend(&mut c, 3, aug, Side::Buy, 40, 250);
+    c.time_ms = aug;
+    let k1 = c.users[1].clone();
+    assert_eq!(
+        code(&c.exec(
+            &k1,
+            Payload::ClearPeriod {
+                market: mk(),
+                period_start_ms: aug
+            }
+        )),
+        "success"
+    );
+    let cs = contracts(&c.state, &mk(), aug);
+    assert_eq!(cs.len(), 2);
+    assert!(cs
+        .iter()
+        .all(|x| !x.approved && x.approval_deadline_ms == aug + 1_000 + day));
+    let approve = |n: u32| Payload::ApproveContract {
+        market: mk(),
+        period_start_ms: aug,
+        number: n,
+    };
+    let (seller, buyer, stranger) = (c.users[0].clone(), c.users[2].clone(), c.users[1].clone());
+    assert_eq!(code(&c.exec(&stranger, approve(0))), "not_a_party");
+    let r = c.exec(&seller, approve(0));
+    assert!(matches!(
+        r.events[0],
+        Event::ContractApproved {
+            approved: false,
+            ..
+        }
+    ));
+    let r = c.exec(&buyer, approve(0));
+    assert!(matches!(
+        r.events[0],
+        Event::ContractApproved { approved: true, .. }
+    ));
+    assert!(contracts(&c.state, &mk(), aug)[0].approved);
+    assert_eq!(code(&c.exec(&buyer, approve(0))), "already_approved");
+    assert_eq!(code(&c.exec(&buyer, approve(7))), "unknown_contract");
+    // Past the deadline the second contract can no longer be approved: it lapses.
+    c.time_ms = aug + 2 * day;
+    assert_eq!(code(&c.exec(&seller, approve(1))), "approval_expired");
+    assert!(!contracts(&c.state, &mk(), aug)[1].approved);
 }
