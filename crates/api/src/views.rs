@@ -151,6 +151,10 @@ pub struct ContractView {
     /// Approvals count until this time (0 where none is needed); after it an unapproved
     /// contract has lapsed.
     pub approval_deadline_ms: u64,
+    /// After settlement: energy delivered and the amounts it is worth (milli-won).
+    pub delivered_wh: Option<u64>,
+    pub energy_amount: Option<u64>,
+    pub fees: Option<u64>,
 }
 
 /// `GET /api/v1/markets/{market}/periods/{start}`: the sorted order book of a period and, once
@@ -161,6 +165,7 @@ pub struct PeriodView {
     pub period_start_ms: u64,
     pub gate_closure_ms: u64,
     pub cleared: bool,
+    pub settled: bool,
     pub clearing_price: Option<u64>,
     pub matched_wh: u64,
     /// Open sells, cheapest first.

@@ -226,20 +226,26 @@ impl NodeApi for NodeService {
         let contracts = gridledger_execution::contracts(&st.state, id, start)
             .into_iter()
             .enumerate()
-            .map(|(n, c)| ContractView {
-                number: n as u32,
-                sell: c.sell,
-                buy: c.buy,
-                seller: c.seller,
-                buyer: c.buyer,
-                seller_site: c.seller_site,
-                buyer_site: c.buyer_site,
-                energy_wh: c.energy_wh,
-                price: c.price.0,
-                approved: c.approved,
-                seller_approved: c.seller_approved,
-                buyer_approved: c.buyer_approved,
-                approval_deadline_ms: c.approval_deadline_ms,
+            .map(|(n, c)| {
+                let line = gridledger_execution::settlement_line(&st.state, id, start, n as u32);
+                ContractView {
+                    number: n as u32,
+                    sell: c.sell,
+                    buy: c.buy,
+                    seller: c.seller,
+                    buyer: c.buyer,
+                    seller_site: c.seller_site,
+                    buyer_site: c.buyer_site,
+                    energy_wh: c.energy_wh,
+                    price: c.price.0,
+                    approved: c.approved,
+                    seller_approved: c.seller_approved,
+                    buyer_approved: c.buyer_approved,
+                    approval_deadline_ms: c.approval_deadline_ms,
+                    delivered_wh: line.map(|l| l.delivered_wh),
+                    energy_amount: line.map(|l| l.energy_amount.0),
+                    fees: line.map(|l| l.wheeling.0.saturating_add(l.platform.0)),
+                }
             })
             .collect();
         Ok(Some(PeriodView {
@@ -247,6 +253,7 @@ impl NodeApi for NodeService {
             period_start_ms: start,
             gate_closure_ms: gridledger_execution::gate_closure_ms(&m, start),
             cleared: per.cleared,
+            settled: per.settled,
             clearing_price: per.clearing_price.map(|p| p.0),
             matched_wh: per.matched_wh,
             sells: sells.into_iter().map(view).collect(),

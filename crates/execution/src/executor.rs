@@ -508,6 +508,10 @@ fn apply_payload<S: StateRead + ?Sized>(
             *period_start_ms,
             *number,
         ),
+        Payload::SettlePeriod {
+            market,
+            period_start_ms,
+        } => crate::settlement::settle(s, env.timestamp_ms, market, *period_start_ms),
         Payload::RegisterParticipant { .. }
         | Payload::SuspendParticipant { .. }
         | Payload::ReinstateParticipant { .. }

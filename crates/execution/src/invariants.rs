@@ -31,7 +31,8 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
             | (StateKey::Period(..), StateValue::Period(_))
             | (StateKey::Intention(..), StateValue::Intention(_))
             | (StateKey::IntentionRef(_), StateValue::IntentionRef(..))
-            | (StateKey::Contract(..), StateValue::Contract(_)) => {}
+            | (StateKey::Contract(..), StateValue::Contract(_))
+            | (StateKey::Settlement(..), StateValue::Settlement(_)) => {}
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {
                     return Err(format!("hold {id} pays its own payer"));

@@ -14,6 +14,7 @@ pub mod invariants;
 mod ledger;
 pub mod metering;
 mod registry;
+pub mod settlement;
 pub mod state;
 pub mod trading;
 
@@ -34,6 +35,7 @@ pub use metering::{
     interval_energy, meter, month_totals, site, IntervalEnergy, MeterState, MonthTotals, Site,
     TARIFF_CLASSES,
 };
+pub use settlement::{line as settlement_line, measured, period_end, SettlementLine};
 pub use state::{
     account, apply_writes, device, hold, participant, supply, AccountState, Device, Hold, Layered,
     Participant, StateKey, StateRead, StateValue, WriteSet,

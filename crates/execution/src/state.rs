@@ -4,6 +4,7 @@
 //! Every key and value encodes as one tag byte followed by its fields; text is bounded by
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
+use crate::settlement::SettlementLine;
 use crate::trading::{Contract, Intention, PeriodState};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
@@ -40,6 +41,8 @@ pub enum StateKey {
     IntentionRef(Hash32),
     /// A contract, by market, period start and pairing number.
     Contract(MarketId, u64, u32),
+    /// A contract's settlement, same key.
+    Settlement(MarketId, u64, u32),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -59,6 +62,7 @@ pub enum StateValue {
     Intention(Intention),
     IntentionRef(MarketId, u64, u32),
     Contract(Contract),
+    Settlement(SettlementLine),
 }
 
 /// An account's money and its next nonce.
@@ -167,6 +171,12 @@ impl Write for StateKey {
                 t.write(buf);
                 n.write(buf);
             }
+            Self::Settlement(id, t, n) => {
+                14u8.write(buf);
+                id.write(buf);
+                t.write(buf);
+                n.write(buf);
+            }
         }
     }
 }
@@ -183,7 +193,9 @@ impl EncodeSize for StateKey {
             Self::SiteMonth(id, _) => id.encode_size() + 4,
             Self::Interval(id, _) | Self::Period(id, _) => id.encode_size() + 8,
             Self::Market(id) => id.encode_size(),
-            Self::Intention(id, _, _) | Self::Contract(id, _, _) => id.encode_size() + 12,
+            Self::Intention(id, _, _) | Self::Contract(id, _, _) | Self::Settlement(id, _, _) => {
+                id.encode_size() + 12
+            }
             Self::IntentionRef(_) => Hash32::SIZE,
         }
     }
@@ -207,6 +219,7 @@ impl Read for StateKey {
             11 => Self::Intention(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             12 => Self::IntentionRef(Hash32::read(buf)?),
             13 => Self::Contract(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
+            14 => Self::Settlement(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -377,6 +390,10 @@ impl Write for StateValue {
                 13u8.write(buf);
                 v.write(buf);
             }
+            Self::Settlement(v) => {
+                14u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -398,6 +415,7 @@ impl EncodeSize for StateValue {
             Self::Intention(v) => v.encode_size(),
             Self::IntentionRef(id, _, _) => id.encode_size() + 12,
             Self::Contract(v) => v.encode_size(),
+            Self::Settlement(_) => SettlementLine::SIZE,
         }
     }
 }
@@ -420,6 +438,7 @@ impl Read for StateValue {
             11 => Self::Intention(Intention::read(buf)?),
             12 => Self::IntentionRef(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             13 => Self::Contract(Contract::read(buf)?),
+            14 => Self::Settlement(SettlementLine::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }

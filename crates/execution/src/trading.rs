@@ -49,6 +49,7 @@ pub struct PeriodState {
     pub contracts: u32,
     pub matched_wh: u64,
     pub clearing_price: Option<PriceMilliWonPerKwh>,
+    pub settled: bool,
 }
 
 /// A paired trade: the seller supplies `energy_wh` to the buyer at `price`.
@@ -514,11 +515,12 @@ impl Write for PeriodState {
         self.contracts.write(b);
         self.matched_wh.write(b);
         self.clearing_price.write(b);
+        self.settled.write(b);
     }
 }
 impl EncodeSize for PeriodState {
     fn encode_size(&self) -> usize {
-        4 + 1 + 4 + 8 + self.clearing_price.encode_size()
+        4 + 1 + 4 + 8 + self.clearing_price.encode_size() + 1
     }
 }
 impl Read for PeriodState {
@@ -530,6 +532,7 @@ impl Read for PeriodState {
             contracts: u32::read(b)?,
             matched_wh: u64::read(b)?,
             clearing_price: Option::<PriceMilliWonPerKwh>::read(b)?,
+            settled: bool::read(b)?,
         })
     }
 }

@@ -122,6 +122,15 @@ pub enum Event {
         by: Address,
         approved: bool,
     },
+    /// Settlement ran: energy delivered under approved contracts and what it is worth
+    /// (`energy_amount` to sellers, `fees` for wheeling and the platform).
+    PeriodSettled {
+        market: MarketId,
+        period_start_ms: u64,
+        delivered_wh: u64,
+        energy_amount: MilliWon,
+        fees: MilliWon,
+    },
     /// Pairing ran: `contracts` contracts for `matched_wh` (stored in the state, by period).
     PeriodCleared {
         market: MarketId,
@@ -291,6 +300,20 @@ impl Write for Event {
                 16u8.write(b);
                 intention.write(b);
             }
+            Self::PeriodSettled {
+                market,
+                period_start_ms,
+                delivered_wh,
+                energy_amount,
+                fees,
+            } => {
+                19u8.write(b);
+                market.write(b);
+                period_start_ms.write(b);
+                delivered_wh.write(b);
+                energy_amount.write(b);
+                fees.write(b);
+            }
             Self::ContractApproved {
                 market,
                 period_start_ms,
@@ -347,6 +370,7 @@ impl EncodeSize for Event {
                 H + market.encode_size() + 8 + 1 + site.encode_size() + 8 + 8
             }
             Self::IntentionCancelled { .. } => H,
+            Self::PeriodSettled { market, .. } => market.encode_size() + 8 + 8 + M + M,
             Self::ContractApproved { market, .. } => market.encode_size() + 8 + 4 + A + 1,
             Self::PeriodCleared {
                 market,
@@ -450,6 +474,13 @@ impl Read for Event {
             },
             16 => Self::IntentionCancelled {
                 intention: Hash32::read(b)?,
+            },
+            19 => Self::PeriodSettled {
+                market: MarketId::read(b)?,
+                period_start_ms: u64::read(b)?,
+                delivered_wh: u64::read(b)?,
+                energy_amount: MilliWon::read(b)?,
+                fees: MilliWon::read(b)?,
             },
             18 => Self::ContractApproved {
                 market: MarketId::read(b)?,

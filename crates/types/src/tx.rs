@@ -90,6 +90,12 @@ pub enum Payload {
         period_start_ms: u64,
         number: u32,
     },
+    /// Anyone, once the period has ended: delivered energy and amounts of every approved
+    /// contract from the measured values.
+    SettlePeriod {
+        market: MarketId,
+        period_start_ms: u64,
+    },
 }
 
 impl Payload {
@@ -115,6 +121,7 @@ impl Payload {
             Self::CancelIntention { .. } => "cancel_intention",
             Self::ClearPeriod { .. } => "clear_period",
             Self::ApproveContract { .. } => "approve_contract",
+            Self::SettlePeriod { .. } => "settle_period",
         }
     }
 
@@ -138,7 +145,8 @@ impl Payload {
             | Self::SubmitIntention(_)
             | Self::CancelIntention { .. }
             | Self::ClearPeriod { .. }
-            | Self::ApproveContract { .. } => vec![],
+            | Self::ApproveContract { .. }
+            | Self::SettlePeriod { .. } => vec![],
         }
     }
 }
@@ -263,6 +271,13 @@ impl Write for Payload {
                 crate::trading::write_period(market, *period_start_ms, buf);
                 number.write(buf);
             }
+            Self::SettlePeriod {
+                market,
+                period_start_ms,
+            } => {
+                19u8.write(buf);
+                crate::trading::write_period(market, *period_start_ms, buf);
+            }
         }
     }
 }
@@ -291,6 +306,7 @@ impl EncodeSize for Payload {
             Self::CancelIntention { .. } => crate::trading::INTENTION_REF_SIZE,
             Self::ClearPeriod { market, .. } => crate::trading::period_size(market),
             Self::ApproveContract { market, .. } => crate::trading::period_size(market) + 4,
+            Self::SettlePeriod { market, .. } => crate::trading::period_size(market),
         }
     }
 }
@@ -355,6 +371,10 @@ impl Read for Payload {
                 intention: Hash32::read(buf)?,
             },
             17 => Self::ClearPeriod {
+                market: MarketId::read(buf)?,
+                period_start_ms: u64::read(buf)?,
+            },
+            19 => Self::SettlePeriod {
                 market: MarketId::read(buf)?,
                 period_start_ms: u64::read(buf)?,
             },

@@ -225,6 +225,13 @@ pub enum PayloadCmd {
         #[arg(long, default_value_t = 0)]
         approval_window_min: u64,
     },
+    /// Settle an ended period from the measured values (anyone).
+    SettlePeriod {
+        #[arg(long)]
+        market: MarketId,
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+    },
     /// Seller or buyer: approve a contract (markets that require approval).
     ApproveContract {
         #[arg(long)]
@@ -433,6 +440,10 @@ impl PayloadCmd {
                     .checked_mul(60_000)
                     .context("approval window too long")?,
             }),
+            Self::SettlePeriod { market, period } => Payload::SettlePeriod {
+                market: market.clone(),
+                period_start_ms: *period,
+            },
             Self::ApproveContract {
                 market,
                 period,
@@ -722,6 +733,13 @@ mod tests {
                 "0",
             ],
             vec![
+                "settle-period",
+                "--market",
+                "monthly",
+                "--period",
+                "2025-08",
+            ],
+            vec![
                 "correct-readings",
                 "--site",
                 "bldg-a",
@@ -751,6 +769,7 @@ mod tests {
             "cancel_intention",
             "clear_period",
             "approve_contract",
+            "settle_period",
             "correct_readings",
         ];
         assert!(parse(&[

@@ -287,6 +287,7 @@ impl NodeApi for FakeNode {
             period_start_ms,
             gate_closure_ms: period_start_ms,
             cleared: false,
+            settled: false,
             clearing_price: None,
             matched_wh: 0,
             sells: vec![],

@@ -334,3 +334,156 @@ fn contracts_need_both_parties_within_the_window() {
     assert_eq!(code(&c.exec(&seller, approve(1))), "approval_expired");
     assert!(!contracts(&c.state, &mk(), aug)[1].approved);
 }
+
+/// Sets a site's measured August through an operator correction (the audited way to state a
+/// month's totals without simulating a meter).
+fn measure(c: &mut Chain, site: &str, import_kwh: i64, export_kwh: i64) {
+    let op = c.operator.clone();
+    let r = c.exec(
+        &op,
+        Payload::CorrectReadings(gridledger_types::CorrectReadings {
+            site: SiteId::new(site).unwrap(),
+            month: 202508,
+            import_adjust_wh: import_kwh * 1_000,
+            export_adjust_wh: export_kwh * 1_000,
+            reason: "test totals".into(),
+        }),
+    );
+    assert_eq!(code(&r), "success");
+}
+
+#[test]
+fn settlement_delivers_pro_rata_from_measured_values() {
+    let (mut c, aug) = setup(Pricing::Uniform);
+    // The worked example: contracts s0->s2 60 kWh, s0->s3 40 kWh, s1->s3 50 kWh at 190 won.
+    intend(&mut c, 0, aug, Side::Sell, 100, 150);
+    intend(&mut c, 1, aug, Side::Sell, 50, 180);
+    intend(&mut c, 2, aug, Side::Buy, 60, 250);
+    intend(&mut c, 3, aug, Side::Buy, 90, 200);
+    c.time_ms = aug;
+    let k = c.users[0].clone();
+    assert_eq!(
+        code(&c.exec(
+            &k,
+            Payload::ClearPeriod {
+                market: mk(),
+                period_start_ms: aug
+            }
+        )),
+        "success"
+    );
+    let settle = Payload::SettlePeriod {
+        market: mk(),
+        period_start_ms: aug,
+    };
+    assert_eq!(code(&c.exec(&k, settle.clone())), "period_not_ended");
+
+    // Measured in August: s0 exported only 80 kWh of its 100 contracted; s1 exported 50;
+    // s2 imported 100 (more than its 60); s3 imported 60 of its 90.
+    measure(&mut c, "s0", 0, 80);
+    measure(&mut c, "s1", 0, 50);
+    measure(&mut c, "s2", 100, 0);
+    measure(&mut c, "s3", 60, 0);
+    c.time_ms = kst_month_start_ms(202509).unwrap();
+    let r = c.exec(&k, settle.clone());
+    assert_eq!(code(&r), "success", "{r:?}");
+    // Seller shares: s0's contracts 60 and 40 scaled by 80/100 -> 48 and 32; s1's 50 in full.
+    // Buyer shares: s2's 60 in full; s3's 40 and 50 scaled by 60/90 -> 26,666 and 33,333 Wh
+    // (rounded down in Wh).
+    // Delivered = min(seller share, buyer share): 48,000, 26,666 and 33,333 Wh.
+    let lines: Vec<u64> = (0..3)
+        .map(|n| {
+            gridledger_execution::settlement_line(&c.state, &mk(), aug, n)
+                .unwrap()
+                .delivered_wh
+        })
+        .collect();
+    assert_eq!(lines, vec![48_000, 26_666, 33_333]);
+    // Amounts: delivered x 190 won/kWh, rounded down to a milli-won; fees 10 + 2 won/kWh.
+    let l0 = gridledger_execution::settlement_line(&c.state, &mk(), aug, 0).unwrap();
+    assert_eq!(l0.energy_amount.0, 48_000 * 190_000 / 1_000);
+    assert_eq!(l0.wheeling.0, 48_000 * 10);
+    assert_eq!(l0.platform.0, 48_000 * 2);
+    let l1 = gridledger_execution::settlement_line(&c.state, &mk(), aug, 1).unwrap();
+    assert_eq!(l1.energy_amount.0, 26_666 * 190); // 5,066,540 mKRW
+    match &r.events[0] {
+        Event::PeriodSettled {
+            delivered_wh, fees, ..
+        } => {
+            assert_eq!(*delivered_wh, 48_000 + 26_666 + 33_333);
+            assert_eq!(fees.0, (48_000 + 26_666 + 33_333) * 12);
+        }
+        e => panic!("{e:?}"),
+    }
+    // Nobody is credited more than its meter measured.
+    assert!(lines[0] + lines[1] <= 80_000);
+    assert!(lines[1] + lines[2] <= 60_000);
+    assert_eq!(code(&c.exec(&k, settle)), "already_settled");
+}
+
+#[test]
+fn settlement_never_exceeds_contracts_or_meters() {
+    // Deterministic pseudo-random books and measurements (an LCG, so failures reproduce).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = |n: u64| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % n
+    };
+    for _ in 0..20 {
+        let (mut c, aug) = setup(Pricing::PayAsBid);
+        for u in 0..4 {
+            let side = if u < 2 { Side::Sell } else { Side::Buy };
+            intend(&mut c, u, aug, side, 1 + rnd(200), 100 + rnd(100));
+        }
+        c.time_ms = aug;
+        let k = c.users[0].clone();
+        assert_eq!(
+            code(&c.exec(
+                &k,
+                Payload::ClearPeriod {
+                    market: mk(),
+                    period_start_ms: aug
+                }
+            )),
+            "success"
+        );
+        let meters: Vec<(i64, i64)> = (0..4).map(|_| (rnd(250) as i64, rnd(250) as i64)).collect();
+        for (u, (i, e)) in meters.iter().enumerate() {
+            measure(&mut c, &format!("s{u}"), *i, *e);
+        }
+        c.time_ms = kst_month_start_ms(202509).unwrap();
+        assert_eq!(
+            code(&c.exec(
+                &k,
+                Payload::SettlePeriod {
+                    market: mk(),
+                    period_start_ms: aug
+                }
+            )),
+            "success"
+        );
+        let cs = contracts(&c.state, &mk(), aug);
+        let mut exported = [0u64; 4];
+        let mut imported = [0u64; 4];
+        for (n, ct) in cs.iter().enumerate() {
+            let l = gridledger_execution::settlement_line(&c.state, &mk(), aug, n as u32).unwrap();
+            assert!(l.delivered_wh <= ct.energy_wh);
+            let si: usize = ct.seller_site.as_str()[1..].parse().unwrap();
+            let bi: usize = ct.buyer_site.as_str()[1..].parse().unwrap();
+            exported[si] += l.delivered_wh;
+            imported[bi] += l.delivered_wh;
+        }
+        for u in 0..4 {
+            assert!(
+                exported[u] <= meters[u].1 as u64 * 1_000,
+                "site {u} exported"
+            );
+            assert!(
+                imported[u] <= meters[u].0 as u64 * 1_000,
+                "site {u} imported"
+            );
+        }
+    }
+}
