@@ -11,7 +11,7 @@
 use crate::executor::{fail, Fail, Scratch};
 use crate::metering::{interval_energy, month_totals};
 use crate::state::{StateKey, StateRead, StateValue};
-use crate::trading::{contracts, market, period, valid_period};
+use crate::trading::{contracts, market_and_period, period};
 use bytes::{Buf, BufMut};
 use commonware_codec::{Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
@@ -93,13 +93,7 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
     mk: &MarketId,
     start: u64,
 ) -> Result<Vec<Event>, Fail> {
-    let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
-    if !valid_period(m.period_kind, start) {
-        return Err(fail(
-            "invalid_period",
-            format!("{start} does not start a {} period", m.period_kind),
-        ));
-    }
+    let m = market_and_period(s, mk, start)?;
     let end = period_end(m.period_kind, start)
         .ok_or_else(|| fail("invalid_period", "the period's end overflows"))?;
     if now_ms < end {

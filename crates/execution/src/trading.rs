@@ -378,12 +378,12 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
     }])
 }
 
-pub(crate) fn clear_period<S: StateRead + ?Sized>(
-    s: &mut Scratch<'_, S>,
-    now_ms: u64,
+/// The market, if `start` starts one of its periods.
+pub(crate) fn market_and_period(
+    s: &(impl StateRead + ?Sized),
     mk: &MarketId,
     start: u64,
-) -> Result<Vec<Event>, Fail> {
+) -> Result<ConfigureMarket, Fail> {
     let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
     if !valid_period(m.period_kind, start) {
         return Err(fail(
@@ -391,6 +391,16 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
             format!("{start} does not start a {} period", m.period_kind),
         ));
     }
+    Ok(m)
+}
+
+pub(crate) fn clear_period<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    mk: &MarketId,
+    start: u64,
+) -> Result<Vec<Event>, Fail> {
+    let m = market_and_period(s, mk, start)?;
     let gate = gate_closure_ms(&m, start);
     if now_ms < gate {
         return Err(fail("gate_open", format!("the gate closes at {gate} ms")));
