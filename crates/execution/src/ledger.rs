@@ -10,14 +10,13 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
     me: &Participant,
 ) -> Result<Vec<Event>, Fail> {
     let signer = &tx.tx.signer;
-    let me = me.clone();
     match &tx.tx.payload {
         Payload::Mint {
             to,
             amount,
             bank_ref,
         } => {
-            require_role(&me, Role::Bank, "not_bank")?;
+            require_role(me, Role::Bank, "not_bank")?;
             nonzero(*amount)?;
             bank_ref_ok(bank_ref)?;
             registered(s, to, "unknown_recipient")?;

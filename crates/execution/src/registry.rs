@@ -12,14 +12,13 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
     me: &Participant,
     payload: &Payload,
 ) -> Result<Vec<Event>, Fail> {
-    let me = me.clone();
     match payload {
         Payload::RegisterParticipant {
             account: who,
             role,
             name,
         } => {
-            require_role(&me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, "not_operator")?;
             if name.is_empty() || name.len() > TEXT_MAX_BYTES {
                 return Err(fail(
                     "invalid_name",
@@ -53,7 +52,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             account: who,
             reason,
         } => {
-            require_role(&me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, "not_operator")?;
             text_ok("reason", reason)?;
             let mut p = registered(s, who, "unknown_participant")?;
             if who == signer {
@@ -78,7 +77,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }])
         }
         Payload::ReinstateParticipant { account: who } => {
-            require_role(&me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, "not_operator")?;
             let mut p = registered(s, who, "unknown_participant")?;
             if !p.suspended {
                 return Err(fail("not_suspended", format!("{who} is not suspended")));
@@ -98,7 +97,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             owner,
             label,
         } => {
-            require_role(&me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, "not_operator")?;
             text_ok("label", label)?;
             registered(s, owner, "unknown_owner")?;
             if participant(s, device).is_some() || crate::state::device(s, device).is_some() {
