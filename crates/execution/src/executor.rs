@@ -363,9 +363,9 @@ pub fn state_root(
 
 /// Why a payload failed: a stable code and an exact message.
 #[derive(Debug)]
-pub(crate) struct Fail {
-    code: &'static str,
-    message: String,
+pub struct Fail {
+    pub code: &'static str,
+    pub message: String,
 }
 
 pub(crate) fn fail(code: &'static str, message: impl Into<String>) -> Fail {
@@ -432,6 +432,43 @@ impl<S: StateRead + ?Sized> Scratch<'_, S> {
         })?;
         self.put_account(addr, a);
         Ok(())
+    }
+    /// Moves `amount` of `addr`'s balance into its `held` (escrow).
+    pub(crate) fn escrow(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
+        self.debit(addr, amount)?;
+        let mut a = account(self, addr);
+        a.held = a
+            .held
+            .checked_add(amount)
+            .ok_or_else(|| fail("overflow", "held amount overflows"))?;
+        self.put_account(addr, a);
+        Ok(())
+    }
+    /// Takes `amount` out of `addr`'s `held` (the caller puts it somewhere).
+    pub(crate) fn take_held(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
+        let mut a = account(self, addr);
+        // Unreachable while `held` covers every escrow and hold of the account.
+        a.held = a
+            .held
+            .checked_sub(amount)
+            .ok_or_else(|| fail("overflow", "held amount would go below zero"))?;
+        self.put_account(addr, a);
+        Ok(())
+    }
+    /// Returns `amount` of `addr`'s escrow to its balance.
+    pub(crate) fn release(&mut self, addr: &Address, amount: MilliWon) -> Result<(), Fail> {
+        self.take_held(addr, amount)?;
+        self.credit(addr, amount)
+    }
+    /// Pays `amount` of `from`'s escrow to `to`'s balance.
+    pub(crate) fn pay_from_held(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: MilliWon,
+    ) -> Result<(), Fail> {
+        self.take_held(from, amount)?;
+        self.credit(to, amount)
     }
 }
 
@@ -511,7 +548,24 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::SettlePeriod {
             market,
             period_start_ms,
-        } => crate::settlement::settle(s, env.timestamp_ms, market, *period_start_ms),
+        } => crate::settlement::settle(s, env.timestamp_ms, tx.hash(), market, *period_start_ms),
+        Payload::ConfigureBilling(p) => crate::billing::configure(s, &me, p),
+        Payload::SetTariff { version } => crate::billing::set_tariff(s, &me, version),
+        Payload::DisputeContract { contract, reason } => {
+            crate::disputes::dispute(s, env.timestamp_ms, signer, contract, reason)
+        }
+        Payload::ResolveDispute {
+            contract,
+            delivered_wh,
+            reason,
+        } => crate::disputes::resolve(s, &me, contract, *delivered_wh, reason),
+        Payload::IssueBills { month } => crate::billing::issue_bills(s, env.timestamp_ms, *month),
+        Payload::PayBill { month } => {
+            crate::payments::pay_bill(s, env.timestamp_ms, tx.hash(), signer, *month)
+        }
+        Payload::CollectBills { month } => {
+            crate::payments::collect(s, env.timestamp_ms, tx.hash(), *month)
+        }
         Payload::RegisterParticipant { .. }
         | Payload::SuspendParticipant { .. }
         | Payload::ReinstateParticipant { .. }

@@ -39,7 +39,7 @@ impl Genesis {
 }
 
 /// The writes of block 0: the operator ([Role::Operator]) and the bank ([Role::Bank]) with empty
-/// accounts, and a zero supply. No receipts; the root chains from [Hash32::ZERO].
+/// accounts, a zero supply and the built-in KEPCO tariff versions ([builtin_tariffs]). No receipts; the root chains from [Hash32::ZERO].
 pub fn genesis_outcome(g: &Genesis) -> BlockOutcome {
     let mut writes = WriteSet::new();
     writes.insert(StateKey::Supply, Some(StateValue::Supply(MilliWon::ZERO)));
@@ -61,10 +61,24 @@ pub fn genesis_outcome(g: &Genesis) -> BlockOutcome {
             Some(StateValue::Account(AccountState::default())),
         );
     }
+    for v in builtin_tariffs() {
+        writes.insert(
+            StateKey::Tariff(crate::billing::effective_key(&v)),
+            Some(StateValue::Tariff(Box::new(v))),
+        );
+    }
     let state_root = state_root(Hash32::ZERO, 0, &writes, &[]);
     BlockOutcome {
         writes,
         receipts: Vec::new(),
         state_root,
     }
+}
+
+/// The tariff versions every chain starts with: the tariff crate's embedded KEPCO data (checked
+/// by that crate's tests; the operator adds versions with `SetTariff`).
+pub fn builtin_tariffs() -> Vec<gridledger_tariff::TariffVersion> {
+    gridledger_tariff::TariffSet::kepco()
+        .map(|t| t.versions().to_vec())
+        .unwrap_or_default()
 }

@@ -5,14 +5,17 @@ use crate::state::{StateKey, StateValue};
 use gridledger_types::Address;
 use std::collections::BTreeMap;
 
+/// Every bill's `due + prepaid` equals the sum of its lines;
 /// `Supply == sum(balance) + sum(held)`, every account's `held` equals the sum of the holds it
-/// pays, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
+/// pays and the escrow of its intentions, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
 pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), String> {
     let mut supply: Option<u64> = None;
     let mut balances: u128 = 0;
     let mut held: u128 = 0;
     let mut held_by: BTreeMap<&Address, u128> = BTreeMap::new();
     let mut holds_by: BTreeMap<&Address, u128> = BTreeMap::new();
+    let mut lines: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
+    let mut bills: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
     for (key, value) in state {
         match (key, value) {
             (StateKey::Supply, StateValue::Supply(s)) => supply = Some(s.0),
@@ -29,10 +32,23 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
             | (StateKey::Interval(..), StateValue::Interval(_))
             | (StateKey::Market(_), StateValue::Market(_))
             | (StateKey::Period(..), StateValue::Period(_))
-            | (StateKey::Intention(..), StateValue::Intention(_))
             | (StateKey::IntentionRef(_), StateValue::IntentionRef(..))
             | (StateKey::Contract(..), StateValue::Contract(_))
-            | (StateKey::Settlement(..), StateValue::Settlement(_)) => {}
+            | (StateKey::Settlement(..), StateValue::Settlement(_))
+            | (StateKey::BillingConfig, StateValue::BillingConfig(_))
+            | (StateKey::Tariff(_), StateValue::Tariff(_))
+            | (StateKey::SiteP2p(..), StateValue::SiteP2p(_))
+            | (StateKey::SiteBill(..), StateValue::SiteBill(_))
+            | (StateKey::MonthBilling(_), StateValue::MonthBilling(_)) => {}
+            (StateKey::Payment(m, a, _), StateValue::Payment(p)) => {
+                *lines.entry((*m, *a)).or_default() += u128::from(p.amount.0);
+            }
+            (StateKey::AccountBill(m, a), StateValue::AccountBill(b)) => {
+                bills.insert((*m, *a), u128::from(b.due.0) + u128::from(b.prepaid.0));
+            }
+            (StateKey::Intention(..), StateValue::Intention(i)) => {
+                *holds_by.entry(&i.submitter).or_default() += u128::from(i.escrow.0);
+            }
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {
                     return Err(format!("hold {id} pays its own payer"));
@@ -60,6 +76,9 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
         if *h != 0 && !holds_by.contains_key(addr) {
             return Err(format!("account {addr} has held {h} but no holds"));
         }
+    }
+    if lines != bills {
+        return Err("a bill's due + prepaid differs from the sum of its payment lines".into());
     }
     Ok(())
 }

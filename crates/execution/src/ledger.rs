@@ -131,7 +131,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                     "only the hold's beneficiary, or its payer after expiry, may release it",
                 ));
             }
-            unhold(s, &h)?;
+            s.take_held(&h.payer, h.amount)?;
             s.credit(&h.payer, h.amount)?;
             s.delete(StateKey::Hold(*id));
             Ok(vec![Event::HoldReleased {
@@ -166,7 +166,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                     ),
                 )
             })?;
-            unhold(s, &h)?;
+            s.take_held(&h.payer, h.amount)?;
             s.credit(&h.beneficiary, *amount)?;
             s.credit(&h.payer, returned)?;
             s.delete(StateKey::Hold(*id));
@@ -186,18 +186,6 @@ fn bank_ref_ok(bank_ref: &str) -> Result<(), Fail> {
         return Err(fail("missing_bank_ref", "bank_ref must not be empty"));
     }
     text_ok("bank_ref", bank_ref)
-}
-
-/// Removes a hold's amount from its payer's `held`.
-fn unhold<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, h: &Hold) -> Result<(), Fail> {
-    let mut payer = account(s, &h.payer);
-    // Unreachable while `held` equals the sum of the payer's holds.
-    payer.held = payer
-        .held
-        .checked_sub(h.amount)
-        .ok_or_else(|| fail("overflow", "held amount would go below zero"))?;
-    s.put_account(&h.payer, payer);
-    Ok(())
 }
 
 fn nonzero(amount: MilliWon) -> Result<(), Fail> {

@@ -7,12 +7,16 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 
+pub mod billing;
+mod disputes;
 mod error;
+pub mod escrow;
 pub mod executor;
 pub mod genesis;
 pub mod invariants;
 mod ledger;
 pub mod metering;
+pub mod payments;
 mod registry;
 pub mod settlement;
 pub mod state;
@@ -27,7 +31,7 @@ mod test_util;
 pub use error::Error;
 pub use executor::{
     admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,
-    BlockOutcome, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES, STATE_ROOT_DOMAIN,
+    BlockOutcome, Fail, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES, STATE_ROOT_DOMAIN,
 };
 pub use genesis::{genesis_outcome, Genesis};
 pub use invariants::check_invariants;

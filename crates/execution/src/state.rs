@@ -3,14 +3,17 @@
 //!
 //! Every key and value encodes as one tag byte followed by its fields; text is bounded by
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
+use crate::billing::{MonthBilling, SiteBill, SiteP2p};
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
+use crate::payments::{AccountBill, Payment};
 use crate::settlement::SettlementLine;
 use crate::trading::{Contract, Intention, PeriodState};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
+use gridledger_tariff::TariffVersion;
 use gridledger_types::{
-    read_string, string_size, write_string, Address, ConfigureMarket, DeviceKind, Hash32, MarketId,
-    MilliWon, Role, SiteId, TEXT_MAX_BYTES,
+    read_string, string_size, write_string, Address, ConfigureBilling, ConfigureMarket, DeviceKind,
+    Hash32, MarketId, MilliWon, Role, SiteId, TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, ops::Range};
@@ -43,6 +46,20 @@ pub enum StateKey {
     Contract(MarketId, u64, u32),
     /// A contract's settlement, same key.
     Settlement(MarketId, u64, u32),
+    /// The grid company, feed-in price and due day.
+    BillingConfig,
+    /// A tariff version by the date it takes effect (`YYYYMMDD`).
+    Tariff(u32),
+    /// A site's P2P trade in a month (`YYYYMM`).
+    SiteP2p(SiteId, u32),
+    /// A payment line: month, payer (address bytes), line number.
+    Payment(u32, [u8; 32], u32),
+    /// A payer's bill of a month.
+    AccountBill(u32, [u8; 32]),
+    /// A site's bill of a month.
+    SiteBill(u32, SiteId),
+    /// Progress of a month's billing.
+    MonthBilling(u32),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -63,6 +80,13 @@ pub enum StateValue {
     IntentionRef(MarketId, u64, u32),
     Contract(Contract),
     Settlement(SettlementLine),
+    BillingConfig(ConfigureBilling),
+    Tariff(Box<TariffVersion>),
+    SiteP2p(SiteP2p),
+    Payment(Payment),
+    AccountBill(AccountBill),
+    SiteBill(SiteBill),
+    MonthBilling(MonthBilling),
 }
 
 /// An account's money and its next nonce.
@@ -177,6 +201,36 @@ impl Write for StateKey {
                 t.write(buf);
                 n.write(buf);
             }
+            Self::BillingConfig => 15u8.write(buf),
+            Self::Tariff(d) => {
+                16u8.write(buf);
+                d.write(buf);
+            }
+            Self::SiteP2p(id, m) => {
+                17u8.write(buf);
+                id.write(buf);
+                m.write(buf);
+            }
+            Self::Payment(m, a, n) => {
+                18u8.write(buf);
+                m.write(buf);
+                buf.put_slice(a);
+                n.write(buf);
+            }
+            Self::AccountBill(m, a) => {
+                19u8.write(buf);
+                m.write(buf);
+                buf.put_slice(a);
+            }
+            Self::SiteBill(m, id) => {
+                20u8.write(buf);
+                m.write(buf);
+                id.write(buf);
+            }
+            Self::MonthBilling(m) => {
+                21u8.write(buf);
+                m.write(buf);
+            }
         }
     }
 }
@@ -197,6 +251,11 @@ impl EncodeSize for StateKey {
                 id.encode_size() + 12
             }
             Self::IntentionRef(_) => Hash32::SIZE,
+            Self::BillingConfig => 0,
+            Self::Tariff(_) | Self::MonthBilling(_) => 4,
+            Self::SiteP2p(id, _) | Self::SiteBill(_, id) => id.encode_size() + 4,
+            Self::Payment(..) => 4 + 32 + 4,
+            Self::AccountBill(..) => 4 + 32,
         }
     }
 }
@@ -220,6 +279,13 @@ impl Read for StateKey {
             12 => Self::IntentionRef(Hash32::read(buf)?),
             13 => Self::Contract(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             14 => Self::Settlement(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
+            15 => Self::BillingConfig,
+            16 => Self::Tariff(u32::read(buf)?),
+            17 => Self::SiteP2p(SiteId::read(buf)?, u32::read(buf)?),
+            18 => Self::Payment(u32::read(buf)?, <[u8; 32]>::read(buf)?, u32::read(buf)?),
+            19 => Self::AccountBill(u32::read(buf)?, <[u8; 32]>::read(buf)?),
+            20 => Self::SiteBill(u32::read(buf)?, SiteId::read(buf)?),
+            21 => Self::MonthBilling(u32::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -394,6 +460,34 @@ impl Write for StateValue {
                 14u8.write(buf);
                 v.write(buf);
             }
+            Self::BillingConfig(v) => {
+                15u8.write(buf);
+                v.write(buf);
+            }
+            Self::Tariff(v) => {
+                16u8.write(buf);
+                v.write(buf);
+            }
+            Self::SiteP2p(v) => {
+                17u8.write(buf);
+                v.write(buf);
+            }
+            Self::Payment(v) => {
+                18u8.write(buf);
+                v.write(buf);
+            }
+            Self::AccountBill(v) => {
+                19u8.write(buf);
+                v.write(buf);
+            }
+            Self::SiteBill(v) => {
+                20u8.write(buf);
+                v.write(buf);
+            }
+            Self::MonthBilling(v) => {
+                21u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -416,6 +510,13 @@ impl EncodeSize for StateValue {
             Self::IntentionRef(id, _, _) => id.encode_size() + 12,
             Self::Contract(v) => v.encode_size(),
             Self::Settlement(_) => SettlementLine::SIZE,
+            Self::BillingConfig(_) => ConfigureBilling::SIZE,
+            Self::Tariff(v) => v.encode_size(),
+            Self::SiteP2p(_) => SiteP2p::SIZE,
+            Self::Payment(v) => v.encode_size(),
+            Self::AccountBill(v) => v.encode_size(),
+            Self::SiteBill(v) => v.encode_size(),
+            Self::MonthBilling(v) => v.encode_size(),
         }
     }
 }
@@ -439,6 +540,13 @@ impl Read for StateValue {
             12 => Self::IntentionRef(MarketId::read(buf)?, u64::read(buf)?, u32::read(buf)?),
             13 => Self::Contract(Contract::read(buf)?),
             14 => Self::Settlement(SettlementLine::read(buf)?),
+            15 => Self::BillingConfig(ConfigureBilling::read(buf)?),
+            16 => Self::Tariff(Box::new(TariffVersion::read(buf)?)),
+            17 => Self::SiteP2p(SiteP2p::read(buf)?),
+            18 => Self::Payment(Payment::read(buf)?),
+            19 => Self::AccountBill(AccountBill::read(buf)?),
+            20 => Self::SiteBill(SiteBill::read(buf)?),
+            21 => Self::MonthBilling(MonthBilling::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }

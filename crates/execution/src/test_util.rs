@@ -41,6 +41,8 @@ pub struct Chain {
     pub time_ms: u64,
     pub operator: PrivateKey,
     pub bank: PrivateKey,
+    /// Registered as the grid company by [Chain::with_billing].
+    pub grid: PrivateKey,
     pub users: Vec<PrivateKey>,
 }
 
@@ -68,6 +70,7 @@ impl Chain {
             time_ms: GENESIS_MS,
             operator,
             bank,
+            grid: key(1_000_003),
             users: (0..users as u64).map(key).collect(),
         };
         if users > 0 {
@@ -88,6 +91,32 @@ impl Chain {
             assert!(out.receipts.iter().all(Receipt::is_success));
         }
         chain
+    }
+
+    /// Registers the grid company and configures billing: feed-in `feed_in_won` won/kWh,
+    /// platform fees to the operator, bills due on the 18th.
+    pub fn with_billing(&mut self, feed_in_won: u64) {
+        let op = self.operator.clone();
+        let grid = addr(&self.grid);
+        let r = self.exec(
+            &op,
+            Payload::RegisterParticipant {
+                account: grid.clone(),
+                role: Role::GridCompany,
+                name: "grid".into(),
+            },
+        );
+        assert!(r.is_success(), "{r:?}");
+        let r = self.exec(
+            &op,
+            Payload::ConfigureBilling(gridledger_types::ConfigureBilling {
+                grid_company: grid,
+                platform_account: addr(&op),
+                feed_in_price: gridledger_types::PriceMilliWonPerKwh(feed_in_won * 1_000),
+                due_day: 18,
+            }),
+        );
+        assert!(r.is_success(), "{r:?}");
     }
 
     pub fn user(&self, i: usize) -> Address {

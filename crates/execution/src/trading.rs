@@ -10,7 +10,7 @@ use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt
 use gridledger_market::{clear, ClearingConfig, Order, PricingRule};
 use gridledger_types::{
     kst_month, kst_month_start_ms, Address, ConfigureMarket, EnergyWh, Event, Hash32, MarketId,
-    PeriodKind, PriceMilliWonPerKwh, Pricing, Role, Side, SiteId, SubmitIntention,
+    MilliWon, PeriodKind, PriceMilliWonPerKwh, Pricing, Role, Side, SiteId, SubmitIntention,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,8 @@ pub struct Intention {
     pub cancelled: bool,
     /// Energy paired at clearing.
     pub filled_wh: u64,
+    /// Real-time buys: the submitter's money still held for this intention.
+    pub escrow: MilliWon,
 }
 
 /// An intention with its arrival number in its period.
@@ -69,6 +71,10 @@ pub struct Contract {
     pub buyer_approved: bool,
     /// Approvals count until (and including) this time; 0 where none is needed.
     pub approval_deadline_ms: u64,
+    /// The buyer objected within the dispute window.
+    pub disputed: bool,
+    /// The energy the operator fixed for a disputed contract.
+    pub resolved_wh: Option<u64>,
 }
 
 pub fn market(s: &(impl StateRead + ?Sized), id: &MarketId) -> Option<ConfigureMarket> {
@@ -256,6 +262,7 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
             format!("a period takes at most {MAX_INTENTIONS_PER_PERIOD} intentions"),
         ));
     }
+    let escrow = crate::escrow::hold_for(s, &m, signer, p)?;
     let seq = per.next_seq;
     per.next_seq += 1;
     s.put(
@@ -275,13 +282,14 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
             limit: p.limit,
             cancelled: false,
             filled_wh: 0,
+            escrow,
         }),
     );
     s.put(
         StateKey::IntentionRef(id),
         StateValue::IntentionRef(p.market.clone(), p.period_start_ms, seq),
     );
-    Ok(vec![Event::IntentionSubmitted {
+    let mut events = vec![Event::IntentionSubmitted {
         intention: id,
         market: p.market.clone(),
         period_start_ms: p.period_start_ms,
@@ -289,7 +297,14 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
         site: p.site.clone(),
         energy_wh: p.energy_wh,
         limit: p.limit,
-    }])
+    }];
+    if !escrow.is_zero() {
+        events.push(Event::EscrowHeld {
+            intention: id,
+            amount: escrow,
+        });
+    }
+    Ok(events)
 }
 
 pub(crate) fn cancel<S: StateRead + ?Sized>(
@@ -323,6 +338,8 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
         return Err(fail("gate_closed", format!("the gate closed at {gate} ms")));
     }
     i.cancelled = true;
+    s.release(&i.submitter, i.escrow)?;
+    i.escrow = MilliWon::ZERO;
     s.put(key, StateValue::Intention(i));
     Ok(vec![Event::IntentionCancelled { intention: *id }])
 }
@@ -409,6 +426,7 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
     if per.cleared {
         return Err(fail("already_cleared", "this period is already cleared"));
     }
+    crate::billing::ensure_month_open(s, start)?;
     let book = intentions(s, mk, start);
     let orders = orders_of(&book);
     let cfg = ClearingConfig {
@@ -452,18 +470,23 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
                 } else {
                     now_ms.saturating_add(m.approval_window_ms)
                 },
+                disputed: false,
+                resolved_wh: None,
             }),
         );
     }
-    for (seq, wh) in filled {
-        if let Some(i) = by_seq.get(&seq) {
-            let mut i = (*i).clone();
-            i.filled_wh = wh;
-            s.put(
-                StateKey::Intention(mk.clone(), start, seq),
-                StateValue::Intention(i),
-            );
+    for (seq, i) in &book {
+        let wh = filled.get(seq).copied().unwrap_or(0);
+        if wh == 0 && i.escrow.is_zero() {
+            continue;
         }
+        let mut i = i.clone();
+        i.filled_wh = wh;
+        crate::escrow::release_unfilled(s, &m, start, &mut i)?;
+        s.put(
+            StateKey::Intention(mk.clone(), start, *seq),
+            StateValue::Intention(i),
+        );
     }
     per.cleared = true;
     per.contracts = result.matches.len() as u32;
@@ -493,11 +516,12 @@ impl Write for Intention {
         self.limit.write(b);
         self.cancelled.write(b);
         self.filled_wh.write(b);
+        self.escrow.write(b);
     }
 }
 impl EncodeSize for Intention {
     fn encode_size(&self) -> usize {
-        Hash32::SIZE + 2 * Address::SIZE + 1 + self.site.encode_size() + 4 + 8 + 8 + 1 + 8
+        Hash32::SIZE + 2 * Address::SIZE + 1 + self.site.encode_size() + 4 + 8 + 8 + 1 + 8 + 8
     }
 }
 impl Read for Intention {
@@ -514,6 +538,7 @@ impl Read for Intention {
             limit: PriceMilliWonPerKwh::read(b)?,
             cancelled: bool::read(b)?,
             filled_wh: u64::read(b)?,
+            escrow: MilliWon::read(b)?,
         })
     }
 }
@@ -557,6 +582,12 @@ impl Write for Contract {
         self.buyer_site.write(b);
         self.energy_wh.write(b);
         self.price.write(b);
+        self.approved.write(b);
+        self.seller_approved.write(b);
+        self.buyer_approved.write(b);
+        self.approval_deadline_ms.write(b);
+        self.disputed.write(b);
+        self.resolved_wh.write(b);
     }
 }
 impl EncodeSize for Contract {
@@ -567,6 +598,10 @@ impl EncodeSize for Contract {
             + self.buyer_site.encode_size()
             + 8
             + 8
+            + 3
+            + 8
+            + 1
+            + self.resolved_wh.encode_size()
     }
 }
 impl Read for Contract {
@@ -585,6 +620,8 @@ impl Read for Contract {
             seller_approved: bool::read(b)?,
             buyer_approved: bool::read(b)?,
             approval_deadline_ms: u64::read(b)?,
+            disputed: bool::read(b)?,
+            resolved_wh: Option::<u64>::read(b)?,
         })
     }
 }

@@ -110,6 +110,18 @@ impl Address {
         self.0.as_ref()
     }
 
+    /// The key's 32 bytes (state keys order accounts by them).
+    pub fn key_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&self.0.as_ref()[..32]);
+        out
+    }
+
+    /// The address whose [Address::key_bytes] these are, if they are a valid key.
+    pub fn from_key_bytes(b: &[u8; 32]) -> Option<Self> {
+        ed25519::PublicKey::decode(b.as_slice()).ok().map(Self)
+    }
+
     /// The address of a private key.
     pub fn of(key: &PrivateKey) -> Self {
         use commonware_cryptography::Signer;

@@ -4,6 +4,7 @@
 //! Nothing here does I/O or reads a clock. Decoding hostile bytes returns an error, never panics.
 #![forbid(unsafe_code)]
 
+mod billing;
 mod block;
 mod codec_util;
 mod error;
@@ -15,6 +16,7 @@ mod trading;
 mod tx;
 mod units;
 
+pub use billing::{ConfigureBilling, ContractRef, PaymentKind, TARIFF_MAX_BYTES};
 pub use block::{Block, BLOCK_MAX_BYTES, BLOCK_MAX_TXS};
 pub use codec_util::{read_string, string_size, write_string};
 pub use error::Error;

@@ -34,6 +34,11 @@ impl SiteId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Orders before every valid id: a lower bound for range scans, never a site.
+    pub fn bound_min() -> Self {
+        Self(String::new())
+    }
 }
 
 impl fmt::Display for SiteId {

@@ -1,8 +1,8 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, DeviceKind, Hash32, MarketId, MilliWon, PriceMilliWonPerKwh, Role, Side, SiteId,
-    TEXT_MAX_BYTES,
+    Address, ContractRef, DeviceKind, Hash32, MarketId, MilliWon, PriceMilliWonPerKwh, Role, Side,
+    SiteId, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -138,6 +138,48 @@ pub enum Event {
         contracts: u32,
         matched_wh: u64,
         clearing_price: Option<PriceMilliWonPerKwh>,
+    },
+    BillingConfigured {
+        grid_company: Address,
+        feed_in_price: PriceMilliWonPerKwh,
+        due_day: u8,
+    },
+    /// A tariff version in force from `effective` (YYYYMMDD).
+    TariffSet {
+        id: String,
+        effective: u32,
+    },
+    ContractDisputed {
+        contract: ContractRef,
+        by: Address,
+        reason: String,
+    },
+    DisputeResolved {
+        contract: ContractRef,
+        delivered_wh: u64,
+    },
+    /// `sites` more sites billed for `month`; `done` once every site is.
+    BillsIssued {
+        month: u32,
+        sites: u32,
+        done: bool,
+    },
+    BillPaid {
+        month: u32,
+        payer: Address,
+        amount: MilliWon,
+        late: bool,
+    },
+    /// Auto-debit found too little money: the bill is overdue.
+    BillOverdue {
+        month: u32,
+        payer: Address,
+        amount: MilliWon,
+    },
+    /// A real-time buy intention's maximum cost moved into escrow.
+    EscrowHeld {
+        intention: Hash32,
+        amount: MilliWon,
     },
 }
 
@@ -342,6 +384,72 @@ impl Write for Event {
                 matched_wh.write(b);
                 clearing_price.write(b);
             }
+            Self::BillingConfigured {
+                grid_company,
+                feed_in_price,
+                due_day,
+            } => {
+                20u8.write(b);
+                grid_company.write(b);
+                feed_in_price.write(b);
+                due_day.write(b);
+            }
+            Self::TariffSet { id, effective } => {
+                21u8.write(b);
+                write_string(id, b);
+                effective.write(b);
+            }
+            Self::ContractDisputed {
+                contract,
+                by,
+                reason,
+            } => {
+                22u8.write(b);
+                contract.write(b);
+                by.write(b);
+                write_string(reason, b);
+            }
+            Self::DisputeResolved {
+                contract,
+                delivered_wh,
+            } => {
+                23u8.write(b);
+                contract.write(b);
+                delivered_wh.write(b);
+            }
+            Self::BillsIssued { month, sites, done } => {
+                24u8.write(b);
+                month.write(b);
+                sites.write(b);
+                done.write(b);
+            }
+            Self::BillPaid {
+                month,
+                payer,
+                amount,
+                late,
+            } => {
+                25u8.write(b);
+                month.write(b);
+                payer.write(b);
+                amount.write(b);
+                late.write(b);
+            }
+            Self::BillOverdue {
+                month,
+                payer,
+                amount,
+            } => {
+                26u8.write(b);
+                month.write(b);
+                payer.write(b);
+                amount.write(b);
+            }
+            Self::EscrowHeld { intention, amount } => {
+                27u8.write(b);
+                intention.write(b);
+                amount.write(b);
+            }
         }
     }
 }
@@ -380,6 +488,16 @@ impl EncodeSize for Event {
             Self::ReadingsCorrected { site, reason, .. } => {
                 site.encode_size() + 4 + 8 + 8 + string_size(reason)
             }
+            Self::BillingConfigured { .. } => A + 8 + 1,
+            Self::TariffSet { id, .. } => string_size(id) + 4,
+            Self::ContractDisputed {
+                contract, reason, ..
+            } => contract.encode_size() + A + string_size(reason),
+            Self::DisputeResolved { contract, .. } => contract.encode_size() + 8,
+            Self::BillsIssued { .. } => 4 + 4 + 1,
+            Self::BillPaid { .. } => 4 + A + M + 1,
+            Self::BillOverdue { .. } => 4 + A + M,
+            Self::EscrowHeld { .. } => H + M,
         }
     }
 }
@@ -495,6 +613,44 @@ impl Read for Event {
                 contracts: u32::read(b)?,
                 matched_wh: u64::read(b)?,
                 clearing_price: Option::<PriceMilliWonPerKwh>::read(b)?,
+            },
+            20 => Self::BillingConfigured {
+                grid_company: Address::read(b)?,
+                feed_in_price: PriceMilliWonPerKwh::read(b)?,
+                due_day: u8::read(b)?,
+            },
+            21 => Self::TariffSet {
+                id: read_string(b, TEXT_MAX_BYTES)?,
+                effective: u32::read(b)?,
+            },
+            22 => Self::ContractDisputed {
+                contract: ContractRef::read(b)?,
+                by: Address::read(b)?,
+                reason: read_string(b, TEXT_MAX_BYTES)?,
+            },
+            23 => Self::DisputeResolved {
+                contract: ContractRef::read(b)?,
+                delivered_wh: u64::read(b)?,
+            },
+            24 => Self::BillsIssued {
+                month: u32::read(b)?,
+                sites: u32::read(b)?,
+                done: bool::read(b)?,
+            },
+            25 => Self::BillPaid {
+                month: u32::read(b)?,
+                payer: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                late: bool::read(b)?,
+            },
+            26 => Self::BillOverdue {
+                month: u32::read(b)?,
+                payer: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+            },
+            27 => Self::EscrowHeld {
+                intention: Hash32::read(b)?,
+                amount: MilliWon::read(b)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })

@@ -49,6 +49,9 @@ pub struct ConfigureMarket {
     /// 0: contracts are approved when paired. Otherwise both parties must approve a contract
     /// within this long after pairing, or it lapses.
     pub approval_window_ms: u64,
+    /// After a period ends, its buyers may dispute contracts for this long; settlement waits
+    /// for the window to close.
+    pub dispute_window_ms: u64,
 }
 
 /// A site's owner (or a sales company on its behalf): sell or buy energy in a period.
@@ -75,11 +78,12 @@ impl Write for ConfigureMarket {
         self.prefer_same_feeder.write(b);
         self.active.write(b);
         self.approval_window_ms.write(b);
+        self.dispute_window_ms.write(b);
     }
 }
 impl EncodeSize for ConfigureMarket {
     fn encode_size(&self) -> usize {
-        self.market.encode_size() + 1 + 1 + 8 + 8 + 8 + 1 + 1 + 8
+        self.market.encode_size() + 1 + 1 + 8 + 8 + 8 + 1 + 1 + 8 + 8
     }
 }
 impl Read for ConfigureMarket {
@@ -95,6 +99,7 @@ impl Read for ConfigureMarket {
             prefer_same_feeder: bool::read(b)?,
             active: bool::read(b)?,
             approval_window_ms: u64::read(b)?,
+            dispute_window_ms: u64::read(b)?,
         })
     }
 }

@@ -1,10 +1,14 @@
 //! The transaction envelope: chain id, signer, nonce, expiry, payload; signed over a
 //! domain-separated canonical encoding.
 use crate::{
+    billing::{
+        bytes_size, read_bytes, read_reason, reason_size, write_bytes, write_reason,
+        TARIFF_MAX_BYTES,
+    },
     codec_util::{read_string, string_size, write_string},
-    Address, BindMeter, ChainId, ConfigureMarket, CorrectReadings, DeviceKind, Hash32, MarketId,
-    MilliWon, PrivateKey, RegisterSite, Role, Signature, SubmitIntention, SubmitReadings,
-    TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
+    DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, RegisterSite, Role, Signature,
+    SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
@@ -96,6 +100,28 @@ pub enum Payload {
         market: MarketId,
         period_start_ms: u64,
     },
+    /// Operator only: the grid company, the feed-in price and the bills' due day.
+    ConfigureBilling(ConfigureBilling),
+    /// Operator only: a KEPCO tariff version (the tariff crate's canonical encoding), in force
+    /// from its effective date.
+    SetTariff { version: Vec<u8> },
+    /// The buyer of a contract objects to its delivery within the market's dispute window.
+    DisputeContract {
+        contract: ContractRef,
+        reason: String,
+    },
+    /// Operator only: fixes the energy a disputed contract delivered.
+    ResolveDispute {
+        contract: ContractRef,
+        delivered_wh: u64,
+        reason: String,
+    },
+    /// Anyone, once a month has ended and its periods are settled: bill the next sites.
+    IssueBills { month: u32 },
+    /// The signer pays its whole bill of the month.
+    PayBill { month: u32 },
+    /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
+    CollectBills { month: u32 },
 }
 
 impl Payload {
@@ -122,6 +148,13 @@ impl Payload {
             Self::ClearPeriod { .. } => "clear_period",
             Self::ApproveContract { .. } => "approve_contract",
             Self::SettlePeriod { .. } => "settle_period",
+            Self::ConfigureBilling(_) => "configure_billing",
+            Self::SetTariff { .. } => "set_tariff",
+            Self::DisputeContract { .. } => "dispute_contract",
+            Self::ResolveDispute { .. } => "resolve_dispute",
+            Self::IssueBills { .. } => "issue_bills",
+            Self::PayBill { .. } => "pay_bill",
+            Self::CollectBills { .. } => "collect_bills",
         }
     }
 
@@ -135,6 +168,7 @@ impl Payload {
             Self::Mint { to, .. } | Self::Transfer { to, .. } => vec![to.clone()],
             Self::HoldPlace { beneficiary, .. } => vec![beneficiary.clone()],
             Self::RegisterSite(r) => vec![r.owner.clone()],
+            Self::ConfigureBilling(c) => vec![c.grid_company.clone(), c.platform_account.clone()],
             Self::BindMeter(b) => vec![b.meter.clone()],
             Self::Burn { .. }
             | Self::HoldRelease { .. }
@@ -146,7 +180,13 @@ impl Payload {
             | Self::CancelIntention { .. }
             | Self::ClearPeriod { .. }
             | Self::ApproveContract { .. }
-            | Self::SettlePeriod { .. } => vec![],
+            | Self::SettlePeriod { .. }
+            | Self::SetTariff { .. }
+            | Self::DisputeContract { .. }
+            | Self::ResolveDispute { .. }
+            | Self::IssueBills { .. }
+            | Self::PayBill { .. }
+            | Self::CollectBills { .. } => vec![],
         }
     }
 }
@@ -278,6 +318,41 @@ impl Write for Payload {
                 19u8.write(buf);
                 crate::trading::write_period(market, *period_start_ms, buf);
             }
+            Self::ConfigureBilling(p) => {
+                20u8.write(buf);
+                p.write(buf);
+            }
+            Self::SetTariff { version } => {
+                21u8.write(buf);
+                write_bytes(version, buf);
+            }
+            Self::DisputeContract { contract, reason } => {
+                22u8.write(buf);
+                contract.write(buf);
+                write_reason(reason, buf);
+            }
+            Self::ResolveDispute {
+                contract,
+                delivered_wh,
+                reason,
+            } => {
+                23u8.write(buf);
+                contract.write(buf);
+                delivered_wh.write(buf);
+                write_reason(reason, buf);
+            }
+            Self::IssueBills { month } => {
+                24u8.write(buf);
+                month.write(buf);
+            }
+            Self::PayBill { month } => {
+                25u8.write(buf);
+                month.write(buf);
+            }
+            Self::CollectBills { month } => {
+                26u8.write(buf);
+                month.write(buf);
+            }
         }
     }
 }
@@ -307,6 +382,15 @@ impl EncodeSize for Payload {
             Self::ClearPeriod { market, .. } => crate::trading::period_size(market),
             Self::ApproveContract { market, .. } => crate::trading::period_size(market) + 4,
             Self::SettlePeriod { market, .. } => crate::trading::period_size(market),
+            Self::ConfigureBilling(_) => ConfigureBilling::SIZE,
+            Self::SetTariff { version } => bytes_size(version),
+            Self::DisputeContract { contract, reason } => {
+                contract.encode_size() + reason_size(reason)
+            }
+            Self::ResolveDispute {
+                contract, reason, ..
+            } => contract.encode_size() + 8 + reason_size(reason),
+            Self::IssueBills { .. } | Self::PayBill { .. } | Self::CollectBills { .. } => 4,
         }
     }
 }
@@ -382,6 +466,28 @@ impl Read for Payload {
                 market: MarketId::read(buf)?,
                 period_start_ms: u64::read(buf)?,
                 number: u32::read(buf)?,
+            },
+            20 => Self::ConfigureBilling(ConfigureBilling::read(buf)?),
+            21 => Self::SetTariff {
+                version: read_bytes(buf, TARIFF_MAX_BYTES)?,
+            },
+            22 => Self::DisputeContract {
+                contract: ContractRef::read(buf)?,
+                reason: read_reason(buf)?,
+            },
+            23 => Self::ResolveDispute {
+                contract: ContractRef::read(buf)?,
+                delivered_wh: u64::read(buf)?,
+                reason: read_reason(buf)?,
+            },
+            24 => Self::IssueBills {
+                month: u32::read(buf)?,
+            },
+            25 => Self::PayBill {
+                month: u32::read(buf)?,
+            },
+            26 => Self::CollectBills {
+                month: u32::read(buf)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })

@@ -74,6 +74,29 @@ impl PriceMilliWonPerKwh {
         let v = (self.0 as u128).checked_mul(energy.0 as u128)? / 1_000;
         u64::try_from(v).ok().map(MilliWon)
     }
+
+    /// Cost of `energy` at this price, rounding the fraction of a milli-won up.
+    pub fn cost_ceil(self, energy: EnergyWh) -> Option<MilliWon> {
+        let v = (self.0 as u128)
+            .checked_mul(energy.0 as u128)?
+            .div_ceil(1_000);
+        u64::try_from(v).ok().map(MilliWon)
+    }
+}
+
+impl MilliWon {
+    /// `bp` basis points of this amount, the fraction of a milli-won dropped (saturating).
+    pub fn bp_floor(self, bp: u32) -> MilliWon {
+        let v = (u128::from(self.0) * u128::from(bp)) / 10_000;
+        MilliWon(u64::try_from(v).unwrap_or(u64::MAX))
+    }
+
+    /// `bp` basis points of this amount, the fraction of a milli-won rounded up.
+    pub fn bp_ceil(self, bp: u32) -> Option<MilliWon> {
+        u64::try_from((u128::from(self.0) * u128::from(bp)).div_ceil(10_000))
+            .ok()
+            .map(MilliWon)
+    }
 }
 
 #[cfg(test)]

@@ -224,6 +224,10 @@ pub enum PayloadCmd {
         /// when paired).
         #[arg(long, default_value_t = 0)]
         approval_window_min: u64,
+        /// After a period ends its buyers may dispute contracts for this many minutes;
+        /// settlement waits for it.
+        #[arg(long, default_value_t = 0)]
+        dispute_window_min: u64,
     },
     /// Settle an ended period from the measured values (anyone).
     SettlePeriod {
@@ -425,6 +429,7 @@ impl PayloadCmd {
                 prefer_same_feeder,
                 inactive,
                 approval_window_min,
+                dispute_window_min,
             } => Payload::ConfigureMarket(ConfigureMarket {
                 market: market.clone(),
                 period_kind: *period_kind,
@@ -439,6 +444,9 @@ impl PayloadCmd {
                 approval_window_ms: approval_window_min
                     .checked_mul(60_000)
                     .context("approval window too long")?,
+                dispute_window_ms: dispute_window_min
+                    .checked_mul(60_000)
+                    .context("dispute window too long")?,
             }),
             Self::SettlePeriod { market, period } => Payload::SettlePeriod {
                 market: market.clone(),

@@ -72,6 +72,7 @@ async fn intentions_are_paired_at_gate_closure() {
                 prefer_same_feeder: false,
                 active: true,
                 approval_window_ms: 0,
+                dispute_window_ms: 0,
             }),
             None,
         )],

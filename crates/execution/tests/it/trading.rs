@@ -21,6 +21,7 @@ fn setup(pricing: Pricing) -> (Chain, u64) {
     let mut c = Chain::new(4);
     let aug = kst_month_start_ms(202508).unwrap();
     c.time_ms = aug - 86_400_000;
+    c.with_billing(100);
     let op = c.operator.clone();
     for i in 0..4 {
         let owner = c.user(i);
@@ -50,6 +51,7 @@ fn setup(pricing: Pricing) -> (Chain, u64) {
             prefer_same_feeder: false,
             active: true,
             approval_window_ms: 0,
+            dispute_window_ms: 0,
         }),
     );
     assert_eq!(code(&r), "success");
@@ -261,6 +263,7 @@ fn intention_rules() {
             prefer_same_feeder: false,
             active: true,
             approval_window_ms: 0,
+            dispute_window_ms: 0,
         }),
     );
     assert_eq!(code(&r), "not_operator");
@@ -283,6 +286,7 @@ fn contracts_need_both_parties_within_the_window() {
             prefer_same_feeder: false,
             active: true,
             approval_window_ms: day,
+            dispute_window_ms: 0,
         }),
     );
     assert_eq!(code(&r), "success");
@@ -411,7 +415,11 @@ fn settlement_delivers_pro_rata_from_measured_values() {
             delivered_wh, fees, ..
         } => {
             assert_eq!(*delivered_wh, 48_000 + 26_666 + 33_333);
-            assert_eq!(fees.0, (48_000 + 26_666 + 33_333) * 12);
+            // Fees per line: wheeling 10 mKRW/Wh + its 10 % VAT, platform 2 mKRW/Wh + its
+            // VAT rounded down to a milli-won (households sell without VAT on energy).
+            let fee = |d: u64| d * 10 + d + d * 2 + (d * 2) / 10;
+            assert_eq!(fees.0, fee(48_000) + fee(26_666) + fee(33_333));
+            assert_eq!(fees.0, 633_600 + 351_991 + 439_995);
         }
         e => panic!("{e:?}"),
     }

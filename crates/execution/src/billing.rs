@@ -1,0 +1,512 @@
+//! Monthly site bills, tariffs and billing settings on chain.
+//!
+//! Once a month has ended and every one of its periods with intentions is settled, anyone
+//! may send `IssueBills`: the chain bills the next [BILL_BATCH] sites in id order. A site's
+//! grid energy is its measured import minus what it bought from neighbours; its excess is its
+//! export minus what it sold. The KEPCO bill (tariff crate, the version in force on the 1st of
+//! the month, stored on chain) of the grid energy is owed to the grid company, which pays the
+//! feed-in price for the excess. Beside it the same month without P2P: all import from the
+//! grid, all export fed in.
+use crate::executor::{fail, require_role, Fail, Scratch};
+use crate::metering::{month_totals, MonthTotals, Site};
+use crate::payments::{record, Payment, PaymentSource};
+use crate::state::{Participant, StateKey, StateRead, StateValue};
+use bytes::{Buf, BufMut};
+use commonware_codec::{
+    DecodeExt, Encode, EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write,
+};
+use gridledger_tariff::{bill_with, TariffClass, TariffVersion};
+use gridledger_types::{
+    kst_month_start_ms, next_month, read_string, string_size, write_string, Address,
+    ConfigureBilling, EnergyWh, Event, MilliWon, PaymentKind, Role, SiteId, TEXT_MAX_BYTES,
+};
+use serde::{Deserialize, Serialize};
+
+/// Most sites one `IssueBills` transaction bills.
+pub const BILL_BATCH: usize = 1_000;
+
+/// A site's P2P trade in a month, summed at each settlement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteP2p {
+    pub bought_wh: u64,
+    pub sold_wh: u64,
+    /// Everything the site's owner pays for energy bought: energy, fees, VAT.
+    pub purchases: MilliWon,
+    /// Energy sold (VAT excluded).
+    pub sales: MilliWon,
+    /// VAT collected on energy sold (commercial buildings only).
+    pub sales_vat: MilliWon,
+}
+
+/// A site's bill of one month, with P2P and without.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteBill {
+    pub owner: Address,
+    pub tariff_version: String,
+    pub import_wh: u64,
+    pub export_wh: u64,
+    pub p2p: SiteP2p,
+    /// Import supplied by the grid: `import - p2p.bought` (never below zero).
+    pub grid_wh: u64,
+    /// Export fed into the grid: `export - p2p.sold`.
+    pub excess_wh: u64,
+    /// KEPCO bill total for `grid_wh`.
+    pub grid_charge: MilliWon,
+    /// Feed-in price x `excess_wh`.
+    pub feed_in: MilliWon,
+    /// KEPCO bill total for all of `import_wh`.
+    pub grid_charge_without_p2p: MilliWon,
+    /// Feed-in price x all of `export_wh`.
+    pub feed_in_without_p2p: MilliWon,
+}
+
+impl SiteBill {
+    /// What the month costs the owner with P2P (negative: it earns).
+    pub fn net_with_p2p(&self) -> i128 {
+        i128::from(self.grid_charge.0) + i128::from(self.p2p.purchases.0)
+            - i128::from(self.p2p.sales.0)
+            - i128::from(self.feed_in.0)
+    }
+    /// What it would have cost without P2P.
+    pub fn net_without_p2p(&self) -> i128 {
+        i128::from(self.grid_charge_without_p2p.0) - i128::from(self.feed_in_without_p2p.0)
+    }
+    /// `without - with`: what P2P saved (or earned) the owner this month.
+    pub fn savings(&self) -> i128 {
+        self.net_without_p2p() - self.net_with_p2p()
+    }
+}
+
+/// Progress of a month's billing and collection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthBilling {
+    /// Billing started: the month's periods can no longer be cleared or settled.
+    pub started: bool,
+    pub sites_billed: u32,
+    pub cursor: Option<SiteId>,
+    /// Every site is billed; bills can be paid.
+    pub done: bool,
+    pub collect_cursor: Option<Address>,
+    /// Auto-debit has tried every bill.
+    pub collected: bool,
+}
+
+pub fn config(s: &(impl StateRead + ?Sized)) -> Result<ConfigureBilling, Fail> {
+    match s.get(&StateKey::BillingConfig) {
+        Some(StateValue::BillingConfig(c)) => Ok(c),
+        _ => Err(fail(
+            "billing_not_configured",
+            "the operator has not configured billing (grid company, feed-in price)",
+        )),
+    }
+}
+
+pub fn month_billing(s: &(impl StateRead + ?Sized), month: u32) -> MonthBilling {
+    match s.get(&StateKey::MonthBilling(month)) {
+        Some(StateValue::MonthBilling(m)) => m,
+        _ => MonthBilling::default(),
+    }
+}
+
+pub(crate) fn put_month_billing<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    month: u32,
+    m: MonthBilling,
+) {
+    s.put(StateKey::MonthBilling(month), StateValue::MonthBilling(m));
+}
+
+pub fn site_p2p(s: &(impl StateRead + ?Sized), site: &SiteId, month: u32) -> SiteP2p {
+    match s.get(&StateKey::SiteP2p(site.clone(), month)) {
+        Some(StateValue::SiteP2p(p)) => p,
+        _ => SiteP2p::default(),
+    }
+}
+
+pub fn site_bill(s: &(impl StateRead + ?Sized), site: &SiteId, month: u32) -> Option<SiteBill> {
+    match s.get(&StateKey::SiteBill(month, site.clone())) {
+        Some(StateValue::SiteBill(b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// `YYYYMMDD` of the first day of `month` (`YYYYMM`).
+fn first_day(month: u32) -> u32 {
+    month.saturating_mul(100).saturating_add(1)
+}
+
+/// The tariff version in force on the 1st of `month`.
+pub fn tariff_for(s: &(impl StateRead + ?Sized), month: u32) -> Result<TariffVersion, Fail> {
+    let range = StateKey::Tariff(0)..StateKey::Tariff(first_day(month).saturating_add(1));
+    match s.scan(&range).pop() {
+        Some((_, StateValue::Tariff(v))) => Ok(*v),
+        _ => Err(fail(
+            "no_tariff",
+            format!("no tariff version is in force in {month}"),
+        )),
+    }
+}
+
+/// Every stored tariff version, by effective date.
+pub fn tariffs(s: &(impl StateRead + ?Sized)) -> Vec<TariffVersion> {
+    s.scan(&(StateKey::Tariff(0)..StateKey::Tariff(u32::MAX)))
+        .into_iter()
+        .filter_map(|(_, v)| match v {
+            StateValue::Tariff(t) => Some(*t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `YYYYMMDD` a version takes effect.
+pub fn effective_key(v: &TariffVersion) -> u32 {
+    u32::from(v.effective_from.year) * 10_000
+        + u32::from(v.effective_from.month) * 100
+        + u32::from(v.effective_from.day)
+}
+
+/// The bill of one site for one month (pure: the numbers come in).
+pub fn compute_site_bill(
+    version: &TariffVersion,
+    site: &Site,
+    month: u32,
+    totals: MonthTotals,
+    p2p: SiteP2p,
+    feed_in_price: gridledger_types::PriceMilliWonPerKwh,
+) -> Result<SiteBill, Fail> {
+    let class: TariffClass = site
+        .tariff_class
+        .parse()
+        .map_err(|e: gridledger_tariff::Error| fail("unknown_tariff_class", e.to_string()))?;
+    let (year, mon) = ((month / 100) as u16, (month % 100) as u8);
+    let kw = class.needs_contract_kw().then_some(site.contract_kw);
+    let total_for = |wh: u64| {
+        bill_with(version, class, year, mon, EnergyWh(wh), kw)
+            .map(|b| b.total)
+            .map_err(|e| fail("tariff_error", e.to_string()))
+    };
+    let feed = |wh: u64| {
+        feed_in_price
+            .cost_floor(EnergyWh(wh))
+            .ok_or_else(|| fail("overflow", "feed-in amount overflows"))
+    };
+    let grid_wh = totals.import_wh.saturating_sub(p2p.bought_wh);
+    let excess_wh = totals.export_wh.saturating_sub(p2p.sold_wh);
+    Ok(SiteBill {
+        owner: site.owner.clone(),
+        tariff_version: version.id.clone(),
+        import_wh: totals.import_wh,
+        export_wh: totals.export_wh,
+        p2p,
+        grid_wh,
+        excess_wh,
+        grid_charge: total_for(grid_wh)?,
+        feed_in: feed(excess_wh)?,
+        grid_charge_without_p2p: total_for(totals.import_wh)?,
+        feed_in_without_p2p: feed(totals.export_wh)?,
+    })
+}
+
+/// Fails once billing of the month containing `period_start` has started.
+pub(crate) fn ensure_month_open(
+    s: &(impl StateRead + ?Sized),
+    period_start: u64,
+) -> Result<(), Fail> {
+    let month = gridledger_types::kst_month(period_start);
+    if month_billing(s, month).started {
+        return Err(fail(
+            "month_billed",
+            format!("the bills of {month} are being issued; its periods are closed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every period of `month` with intentions must be settled (or cleared without contracts).
+fn check_periods_settled(s: &(impl StateRead + ?Sized), start: u64, end: u64) -> Result<(), Fail> {
+    let markets =
+        s.scan(&(StateKey::Market(SiteId::bound_min())..StateKey::Period(SiteId::bound_min(), 0)));
+    for (k, v) in markets {
+        // A monthly period starts on the 1st; shorter periods starting in the month belong to it.
+        let (StateKey::Market(mk), StateValue::Market(_)) = (k, v) else {
+            continue;
+        };
+        let range = StateKey::Period(mk.clone(), start)..StateKey::Period(mk.clone(), end);
+        for (pk, pv) in s.scan(&range) {
+            let (StateKey::Period(_, p_start), StateValue::Period(p)) = (pk, pv) else {
+                continue;
+            };
+            let open = p.next_seq > 0 && !(p.settled || (p.cleared && p.contracts == 0));
+            if open {
+                return Err(fail(
+                    "periods_unsettled",
+                    format!("period {p_start} of market {mk} has intentions and is not settled"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn issue_bills<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    month: u32,
+) -> Result<Vec<Event>, Fail> {
+    let cfg = config(s)?;
+    let bad_month = || fail("invalid_month", format!("{month} is not a month (YYYYMM)"));
+    let start = kst_month_start_ms(month).ok_or_else(bad_month)?;
+    let end = kst_month_start_ms(next_month(month)).ok_or_else(bad_month)?;
+    if now_ms < end {
+        return Err(fail("month_not_ended", format!("{month} ends at {end} ms")));
+    }
+    let mut mb = month_billing(s, month);
+    if mb.done {
+        return Err(fail(
+            "already_billed",
+            format!("every site is billed for {month}"),
+        ));
+    }
+    if !mb.started {
+        check_periods_settled(s, start, end)?;
+        mb.started = true;
+    }
+    let version = tariff_for(s, month)?;
+    let from = match &mb.cursor {
+        Some(c) => StateKey::Site(c.clone()),
+        None => StateKey::Site(SiteId::bound_min()),
+    };
+    // Every `Meter` key orders after every `Site` key.
+    let range = from..StateKey::Meter(cfg.grid_company.clone());
+    let mut billed = 0u32;
+    let mut last = None;
+    for (k, v) in s.scan(&range) {
+        let (StateKey::Site(id), StateValue::Site(site)) = (k, v) else {
+            continue;
+        };
+        if Some(&id) == mb.cursor.as_ref() {
+            continue;
+        }
+        if billed as usize == BILL_BATCH {
+            last = None;
+            break;
+        }
+        let totals = month_totals(s, &id, month);
+        let p2p = site_p2p(s, &id, month);
+        let b = compute_site_bill(&version, &site, month, totals, p2p, cfg.feed_in_price)?;
+        let src = || PaymentSource::SiteBill { site: id.clone() };
+        if site.owner != cfg.grid_company {
+            let owed = [
+                (
+                    &site.owner,
+                    &cfg.grid_company,
+                    PaymentKind::GridSupply,
+                    b.grid_charge,
+                ),
+                (
+                    &cfg.grid_company,
+                    &site.owner,
+                    PaymentKind::FeedIn,
+                    b.feed_in,
+                ),
+            ];
+            for (payer, payee, kind, amount) in owed {
+                let line = Payment {
+                    payee: payee.clone(),
+                    kind,
+                    amount,
+                    source: src(),
+                    paid_by: None,
+                };
+                record(s, month, payer, line)?;
+            }
+        }
+        s.put(
+            StateKey::SiteBill(month, id.clone()),
+            StateValue::SiteBill(b),
+        );
+        billed += 1;
+        mb.cursor = Some(id.clone());
+        last = Some(id);
+    }
+    // The loop ran out of sites (rather than filling a batch) exactly when `last` is set or
+    // nothing was left to bill.
+    let done = last.is_some() || billed == 0;
+    mb.sites_billed = mb.sites_billed.saturating_add(billed);
+    mb.done = done;
+    put_month_billing(s, month, mb);
+    Ok(vec![Event::BillsIssued {
+        month,
+        sites: billed,
+        done,
+    }])
+}
+
+pub(crate) fn configure<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    me: &Participant,
+    p: &ConfigureBilling,
+) -> Result<Vec<Event>, Fail> {
+    require_role(me, Role::Operator, "not_operator")?;
+    let gc = crate::executor::registered(s, &p.grid_company, "unknown_grid_company")?;
+    if gc.role != Role::GridCompany {
+        return Err(fail(
+            "not_grid_company",
+            format!("{} has role {}, not grid_company", p.grid_company, gc.role),
+        ));
+    }
+    let op = crate::executor::registered(s, &p.platform_account, "unknown_platform_account")?;
+    if op.role != Role::Operator {
+        return Err(fail(
+            "not_operator_account",
+            format!("{} has role {}, not operator", p.platform_account, op.role),
+        ));
+    }
+    if !(1..=28).contains(&p.due_day) {
+        return Err(fail("invalid_due_day", "the due day is 1 to 28"));
+    }
+    if p.feed_in_price > crate::trading::MAX_FEE {
+        return Err(fail(
+            "invalid_price",
+            format!(
+                "the feed-in price is at most {} mKRW/kWh",
+                crate::trading::MAX_FEE.0
+            ),
+        ));
+    }
+    s.put(
+        StateKey::BillingConfig,
+        StateValue::BillingConfig(p.clone()),
+    );
+    Ok(vec![Event::BillingConfigured {
+        grid_company: p.grid_company.clone(),
+        feed_in_price: p.feed_in_price,
+        due_day: p.due_day,
+    }])
+}
+
+pub(crate) fn set_tariff<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    me: &Participant,
+    bytes: &[u8],
+) -> Result<Vec<Event>, Fail> {
+    require_role(me, Role::Operator, "not_operator")?;
+    let v = TariffVersion::decode(bytes).map_err(|e| {
+        fail(
+            "invalid_tariff",
+            format!("tariff version does not decode: {e}"),
+        )
+    })?;
+    if v.encode().as_ref() != bytes {
+        return Err(fail(
+            "invalid_tariff",
+            "tariff version is not canonically encoded",
+        ));
+    }
+    let key = effective_key(&v);
+    let month = key / 100;
+    if month_billing(s, month).started {
+        return Err(fail(
+            "month_billed",
+            format!("bills of {month} are already issued"),
+        ));
+    }
+    let id = v.id.clone();
+    s.put(StateKey::Tariff(key), StateValue::Tariff(Box::new(v)));
+    Ok(vec![Event::TariffSet { id, effective: key }])
+}
+
+// ---- canonical encoding -------------------------------------------------------------------
+
+impl Write for SiteP2p {
+    fn write(&self, b: &mut impl BufMut) {
+        self.bought_wh.write(b);
+        self.sold_wh.write(b);
+        self.purchases.write(b);
+        self.sales.write(b);
+        self.sales_vat.write(b);
+    }
+}
+impl FixedSize for SiteP2p {
+    const SIZE: usize = 40;
+}
+impl Read for SiteP2p {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            bought_wh: u64::read(b)?,
+            sold_wh: u64::read(b)?,
+            purchases: MilliWon::read(b)?,
+            sales: MilliWon::read(b)?,
+            sales_vat: MilliWon::read(b)?,
+        })
+    }
+}
+
+impl Write for SiteBill {
+    fn write(&self, b: &mut impl BufMut) {
+        self.owner.write(b);
+        write_string(&self.tariff_version, b);
+        self.import_wh.write(b);
+        self.export_wh.write(b);
+        self.p2p.write(b);
+        self.grid_wh.write(b);
+        self.excess_wh.write(b);
+        self.grid_charge.write(b);
+        self.feed_in.write(b);
+        self.grid_charge_without_p2p.write(b);
+        self.feed_in_without_p2p.write(b);
+    }
+}
+impl EncodeSize for SiteBill {
+    fn encode_size(&self) -> usize {
+        Address::SIZE + string_size(&self.tariff_version) + 16 + SiteP2p::SIZE + 16 + 32
+    }
+}
+impl Read for SiteBill {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            owner: Address::read(b)?,
+            tariff_version: read_string(b, TEXT_MAX_BYTES)?,
+            import_wh: u64::read(b)?,
+            export_wh: u64::read(b)?,
+            p2p: SiteP2p::read(b)?,
+            grid_wh: u64::read(b)?,
+            excess_wh: u64::read(b)?,
+            grid_charge: MilliWon::read(b)?,
+            feed_in: MilliWon::read(b)?,
+            grid_charge_without_p2p: MilliWon::read(b)?,
+            feed_in_without_p2p: MilliWon::read(b)?,
+        })
+    }
+}
+
+impl Write for MonthBilling {
+    fn write(&self, b: &mut impl BufMut) {
+        self.started.write(b);
+        self.sites_billed.write(b);
+        self.cursor.write(b);
+        self.done.write(b);
+        self.collect_cursor.write(b);
+        self.collected.write(b);
+    }
+}
+impl EncodeSize for MonthBilling {
+    fn encode_size(&self) -> usize {
+        1 + 4 + self.cursor.encode_size() + 1 + self.collect_cursor.encode_size() + 1
+    }
+}
+impl Read for MonthBilling {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            started: bool::read(b)?,
+            sites_billed: u32::read(b)?,
+            cursor: Option::<SiteId>::read(b)?,
+            done: bool::read(b)?,
+            collect_cursor: Option::<Address>::read(b)?,
+            collected: bool::read(b)?,
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! The buyer's objection to a contract's delivery, and the operator's resolution.
+//!
+//! The buyer's meter is its confirmation: without an objection, settlement takes the measured
+//! values. Between the period's end and the end of the market's dispute window the buyer (the
+//! site's owner or the intention's submitter) may dispute a contract; the operator may then
+//! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
+//! figure, capped by the meters, or 0 Wh if none was given.
+use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
+use crate::settlement::period_end;
+use crate::state::{Participant, StateKey, StateRead, StateValue};
+use crate::trading::{market_and_period, period, Contract};
+use gridledger_types::{Address, ContractRef, Event, Role};
+
+fn load(
+    s: &(impl StateRead + ?Sized),
+    c: &ContractRef,
+) -> Result<(StateKey, Contract, u64, u64), Fail> {
+    let m = market_and_period(s, &c.market, c.period_start_ms)?;
+    let end = period_end(m.period_kind, c.period_start_ms)
+        .ok_or_else(|| fail("invalid_period", "the period's end overflows"))?;
+    let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
+    let Some(StateValue::Contract(contract)) = s.get(&key) else {
+        return Err(fail(
+            "unknown_contract",
+            format!(
+                "no contract {} in {} period {}",
+                c.number, c.market, c.period_start_ms
+            ),
+        ));
+    };
+    if period(s, &c.market, c.period_start_ms).settled {
+        return Err(fail("already_settled", "the contract's period is settled"));
+    }
+    Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
+}
+
+fn buy_submitter(s: &(impl StateRead + ?Sized), c: &Contract) -> Option<Address> {
+    let Some(StateValue::IntentionRef(mk, start, seq)) = s.get(&StateKey::IntentionRef(c.buy))
+    else {
+        return None;
+    };
+    match s.get(&StateKey::Intention(mk, start, seq)) {
+        Some(StateValue::Intention(i)) => Some(i.submitter),
+        _ => None,
+    }
+}
+
+pub(crate) fn dispute<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    signer: &Address,
+    c: &ContractRef,
+    reason: &str,
+) -> Result<Vec<Event>, Fail> {
+    text_ok("reason", reason)?;
+    if reason.is_empty() {
+        return Err(fail("missing_reason", "a dispute needs a reason"));
+    }
+    let (key, mut contract, end, close) = load(s, c)?;
+    if signer != &contract.buyer && Some(signer) != buy_submitter(s, &contract).as_ref() {
+        return Err(fail(
+            "not_buyer",
+            "only the contract's buyer may dispute it",
+        ));
+    }
+    if !contract.approved {
+        return Err(fail("not_approved", "the contract was never approved"));
+    }
+    if now_ms < end || now_ms >= close {
+        return Err(fail(
+            "outside_dispute_window",
+            format!("disputes are accepted from {end} ms until before {close} ms"),
+        ));
+    }
+    if contract.disputed {
+        return Err(fail(
+            "already_disputed",
+            "this contract is already disputed",
+        ));
+    }
+    contract.disputed = true;
+    s.put(key, StateValue::Contract(contract));
+    Ok(vec![Event::ContractDisputed {
+        contract: c.clone(),
+        by: signer.clone(),
+        reason: reason.to_string(),
+    }])
+}
+
+pub(crate) fn resolve<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    me: &Participant,
+    c: &ContractRef,
+    delivered_wh: u64,
+    reason: &str,
+) -> Result<Vec<Event>, Fail> {
+    require_role(me, Role::Operator, "not_operator")?;
+    text_ok("reason", reason)?;
+    if reason.is_empty() {
+        return Err(fail("missing_reason", "a resolution needs a reason"));
+    }
+    let (key, mut contract, _, _) = load(s, c)?;
+    if !contract.disputed {
+        return Err(fail("not_disputed", "the contract is not disputed"));
+    }
+    if delivered_wh > contract.energy_wh {
+        return Err(fail(
+            "invalid_energy",
+            format!("the contract is for {} Wh", contract.energy_wh),
+        ));
+    }
+    contract.resolved_wh = Some(delivered_wh);
+    s.put(key, StateValue::Contract(contract));
+    Ok(vec![Event::DisputeResolved {
+        contract: c.clone(),
+        delivered_wh,
+    }])
+}
