@@ -18,6 +18,7 @@ mod ledger;
 pub mod metering;
 pub mod payments;
 mod registry;
+pub mod report;
 pub mod settlement;
 pub mod state;
 pub mod trading;

@@ -3,8 +3,10 @@
 mod fixture;
 
 mod batch;
+mod billing;
 mod codec;
 mod determinism;
+mod escrow;
 mod inclusion;
 mod invariants;
 mod metering;
