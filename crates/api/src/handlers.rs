@@ -31,7 +31,7 @@ pub const HISTORY_MAX_LIMIT: usize = 100;
 pub const WRONG_CHAIN_ID: &str = "wrong_chain";
 
 /// Runs a node call on the blocking pool; a panic inside the node becomes a 500.
-async fn node_call<T: Send + 'static>(
+pub(crate) async fn node_call<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
@@ -216,7 +216,7 @@ pub async fn submit(State(st): State<AppState>, body: Result<Bytes, BytesRejecti
 // ---------------------------------------------------------------- reads
 
 /// The path parameter, or `code` if it could not be extracted (e.g. invalid UTF-8).
-fn path_segment(
+pub(crate) fn path_segment(
     p: Result<Path<String>, PathRejection>,
     code: &'static str,
 ) -> Result<String, ApiError> {
@@ -233,7 +233,7 @@ fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
     })
 }
 
-fn parse_address(s: &str) -> Result<Address, ApiError> {
+pub(crate) fn parse_address(s: &str) -> Result<Address, ApiError> {
     Address::from_hex(s).map_err(|e| {
         ApiError::bad_request(
             codes::INVALID_ADDRESS,
@@ -305,7 +305,7 @@ pub async fn participant(
         .ok_or_else(|| ApiError::not_found(format!("{address} is not a registered participant")))
 }
 
-fn parse_site(s: &str) -> Result<SiteId, ApiError> {
+pub(crate) fn parse_site(s: &str) -> Result<SiteId, ApiError> {
     SiteId::new(s)
         .map_err(|_| ApiError::bad_request(codes::INVALID_SITE, "site ids are 1-32 of a-z 0-9 - _"))
 }

@@ -7,6 +7,7 @@
 //! list of every `(method, path)` the router serves, shared by the router and its tests.
 #![forbid(unsafe_code)]
 
+mod billing;
 mod error;
 mod handlers;
 mod metrics;
@@ -43,6 +44,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/sites/{site}"),
     ("GET", "/api/v1/sites/{site}/readings"),
     ("GET", "/api/v1/markets/{market}/periods/{start}"),
+    ("GET", "/api/v1/sites/{site}/bills/{month}"),
+    ("GET", "/api/v1/accounts/{address}/bills/{month}"),
+    ("GET", "/api/v1/billing/{month}"),
+    ("GET", "/api/v1/reports/bank/{month}"),
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/metrics"),
@@ -94,6 +99,10 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/sites/{site}") => get(handlers::site),
         ("GET", "/api/v1/sites/{site}/readings") => get(handlers::site_readings),
         ("GET", "/api/v1/markets/{market}/periods/{start}") => get(handlers::market_period),
+        ("GET", "/api/v1/sites/{site}/bills/{month}") => get(billing::site_bill),
+        ("GET", "/api/v1/accounts/{address}/bills/{month}") => get(billing::account_bill),
+        ("GET", "/api/v1/billing/{month}") => get(billing::month),
+        ("GET", "/api/v1/reports/bank/{month}") => get(billing::bank_report),
         ("GET", "/api/v1/events") => get(handlers::events),
         ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
         ("GET", "/metrics") => get(handlers::metrics),

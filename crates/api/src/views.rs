@@ -219,6 +219,23 @@ pub struct FinalizedEvent {
     pub receipts: Vec<Receipt>,
 }
 
+/// A read of the billing routes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BillingQuery {
+    /// `GET /api/v1/sites/{site}/bills/{month}`
+    SiteBill { site: SiteId, month: u32 },
+    /// `GET /api/v1/accounts/{address}/bills/{month}`
+    AccountBill { account: Address, month: u32 },
+    /// `GET /api/v1/billing/{month}`
+    Month { month: u32 },
+    /// `GET /api/v1/reports/bank/{month}`; `csv` asks for the CSV text as a JSON string.
+    BankReport {
+        month: u32,
+        period: Option<(SiteId, u64)>,
+        csv: bool,
+    },
+}
+
 /// Why the node refused a submitted transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
@@ -262,6 +279,9 @@ pub trait NodeApi: Send + Sync + 'static {
         market: &SiteId,
         period_start_ms: u64,
     ) -> Result<Option<PeriodView>, NodeError>;
+    /// Bills, billing progress and bank reports as JSON (the execution crate's records); `None`
+    /// when the thing asked for does not exist (yet).
+    fn billing(&self, q: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError>;
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
     /// Node-specific Prometheus metrics in text exposition format (the API adds its own).

@@ -2,9 +2,9 @@
 use crate::{block::ChainBlock, chain::Chain};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
-    AccountView, BlockView, ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView,
-    NodeApi, NodeError, ParticipantView, PeriodView, Rejected, SiteReadingsView, SiteView,
-    StatusView, TxView,
+    AccountView, BillingQuery, BlockView, ContractView, FinalizedEvent, HoldView, IntentionView,
+    IntervalView, NodeApi, NodeError, ParticipantView, PeriodView, Rejected, SiteReadingsView,
+    SiteView, StatusView, TxView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -152,6 +152,30 @@ impl NodeApi for NodeService {
             }
         }
         Ok(out)
+    }
+
+    fn billing(&self, q: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError> {
+        use gridledger_execution::{billing_view as bv, report};
+        let st = self.chain.read();
+        let (s, now) = (&st.state, st.head.timestamp_ms);
+        fn json<T: serde::Serialize>(v: Option<T>) -> Result<Option<serde_json::Value>, NodeError> {
+            v.map(serde_json::to_value).transpose().map_err(err)
+        }
+        match q {
+            BillingQuery::SiteBill { site, month } => json(bv::site_bill_view(s, site, *month)),
+            BillingQuery::AccountBill { account, month } => {
+                json(bv::account_bill_view(s, account, *month, now))
+            }
+            BillingQuery::Month { month } => json(bv::month_view(s, *month, now)),
+            BillingQuery::BankReport { month, period, csv } => {
+                let r = report::bank_report(s, *month, period.as_ref().map(|(m, t)| (m, *t)));
+                if *csv {
+                    Ok(Some(serde_json::Value::String(r.to_csv())))
+                } else {
+                    json(Some(r))
+                }
+            }
+        }
     }
 
     fn site(&self, id: &SiteId) -> Result<Option<SiteView>, NodeError> {

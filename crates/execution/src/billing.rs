@@ -404,11 +404,23 @@ pub(crate) fn set_tariff<S: StateRead + ?Sized>(
         ));
     }
     let key = effective_key(&v);
-    let month = key / 100;
-    if month_billing(s, month).started {
+    // The first month whose 1st it is in force on; no billed month may change under it.
+    let first = if key % 100 == 1 {
+        key / 100
+    } else {
+        next_month(key / 100)
+    };
+    let billed = s
+        .scan(&(StateKey::MonthBilling(first)..StateKey::MonthBilling(u32::MAX)))
+        .into_iter()
+        .find_map(|(k, v)| match (k, v) {
+            (StateKey::MonthBilling(m), StateValue::MonthBilling(b)) if b.started => Some(m),
+            _ => None,
+        });
+    if let Some(m) = billed {
         return Err(fail(
             "month_billed",
-            format!("bills of {month} are already issued"),
+            format!("bills of {m} are already issued under the tariff in force then"),
         ));
     }
     let id = v.id.clone();

@@ -8,6 +8,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod billing;
+pub mod billing_view;
 mod disputes;
 mod error;
 pub mod escrow;

@@ -204,6 +204,63 @@ impl Client {
         self.get_optional(&format!("/api/v1/blocks/{height}")).await
     }
 
+    /// `GET /api/v1/sites/{site}/bills/{month}` (`None` until issued).
+    pub async fn site_bill(&self, site: &str, month: u32) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/bills/{month}"))
+            .await
+    }
+
+    /// `GET /api/v1/accounts/{address}/bills/{month}` (`None` if it owes nothing that month).
+    pub async fn account_bill(
+        &self,
+        address: &Address,
+        month: u32,
+    ) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/accounts/{address}/bills/{month}"))
+            .await
+    }
+
+    /// `GET /api/v1/billing/{month}` (`None` while billing is not configured).
+    pub async fn month_billing(&self, month: u32) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/billing/{month}")).await
+    }
+
+    /// `GET /api/v1/reports/bank/{month}` as JSON, for the month or one market period.
+    pub async fn bank_report(
+        &self,
+        month: u32,
+        period: Option<(&str, u64)>,
+    ) -> Result<serde_json::Value> {
+        self.get_json(&report_path(month, period, "json")).await
+    }
+
+    /// The same report as CSV text.
+    pub async fn bank_report_csv(&self, month: u32, period: Option<(&str, u64)>) -> Result<String> {
+        let resp = self
+            .send(self.http.get(self.url(&report_path(month, period, "csv"))))
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        Ok(resp.text().await?)
+    }
+
+    /// `GET /api/v1/markets/{market}/periods/{start}` as JSON.
+    pub async fn market_period(
+        &self,
+        market: &str,
+        start: u64,
+    ) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/markets/{market}/periods/{start}"))
+            .await
+    }
+
+    /// `GET /api/v1/sites/{site}/readings?month=YYYYMM` as JSON.
+    pub async fn site_readings(&self, site: &str, month: u32) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/readings?month={month}"))
+            .await
+    }
+
     /// `GET /metrics`: Prometheus text.
     pub async fn metrics_text(&self) -> Result<String> {
         let resp = self.send(self.http.get(self.url("/metrics"))).await?;
@@ -329,6 +386,15 @@ fn error_from_body(status: StatusCode, body: &[u8]) -> Error {
                 },
             }
         }
+    }
+}
+
+fn report_path(month: u32, period: Option<(&str, u64)>, format: &str) -> String {
+    match period {
+        Some((m, t)) => {
+            format!("/api/v1/reports/bank/{month}?market={m}&period_start_ms={t}&format={format}")
+        }
+        None => format!("/api/v1/reports/bank/{month}?format={format}"),
     }
 }
 

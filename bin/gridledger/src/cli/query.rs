@@ -1,4 +1,5 @@
-//! `gridledger query status|account|participant|tx|block|history|metrics`
+//! `gridledger query status|account|participant|tx|block|history|metrics|period|site-bill|
+//! account-bill|billing|bank-report`
 use super::{client, parse_hash, print_fields};
 use anyhow::bail;
 use clap::{Args, Subcommand};
@@ -42,6 +43,50 @@ pub enum Query {
     },
     /// The node's Prometheus metrics text.
     Metrics,
+    /// A market period: order book, contracts, settlement.
+    Period {
+        market: String,
+        /// YYYY-MM for a monthly market, or the period start in Unix ms.
+        #[arg(value_parser = super::tx::parse_period)]
+        period: u64,
+    },
+    /// A site's bill of a month, with and without P2P, and the savings.
+    SiteBill {
+        site: String,
+        /// YYYY-MM
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+    },
+    /// What an account owes for a month, line by line, and whether it is paid or overdue.
+    AccountBill {
+        address: Address,
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+    },
+    /// A month's billing progress, due time, paid and overdue bills.
+    Billing {
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+    },
+    /// The bank's settlement report of a month (or of one market period).
+    BankReport {
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+        #[arg(long, requires = "period")]
+        market: Option<String>,
+        #[arg(long, requires = "market", value_parser = super::tx::parse_period)]
+        period: Option<u64>,
+        /// Print CSV instead.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+fn found(v: Option<serde_json::Value>, what: String, json: bool) -> anyhow::Result<()> {
+    match v {
+        Some(v) => show(json, &v),
+        None => bail!("not_found: {what}"),
+    }
 }
 
 fn show(json: bool, v: &impl Serialize) -> anyhow::Result<()> {
@@ -102,6 +147,40 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
         Query::Metrics => {
             print!("{}", c.metrics_text().await?);
             Ok(())
+        }
+        Query::Period { market, period } => found(
+            c.market_period(&market, period).await?,
+            format!("no market {market}"),
+            true,
+        ),
+        Query::SiteBill { site, month } => found(
+            c.site_bill(&site, month).await?,
+            format!("no bill of {month} for site {site} (not issued yet?)"),
+            true,
+        ),
+        Query::AccountBill { address, month } => found(
+            c.account_bill(&address, month).await?,
+            format!("{address} owes nothing for {month}"),
+            true,
+        ),
+        Query::Billing { month } => found(
+            c.month_billing(month).await?,
+            "billing is not configured".into(),
+            q.json,
+        ),
+        Query::BankReport {
+            month,
+            market,
+            period,
+            csv,
+        } => {
+            let p = market.as_deref().zip(period);
+            if csv {
+                print!("{}", c.bank_report_csv(month, p).await?);
+                Ok(())
+            } else {
+                show(true, &c.bank_report(month, p).await?)
+            }
         }
     }
 }

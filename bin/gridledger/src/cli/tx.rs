@@ -229,6 +229,65 @@ pub enum PayloadCmd {
         #[arg(long, default_value_t = 0)]
         dispute_window_min: u64,
     },
+    /// Operator: the grid company, the platform fee account, the feed-in price, the due day.
+    ConfigureBilling {
+        #[arg(long)]
+        grid_company: Address,
+        #[arg(long)]
+        platform_account: Address,
+        /// Feed-in price, won per kWh.
+        #[arg(long, value_parser = parse_won)]
+        feed_in_won: MilliWon,
+        #[arg(long, default_value_t = 18)]
+        due_day: u8,
+    },
+    /// Operator: a tariff version from a data file in the format of crates/tariff/data/kepco.json.
+    SetTariff {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Which version of the file (needed when it holds several).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Buyer: object to a contract's delivery within the dispute window.
+    Dispute {
+        #[arg(long)]
+        market: MarketId,
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+        #[arg(long)]
+        number: u32,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Operator: fix the energy a disputed contract delivered.
+    ResolveDispute {
+        #[arg(long)]
+        market: MarketId,
+        #[arg(long, value_parser = parse_period)]
+        period: u64,
+        #[arg(long)]
+        number: u32,
+        #[arg(long, value_parser = parse_kwh)]
+        delivered_kwh: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Anyone, after the month: bill the next sites (repeat until `done`).
+    IssueBills {
+        #[arg(long, value_parser = parse_month)]
+        month: u32,
+    },
+    /// Pay the signer's whole bill of a month.
+    PayBill {
+        #[arg(long, value_parser = parse_month)]
+        month: u32,
+    },
+    /// Anyone, on or after the due day: auto-debit the next unpaid bills.
+    CollectBills {
+        #[arg(long, value_parser = parse_month)]
+        month: u32,
+    },
     /// Settle an ended period from the measured values (anyone).
     SettlePeriod {
         #[arg(long)]
@@ -304,6 +363,14 @@ pub fn parse_month(s: &str) -> Result<u32, String> {
         return Err(format!("{s} is not a month"));
     }
     Ok(y * 100 + m)
+}
+
+fn contract_ref(market: &MarketId, period: u64, number: u32) -> gridledger_types::ContractRef {
+    gridledger_types::ContractRef {
+        market: market.clone(),
+        period_start_ms: period,
+        number,
+    }
 }
 
 fn text(field: &str, s: &str) -> anyhow::Result<String> {
@@ -448,6 +515,61 @@ impl PayloadCmd {
                     .checked_mul(60_000)
                     .context("dispute window too long")?,
             }),
+            Self::ConfigureBilling {
+                grid_company,
+                platform_account,
+                feed_in_won,
+                due_day,
+            } => Payload::ConfigureBilling(gridledger_types::ConfigureBilling {
+                grid_company: grid_company.clone(),
+                platform_account: platform_account.clone(),
+                feed_in_price: PriceMilliWonPerKwh(feed_in_won.0),
+                due_day: *due_day,
+            }),
+            Self::SetTariff { file, id } => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                let set = gridledger_tariff::TariffSet::from_json(&text)
+                    .with_context(|| format!("{} is not tariff data", file.display()))?;
+                let picked: Vec<_> = set
+                    .versions()
+                    .iter()
+                    .filter(|v| id.as_ref().is_none_or(|id| &v.id == id))
+                    .collect();
+                let [v] = picked.as_slice() else {
+                    bail!(
+                        "{} holds {} matching versions; pick one with --id",
+                        file.display(),
+                        picked.len()
+                    );
+                };
+                Payload::SetTariff {
+                    version: gridledger_types::Encode::encode(*v).to_vec(),
+                }
+            }
+            Self::Dispute {
+                market,
+                period,
+                number,
+                reason,
+            } => Payload::DisputeContract {
+                contract: contract_ref(market, *period, *number),
+                reason: text("reason", reason)?,
+            },
+            Self::ResolveDispute {
+                market,
+                period,
+                number,
+                delivered_kwh,
+                reason,
+            } => Payload::ResolveDispute {
+                contract: contract_ref(market, *period, *number),
+                delivered_wh: *delivered_kwh,
+                reason: text("reason", reason)?,
+            },
+            Self::IssueBills { month } => Payload::IssueBills { month: *month },
+            Self::PayBill { month } => Payload::PayBill { month: *month },
+            Self::CollectBills { month } => Payload::CollectBills { month: *month },
             Self::SettlePeriod { market, period } => Payload::SettlePeriod {
                 market: market.clone(),
                 period_start_ms: *period,

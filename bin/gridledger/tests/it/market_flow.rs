@@ -52,6 +52,24 @@ async fn intentions_are_paired_at_gate_closure() {
         })
         .collect();
     wait_all(&client, &sites).await;
+    // The buyers hold their maximum cost in escrow (a real-time market): fund them.
+    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
+    let mints: Vec<_> = keys[2..]
+        .iter()
+        .map(|k| {
+            bank.sign(
+                Payload::Mint {
+                    to: Address::of(k),
+                    amount: gridledger_types::MilliWon::from_won(1_000).unwrap(),
+                    bank_ref: "DEP".into(),
+                },
+                None,
+            )
+        })
+        .collect();
+    wait_all(&client, &mints).await;
 
     // The next quarter-hour period at least 30 s away; its gate closes 6 s from now.
     let q = 900_000u64;

@@ -232,6 +232,12 @@ impl gridledger_api::NodeApi for FakeNodeWithSender {
     ) -> Result<Option<gridledger_api::PeriodView>, gridledger_api::NodeError> {
         self.inner.market_period(market, start)
     }
+    fn billing(
+        &self,
+        q: &gridledger_api::BillingQuery,
+    ) -> Result<Option<serde_json::Value>, gridledger_api::NodeError> {
+        self.inner.billing(q)
+    }
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
         self.tx.subscribe()
     }

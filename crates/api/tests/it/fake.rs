@@ -113,6 +113,8 @@ pub struct FakeNode {
     pub events: broadcast::Sender<Arc<FinalizedEvent>>,
     /// When set, reads fail with a NodeError.
     pub broken: AtomicBool,
+    /// Every billing read the API made.
+    pub billing_calls: Mutex<Vec<BillingQuery>>,
 }
 
 impl FakeNode {
@@ -146,6 +148,7 @@ impl FakeNode {
             history_calls: Mutex::default(),
             events,
             broken: AtomicBool::new(false),
+            billing_calls: Mutex::new(Vec::new()),
         };
         for height in 1..=3 {
             node.blocks
@@ -274,6 +277,31 @@ impl NodeApi for FakeNode {
                     intervals: vec![],
                 }),
         ))
+    }
+
+    /// Answers every billing read with a minimal record of the documented shape, except a
+    /// bill of site `nobill`; CSV reports are one header and a total.
+    fn billing(&self, q: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError> {
+        use serde_json::json;
+        self.check()?;
+        self.billing_calls.lock().unwrap().push(q.clone());
+        let side = json!({"kepco": null, "grid_charge": 10, "p2p_purchases": 0,
+            "p2p_sales": 0, "feed_in": 0, "net": 10});
+        Ok(match q {
+            BillingQuery::SiteBill { site, .. } if site.as_str() == "nobill" => None,
+            BillingQuery::SiteBill { site, month } => Some(json!({"site": site, "month": month,
+                "bill": {}, "with_p2p": side, "without_p2p": side, "savings": 0})),
+            BillingQuery::AccountBill { account, month } => Some(json!({"account": account,
+                "month": month, "due_ms": null, "status": "unpaid", "bill": {}, "lines": []})),
+            BillingQuery::Month { month } => Some(json!({"month": month, "config": {},
+                "progress": {}, "due_ms": 1, "bills": 0, "paid": 0, "overdue": 0})),
+            BillingQuery::BankReport { csv: true, .. } => Some(serde_json::Value::String(
+                "account,kind,paid_mkrw,received_mkrw,unpaid_mkrw\nTOTAL,,0,0,0\n".into(),
+            )),
+            BillingQuery::BankReport { month, .. } => Some(json!({"month": month,
+                "market": null, "period_start_ms": null, "paid_total": 0, "unpaid_total": 0,
+                "lines": 0, "accounts": []})),
+        })
     }
 
     fn market_period(

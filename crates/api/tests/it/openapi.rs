@@ -257,6 +257,7 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
         .replace("{site}", "bldg-a")
         .replace("{market}", "monthly")
         .replace("{start}", "1754006400000")
+        .replace("{month}", "202508")
         .replace("/readings", "/readings?month=202507");
     let method: Method = method.parse().unwrap();
     let body = if method == Method::POST {

@@ -299,3 +299,80 @@ async fn market_periods() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_error(&v, "invalid_site");
 }
+
+#[tokio::test]
+async fn billing_routes_parse_their_parameters_and_pass_the_query_on() {
+    use gridledger_types::SiteId;
+    let node = FakeNode::new();
+    let app = app(&node);
+    let (s, v) = get(&app, "/api/v1/sites/h1/bills/202508").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = get(&app, "/api/v1/sites/nobill/bills/202508").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+    let a = alice();
+    let (s, _) = get(&app, &format!("/api/v1/accounts/{a}/bills/202508")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = get(&app, "/api/v1/billing/202508").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = get(
+        &app,
+        "/api/v1/reports/bank/202508?market=monthly&period_start_ms=1754006400000",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        node.billing_calls.lock().unwrap().clone(),
+        vec![
+            BillingQuery::SiteBill {
+                site: SiteId::new("h1").unwrap(),
+                month: 202508
+            },
+            BillingQuery::SiteBill {
+                site: SiteId::new("nobill").unwrap(),
+                month: 202508
+            },
+            BillingQuery::AccountBill {
+                account: a.clone(),
+                month: 202508
+            },
+            BillingQuery::Month { month: 202508 },
+            BillingQuery::BankReport {
+                month: 202508,
+                period: Some((SiteId::new("monthly").unwrap(), 1_754_006_400_000)),
+                csv: false
+            },
+        ]
+    );
+    // CSV comes as text/csv.
+    let req = axum::http::Request::get("/api/v1/reports/bank/202508?format=csv")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, ctype, body) = crate::send(&app, req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ctype.starts_with("text/csv"), "{ctype}");
+    assert!(String::from_utf8(body).unwrap().ends_with("TOTAL,,0,0,0\n"));
+    // Bad parameters are refused before the node is asked.
+    let before = node.billing_calls.lock().unwrap().len();
+    for (path, code) in [
+        ("/api/v1/sites/h1/bills/2025-08", "invalid_month"),
+        ("/api/v1/sites/h1/bills/202513", "invalid_month"),
+        ("/api/v1/sites/Bad%20Site/bills/202508", "invalid_site"),
+        ("/api/v1/accounts/zz/bills/202508", "invalid_address"),
+        ("/api/v1/billing/20250", "invalid_month"),
+        ("/api/v1/reports/bank/202508?format=xml", "invalid_request"),
+        (
+            "/api/v1/reports/bank/202508?market=monthly",
+            "invalid_request",
+        ),
+        (
+            "/api/v1/reports/bank/202508?market=monthly&period_start_ms=x",
+            "invalid_request",
+        ),
+    ] {
+        let (s, v) = get(&app, path).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}");
+        assert_error(&v, code);
+    }
+    assert_eq!(node.billing_calls.lock().unwrap().len(), before);
+}

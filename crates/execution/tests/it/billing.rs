@@ -434,6 +434,21 @@ fn billing_rules_and_closed_months() {
         },
     );
     assert_eq!(code(&r), "invalid_tariff");
+    // A version that would be in force in billed August is refused; one for October is not.
+    let mut v = TariffSet::kepco()
+        .unwrap()
+        .versions()
+        .last()
+        .unwrap()
+        .clone();
+    v.id = "late".into();
+    v.effective_from = gridledger_tariff::Date::new(2025, 7, 20).unwrap();
+    let enc = |v: &gridledger_tariff::TariffVersion| commonware_codec::Encode::encode(v).to_vec();
+    let r = c.exec(&op, Payload::SetTariff { version: enc(&v) });
+    assert_eq!(code(&r), "month_billed");
+    v.effective_from = gridledger_tariff::Date::new(2025, 10, 1).unwrap();
+    let r = c.exec(&op, Payload::SetTariff { version: enc(&v) });
+    assert_eq!(code(&r), "success");
 }
 
 #[test]

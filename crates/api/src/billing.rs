@@ -1,0 +1,122 @@
+//! Billing routes: site bills (with and without P2P), account bills with their payment lines,
+//! a month's billing progress, and the bank's settlement report (JSON or CSV).
+use crate::error::{codes, ApiError};
+use crate::handlers::{node_call, parse_address, parse_site, path_segment};
+use crate::views::BillingQuery;
+use crate::AppState;
+use axum::{
+    extract::{rejection::PathRejection, Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+
+/// `YYYYMM` with a month 1-12.
+fn parse_month(s: &str) -> Result<u32, ApiError> {
+    s.parse::<u32>()
+        .ok()
+        .filter(|m| (197001..=999912).contains(m) && (1..=12).contains(&(m % 100)))
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_MONTH, "month must be YYYYMM"))
+}
+
+async fn ask(st: &AppState, q: BillingQuery, what: String) -> Result<serde_json::Value, ApiError> {
+    let node = st.node.clone();
+    node_call(move || node.billing(&q))
+        .await??
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+pub async fn site_bill(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Path((site, month)) =
+        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+    let (site, month) = (parse_site(&site)?, parse_month(&month)?);
+    let what = format!("no bill of {month} for site {site}");
+    Ok(Json(
+        ask(&st, BillingQuery::SiteBill { site, month }, what).await?,
+    ))
+}
+
+pub async fn account_bill(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Path((account, month)) =
+        p.map_err(|e| ApiError::bad_request(codes::INVALID_ADDRESS, e.body_text()))?;
+    let (account, month) = (parse_address(&account)?, parse_month(&month)?);
+    let what = format!("no bill of {month} for {account}");
+    Ok(Json(
+        ask(&st, BillingQuery::AccountBill { account, month }, what).await?,
+    ))
+}
+
+pub async fn month(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let month = parse_month(&path_segment(p, codes::INVALID_MONTH)?)?;
+    Ok(Json(
+        ask(
+            &st,
+            BillingQuery::Month { month },
+            "billing is not configured".into(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    market: Option<String>,
+    period_start_ms: Option<String>,
+    format: Option<String>,
+}
+
+pub async fn bank_report(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let month = parse_month(&path_segment(p, codes::INVALID_MONTH)?)?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+    let period = match (q.market.as_deref(), q.period_start_ms.as_deref()) {
+        (None, None) => None,
+        (Some(m), Some(t)) => Some((
+            parse_site(m)?,
+            t.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(codes::INVALID_REQUEST, "period_start_ms must be Unix ms")
+            })?,
+        )),
+        _ => {
+            return Err(ApiError::bad_request(
+                codes::INVALID_REQUEST,
+                "give both market and period_start_ms, or neither",
+            ))
+        }
+    };
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                codes::INVALID_REQUEST,
+                format!("format is json or csv, not {other}"),
+            ))
+        }
+    };
+    let v = ask(
+        &st,
+        BillingQuery::BankReport { month, period, csv },
+        format!("no report for {month}"),
+    )
+    .await?;
+    Ok(match (csv, v) {
+        (true, serde_json::Value::String(text)) => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response()
+        }
+        (_, v) => Json(v).into_response(),
+    })
+}
