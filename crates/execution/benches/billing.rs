@@ -49,7 +49,9 @@ fn month_state(n: usize) -> fixture::Chain {
     );
     assert!(r.is_success());
     let sid = |i: usize| SiteId::new(format!("s{i:06}")).unwrap();
-    let owners: Vec<_> = (0..n).map(|i| fixture::addr(&fixture::key(10_000 + i as u64))).collect();
+    let owners: Vec<_> = (0..n)
+        .map(|i| fixture::addr(&fixture::key(10_000 + i as u64)))
+        .collect();
     for (i, owner) in owners.iter().enumerate() {
         let seller = i % 2 == 0;
         c.state.insert(
@@ -65,7 +67,10 @@ fn month_state(n: usize) -> fixture::Chain {
             }),
         );
         let (import_wh, export_wh) = if seller {
-            (250_000 + (i as u64 % 97) * 1_000, 90_000 + (i as u64 % 31) * 1_000)
+            (
+                250_000 + (i as u64 % 97) * 1_000,
+                90_000 + (i as u64 % 31) * 1_000,
+            )
         } else {
             (380_000 + (i as u64 % 113) * 1_000, 0)
         };
@@ -163,13 +168,25 @@ fn bench(cr: &mut Criterion) {
                 period_start_ms: kst_month_start_ms(MONTH).unwrap(),
             },
         )];
-        let out = execute_block(&c.state, c.root, env(&c), &settle, SigCheck::AlreadyVerified)
-            .unwrap();
+        let out = execute_block(
+            &c.state,
+            c.root,
+            env(&c),
+            &settle,
+            SigCheck::AlreadyVerified,
+        )
+        .unwrap();
         assert!(out.receipts[0].is_success(), "{:?}", out.receipts[0]);
         g.bench_function(format!("settle_month/{n}_sites"), |b| {
             b.iter(|| {
-                execute_block(&c.state, c.root, env(&c), &settle, SigCheck::AlreadyVerified)
-                    .unwrap()
+                execute_block(
+                    &c.state,
+                    c.root,
+                    env(&c),
+                    &settle,
+                    SigCheck::AlreadyVerified,
+                )
+                .unwrap()
             })
         });
         apply_writes(&mut c.state, &out.writes);
@@ -178,8 +195,8 @@ fn bench(cr: &mut Criterion) {
         let issue: Vec<_> = (0..n.div_ceil(1_000) as u64)
             .map(|k| c.signed_nonce(&op, nonce + k, Payload::IssueBills { month: MONTH }))
             .collect();
-        let out = execute_block(&c.state, c.root, env(&c), &issue, SigCheck::AlreadyVerified)
-            .unwrap();
+        let out =
+            execute_block(&c.state, c.root, env(&c), &issue, SigCheck::AlreadyVerified).unwrap();
         assert!(out.receipts.iter().all(|r| r.is_success()));
         assert!(matches!(
             out.receipts.last().unwrap().events[0],

@@ -492,3 +492,74 @@ fn a_new_tariff_version_applies_from_its_effective_month() {
     assert_eq!(b.grid_charge, expect.total);
     assert!(b.grid_charge < kepco(TariffClass::ResidentialLow, 300_000, None));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Any book and any meters: energy is conserved per site, settlement and billing move
+        /// no money, paying moves exactly the bills, nothing settles twice or early, and the
+        /// bank report balances. (The fixture also checks the money invariants every block.)
+        #[test]
+        fn money_and_energy_are_conserved_through_a_month(
+            book in proptest::collection::vec((any::<bool>(), 1u64..200, 100u64..300), 4),
+            meters in proptest::collection::vec((0i64..400, 0i64..400), 4),
+            funded in proptest::collection::vec(any::<bool>(), 4),
+        ) {
+            let (mut c, aug) = setup();
+            for (i, (sell, kwh, price)) in book.iter().enumerate() {
+                let side = if *sell { Side::Sell } else { Side::Buy };
+                intend(&mut c, i, aug, side, *kwh, *price);
+            }
+            c.time_ms = aug;
+            let anyone = c.users[0].clone();
+            let clear = Payload::ClearPeriod { market: mk(), period_start_ms: aug };
+            prop_assert!(c.exec(&anyone, clear).is_success());
+            for (i, (imp, exp)) in meters.iter().enumerate() {
+                measure(&mut c, i, *imp, *exp);
+            }
+            let settle = Payload::SettlePeriod { market: mk(), period_start_ms: aug };
+            let early = c.exec(&anyone, settle.clone());
+            prop_assert_eq!(code(&early), "period_not_ended");
+            c.time_ms = kst_month_start_ms(202509).unwrap() + DAY;
+            let supply0 = supply(&c.state);
+            prop_assert!(c.exec(&anyone, settle.clone()).is_success());
+            let again = c.exec(&anyone, settle);
+            prop_assert_eq!(code(&again), "already_settled");
+            let issue = Payload::IssueBills { month: 202508 };
+            prop_assert!(c.exec(&anyone, issue).is_success());
+            prop_assert_eq!(supply(&c.state), supply0);
+
+            let (mut bought, mut sold) = (0u64, 0u64);
+            for (i, (imp, exp)) in meters.iter().enumerate() {
+                let b = site_bill(&c.state, &sid(i), 202508).unwrap();
+                // Delivered never exceeds what the meters measured; grid + P2P = consumption.
+                prop_assert!(b.p2p.bought_wh <= *imp as u64 * 1_000);
+                prop_assert!(b.p2p.sold_wh <= *exp as u64 * 1_000);
+                prop_assert_eq!(b.grid_wh + b.p2p.bought_wh, b.import_wh);
+                prop_assert_eq!(b.excess_wh + b.p2p.sold_wh, b.export_wh);
+                bought += b.p2p.bought_wh;
+                sold += b.p2p.sold_wh;
+            }
+            prop_assert_eq!(bought, sold);
+
+            // Pay: funded users pay their bills in full; the others are left unpaid.
+            let mut expected_paid = 0u64;
+            for (i, f) in funded.iter().enumerate() {
+                let due = account_bill(&c.state, 202508, &c.user(i)).due.0;
+                if *f && due > 0 {
+                    c.fund(i, due);
+                    let k = c.users[i].clone();
+                    let pay = Payload::PayBill { month: 202508 };
+                    prop_assert!(c.exec(&k, pay).is_success());
+                    expected_paid += due;
+                }
+            }
+            let rep = bank_report(&c.state, 202508, None);
+            prop_assert!(rep.balances());
+            prop_assert_eq!(rep.paid_total, expected_paid);
+        }
+    }
+}
