@@ -280,7 +280,8 @@ pub(crate) fn issue_bills<S: StateRead + ?Sized>(
     let range = from..StateKey::Meter(cfg.grid_company.clone());
     let mut billed = 0u32;
     let mut last = None;
-    for (k, v) in s.scan(&range) {
+    // The cursor itself, a full batch, and one more to know whether any are left.
+    for (k, v) in s.scan_limit(&range, BILL_BATCH + 2) {
         let (StateKey::Site(id), StateValue::Site(site)) = (k, v) else {
             continue;
         };

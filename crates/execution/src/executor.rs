@@ -163,6 +163,13 @@ impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
     fn scan(&self, range: &std::ops::Range<StateKey>) -> Vec<(StateKey, StateValue)> {
         crate::state::scan_over(self.base.scan(range), self.writes, range)
     }
+    fn scan_limit(
+        &self,
+        range: &std::ops::Range<StateKey>,
+        limit: usize,
+    ) -> Vec<(StateKey, StateValue)> {
+        crate::state::scan_limit_over(self.base, self.writes, range, limit)
+    }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         match self.writes.get(key) {
             Some(v) => v.clone(),
@@ -389,6 +396,13 @@ pub(crate) struct Scratch<'b, S: StateRead + ?Sized> {
 impl<S: StateRead + ?Sized> StateRead for Scratch<'_, S> {
     fn scan(&self, range: &std::ops::Range<StateKey>) -> Vec<(StateKey, StateValue)> {
         crate::state::scan_over(self.view.scan(range), &self.writes, range)
+    }
+    fn scan_limit(
+        &self,
+        range: &std::ops::Range<StateKey>,
+        limit: usize,
+    ) -> Vec<(StateKey, StateValue)> {
+        crate::state::scan_limit_over(&self.view, &self.writes, range, limit)
     }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
         match self.writes.get(key) {

@@ -237,7 +237,7 @@ pub(crate) fn collect<S: StateRead + ?Sized>(
     let mut events = Vec::new();
     let mut seen = 0usize;
     let mut last = None;
-    for (k, v) in s.scan(&range) {
+    for (k, v) in s.scan_limit(&range, COLLECT_BATCH + 2) {
         let (StateKey::AccountBill(_, raw), StateValue::AccountBill(bill)) = (k, v) else {
             continue;
         };

@@ -559,6 +559,12 @@ pub trait StateRead {
     fn get(&self, key: &StateKey) -> Option<StateValue>;
     /// Every entry with a key in `range`, in key order.
     fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)>;
+    /// The first `limit` entries of [StateRead::scan].
+    fn scan_limit(&self, range: &Range<StateKey>, limit: usize) -> Vec<(StateKey, StateValue)> {
+        let mut v = self.scan(range);
+        v.truncate(limit);
+        v
+    }
 }
 
 impl StateRead for BTreeMap<StateKey, StateValue> {
@@ -567,6 +573,12 @@ impl StateRead for BTreeMap<StateKey, StateValue> {
     }
     fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)> {
         self.range(range.clone())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+    fn scan_limit(&self, range: &Range<StateKey>, limit: usize) -> Vec<(StateKey, StateValue)> {
+        self.range(range.clone())
+            .take(limit)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
@@ -579,6 +591,40 @@ impl<T: StateRead + ?Sized> StateRead for &T {
     fn scan(&self, range: &Range<StateKey>) -> Vec<(StateKey, StateValue)> {
         (**self).scan(range)
     }
+    fn scan_limit(&self, range: &Range<StateKey>, limit: usize) -> Vec<(StateKey, StateValue)> {
+        (**self).scan_limit(range, limit)
+    }
+}
+
+/// Deletes in `writes` within `range`: each can hide at most one entry below.
+pub(crate) fn deletes_in(writes: &WriteSet, range: &Range<StateKey>) -> usize {
+    writes
+        .range(range.clone())
+        .filter(|(_, v)| v.is_none())
+        .count()
+}
+
+/// The first `limit` entries of `below` as changed by `writes`, where `below` reads enough
+/// entries that deletes in `writes` cannot leave fewer than `limit` that exist.
+pub(crate) fn scan_limit_over(
+    below: &(impl StateRead + ?Sized),
+    writes: &WriteSet,
+    range: &Range<StateKey>,
+    limit: usize,
+) -> Vec<(StateKey, StateValue)> {
+    let want = limit.saturating_add(deletes_in(writes, range));
+    let read = below.scan_limit(range, want);
+    // If `below` was cut short, keys after the last one it returned are unknown here: only
+    // merged keys up to it are complete (and at least `limit` of those survive the deletes).
+    let last = (read.len() >= want)
+        .then(|| read.last().map(|(k, _)| k.clone()))
+        .flatten();
+    let mut merged = scan_over(read, writes, range);
+    if let Some(last) = last {
+        merged.retain(|(k, _)| k <= &last);
+    }
+    merged.truncate(limit);
+    merged
 }
 
 /// `below` as changed by `writes`, within `range`.
@@ -618,6 +664,20 @@ impl<S: StateRead + ?Sized> StateRead for Layered<'_, S> {
         for layer in &self.layers {
             out = scan_over(out, layer, range);
         }
+        out
+    }
+    fn scan_limit(&self, range: &Range<StateKey>, limit: usize) -> Vec<(StateKey, StateValue)> {
+        let deletes: usize = self.layers.iter().map(|l| deletes_in(l, range)).sum();
+        let mut out = self.base.scan_limit(range, limit.saturating_add(deletes));
+        let cut = out.len() >= limit.saturating_add(deletes);
+        let last = out.last().map(|(k, _)| k.clone());
+        for layer in &self.layers {
+            out = scan_over(out, layer, range);
+        }
+        if let (true, Some(last)) = (cut, last) {
+            out.retain(|(k, _)| k <= &last);
+        }
+        out.truncate(limit);
         out
     }
     fn get(&self, key: &StateKey) -> Option<StateValue> {
@@ -810,5 +870,48 @@ mod tests {
         apply_writes(&mut base, &l2);
         assert_eq!(supply(&base), MilliWon(3));
         assert!(!base.contains_key(&a));
+    }
+}
+
+#[cfg(test)]
+mod scan_limit_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(n: u32) -> StateKey {
+        StateKey::SiteMonth(SiteId::new("s").unwrap(), n)
+    }
+    fn val(n: u32) -> StateValue {
+        StateValue::Supply(MilliWon(u64::from(n)))
+    }
+    fn writes(ops: &[(u32, bool)]) -> WriteSet {
+        ops.iter()
+            .map(|(n, put)| (key(*n), put.then(|| val(*n + 1_000))))
+            .collect()
+    }
+
+    proptest! {
+        /// A limited scan through write-sets (with deletes) is the full scan cut short.
+        #[test]
+        fn scan_limit_is_the_prefix_of_scan(
+            base in proptest::collection::btree_set(0u32..60, 0..40),
+            l1 in proptest::collection::vec((0u32..60, any::<bool>()), 0..20),
+            l2 in proptest::collection::vec((0u32..60, any::<bool>()), 0..20),
+            from in 0u32..60,
+            len in 0u32..60,
+            limit in 0usize..30,
+        ) {
+            let base: BTreeMap<StateKey, StateValue> =
+                base.into_iter().map(|n| (key(n), val(n))).collect();
+            let (w1, w2) = (writes(&l1), writes(&l2));
+            let range = key(from)..key(from + len);
+            let layered = Layered { base: &base, layers: vec![&w1, &w2] };
+            let mut full = layered.scan(&range);
+            full.truncate(limit);
+            prop_assert_eq!(layered.scan_limit(&range, limit), full);
+            let mut one = scan_over(base.scan(&range), &w1, &range);
+            one.truncate(limit);
+            prop_assert_eq!(scan_limit_over(&base, &w1, &range, limit), one);
+        }
     }
 }
