@@ -40,6 +40,19 @@ pub async fn site_bill(
     ))
 }
 
+pub async fn forecast(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Path((site, month)) =
+        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+    let (site, month) = (parse_site(&site)?, parse_month(&month)?);
+    let what = format!("no site {site}");
+    Ok(Json(
+        ask(&st, BillingQuery::Forecast { site, month }, what).await?,
+    ))
+}
+
 pub async fn account_bill(
     State(st): State<AppState>,
     p: Result<Path<(String, String)>, PathRejection>,

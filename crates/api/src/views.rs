@@ -228,6 +228,8 @@ pub enum BillingQuery {
     AccountBill { account: Address, month: u32 },
     /// `GET /api/v1/billing/{month}`
     Month { month: u32 },
+    /// `GET /api/v1/sites/{site}/forecast/{month}`
+    Forecast { site: SiteId, month: u32 },
     /// `GET /api/v1/reports/bank/{month}`; `csv` asks for the CSV text as a JSON string.
     BankReport {
         month: u32,

@@ -167,6 +167,9 @@ impl NodeApi for NodeService {
                 json(bv::account_bill_view(s, account, *month, now))
             }
             BillingQuery::Month { month } => json(bv::month_view(s, *month, now)),
+            BillingQuery::Forecast { site, month } => {
+                json(gridledger_execution::forecast::forecast(s, site, *month))
+            }
             BillingQuery::BankReport { month, period, csv } => {
                 let r = report::bank_report(s, *month, period.as_ref().map(|(m, t)| (m, *t)));
                 if *csv {

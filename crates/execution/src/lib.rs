@@ -13,6 +13,7 @@ mod disputes;
 mod error;
 pub mod escrow;
 pub mod executor;
+pub mod forecast;
 pub mod genesis;
 pub mod invariants;
 mod ledger;

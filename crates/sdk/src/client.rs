@@ -220,6 +220,12 @@ impl Client {
             .await
     }
 
+    /// `GET /api/v1/sites/{site}/forecast/{month}` (`None` for an unknown site).
+    pub async fn forecast(&self, site: &str, month: u32) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/forecast/{month}"))
+            .await
+    }
+
     /// `GET /api/v1/billing/{month}` (`None` while billing is not configured).
     pub async fn month_billing(&self, month: u32) -> Result<Option<serde_json::Value>> {
         self.get_optional(&format!("/api/v1/billing/{month}")).await

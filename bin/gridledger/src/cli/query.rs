@@ -63,6 +63,12 @@ pub enum Query {
         #[arg(value_parser = super::tx::parse_month)]
         month: u32,
     },
+    /// A site's forecast demand and surplus for a month and its expected benefit from P2P.
+    Forecast {
+        site: String,
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+    },
     /// A month's billing progress, due time, paid and overdue bills.
     Billing {
         #[arg(value_parser = super::tx::parse_month)]
@@ -162,6 +168,11 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
             c.account_bill(&address, month).await?,
             format!("{address} owes nothing for {month}"),
             true,
+        ),
+        Query::Forecast { site, month } => found(
+            c.forecast(&site, month).await?,
+            format!("no site {site}"),
+            q.json,
         ),
         Query::Billing { month } => found(
             c.month_billing(month).await?,

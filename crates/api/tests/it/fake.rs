@@ -293,6 +293,10 @@ impl NodeApi for FakeNode {
                 "bill": {}, "with_p2p": side, "without_p2p": side, "savings": 0})),
             BillingQuery::AccountBill { account, month } => Some(json!({"account": account,
                 "month": month, "due_ms": null, "status": "unpaid", "bill": {}, "lines": []})),
+            BillingQuery::Forecast { site, month } => Some(json!({"site": site, "month": month,
+                "demand_wh": 1, "surplus_wh": 0, "demand_method": "fallback",
+                "surplus_method": "fallback", "recent_price": null, "sell_benefit": 0,
+                "buy_energy_wh": 0, "buy_benefit": 0})),
             BillingQuery::Month { month } => Some(json!({"month": month, "config": {},
                 "progress": {}, "due_ms": 1, "bills": 0, "paid": 0, "overdue": 0})),
             BillingQuery::BankReport { csv: true, .. } => Some(serde_json::Value::String(

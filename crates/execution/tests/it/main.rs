@@ -7,6 +7,7 @@ mod billing;
 mod codec;
 mod determinism;
 mod escrow;
+mod forecast;
 mod inclusion;
 mod invariants;
 mod metering;
