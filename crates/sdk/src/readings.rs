@@ -32,9 +32,14 @@ pub fn cumulative(
     Some(out)
 }
 
+/// Most intervals in one batch. The codec bounds a batch's register list, which holds one
+/// reading more than the batch has intervals, by [SubmitReadings::MAX_INTERVALS]; so a batch
+/// carries one interval less than that constant's name says.
+pub const BATCH_MAX_INTERVALS: usize = SubmitReadings::MAX_INTERVALS - 1;
+
 /// Splits boundary readings (the first at `first_interval_start_ms`, one interval apart) into
-/// batches of at most [SubmitReadings::MAX_INTERVALS] intervals, each starting with the previous
-/// batch's last reading. Fewer than two readings make no batch.
+/// batches of at most [BATCH_MAX_INTERVALS] intervals, each starting with the previous batch's
+/// last reading. Fewer than two readings make no batch.
 pub fn batches(
     first_interval_start_ms: u64,
     interval_ms: u32,
@@ -43,7 +48,7 @@ pub fn batches(
     let mut out = Vec::new();
     let mut i = 0;
     while i + 1 < registers.len() {
-        let end = (i + SubmitReadings::MAX_INTERVALS).min(registers.len() - 1);
+        let end = (i + BATCH_MAX_INTERVALS).min(registers.len() - 1);
         out.push(SubmitReadings {
             first_interval_start_ms: first_interval_start_ms
                 .saturating_add((i as u64).saturating_mul(u64::from(interval_ms))),
@@ -115,6 +120,7 @@ pub async fn last_position(client: &Client, meter: &Address) -> Result<Option<Me
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gridledger_types::{DecodeExt, Encode};
 
     fn r(import_wh: u64, export_wh: u64) -> Registers {
         Registers {
@@ -137,13 +143,19 @@ mod tests {
 
     #[test]
     fn batches_repeat_the_previous_last_reading() {
-        // 400 readings -> 399 intervals -> 192 + 192 + 15.
+        // 400 readings -> 399 intervals -> 191 + 191 + 17.
         let regs: Vec<_> = (0..400).map(|i| r(i, 0)).collect();
         let b = batches(3_600_000, 3_600_000, &regs);
         let lens: Vec<_> = b.iter().map(|x| x.registers.len()).collect();
-        assert_eq!(lens, vec![193, 193, 16]);
-        assert_eq!(b[1].first_interval_start_ms, 3_600_000 * 193);
-        assert_eq!(b[1].registers[0], b[0].registers[192]);
+        assert_eq!(lens, vec![192, 192, 18]);
+        assert_eq!(b[1].first_interval_start_ms, 3_600_000 * 192);
+        assert_eq!(b[1].registers[0], b[0].registers[191]);
+        // A full batch survives the canonical codec; one more interval would not.
+        let full = Payload::SubmitReadings(b[0].clone());
+        assert_eq!(Payload::decode(full.encode()).unwrap(), full);
+        let mut over = b[0].clone();
+        over.registers.push(r(999, 0));
+        assert!(SubmitReadings::decode(over.encode()).is_err());
         let pos = MeterPosition::after(&b[2]).unwrap();
         assert_eq!(pos.last_boundary_ms, 3_600_000 * 400);
         assert_eq!(pos.last, r(399, 0));
