@@ -1,6 +1,7 @@
 //! The meter agent through a real node: a PV meter backfills ten days of hourly synthetic
 //! readings in three runs (the later ones resume, the last posts nothing), then follows the chain
 //! until Ctrl-C. The site's intervals and month totals over the API equal the profile's numbers.
+//! An AMI CSV that grows is posted once: each run only what the meter has not reported.
 use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
 use gridledger_sdk::{
     keystore::{KdfParams, Keystore},
@@ -10,11 +11,11 @@ use gridledger_sdk::{
     Client,
 };
 use gridledger_types::{
-    kst_month, next_month, Address, BindMeter, DeviceKind, Payload, RegisterSite, Role, SiteId,
-    SiteKind,
+    kst_month, next_month, Address, BindMeter, DeviceKind, Payload, PrivateKey, RegisterSite, Role,
+    SiteId, SiteKind,
 };
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
@@ -24,13 +25,13 @@ const SITE: &str = "pv-roof";
 const PV: Profile = Profile::Pv { peak_w: 4_000 };
 const START_EXPORT_WH: u64 = 5_000;
 
-/// Registers a prosumer with site `SITE` and binds `meter` to it.
-async fn register_pv_site(client: &Client, net: &Devnet, meter: &Address) {
+/// Registers a prosumer with site `site` and binds `meter` to it.
+async fn register_site(client: &Client, net: &Devnet, site: &str, meter: &Address) {
     let mut op = TxSigner::connect(client, net.key("operator"), None)
         .await
         .unwrap();
     let owner = Address::of(&key_from_seed(70));
-    let site = SiteId::new(SITE).unwrap();
+    let site = SiteId::new(site).unwrap();
     let owner_tx = op.sign(
         Payload::RegisterParticipant {
             account: owner.clone(),
@@ -74,8 +75,19 @@ async fn register_pv_site(client: &Client, net: &Devnet, meter: &Address) {
     wait_all(client, &[bind]).await;
 }
 
-fn agent_args(rpc: &str, key: &Path, pw: &Path) -> Vec<String> {
-    let start_export = START_EXPORT_WH.to_string();
+/// The meter's key file and its password file in `dir`.
+fn key_files(dir: &Path, meter: &PrivateKey) -> (PathBuf, PathBuf) {
+    let pw = dir.join("pw.txt");
+    std::fs::write(&pw, "meter-pass\n").unwrap();
+    let key_file = dir.join("meter.json");
+    Keystore::encrypt(meter, b"meter-pass", KdfParams::insecure_for_tests())
+        .unwrap()
+        .save(&key_file, false)
+        .unwrap();
+    (key_file, pw)
+}
+
+fn base_args(rpc: &str, (key, pw): &(PathBuf, PathBuf)) -> Vec<String> {
     [
         "meter-agent",
         "--rpc",
@@ -84,15 +96,26 @@ fn agent_args(rpc: &str, key: &Path, pw: &Path) -> Vec<String> {
         key.to_str().unwrap(),
         "--password-file",
         pw.to_str().unwrap(),
-        "--profile",
-        "pv:4000",
-        "--seed",
-        SITE,
-        "--start-export-wh",
-        &start_export,
     ]
     .map(String::from)
     .to_vec()
+}
+
+fn agent_args(rpc: &str, files: &(PathBuf, PathBuf)) -> Vec<String> {
+    let start_export = START_EXPORT_WH.to_string();
+    let mut args = base_args(rpc, files);
+    args.extend(
+        [
+            "--profile",
+            "pv:4000",
+            "--seed",
+            SITE,
+            "--start-export-wh",
+            &start_export,
+        ]
+        .map(String::from),
+    );
+    args
 }
 
 fn run(args: &[String], extra: &[String]) -> String {
@@ -116,20 +139,14 @@ async fn meter_agent_backfills_resumes_and_follows_a_pv_profile() {
     let client = net.ready().await;
     let meter = key_from_seed(71);
     let meter_addr = Address::of(&meter);
-    register_pv_site(&client, &net, &meter_addr).await;
-    let pw = tmp.path().join("pw.txt");
-    std::fs::write(&pw, "meter-pass\n").unwrap();
-    let key_file = tmp.path().join("meter.json");
-    Keystore::encrypt(&meter, b"meter-pass", KdfParams::insecure_for_tests())
-        .unwrap()
-        .save(&key_file, false)
-        .unwrap();
+    register_site(&client, &net, SITE, &meter_addr).await;
+    let files = key_files(tmp.path(), &meter);
 
     // Ten days of hours ending at least an hour before now: nine days (two batches, 191 + 25),
     // then the last day (the same --from: it resumes), then nothing new.
     let end = ((gridledger_sdk::now_ms() - 60_000) / HOUR - 1) * HOUR;
     let start = end - 240 * HOUR;
-    let args = agent_args(&net.rpc, &key_file, &pw);
+    let args = agent_args(&net.rpc, &files);
     let from = ["--from".to_string(), start.to_string()];
     let until = |t: u64| {
         [
@@ -206,5 +223,50 @@ async fn meter_agent_backfills_resumes_and_follows_a_pv_profile() {
     let p = last_position(&client, &meter_addr).await.unwrap().unwrap();
     assert_eq!(p.last_boundary_ms, start + intervals.len() as u64 * HOUR);
     assert_eq!(p.last.export_wh, START_EXPORT_WH + total_export);
+    net.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meter_agent_posts_a_growing_csv_once() {
+    let (tmp, _dir, mut net) = Devnet::temp();
+    let client = net.ready().await;
+    let meter = key_from_seed(72);
+    let meter_addr = Address::of(&meter);
+    register_site(&client, &net, "csv-home", &meter_addr).await;
+    let files = key_files(tmp.path(), &meter);
+    let first = (gridledger_sdk::now_ms() / HOUR - 10) * HOUR;
+    let row = |i: u64| format!("{},{},{}\n", first + i * HOUR, 1_000 + 150 * i, 7 * i);
+    let csv = tmp.path().join("ami.csv");
+    std::fs::write(&csv, (0..5).map(row).collect::<String>()).unwrap();
+    let mut args = base_args(&net.rpc, &files);
+    args.extend(["--csv".to_string(), csv.to_str().unwrap().to_string()]);
+    assert_eq!(successes(&run(&args, &[])), 1);
+    // The collector appends three hours; only those are posted, from the last reading on.
+    let all: String = (0..8).map(row).collect();
+    std::fs::write(&csv, all).unwrap();
+    let out = run(&args, &[]);
+    assert_eq!(successes(&out), 1);
+    assert!(
+        out.contains(" 3 intervals import 450 Wh export 21 Wh"),
+        "{out}"
+    );
+    assert!(run(&args, &[]).contains("nothing new to post"));
+    let p = last_position(&client, &meter_addr).await.unwrap().unwrap();
+    assert_eq!(p.last_boundary_ms, first + 7 * HOUR);
+    assert_eq!((p.last.import_wh, p.last.export_wh), (1_000 + 150 * 7, 49));
+    let site = SiteId::new("csv-home").unwrap();
+    let mut import = 0;
+    for m in [kst_month(first), kst_month(first + 7 * HOUR)] {
+        import += client
+            .site_readings(&site, m)
+            .await
+            .unwrap()
+            .unwrap()
+            .import_wh;
+        if kst_month(first) == kst_month(first + 7 * HOUR) {
+            break;
+        }
+    }
+    assert_eq!(import, 150 * 7);
     net.kill();
 }
