@@ -40,6 +40,8 @@ enum Command {
     /// Meter readings: import exported AMI data.
     #[command(subcommand)]
     Readings(cli::readings::ReadingsCmd),
+    /// A meter posting its own readings (CSV or synthetic profile), backfill or --follow.
+    MeterAgent(cli::agent::AgentArgs),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
     /// KEPCO tariff: compute a month's bill, show the version in force.
@@ -56,6 +58,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Tx(c) => cli::tx::run(c).await,
         Command::Query(c) => cli::query::run(c).await,
         Command::Readings(c) => cli::readings::run(c).await,
+        Command::MeterAgent(c) => cli::agent::run(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
     }

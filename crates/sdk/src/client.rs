@@ -5,10 +5,10 @@ use crate::{
 };
 use futures::{Stream, StreamExt};
 use gridledger_api::{
-    AccountView, BlockView, ErrorBody, FinalizedEvent, HistoryPage, ParticipantView, StatusView,
-    SubmitRequest, SubmitResponse, TxView,
+    AccountView, BlockView, ErrorBody, FinalizedEvent, HistoryPage, ParticipantView,
+    SiteReadingsView, SiteView, StatusView, SubmitRequest, SubmitResponse, TxView,
 };
-use gridledger_types::{Address, Encode, Hash32, SignedTransaction};
+use gridledger_types::{Address, Encode, Hash32, SignedTransaction, SiteId};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use std::{collections::VecDeque, time::Duration};
@@ -197,6 +197,22 @@ impl Client {
             req = req.query(&[("cursor", cursor)]);
         }
         json_or_error(self.send(req).await?).await
+    }
+
+    /// `GET /api/v1/sites/{site}`, `None` if not registered.
+    pub async fn site(&self, site: &SiteId) -> Result<Option<SiteView>> {
+        self.get_optional(&format!("/api/v1/sites/{site}")).await
+    }
+
+    /// `GET /api/v1/sites/{site}/readings?month=YYYYMM`: the site's measured KST month, `None`
+    /// if the site is not registered.
+    pub async fn site_readings(
+        &self,
+        site: &SiteId,
+        yyyymm: u32,
+    ) -> Result<Option<SiteReadingsView>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/readings?month={yyyymm}"))
+            .await
     }
 
     /// `GET /api/v1/blocks/{height}`, `None` if there is no such block yet.

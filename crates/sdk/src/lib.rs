@@ -1,10 +1,13 @@
 //! GridLedger client SDK: a typed HTTP client for the node API ([Client]), transaction signing
-//! with locally tracked nonces ([TxSigner]) and an encrypted key file ([Keystore]).
+//! with locally tracked nonces ([TxSigner]), an encrypted key file ([Keystore]), and meter
+//! readings: batching ([readings]) and deterministic synthetic profiles ([profile]).
 #![forbid(unsafe_code)]
 
 pub mod client;
 mod error;
 pub mod keystore;
+pub mod profile;
+pub mod readings;
 pub mod signer;
 pub mod sse;
 

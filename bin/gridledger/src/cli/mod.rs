@@ -1,4 +1,5 @@
 //! Subcommands of the binary and what they share: passwords, key files, amounts, errors.
+pub mod agent;
 pub mod bench;
 pub mod key;
 pub mod query;

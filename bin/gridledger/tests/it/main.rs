@@ -1,5 +1,6 @@
 //! End-to-end tests of the `gridledger` binary: real devnet processes on 127.0.0.1, driven
 //! through the HTTP API with the SDK and through the CLI.
+mod agent;
 mod cli_flow;
 mod demo;
 mod devnet;
