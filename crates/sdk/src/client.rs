@@ -277,12 +277,6 @@ impl Client {
             .await
     }
 
-    /// `GET /api/v1/sites/{site}/readings?month=YYYYMM` as JSON.
-    pub async fn site_readings(&self, site: &str, month: u32) -> Result<Option<serde_json::Value>> {
-        self.get_optional(&format!("/api/v1/sites/{site}/readings?month={month}"))
-            .await
-    }
-
     /// `GET /metrics`: Prometheus text.
     pub async fn metrics_text(&self) -> Result<String> {
         let resp = self.send(self.http.get(self.url("/metrics"))).await?;
