@@ -11,4 +11,5 @@ mod inclusion;
 mod invariants;
 mod metering;
 mod model;
+mod ppa;
 mod trading;
