@@ -228,9 +228,19 @@ fn check_periods_settled(s: &(impl StateRead + ?Sized), start: u64, end: u64) ->
         s.scan(&(StateKey::Market(SiteId::bound_min())..StateKey::Period(SiteId::bound_min(), 0)));
     for (k, v) in markets {
         // A monthly period starts on the 1st; shorter periods starting in the month belong to it.
-        let (StateKey::Market(mk), StateValue::Market(_)) = (k, v) else {
+        let (StateKey::Market(mk), StateValue::Market(m)) = (k, v) else {
             continue;
         };
+        let month = gridledger_types::kst_month(start);
+        if m.period_kind == gridledger_types::PeriodKind::Monthly
+            && !crate::trading::period(s, &mk, start).settled
+            && !crate::ppa::active(s, &mk, month).is_empty()
+        {
+            return Err(fail(
+                "periods_unsettled",
+                format!("market {mk} has PPAs to settle in {month}; clear and settle its period"),
+            ));
+        }
         let range = StateKey::Period(mk.clone(), start)..StateKey::Period(mk.clone(), end);
         for (pk, pv) in s.scan(&range) {
             let (StateKey::Period(_, p_start), StateValue::Period(p)) = (pk, pv) else {

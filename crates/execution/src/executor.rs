@@ -580,6 +580,10 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::CollectBills { month } => {
             crate::payments::collect(s, env.timestamp_ms, tx.hash(), *month)
         }
+        Payload::ProposePpa(p) => crate::ppa::propose(s, env.timestamp_ms, tx.hash(), signer, p),
+        Payload::AcceptPpa { ppa } => crate::ppa::accept(s, env.timestamp_ms, signer, ppa),
+        Payload::TerminatePpa { ppa } => crate::ppa::terminate(s, env.timestamp_ms, signer, ppa),
+        Payload::WithdrawPpa { ppa } => crate::ppa::withdraw(s, signer, ppa),
         Payload::RegisterParticipant { .. }
         | Payload::SuspendParticipant { .. }
         | Payload::ReinstateParticipant { .. }

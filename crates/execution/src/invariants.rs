@@ -2,12 +2,14 @@
 //!
 //! O(state): for tests, simulators and start-up checks, not for every block in production.
 use crate::state::{StateKey, StateValue};
-use gridledger_types::Address;
+use gridledger_types::{Address, Hash32, PpaStatus};
 use std::collections::BTreeMap;
 
 /// Every bill's `due + prepaid` equals the sum of its lines;
 /// `Supply == sum(balance) + sum(held)`, every account's `held` equals the sum of the holds it
 /// pays and the escrow of its intentions, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
+/// PPAs: each index entry names a live PPA of its market; a PPA has one settlement per month it
+/// counts as settled, each within its term.
 pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), String> {
     let mut supply: Option<u64> = None;
     let mut balances: u128 = 0;
@@ -16,6 +18,7 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
     let mut holds_by: BTreeMap<&Address, u128> = BTreeMap::new();
     let mut lines: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
     let mut bills: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
+    let mut ppa_months: BTreeMap<&Hash32, u32> = BTreeMap::new();
     for (key, value) in state {
         match (key, value) {
             (StateKey::Supply, StateValue::Supply(s)) => supply = Some(s.0),
@@ -49,6 +52,33 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
             (StateKey::Intention(..), StateValue::Intention(i)) => {
                 *holds_by.entry(&i.submitter).or_default() += u128::from(i.escrow.0);
             }
+            (StateKey::Ppa(_), StateValue::Ppa(_)) => {}
+            (StateKey::PpaByMarket(mk, id), StateValue::PpaByMarket) => {
+                let live = match state.get(&StateKey::Ppa(*id)) {
+                    Some(StateValue::Ppa(p)) => {
+                        &p.market == mk
+                            && (p.status == PpaStatus::Proposed
+                                || (p.status == PpaStatus::Accepted
+                                    && p.months_settled < p.months()))
+                    }
+                    _ => false,
+                };
+                if !live {
+                    return Err(format!(
+                        "market {mk} indexes PPA {id}, which is not live there"
+                    ));
+                }
+            }
+            (StateKey::PpaSettlement(id, month), StateValue::PpaSettlement(_)) => {
+                let in_term = match state.get(&StateKey::Ppa(*id)) {
+                    Some(StateValue::Ppa(p)) => p.start_month <= *month && *month <= p.last_month,
+                    _ => false,
+                };
+                if !in_term {
+                    return Err(format!("PPA {id} is settled for {month}, outside its term"));
+                }
+                *ppa_months.entry(id).or_default() += 1;
+            }
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {
                     return Err(format!("hold {id} pays its own payer"));
@@ -75,6 +105,17 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
     for (addr, h) in &held_by {
         if *h != 0 && !holds_by.contains_key(addr) {
             return Err(format!("account {addr} has held {h} but no holds"));
+        }
+    }
+    for (key, value) in state.range(StateKey::Ppa(Hash32::ZERO)..) {
+        if let (StateKey::Ppa(id), StateValue::Ppa(p)) = (key, value) {
+            let n = ppa_months.get(id).copied().unwrap_or(0);
+            if n != p.months_settled {
+                return Err(format!(
+                    "PPA {id} counts {} settled months but has {n} settlements",
+                    p.months_settled
+                ));
+            }
         }
     }
     if lines != bills {

@@ -19,6 +19,7 @@ pub mod invariants;
 mod ledger;
 pub mod metering;
 pub mod payments;
+pub mod ppa;
 mod registry;
 pub mod report;
 pub mod settlement;

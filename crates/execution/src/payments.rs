@@ -25,7 +25,13 @@ pub const DAY_MS: u64 = 86_400_000;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentSource {
     Contract(ContractRef),
-    SiteBill { site: SiteId },
+    SiteBill {
+        site: SiteId,
+    },
+    /// A PPA's month (the line's month), by the PPA's id.
+    Ppa {
+        ppa: Hash32,
+    },
 }
 
 /// One amount owed by the payer (the key) to `payee`.
@@ -294,6 +300,10 @@ impl Write for PaymentSource {
                 1u8.write(b);
                 site.write(b);
             }
+            Self::Ppa { ppa } => {
+                2u8.write(b);
+                ppa.write(b);
+            }
         }
     }
 }
@@ -302,6 +312,7 @@ impl EncodeSize for PaymentSource {
         1 + match self {
             Self::Contract(c) => c.encode_size(),
             Self::SiteBill { site } => site.encode_size(),
+            Self::Ppa { ppa } => ppa.encode_size(),
         }
     }
 }
@@ -312,6 +323,9 @@ impl Read for PaymentSource {
             0 => Self::Contract(ContractRef::read(b)?),
             1 => Self::SiteBill {
                 site: SiteId::read(b)?,
+            },
+            2 => Self::Ppa {
+                ppa: Hash32::read(b)?,
             },
             other => return Err(CodecError::InvalidEnum(other)),
         })

@@ -2,7 +2,7 @@
 //! paid and received by kind, from the recorded payment lines. Read-only.
 use crate::payments::{Payment, PaymentSource};
 use crate::state::{StateKey, StateRead, StateValue};
-use gridledger_types::{Address, MarketId, PaymentKind};
+use gridledger_types::{kst_month_start_ms, Address, MarketId, PaymentKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -105,6 +105,10 @@ pub fn bank_report(
         if let Some((mk, start)) = period {
             match &p.source {
                 PaymentSource::Contract(c) if &c.market == mk && c.period_start_ms == start => {}
+                // A PPA's lines belong to its market's period of the line's month.
+                PaymentSource::Ppa { ppa }
+                    if kst_month_start_ms(month) == Some(start)
+                        && crate::ppa::ppa(s, ppa).is_some_and(|p| &p.market == mk) => {}
                 _ => continue,
             }
         }

@@ -1,25 +1,29 @@
-//! Settlement of a period from measured values: how much energy each approved contract really
-//! delivered, and what it is worth.
+//! Settlement of a period from measured values: how much energy each PPA and each approved
+//! contract really delivered, and what it is worth.
 //!
-//! For each seller site the contracted total is compared with its measured export in the
-//! period; a seller that under-delivers delivers each of its contracts pro rata (rounded down).
-//! The same is done for each buyer site against its measured import. A contract's delivered
-//! energy is the smaller of its seller-side and buyer-side shares, so no site is credited with
-//! more than its meter measured and no contract delivers more than it promised. The energy
-//! amount is delivered x price (rounded down to a milli-won); wheeling and platform fees are
-//! delivered x fee. Payments and bills are built on these records.
+//! Claims are served in two tiers: first the PPAs active in the month (monthly markets), then
+//! the spot contracts on what the meters have left. Within a tier, for each seller site the
+//! claimed total is compared with its export left in the period; a seller that under-delivers
+//! delivers each of its claims pro rata (rounded down). The same is done for each buyer site
+//! against its import left. A claim's delivered energy is the smaller of its seller-side and
+//! buyer-side shares, so no site is credited with more than its meter measured and no claim
+//! delivers more than it promised. The energy amount is delivered x price (rounded down to a
+//! milli-won); wheeling and platform fees are delivered x fee. Payments and bills are built on
+//! these records.
 use crate::billing::{self, ensure_month_open, site_p2p, SiteP2p};
 use crate::escrow;
 use crate::executor::{fail, Fail, Scratch};
 use crate::metering::{interval_energy, month_totals, site};
 use crate::payments::{record, Payment, PaymentSource};
+use crate::ppa::{self, Ppa};
 use crate::state::{StateKey, StateRead, StateValue};
 use crate::trading::{contracts, intentions, market_and_period, period, Contract, Intention};
 use bytes::{Buf, BufMut};
 use commonware_codec::{Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
-    kst_month, kst_month_start_ms, next_month, ConfigureMarket, ContractRef, EnergyWh, Event,
-    Hash32, MarketId, MilliWon, PaymentKind, PeriodKind, SiteId, SiteKind,
+    kst_month, kst_month_start_ms, next_month, Address, ConfigureBilling, ConfigureMarket,
+    ContractRef, EnergyWh, Event, Hash32, MarketId, MilliWon, PaymentKind, PeriodKind,
+    PriceMilliWonPerKwh, SiteId, SiteKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,60 +100,110 @@ pub fn line(
     }
 }
 
-/// Each approved contract of a period with the energy it delivered, from the meters (and the
-/// operator's figure for a disputed contract, never above the meters' shares).
-pub fn delivered(
+/// What the meters of the period's sites have left: `(import, export)` in Wh.
+type Left = BTreeMap<SiteId, (u64, u64)>;
+
+/// Serves `claims` (seller site, buyer site, Wh) from what the sites have `left`, pro rata per
+/// site where a site is short, and takes what each claim delivered from `left`.
+fn serve(
+    s: &(impl StateRead + ?Sized),
+    kind: PeriodKind,
+    (start, end): (u64, u64),
+    claims: &[(&SiteId, &SiteId, u64)],
+    left: &mut Left,
+) -> Vec<u64> {
+    let mut sold: BTreeMap<&SiteId, u64> = BTreeMap::new();
+    let mut bought: BTreeMap<&SiteId, u64> = BTreeMap::new();
+    for &(seller, buyer, wh) in claims {
+        let t = sold.entry(seller).or_default();
+        *t = t.saturating_add(wh);
+        let t = bought.entry(buyer).or_default();
+        *t = t.saturating_add(wh);
+    }
+    for &site in sold.keys().chain(bought.keys()) {
+        if !left.contains_key(site) {
+            left.insert(site.clone(), measured(s, site, kind, start, end));
+        }
+    }
+    let out: Vec<u64> = claims
+        .iter()
+        .map(|&(seller, buyer, wh)| {
+            let export = left.get(seller).map(|m| m.1).unwrap_or(0);
+            let import = left.get(buyer).map(|m| m.0).unwrap_or(0);
+            let by_seller = share(wh, export, sold.get(seller).copied().unwrap_or(0));
+            let by_buyer = share(wh, import, bought.get(buyer).copied().unwrap_or(0));
+            by_seller.min(by_buyer)
+        })
+        .collect();
+    for (&(seller, buyer, _), d) in claims.iter().zip(&out) {
+        if let Some(m) = left.get_mut(seller) {
+            m.1 = m.1.saturating_sub(*d);
+        }
+        if let Some(m) = left.get_mut(buyer) {
+            m.0 = m.0.saturating_sub(*d);
+        }
+    }
+    out
+}
+
+/// What a period delivered: the PPAs first, then the approved spot contracts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deliveries {
+    /// Each PPA active in the period's month (monthly markets only), in id order.
+    pub ppas: Vec<(Hash32, Ppa, u64)>,
+    /// Each approved contract by number.
+    pub contracts: Vec<(u32, Contract, u64)>,
+}
+
+/// The energy each PPA and each approved contract of a period delivered, from the meters (and
+/// the operator's figure for a disputed contract, never above the meters' shares).
+pub fn deliveries(
     s: &(impl StateRead + ?Sized),
     m: &ConfigureMarket,
     mk: &MarketId,
     start: u64,
     end: u64,
-) -> Vec<(u32, Contract, u64)> {
+) -> Deliveries {
+    let mut left = Left::new();
+    let month = kst_month(start);
+    let ppas = if m.period_kind == PeriodKind::Monthly {
+        ppa::active(s, mk, month)
+    } else {
+        Vec::new()
+    };
+    let claims: Vec<(&SiteId, &SiteId, u64)> = ppas
+        .iter()
+        .map(|(_, p)| (&p.seller_site, &p.buyer_site, p.profile_wh(month)))
+        .collect();
+    let served = serve(s, m.period_kind, (start, end), &claims, &mut left);
+    let ppas = ppas
+        .into_iter()
+        .zip(served)
+        .map(|((id, p), d)| (id, p, d))
+        .collect();
+
     let approved: Vec<(u32, Contract)> = contracts(s, mk, start)
         .into_iter()
         .enumerate()
         .filter(|(_, c)| c.approved)
         .map(|(n, c)| (n as u32, c))
         .collect();
-    let mut sold: BTreeMap<&SiteId, u64> = BTreeMap::new();
-    let mut bought: BTreeMap<&SiteId, u64> = BTreeMap::new();
-    for (_, c) in &approved {
-        *sold.entry(&c.seller_site).or_default() += c.energy_wh;
-        *bought.entry(&c.buyer_site).or_default() += c.energy_wh;
-    }
-    let mut meters: BTreeMap<&SiteId, (u64, u64)> = BTreeMap::new();
-    for site in sold.keys().chain(bought.keys()) {
-        if !meters.contains_key(site) {
-            meters.insert(site, measured(s, site, m.period_kind, start, end));
-        }
-    }
-    let out: Vec<(u32, u64)> = approved
+    let claims: Vec<(&SiteId, &SiteId, u64)> = approved
         .iter()
-        .map(|(n, c)| {
-            let export = meters.get(&c.seller_site).map(|m| m.1).unwrap_or(0);
-            let import = meters.get(&c.buyer_site).map(|m| m.0).unwrap_or(0);
-            let by_seller = share(
-                c.energy_wh,
-                export,
-                sold.get(&c.seller_site).copied().unwrap_or(0),
-            );
-            let by_buyer = share(
-                c.energy_wh,
-                import,
-                bought.get(&c.buyer_site).copied().unwrap_or(0),
-            );
-            let mut d = by_seller.min(by_buyer);
+        .map(|(_, c)| (&c.seller_site, &c.buyer_site, c.energy_wh))
+        .collect();
+    let served = serve(s, m.period_kind, (start, end), &claims, &mut left);
+    let contracts = approved
+        .into_iter()
+        .zip(served)
+        .map(|((n, c), mut d)| {
             if c.disputed {
                 d = d.min(c.resolved_wh.unwrap_or(0));
             }
-            (*n, d)
+            (n, c, d)
         })
         .collect();
-    approved
-        .into_iter()
-        .zip(out)
-        .map(|((n, c), (_, d))| (n, c, d))
-        .collect()
+    Deliveries { ppas, contracts }
 }
 
 /// What `delivered_wh` under contract `c` is worth: energy x price, the fees, and VAT on the
@@ -161,8 +215,19 @@ pub fn price_line(
     vat_bp: u32,
     seller_vat: bool,
 ) -> Option<SettlementLine> {
+    price_line_at(m, c.price, delivered_wh, vat_bp, seller_vat)
+}
+
+/// [price_line] at `price` (a contract's or a PPA's).
+pub fn price_line_at(
+    m: &ConfigureMarket,
+    price: PriceMilliWonPerKwh,
+    delivered_wh: u64,
+    vat_bp: u32,
+    seller_vat: bool,
+) -> Option<SettlementLine> {
     let e = EnergyWh(delivered_wh);
-    let energy_amount = c.price.cost_floor(e)?;
+    let energy_amount = price.cost_floor(e)?;
     let wheeling = m.wheeling_fee.cost_floor(e)?;
     let platform = m.platform_fee.cost_floor(e)?;
     let energy_vat = if seller_vat {
@@ -223,6 +288,70 @@ fn add_p2p<S: StateRead + ?Sized>(
     Ok(())
 }
 
+/// True if energy sold from this site carries VAT (commercial buildings).
+fn seller_vat(s: &(impl StateRead + ?Sized), seller_site: &SiteId) -> bool {
+    site(s, seller_site).map(|x| x.kind) == Some(SiteKind::CommercialBuilding)
+}
+
+/// One settled trade to book: who pays whom, for which sites, for what.
+struct Trade<'a> {
+    payer: &'a Address,
+    seller: &'a Address,
+    seller_site: &'a SiteId,
+    buyer_site: &'a SiteId,
+    source: PaymentSource,
+    /// Paid from escrow by this transaction (real-time markets); otherwise billed.
+    paid_by: Option<Hash32>,
+}
+
+/// Records the payer's lines for `l` (energy and its VAT to the seller, wheeling to the grid
+/// company, platform fees to the operator) and adds the trade to both sites' P2P totals.
+fn book<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    cfg: &ConfigureBilling,
+    month: u32,
+    t: Trade<'_>,
+    l: &SettlementLine,
+) -> Result<(), Fail> {
+    let total = l
+        .total()
+        .ok_or_else(|| fail("overflow", "settlement amounts overflow"))?;
+    let owed = [
+        (t.seller, PaymentKind::Energy, l.energy_amount),
+        (t.seller, PaymentKind::EnergyVat, l.energy_vat),
+        (&cfg.grid_company, PaymentKind::Wheeling, l.wheeling),
+        (&cfg.grid_company, PaymentKind::WheelingVat, l.wheeling_vat),
+        (&cfg.platform_account, PaymentKind::Platform, l.platform),
+        (
+            &cfg.platform_account,
+            PaymentKind::PlatformVat,
+            l.platform_vat,
+        ),
+    ];
+    for (payee, kind, amount) in owed {
+        let line = Payment {
+            payee: payee.clone(),
+            kind,
+            amount,
+            source: t.source.clone(),
+            paid_by: t.paid_by,
+        };
+        record(s, month, t.payer, line)?;
+    }
+    let d = l.delivered_wh;
+    add_p2p(s, t.buyer_site, month, |p| {
+        p.bought_wh = p.bought_wh.checked_add(d)?;
+        p.purchases = p.purchases.checked_add(total)?;
+        Some(())
+    })?;
+    add_p2p(s, t.seller_site, month, |p| {
+        p.sold_wh = p.sold_wh.checked_add(d)?;
+        p.sales = p.sales.checked_add(l.energy_amount)?;
+        p.sales_vat = p.sales_vat.checked_add(l.energy_vat)?;
+        Some(())
+    })
+}
+
 pub(crate) fn settle<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     now_ms: u64,
@@ -261,10 +390,40 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
     let (mut delivered_total, mut energy_total, mut fees_total) =
         (0u64, MilliWon::ZERO, MilliWon::ZERO);
     let overflow = || fail("overflow", "settlement amounts overflow");
-    for (n, c, d) in delivered(s, &m, mk, start, end) {
-        let seller_vat =
-            site(s, &c.seller_site).map(|x| x.kind) == Some(SiteKind::CommercialBuilding);
-        let l = price_line(&m, &c, d, vat_bp, seller_vat).ok_or_else(overflow)?;
+    let del = deliveries(s, &m, mk, start, end);
+
+    // PPAs first: they took their energy from the meters before the spot contracts.
+    let mut ppa_events = Vec::with_capacity(del.ppas.len());
+    for (id, p, d) in del.ppas {
+        let l = price_line_at(&m, p.price, d, vat_bp, seller_vat(s, &p.seller_site))
+            .ok_or_else(overflow)?;
+        let fees = l
+            .total()
+            .and_then(|t| t.checked_sub(l.energy_amount))
+            .ok_or_else(overflow)?;
+        let trade = Trade {
+            payer: &p.buyer,
+            seller: &p.seller,
+            seller_site: &p.seller_site,
+            buyer_site: &p.buyer_site,
+            source: PaymentSource::Ppa { ppa: id },
+            // PPAs live in monthly (postpaid) markets only.
+            paid_by: None,
+        };
+        book(s, &cfg, month, trade, &l)?;
+        ppa_events.push(Event::PpaSettled {
+            ppa: id,
+            month,
+            delivered_wh: d,
+            energy_amount: l.energy_amount,
+            fees,
+        });
+        ppa::settled(s, id, p, month, l)?;
+    }
+
+    for (n, c, d) in del.contracts {
+        let l =
+            price_line(&m, &c, d, vat_bp, seller_vat(s, &c.seller_site)).ok_or_else(overflow)?;
         let total = l.total().ok_or_else(overflow)?;
         let (buy_key, mut buy) = intention_by_id(s, &c.buy)
             .ok_or_else(|| fail("unknown_intention", "a contract names an unknown intention"))?;
@@ -275,29 +434,15 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             period_start_ms: start,
             number: n,
         };
-        let paid_by = prepaid.then_some(tx);
-        let owed = [
-            (&sell.submitter, PaymentKind::Energy, l.energy_amount),
-            (&sell.submitter, PaymentKind::EnergyVat, l.energy_vat),
-            (&cfg.grid_company, PaymentKind::Wheeling, l.wheeling),
-            (&cfg.grid_company, PaymentKind::WheelingVat, l.wheeling_vat),
-            (&cfg.platform_account, PaymentKind::Platform, l.platform),
-            (
-                &cfg.platform_account,
-                PaymentKind::PlatformVat,
-                l.platform_vat,
-            ),
-        ];
-        for (payee, kind, amount) in owed {
-            let line = Payment {
-                payee: payee.clone(),
-                kind,
-                amount,
-                source: PaymentSource::Contract(cref.clone()),
-                paid_by,
-            };
-            record(s, month, &buy.submitter, line)?;
-        }
+        let trade = Trade {
+            payer: &buy.submitter,
+            seller: &sell.submitter,
+            seller_site: &c.seller_site,
+            buyer_site: &c.buyer_site,
+            source: PaymentSource::Contract(cref),
+            paid_by: prepaid.then_some(tx),
+        };
+        book(s, &cfg, month, trade, &l)?;
         if prepaid {
             // Unreachable by the rounding rules (see `escrow`); refused rather than overdrawn.
             buy.escrow = buy.escrow.checked_sub(total).ok_or_else(|| {
@@ -308,17 +453,6 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             })?;
             s.put(buy_key, StateValue::Intention(buy));
         }
-        add_p2p(s, &c.buyer_site, month, |p| {
-            p.bought_wh = p.bought_wh.checked_add(d)?;
-            p.purchases = p.purchases.checked_add(total)?;
-            Some(())
-        })?;
-        add_p2p(s, &c.seller_site, month, |p| {
-            p.sold_wh = p.sold_wh.checked_add(d)?;
-            p.sales = p.sales.checked_add(l.energy_amount)?;
-            p.sales_vat = p.sales_vat.checked_add(l.energy_vat)?;
-            Some(())
-        })?;
         delivered_total = delivered_total.checked_add(d).ok_or_else(overflow)?;
         energy_total = energy_total
             .checked_add(l.energy_amount)
@@ -344,15 +478,20 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             StateValue::Intention(i),
         );
     }
+    if m.period_kind == PeriodKind::Monthly {
+        ppa::lapse_proposals(s, mk, month);
+    }
     per.settled = true;
     s.put(StateKey::Period(mk.clone(), start), StateValue::Period(per));
-    Ok(vec![Event::PeriodSettled {
+    let mut events = vec![Event::PeriodSettled {
         market: mk.clone(),
         period_start_ms: start,
         delivered_wh: delivered_total,
         energy_amount: energy_total,
         fees: fees_total,
-    }])
+    }];
+    events.extend(ppa_events);
+    Ok(events)
 }
 
 impl Write for SettlementLine {

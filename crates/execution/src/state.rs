@@ -6,6 +6,7 @@
 use crate::billing::{MonthBilling, SiteBill, SiteP2p};
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
 use crate::payments::{AccountBill, Payment};
+use crate::ppa::Ppa;
 use crate::settlement::SettlementLine;
 use crate::trading::{Contract, Intention, PeriodState};
 use bytes::{Buf, BufMut};
@@ -60,6 +61,13 @@ pub enum StateKey {
     SiteBill(u32, SiteId),
     /// Progress of a month's billing.
     MonthBilling(u32),
+    /// A PPA, by the hash of the transaction that proposed it.
+    Ppa(Hash32),
+    /// A live PPA of a market (proposed, or accepted with months still to settle), for
+    /// settlement to find in id order.
+    PpaByMarket(MarketId, Hash32),
+    /// A PPA's settlement of a month (`YYYYMM`).
+    PpaSettlement(Hash32, u32),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -87,6 +95,10 @@ pub enum StateValue {
     AccountBill(AccountBill),
     SiteBill(SiteBill),
     MonthBilling(MonthBilling),
+    Ppa(Box<Ppa>),
+    /// The index entry carries nothing.
+    PpaByMarket,
+    PpaSettlement(SettlementLine),
 }
 
 /// An account's money and its next nonce.
@@ -231,6 +243,20 @@ impl Write for StateKey {
                 21u8.write(buf);
                 m.write(buf);
             }
+            Self::Ppa(h) => {
+                22u8.write(buf);
+                h.write(buf);
+            }
+            Self::PpaByMarket(id, h) => {
+                23u8.write(buf);
+                id.write(buf);
+                h.write(buf);
+            }
+            Self::PpaSettlement(h, m) => {
+                24u8.write(buf);
+                h.write(buf);
+                m.write(buf);
+            }
         }
     }
 }
@@ -256,6 +282,9 @@ impl EncodeSize for StateKey {
             Self::SiteP2p(id, _) | Self::SiteBill(_, id) => id.encode_size() + 4,
             Self::Payment(..) => 4 + 32 + 4,
             Self::AccountBill(..) => 4 + 32,
+            Self::Ppa(_) => Hash32::SIZE,
+            Self::PpaByMarket(id, _) => id.encode_size() + Hash32::SIZE,
+            Self::PpaSettlement(..) => Hash32::SIZE + 4,
         }
     }
 }
@@ -286,6 +315,9 @@ impl Read for StateKey {
             19 => Self::AccountBill(u32::read(buf)?, <[u8; 32]>::read(buf)?),
             20 => Self::SiteBill(u32::read(buf)?, SiteId::read(buf)?),
             21 => Self::MonthBilling(u32::read(buf)?),
+            22 => Self::Ppa(Hash32::read(buf)?),
+            23 => Self::PpaByMarket(MarketId::read(buf)?, Hash32::read(buf)?),
+            24 => Self::PpaSettlement(Hash32::read(buf)?, u32::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -488,6 +520,15 @@ impl Write for StateValue {
                 21u8.write(buf);
                 v.write(buf);
             }
+            Self::Ppa(v) => {
+                22u8.write(buf);
+                v.write(buf);
+            }
+            Self::PpaByMarket => 23u8.write(buf),
+            Self::PpaSettlement(v) => {
+                24u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -517,6 +558,9 @@ impl EncodeSize for StateValue {
             Self::AccountBill(v) => v.encode_size(),
             Self::SiteBill(v) => v.encode_size(),
             Self::MonthBilling(v) => v.encode_size(),
+            Self::Ppa(v) => v.encode_size(),
+            Self::PpaByMarket => 0,
+            Self::PpaSettlement(_) => SettlementLine::SIZE,
         }
     }
 }
@@ -547,6 +591,9 @@ impl Read for StateValue {
             19 => Self::AccountBill(AccountBill::read(buf)?),
             20 => Self::SiteBill(SiteBill::read(buf)?),
             21 => Self::MonthBilling(MonthBilling::read(buf)?),
+            22 => Self::Ppa(Box::new(Ppa::read(buf)?)),
+            23 => Self::PpaByMarket,
+            24 => Self::PpaSettlement(SettlementLine::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }

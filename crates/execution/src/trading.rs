@@ -198,6 +198,15 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
             format!("fees are at most {} mKRW/kWh", MAX_FEE.0),
         ));
     }
+    if p.period_kind != PeriodKind::Monthly && crate::ppa::has_live(s, &p.market) {
+        return Err(fail(
+            "market_has_ppas",
+            format!(
+                "market {} has live PPAs; its periods stay monthly",
+                p.market
+            ),
+        ));
+    }
     s.put(
         StateKey::Market(p.market.clone()),
         StateValue::Market(p.clone()),

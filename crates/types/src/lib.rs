@@ -10,6 +10,7 @@ mod codec_util;
 mod error;
 mod ids;
 mod metering;
+mod ppa;
 mod receipt;
 mod role;
 mod trading;
@@ -25,6 +26,7 @@ pub use metering::{
     kst_date, kst_day, kst_month, kst_month_start_ms, next_month, BindMeter, CorrectReadings,
     RegisterSite, Registers, SiteId, SiteKind, SubmitReadings, KST_OFFSET_MS,
 };
+pub use ppa::{PpaStatus, ProposePpa, PPA_PROFILE_MONTHS};
 pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
 pub use role::{DeviceKind, Role};
 pub use trading::{ConfigureMarket, MarketId, PeriodKind, Pricing, Side, SubmitIntention};

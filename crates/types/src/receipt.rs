@@ -181,6 +181,40 @@ pub enum Event {
         intention: Hash32,
         amount: MilliWon,
     },
+    /// A PPA was proposed (its id is the proposing transaction's hash).
+    PpaProposed {
+        ppa: Hash32,
+        market: MarketId,
+        seller_site: SiteId,
+        buyer_site: SiteId,
+        price: PriceMilliWonPerKwh,
+        start_month: u32,
+        end_month: u32,
+    },
+    PpaAccepted {
+        ppa: Hash32,
+        by: Address,
+    },
+    /// `last_month` is the last month the PPA settles (before its start: none).
+    PpaTerminated {
+        ppa: Hash32,
+        by: Address,
+        last_month: u32,
+        mutual: bool,
+    },
+    /// A proposal closed before acceptance, by its proposer or the other party.
+    PpaWithdrawn {
+        ppa: Hash32,
+        by: Address,
+    },
+    /// A PPA's month settled: energy delivered, the seller's amount and the fees (with VAT).
+    PpaSettled {
+        ppa: Hash32,
+        month: u32,
+        delivered_wh: u64,
+        energy_amount: MilliWon,
+        fees: MilliWon,
+    },
 }
 
 impl Write for Event {
@@ -450,6 +484,60 @@ impl Write for Event {
                 intention.write(b);
                 amount.write(b);
             }
+            Self::PpaProposed {
+                ppa,
+                market,
+                seller_site,
+                buyer_site,
+                price,
+                start_month,
+                end_month,
+            } => {
+                28u8.write(b);
+                ppa.write(b);
+                market.write(b);
+                seller_site.write(b);
+                buyer_site.write(b);
+                price.write(b);
+                start_month.write(b);
+                end_month.write(b);
+            }
+            Self::PpaAccepted { ppa, by } => {
+                29u8.write(b);
+                ppa.write(b);
+                by.write(b);
+            }
+            Self::PpaTerminated {
+                ppa,
+                by,
+                last_month,
+                mutual,
+            } => {
+                30u8.write(b);
+                ppa.write(b);
+                by.write(b);
+                last_month.write(b);
+                mutual.write(b);
+            }
+            Self::PpaWithdrawn { ppa, by } => {
+                31u8.write(b);
+                ppa.write(b);
+                by.write(b);
+            }
+            Self::PpaSettled {
+                ppa,
+                month,
+                delivered_wh,
+                energy_amount,
+                fees,
+            } => {
+                32u8.write(b);
+                ppa.write(b);
+                month.write(b);
+                delivered_wh.write(b);
+                energy_amount.write(b);
+                fees.write(b);
+            }
         }
     }
 }
@@ -498,6 +586,22 @@ impl EncodeSize for Event {
             Self::BillPaid { .. } => 4 + A + M + 1,
             Self::BillOverdue { .. } => 4 + A + M,
             Self::EscrowHeld { .. } => H + M,
+            Self::PpaProposed {
+                market,
+                seller_site,
+                buyer_site,
+                ..
+            } => {
+                H + market.encode_size()
+                    + seller_site.encode_size()
+                    + buyer_site.encode_size()
+                    + 8
+                    + 4
+                    + 4
+            }
+            Self::PpaAccepted { .. } | Self::PpaWithdrawn { .. } => H + A,
+            Self::PpaTerminated { .. } => H + A + 4 + 1,
+            Self::PpaSettled { .. } => H + 4 + 8 + M + M,
         }
     }
 }
@@ -652,6 +756,36 @@ impl Read for Event {
                 intention: Hash32::read(b)?,
                 amount: MilliWon::read(b)?,
             },
+            28 => Self::PpaProposed {
+                ppa: Hash32::read(b)?,
+                market: MarketId::read(b)?,
+                seller_site: SiteId::read(b)?,
+                buyer_site: SiteId::read(b)?,
+                price: PriceMilliWonPerKwh::read(b)?,
+                start_month: u32::read(b)?,
+                end_month: u32::read(b)?,
+            },
+            29 => Self::PpaAccepted {
+                ppa: Hash32::read(b)?,
+                by: Address::read(b)?,
+            },
+            30 => Self::PpaTerminated {
+                ppa: Hash32::read(b)?,
+                by: Address::read(b)?,
+                last_month: u32::read(b)?,
+                mutual: bool::read(b)?,
+            },
+            31 => Self::PpaWithdrawn {
+                ppa: Hash32::read(b)?,
+                by: Address::read(b)?,
+            },
+            32 => Self::PpaSettled {
+                ppa: Hash32::read(b)?,
+                month: u32::read(b)?,
+                delivered_wh: u64::read(b)?,
+                energy_amount: MilliWon::read(b)?,
+                fees: MilliWon::read(b)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -792,6 +926,36 @@ mod tests {
                     import_adjust_wh: -3,
                     export_adjust_wh: 0,
                     reason: "r".into(),
+                },
+                Event::PpaProposed {
+                    ppa: h,
+                    market: crate::MarketId::new("m").unwrap(),
+                    seller_site: SiteId::new("s0").unwrap(),
+                    buyer_site: SiteId::new("s1").unwrap(),
+                    price: PriceMilliWonPerKwh(150_000),
+                    start_month: 202509,
+                    end_month: 202608,
+                },
+                Event::PpaAccepted {
+                    ppa: h,
+                    by: a.clone(),
+                },
+                Event::PpaTerminated {
+                    ppa: h,
+                    by: a.clone(),
+                    last_month: 202511,
+                    mutual: true,
+                },
+                Event::PpaWithdrawn {
+                    ppa: h,
+                    by: a.clone(),
+                },
+                Event::PpaSettled {
+                    ppa: h,
+                    month: 202509,
+                    delivered_wh: 80_000,
+                    energy_amount: MilliWon(12_000_000),
+                    fees: MilliWon(1_056_000),
                 },
                 Event::Minted {
                     to: a,

@@ -7,7 +7,7 @@ use crate::{
     },
     codec_util::{read_string, string_size, write_string},
     Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
-    DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, RegisterSite, Role, Signature,
+    DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite, Role, Signature,
     SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
@@ -122,6 +122,15 @@ pub enum Payload {
     PayBill { month: u32 },
     /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
     CollectBills { month: u32 },
+    /// The owner of either site proposes a long-term agreement; its id is this transaction's
+    /// hash.
+    ProposePpa(ProposePpa),
+    /// The owner of the other site accepts a proposed PPA, before its start month.
+    AcceptPpa { ppa: Hash32 },
+    /// Either party ends an accepted PPA after its notice (at once if both have sent it).
+    TerminatePpa { ppa: Hash32 },
+    /// Either party closes a PPA that is not accepted yet (withdraw or reject).
+    WithdrawPpa { ppa: Hash32 },
 }
 
 impl Payload {
@@ -155,6 +164,10 @@ impl Payload {
             Self::IssueBills { .. } => "issue_bills",
             Self::PayBill { .. } => "pay_bill",
             Self::CollectBills { .. } => "collect_bills",
+            Self::ProposePpa(_) => "propose_ppa",
+            Self::AcceptPpa { .. } => "accept_ppa",
+            Self::TerminatePpa { .. } => "terminate_ppa",
+            Self::WithdrawPpa { .. } => "withdraw_ppa",
         }
     }
 
@@ -186,7 +199,11 @@ impl Payload {
             | Self::ResolveDispute { .. }
             | Self::IssueBills { .. }
             | Self::PayBill { .. }
-            | Self::CollectBills { .. } => vec![],
+            | Self::CollectBills { .. }
+            | Self::ProposePpa(_)
+            | Self::AcceptPpa { .. }
+            | Self::TerminatePpa { .. }
+            | Self::WithdrawPpa { .. } => vec![],
         }
     }
 }
@@ -353,6 +370,22 @@ impl Write for Payload {
                 26u8.write(buf);
                 month.write(buf);
             }
+            Self::ProposePpa(p) => {
+                27u8.write(buf);
+                p.write(buf);
+            }
+            Self::AcceptPpa { ppa } => {
+                28u8.write(buf);
+                ppa.write(buf);
+            }
+            Self::TerminatePpa { ppa } => {
+                29u8.write(buf);
+                ppa.write(buf);
+            }
+            Self::WithdrawPpa { ppa } => {
+                30u8.write(buf);
+                ppa.write(buf);
+            }
         }
     }
 }
@@ -391,6 +424,10 @@ impl EncodeSize for Payload {
                 contract, reason, ..
             } => contract.encode_size() + 8 + reason_size(reason),
             Self::IssueBills { .. } | Self::PayBill { .. } | Self::CollectBills { .. } => 4,
+            Self::ProposePpa(p) => p.encode_size(),
+            Self::AcceptPpa { .. } | Self::TerminatePpa { .. } | Self::WithdrawPpa { .. } => {
+                Hash32::SIZE
+            }
         }
     }
 }
@@ -488,6 +525,16 @@ impl Read for Payload {
             },
             26 => Self::CollectBills {
                 month: u32::read(buf)?,
+            },
+            27 => Self::ProposePpa(ProposePpa::read(buf)?),
+            28 => Self::AcceptPpa {
+                ppa: Hash32::read(buf)?,
+            },
+            29 => Self::TerminatePpa {
+                ppa: Hash32::read(buf)?,
+            },
+            30 => Self::WithdrawPpa {
+                ppa: Hash32::read(buf)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
@@ -719,6 +766,19 @@ mod tests {
                 hold: h,
                 amount: MilliWon(2),
             },
+            Payload::ProposePpa(ProposePpa {
+                market: MarketId::new("monthly").unwrap(),
+                seller_site: crate::SiteId::new("s0").unwrap(),
+                buyer_site: crate::SiteId::new("s1").unwrap(),
+                price: crate::PriceMilliWonPerKwh(150_000),
+                start_month: 202509,
+                end_month: 202608,
+                monthly_wh: vec![100_000; 12],
+                notice_months: 3,
+            }),
+            Payload::AcceptPpa { ppa: h },
+            Payload::TerminatePpa { ppa: h },
+            Payload::WithdrawPpa { ppa: h },
         ];
         for p in payloads {
             let enc = p.encode();

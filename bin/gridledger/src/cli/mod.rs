@@ -2,6 +2,7 @@
 pub mod agent;
 pub mod bench;
 pub mod key;
+pub mod ppa;
 pub mod query;
 pub mod readings;
 pub mod tariff;

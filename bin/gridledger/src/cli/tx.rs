@@ -336,6 +336,23 @@ pub enum PayloadCmd {
         #[arg(long, value_parser = parse_period)]
         period: u64,
     },
+    /// Site owner: propose a long-term agreement (PPA) to the owner of the other site.
+    ProposePpa(super::ppa::ProposePpaArgs),
+    /// Accept a PPA proposed to you, before its start month.
+    AcceptPpa {
+        #[arg(long, value_parser = parse_hash)]
+        ppa: Hash32,
+    },
+    /// End an accepted PPA after its notice (at once if the other party has already).
+    TerminatePpa {
+        #[arg(long, value_parser = parse_hash)]
+        ppa: Hash32,
+    },
+    /// Withdraw (proposer) or reject (other party) a PPA not accepted yet.
+    WithdrawPpa {
+        #[arg(long, value_parser = parse_hash)]
+        ppa: Hash32,
+    },
 }
 
 /// A period: `YYYY-MM` (its 00:00 KST start) or Unix ms.
@@ -605,6 +622,10 @@ impl PayloadCmd {
                 market: market.clone(),
                 period_start_ms: *period,
             },
+            Self::ProposePpa(a) => a.to_payload()?,
+            Self::AcceptPpa { ppa } => Payload::AcceptPpa { ppa: *ppa },
+            Self::TerminatePpa { ppa } => Payload::TerminatePpa { ppa: *ppa },
+            Self::WithdrawPpa { ppa } => Payload::WithdrawPpa { ppa: *ppa },
         })
     }
 }

@@ -12,4 +12,5 @@ mod inclusion;
 mod invariants;
 mod metering;
 mod model;
+mod ppa;
 mod trading;

@@ -1,0 +1,621 @@
+//! Long-term power purchase agreements (PPAs) between two sites of a monthly market.
+//!
+//! The owner of either site proposes (price, a 12-month profile, a term of whole KST months, a
+//! notice period); the owner of the other site accepts with its own signature before the term
+//! starts. Either party may close a proposal before acceptance ([withdraw]) and terminate an
+//! accepted PPA ([terminate]): it keeps settling the month of termination and `notice_months`
+//! full months after it, or stops at once if both parties have terminated.
+//!
+//! Settlement of a monthly period (`settlement::settle`) serves the PPAs active that month
+//! before the spot contracts and calls [settled] for each; afterwards [lapse_proposals] closes
+//! the proposals that can no longer be accepted. A PPA stays in its market's index
+//! (`PpaByMarket`) while it is live: proposed, or accepted with months still to settle.
+use crate::executor::{fail, Fail, Scratch};
+use crate::metering::site;
+use crate::settlement::SettlementLine;
+use crate::state::{StateKey, StateRead, StateValue};
+use crate::trading::market;
+use bytes::{Buf, BufMut};
+use commonware_codec::{
+    EncodeSize, Error as CodecError, FixedSize, RangeCfg, Read, ReadExt, Write,
+};
+use gridledger_types::{
+    kst_month, kst_month_start_ms, Address, Event, Hash32, MarketId, PeriodKind, PpaStatus,
+    PriceMilliWonPerKwh, ProposePpa, SiteId, PPA_PROFILE_MONTHS, RECEIPT_MAX_EVENTS,
+};
+use serde::{Deserialize, Serialize};
+
+/// Longest term, in months.
+pub const MAX_PPA_TERM_MONTHS: u32 = 120;
+/// Longest notice, in months.
+pub const MAX_PPA_NOTICE_MONTHS: u32 = 24;
+/// A term starts at most this many months after the month of its proposal.
+pub const MAX_PPA_LEAD_MONTHS: u32 = 24;
+/// Largest monthly energy of a profile (10 GWh).
+pub const MAX_PPA_MONTH_WH: u64 = 10_000_000_000;
+/// Highest PPA price (10,000 won/kWh).
+pub const MAX_PPA_PRICE: PriceMilliWonPerKwh = PriceMilliWonPerKwh(10_000_000);
+/// Most live PPAs (proposed, or accepted and not finished) one market holds; with the period's
+/// own event, one settlement's events stay within a receipt.
+pub const MAX_LIVE_PPAS_PER_MARKET: usize = 1_000;
+const _: () = assert!(MAX_LIVE_PPAS_PER_MARKET < RECEIPT_MAX_EVENTS);
+
+/// A stored PPA. Its key is the hash of the proposing transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ppa {
+    pub market: MarketId,
+    pub proposer: Address,
+    /// Owner of the seller site: paid for the energy.
+    pub seller: Address,
+    /// Owner of the buyer site: pays the energy and the fees.
+    pub buyer: Address,
+    pub seller_site: SiteId,
+    pub buyer_site: SiteId,
+    pub price: PriceMilliWonPerKwh,
+    pub start_month: u32,
+    pub end_month: u32,
+    /// Wh per calendar month, January to December.
+    pub monthly_wh: Vec<u64>,
+    pub notice_months: u32,
+    pub status: PpaStatus,
+    pub proposed_at_ms: u64,
+    /// 0 until accepted.
+    pub accepted_at_ms: u64,
+    /// Last month that settles: `end_month`, or earlier once terminated (before
+    /// `start_month`: none does).
+    pub last_month: u32,
+    pub seller_terminated: bool,
+    pub buyer_terminated: bool,
+    /// Months of the term settled so far.
+    pub months_settled: u32,
+}
+
+impl Ppa {
+    /// The profile's energy for `month` (`YYYYMM`).
+    pub fn profile_wh(&self, month: u32) -> u64 {
+        let i = (month % 100).wrapping_sub(1) as usize;
+        self.monthly_wh.get(i).copied().unwrap_or(0)
+    }
+
+    /// True if the PPA settles `month`.
+    pub fn active_in(&self, month: u32) -> bool {
+        self.status == PpaStatus::Accepted && self.start_month <= month && month <= self.last_month
+    }
+
+    /// How many months it settles in all.
+    pub fn months(&self) -> u32 {
+        months_from_to(self.start_month, self.last_month)
+    }
+
+    fn is_party(&self, a: &Address) -> bool {
+        a == &self.seller || a == &self.buyer
+    }
+}
+
+// ---- months -------------------------------------------------------------------------------
+
+/// True for a `YYYYMM` the chain can place in time.
+fn valid_month(m: u32) -> bool {
+    kst_month_start_ms(m).is_some()
+}
+
+/// Months since January of year 0 (for valid months).
+fn index(m: u32) -> u32 {
+    (m / 100) * 12 + (m % 100).saturating_sub(1)
+}
+
+fn month_at(i: u32) -> u32 {
+    (i / 12) * 100 + i % 12 + 1
+}
+
+/// Months from `a` to `b`, both included; 0 if `b` is before `a`.
+fn months_from_to(a: u32, b: u32) -> u32 {
+    if b < a {
+        0
+    } else {
+        index(b) - index(a) + 1
+    }
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+pub fn ppa(s: &(impl StateRead + ?Sized), id: &Hash32) -> Option<Ppa> {
+    match s.get(&StateKey::Ppa(*id)) {
+        Some(StateValue::Ppa(p)) => Some(*p),
+        _ => None,
+    }
+}
+
+/// What a PPA delivered and is worth in `month`, once settled.
+pub fn settlement(
+    s: &(impl StateRead + ?Sized),
+    id: &Hash32,
+    month: u32,
+) -> Option<SettlementLine> {
+    match s.get(&StateKey::PpaSettlement(*id, month)) {
+        Some(StateValue::PpaSettlement(l)) => Some(l),
+        _ => None,
+    }
+}
+
+/// Ids of the market's live PPAs, in id order.
+fn live_ids(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Vec<Hash32> {
+    let last = StateKey::PpaByMarket(mk.clone(), Hash32([0xff; 32]));
+    let range = StateKey::PpaByMarket(mk.clone(), Hash32::ZERO)..last.clone();
+    let mut ids: Vec<Hash32> = s
+        .scan(&range)
+        .into_iter()
+        .filter_map(|(k, _)| match k {
+            StateKey::PpaByMarket(_, id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    if s.get(&last).is_some() {
+        ids.push(Hash32([0xff; 32]));
+    }
+    ids
+}
+
+/// The market's live PPAs (proposed, or accepted with months to settle), in id order.
+pub fn live(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Vec<(Hash32, Ppa)> {
+    live_ids(s, mk)
+        .into_iter()
+        .filter_map(|id| ppa(s, &id).map(|p| (id, p)))
+        .collect()
+}
+
+/// The market's accepted PPAs that settle `month`, in id order.
+pub fn active(s: &(impl StateRead + ?Sized), mk: &MarketId, month: u32) -> Vec<(Hash32, Ppa)> {
+    live(s, mk)
+        .into_iter()
+        .filter(|(_, p)| p.active_in(month))
+        .collect()
+}
+
+// ---- transactions -------------------------------------------------------------------------
+
+fn put<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, id: Hash32, p: Ppa) {
+    s.put(StateKey::Ppa(id), StateValue::Ppa(Box::new(p)));
+}
+
+fn unindex<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, id: Hash32, p: &Ppa) {
+    s.delete(StateKey::PpaByMarket(p.market.clone(), id));
+}
+
+fn load(s: &(impl StateRead + ?Sized), id: &Hash32, signer: &Address) -> Result<Ppa, Fail> {
+    let p = ppa(s, id).ok_or_else(|| fail("unknown_ppa", format!("no PPA {id}")))?;
+    if !p.is_party(signer) {
+        return Err(fail(
+            "not_a_party",
+            "only the owners of the PPA's two sites may do this",
+        ));
+    }
+    Ok(p)
+}
+
+fn check_market(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Result<(), Fail> {
+    let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    if m.period_kind != PeriodKind::Monthly {
+        return Err(fail(
+            "not_monthly",
+            format!(
+                "market {mk} has {} periods; PPAs need monthly ones",
+                m.period_kind
+            ),
+        ));
+    }
+    if !m.active {
+        return Err(fail(
+            "market_inactive",
+            format!("market {mk} is not active"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn propose<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    id: Hash32,
+    signer: &Address,
+    p: &ProposePpa,
+) -> Result<Vec<Event>, Fail> {
+    check_market(s, &p.market)?;
+    let unknown = |x: &SiteId| fail("unknown_site", format!("no site {x}"));
+    let seller = site(s, &p.seller_site).ok_or_else(|| unknown(&p.seller_site))?;
+    let buyer = site(s, &p.buyer_site).ok_or_else(|| unknown(&p.buyer_site))?;
+    if signer != &seller.owner && signer != &buyer.owner {
+        return Err(fail(
+            "not_site_owner",
+            "only the owner of the seller or the buyer site may propose a PPA",
+        ));
+    }
+    if seller.owner == buyer.owner {
+        return Err(fail(
+            "self_trade",
+            "both sites have the same owner; a PPA needs two parties",
+        ));
+    }
+    if p.price.is_zero() {
+        return Err(fail("zero_price", "the price must be greater than zero"));
+    }
+    if p.price > MAX_PPA_PRICE {
+        return Err(fail(
+            "price_too_high",
+            format!("the price is at most {} mKRW/kWh", MAX_PPA_PRICE.0),
+        ));
+    }
+    if p.monthly_wh.len() != PPA_PROFILE_MONTHS {
+        return Err(fail(
+            "invalid_profile",
+            format!(
+                "the profile has {} months; it needs {PPA_PROFILE_MONTHS} (January to December)",
+                p.monthly_wh.len()
+            ),
+        ));
+    }
+    if p.monthly_wh.iter().any(|wh| *wh > MAX_PPA_MONTH_WH) {
+        return Err(fail(
+            "profile_too_large",
+            format!("a month of the profile is at most {MAX_PPA_MONTH_WH} Wh"),
+        ));
+    }
+    for m in [p.start_month, p.end_month] {
+        if !valid_month(m) {
+            return Err(fail("invalid_month", format!("{m} is not a YYYYMM month")));
+        }
+    }
+    if p.end_month < p.start_month {
+        return Err(fail(
+            "end_before_start",
+            format!(
+                "the term ends ({}) before it starts ({})",
+                p.end_month, p.start_month
+            ),
+        ));
+    }
+    let term = months_from_to(p.start_month, p.end_month);
+    if term > MAX_PPA_TERM_MONTHS {
+        return Err(fail(
+            "too_long",
+            format!("the term is {term} months; at most {MAX_PPA_TERM_MONTHS}"),
+        ));
+    }
+    let now = index(kst_month(now_ms));
+    if index(p.start_month) <= now {
+        return Err(fail(
+            "start_passed",
+            format!(
+                "the term must start after the current month {}",
+                month_at(now)
+            ),
+        ));
+    }
+    if index(p.start_month) > now + MAX_PPA_LEAD_MONTHS {
+        return Err(fail(
+            "start_too_far",
+            format!("the term starts at most {MAX_PPA_LEAD_MONTHS} months ahead"),
+        ));
+    }
+    if p.notice_months > MAX_PPA_NOTICE_MONTHS {
+        return Err(fail(
+            "invalid_notice",
+            format!("the notice is at most {MAX_PPA_NOTICE_MONTHS} months"),
+        ));
+    }
+    let first = index(p.start_month);
+    let energy = (first..first + term).any(|i| p.monthly_wh[(i % 12) as usize] > 0);
+    if !energy {
+        return Err(fail(
+            "empty_profile",
+            "the profile gives no energy in any month of the term",
+        ));
+    }
+    if live_ids(s, &p.market).len() >= MAX_LIVE_PPAS_PER_MARKET {
+        return Err(fail(
+            "too_many_ppas",
+            format!(
+                "market {} holds {MAX_LIVE_PPAS_PER_MARKET} live PPAs",
+                p.market
+            ),
+        ));
+    }
+    put(
+        s,
+        id,
+        Ppa {
+            market: p.market.clone(),
+            proposer: signer.clone(),
+            seller: seller.owner,
+            buyer: buyer.owner,
+            seller_site: p.seller_site.clone(),
+            buyer_site: p.buyer_site.clone(),
+            price: p.price,
+            start_month: p.start_month,
+            end_month: p.end_month,
+            monthly_wh: p.monthly_wh.clone(),
+            notice_months: p.notice_months,
+            status: PpaStatus::Proposed,
+            proposed_at_ms: now_ms,
+            accepted_at_ms: 0,
+            last_month: p.end_month,
+            seller_terminated: false,
+            buyer_terminated: false,
+            months_settled: 0,
+        },
+    );
+    s.put(
+        StateKey::PpaByMarket(p.market.clone(), id),
+        StateValue::PpaByMarket,
+    );
+    Ok(vec![Event::PpaProposed {
+        ppa: id,
+        market: p.market.clone(),
+        seller_site: p.seller_site.clone(),
+        buyer_site: p.buyer_site.clone(),
+        price: p.price,
+        start_month: p.start_month,
+        end_month: p.end_month,
+    }])
+}
+
+fn closed(p: &Ppa) -> Fail {
+    fail(
+        "ppa_closed",
+        format!("the proposal is {}; nothing can change it", p.status),
+    )
+}
+
+pub(crate) fn accept<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    signer: &Address,
+    id: &Hash32,
+) -> Result<Vec<Event>, Fail> {
+    let mut p = load(s, id, signer)?;
+    match p.status {
+        PpaStatus::Proposed => {}
+        PpaStatus::Accepted => {
+            return Err(fail("already_accepted", "this PPA is already accepted"));
+        }
+        PpaStatus::Withdrawn | PpaStatus::Lapsed => return Err(closed(&p)),
+    }
+    if signer == &p.proposer {
+        return Err(fail(
+            "own_proposal",
+            "the other party must accept, with its own signature",
+        ));
+    }
+    let start_ms = kst_month_start_ms(p.start_month).unwrap_or(0);
+    if now_ms >= start_ms {
+        return Err(fail(
+            "start_passed",
+            format!("the term started at {start_ms} ms; the proposal can no longer be accepted"),
+        ));
+    }
+    check_market(s, &p.market)?;
+    p.status = PpaStatus::Accepted;
+    p.accepted_at_ms = now_ms;
+    put(s, *id, p);
+    Ok(vec![Event::PpaAccepted {
+        ppa: *id,
+        by: signer.clone(),
+    }])
+}
+
+pub(crate) fn withdraw<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    signer: &Address,
+    id: &Hash32,
+) -> Result<Vec<Event>, Fail> {
+    let mut p = load(s, id, signer)?;
+    match p.status {
+        PpaStatus::Proposed => {}
+        PpaStatus::Accepted => {
+            return Err(fail(
+                "already_accepted",
+                "an accepted PPA can only be terminated",
+            ));
+        }
+        PpaStatus::Withdrawn | PpaStatus::Lapsed => return Err(closed(&p)),
+    }
+    p.status = PpaStatus::Withdrawn;
+    unindex(s, *id, &p);
+    put(s, *id, p);
+    Ok(vec![Event::PpaWithdrawn {
+        ppa: *id,
+        by: signer.clone(),
+    }])
+}
+
+pub(crate) fn terminate<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    now_ms: u64,
+    signer: &Address,
+    id: &Hash32,
+) -> Result<Vec<Event>, Fail> {
+    let mut p = load(s, id, signer)?;
+    if p.status != PpaStatus::Accepted {
+        return Err(fail(
+            "not_accepted",
+            format!(
+                "the PPA is {}; close a proposal with withdraw-ppa",
+                p.status
+            ),
+        ));
+    }
+    let by_seller = signer == &p.seller;
+    let (mine, theirs) = if by_seller {
+        (p.seller_terminated, p.buyer_terminated)
+    } else {
+        (p.buyer_terminated, p.seller_terminated)
+    };
+    if mine {
+        return Err(fail(
+            "already_terminated",
+            "this party has already terminated the PPA",
+        ));
+    }
+    let now = index(kst_month(now_ms));
+    if p.months() == 0 || index(p.last_month) < now {
+        return Err(fail(
+            "ppa_ended",
+            format!("the PPA's last month was {}", p.last_month),
+        ));
+    }
+    // Settled months all lie before the current one, so neither end can cut into them.
+    let end = if theirs {
+        now - 1
+    } else {
+        now + p.notice_months
+    };
+    p.last_month = p.last_month.min(month_at(end));
+    if by_seller {
+        p.seller_terminated = true;
+    } else {
+        p.buyer_terminated = true;
+    }
+    if p.months_settled >= p.months() {
+        unindex(s, *id, &p);
+    }
+    let event = Event::PpaTerminated {
+        ppa: *id,
+        by: signer.clone(),
+        last_month: p.last_month,
+        mutual: theirs,
+    };
+    put(s, *id, p);
+    Ok(vec![event])
+}
+
+/// Records a PPA's settlement of `month` (served by the period's settlement) and drops the PPA
+/// from its market's index once every month of it is settled.
+pub(crate) fn settled<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    id: Hash32,
+    mut p: Ppa,
+    month: u32,
+    line: SettlementLine,
+) -> Result<(), Fail> {
+    let key = StateKey::PpaSettlement(id, month);
+    // Unreachable: a period settles once and a PPA belongs to one market.
+    if s.get(&key).is_some() {
+        return Err(fail(
+            "already_settled",
+            format!("PPA {id} is already settled for {month}"),
+        ));
+    }
+    s.put(key, StateValue::PpaSettlement(line));
+    p.months_settled = p.months_settled.saturating_add(1);
+    if p.months_settled >= p.months() {
+        unindex(s, id, &p);
+    }
+    put(s, id, p);
+    Ok(())
+}
+
+/// After the market's period of `month` settled: its proposals whose term has begun can no
+/// longer be accepted; they lapse and leave the index.
+pub(crate) fn lapse_proposals<S: StateRead + ?Sized>(
+    s: &mut Scratch<'_, S>,
+    mk: &MarketId,
+    month: u32,
+) {
+    for (id, mut p) in live(s, mk) {
+        if p.status == PpaStatus::Proposed && p.start_month <= month {
+            p.status = PpaStatus::Lapsed;
+            unindex(s, id, &p);
+            put(s, id, p);
+        }
+    }
+}
+
+/// True if the market holds a live PPA.
+pub(crate) fn has_live(s: &(impl StateRead + ?Sized), mk: &MarketId) -> bool {
+    !live_ids(s, mk).is_empty()
+}
+
+// ---- canonical encoding -------------------------------------------------------------------
+
+impl Write for Ppa {
+    fn write(&self, b: &mut impl BufMut) {
+        self.market.write(b);
+        self.proposer.write(b);
+        self.seller.write(b);
+        self.buyer.write(b);
+        self.seller_site.write(b);
+        self.buyer_site.write(b);
+        self.price.write(b);
+        self.start_month.write(b);
+        self.end_month.write(b);
+        self.monthly_wh.write(b);
+        self.notice_months.write(b);
+        self.status.write(b);
+        self.proposed_at_ms.write(b);
+        self.accepted_at_ms.write(b);
+        self.last_month.write(b);
+        self.seller_terminated.write(b);
+        self.buyer_terminated.write(b);
+        self.months_settled.write(b);
+    }
+}
+impl EncodeSize for Ppa {
+    fn encode_size(&self) -> usize {
+        self.market.encode_size()
+            + 3 * Address::SIZE
+            + self.seller_site.encode_size()
+            + self.buyer_site.encode_size()
+            + 8
+            + 4
+            + 4
+            + self.monthly_wh.encode_size()
+            + 4
+            + PpaStatus::SIZE
+            + 8
+            + 8
+            + 4
+            + 1
+            + 1
+            + 4
+    }
+}
+impl Read for Ppa {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            market: MarketId::read(b)?,
+            proposer: Address::read(b)?,
+            seller: Address::read(b)?,
+            buyer: Address::read(b)?,
+            seller_site: SiteId::read(b)?,
+            buyer_site: SiteId::read(b)?,
+            price: PriceMilliWonPerKwh::read(b)?,
+            start_month: u32::read(b)?,
+            end_month: u32::read(b)?,
+            monthly_wh: Vec::<u64>::read_cfg(b, &(RangeCfg::from(..=PPA_PROFILE_MONTHS), ()))?,
+            notice_months: u32::read(b)?,
+            status: PpaStatus::read(b)?,
+            proposed_at_ms: u64::read(b)?,
+            accepted_at_ms: u64::read(b)?,
+            last_month: u32::read(b)?,
+            seller_terminated: bool::read(b)?,
+            buyer_terminated: bool::read(b)?,
+            months_settled: u32::read(b)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_arithmetic() {
+        assert_eq!(months_from_to(202509, 202509), 1);
+        assert_eq!(months_from_to(202509, 202608), 12);
+        assert_eq!(months_from_to(202509, 202508), 0);
+        assert_eq!(month_at(index(202512) + 1), 202601);
+        assert_eq!(month_at(index(202601) - 1), 202512);
+        assert!(valid_month(202512) && !valid_month(202513) && !valid_month(202500));
+    }
+}
