@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
 use gridledger_consensus::{
     application::Pacing,
+    clock::ClockConfig,
     engine::Timeouts,
     genesis::{GenesisFile, ValidatorInfo},
     mempool::MempoolConfig,
@@ -130,6 +131,7 @@ impl NodeFile {
                 max_empty_wait_ms: self.empty_block_ms,
                 ..Pacing::default()
             },
+            clock: ClockConfig::default(),
             timeouts: Timeouts::default(),
             mempool: MempoolConfig::default(),
             api: Default::default(),
