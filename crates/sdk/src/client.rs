@@ -5,8 +5,8 @@ use crate::{
 };
 use futures::{Stream, StreamExt};
 use gridledger_api::{
-    AccountView, BlockView, ErrorBody, FinalizedEvent, HistoryPage, ParticipantView, StatusView,
-    SubmitRequest, SubmitResponse, TxView,
+    AccountView, BlockView, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
+    ParticipantView, StatusView, SubmitRequest, SubmitResponse, TxView,
 };
 use gridledger_types::{Address, Encode, Hash32, SignedTransaction};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -202,6 +202,17 @@ impl Client {
     /// `GET /api/v1/blocks/{height}`, `None` if there is no such block yet.
     pub async fn block(&self, height: u64) -> Result<Option<BlockView>> {
         self.get_optional(&format!("/api/v1/blocks/{height}")).await
+    }
+
+    /// `POST /api/v1/admin/clock/advance`: moves a devnet's chain clock forward (only
+    /// `gridledger devnet --clock-control` allows it; other nodes answer
+    /// `clock_control_disabled`). Signers learn the new time with [crate::TxSigner::resync_clock].
+    pub async fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView> {
+        let req = self
+            .http
+            .post(self.url("/api/v1/admin/clock/advance"))
+            .json(&step);
+        json_or_error(self.send(req).await?).await
     }
 
     /// `GET /metrics`: Prometheus text.
