@@ -85,7 +85,9 @@ async fn run(rpc: String, keys_dir: PathBuf) -> Result<()> {
         confirm(&client, &mint).await.context("mint")?;
         Keystore::encrypt(&key, password, KdfParams::default())?.save(&path, false)?;
         println!("demo: {name} {addr} registered with 100,000 won");
-        households.push(TxSigner::new(key, op.chain_id().clone(), 0));
+        households.push(
+            TxSigner::new(key, op.chain_id().clone(), 0).with_clock_offset_ms(op.clock_offset_ms()),
+        );
     }
     let addrs: Vec<Address> = households.iter().map(|h| h.address().clone()).collect();
     let mut round: usize = 0;
@@ -102,7 +104,9 @@ async fn run(rpc: String, keys_dir: PathBuf) -> Result<()> {
         );
         if let Err(e) = client.submit(&tx).await {
             eprintln!("demo: transfer refused: {e}");
+            // A gap in nonces, or `expired` after the devnet's clock was moved ahead.
             households[from].resync(&client).await?;
+            households[from].resync_clock(&client).await?;
         }
         round += 1;
         tokio::time::sleep(Duration::from_secs(2)).await;

@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod node_cmd;
+mod time_arg;
 
 use clap::{Parser, Subcommand};
 
@@ -113,5 +114,28 @@ mod tests {
             Cli::try_parse_from(["gridledger", "query", "status", "--rpc", "http://x:1"]).unwrap();
         assert!(matches!(c.command, Command::Query(_)));
         assert!(Cli::try_parse_from(["gridledger", "nope"]).is_err());
+    }
+
+    #[test]
+    fn devnet_clock_flags_parse() {
+        let c = Cli::try_parse_from(["gridledger", "devnet"]).unwrap();
+        let Command::Devnet(a) = c.command else {
+            panic!("not devnet")
+        };
+        assert_eq!((a.clock_start, a.clock_control), (None, false));
+        let c = Cli::try_parse_from([
+            "gridledger",
+            "devnet",
+            "--clock-start",
+            "2026-06-01T00:00:00+09:00",
+            "--clock-control",
+        ])
+        .unwrap();
+        let Command::Devnet(a) = c.command else {
+            panic!("not devnet")
+        };
+        assert_eq!(a.clock_start, Some(1_780_239_600_000));
+        assert!(a.clock_control);
+        assert!(Cli::try_parse_from(["gridledger", "devnet", "--clock-start", "june"]).is_err());
     }
 }

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
 use gridledger_consensus::{
     application::Pacing,
+    clock::ClockConfig,
     engine::Timeouts,
     genesis::{GenesisFile, ValidatorInfo},
     mempool::MempoolConfig,
@@ -43,6 +44,15 @@ pub struct DevnetArgs {
     /// Seed demo participants and keep a little traffic going.
     #[arg(long)]
     pub demo: bool,
+    /// Start the chain's clock (block time) here instead of at wall time: ms since the Unix
+    /// epoch or RFC 3339, e.g. 2026-06-01T00:00:00+09:00. On first start it is also the
+    /// genesis time. The chain never resumes before its last block.
+    #[arg(long, value_name = "TIME", value_parser = crate::time_arg::parse_time_ms)]
+    pub clock_start: Option<u64>,
+    /// Serve POST /api/v1/admin/clock/advance, which moves block time forward (to let a month
+    /// pass in a test or demo). Devnet only; a real network must never do this.
+    #[arg(long)]
+    pub clock_control: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -130,6 +140,7 @@ impl NodeFile {
                 max_empty_wait_ms: self.empty_block_ms,
                 ..Pacing::default()
             },
+            clock: ClockConfig::default(),
             timeouts: Timeouts::default(),
             mempool: MempoolConfig::default(),
             api: Default::default(),
@@ -251,7 +262,8 @@ fn prepare_devnet(args: &DevnetArgs) -> Result<DevnetFiles> {
     let genesis = GenesisFile {
         chain: Genesis {
             chain_id: ChainId::new("gridledger-devnet")?,
-            genesis_time_ms: now_ms(),
+            // The first block is stamped by the chain clock, never before genesis.
+            genesis_time_ms: args.clock_start.unwrap_or_else(now_ms),
             operator: Address::of(&operator),
             operator_name: "Market operator (devnet)".into(),
             bank: Address::of(&bank),
@@ -295,6 +307,12 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         DEVNET_PASSWORD,
         files.password.display()
     );
+    if let Some(start) = args.clock_start {
+        println!("  chain clock   starts at {start} ms (never before the chain's last block)");
+    }
+    if args.clock_control {
+        println!("  clock control POST {rpc}/api/v1/admin/clock/advance {{\"ms\": N}} or {{\"to_ms\": T}} (devnet only)");
+    }
     println!("Try: gridledger key new --out alice.json");
     println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
     println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
@@ -310,6 +328,13 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         block_time_ms: args.block_time_ms,
         empty_block_ms: args.empty_block_ms,
     };
-    node::run(file.config(genesis, key))?;
+    let mut config = file.config(genesis, key);
+    // One validator: every verifier shares this clock, so it may start elsewhere and move.
+    config.clock = ClockConfig {
+        start_ms: args.clock_start,
+        follow_chain: true,
+        control: args.clock_control,
+    };
+    node::run(config)?;
     Ok(())
 }

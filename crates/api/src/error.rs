@@ -25,6 +25,8 @@ pub const ERROR_CODES: &[&str] = &[
     codes::INVALID_CURSOR,
     codes::INVALID_SITE,
     codes::INVALID_MONTH,
+    codes::INVALID_CLOCK_ADVANCE,
+    codes::CLOCK_CONTROL_DISABLED,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -46,6 +48,10 @@ pub mod codes {
     pub const INVALID_CURSOR: &str = "invalid_cursor";
     pub const INVALID_SITE: &str = "invalid_site";
     pub const INVALID_MONTH: &str = "invalid_month";
+    /// 400: a clock step of zero, over the limit, or backwards.
+    pub const INVALID_CLOCK_ADVANCE: &str = "invalid_clock_advance";
+    /// 403: the node does not allow moving its clock.
+    pub const CLOCK_CONTROL_DISABLED: &str = "clock_control_disabled";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";

@@ -47,11 +47,10 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<StatusView>, ApiE
 
 // ---------------------------------------------------------------- submit
 
-/// Reads the submit body into hex strings, or the request-level error.
-fn parse_submit_body(
+/// A request body as JSON, or `body_too_large` / `invalid_request` / `invalid_json`.
+pub(crate) fn json_body(
     body: Result<Bytes, BytesRejection>,
-    max_batch: usize,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<serde_json::Value, ApiError> {
     let body = body.map_err(|rej| {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -66,8 +65,16 @@ fn parse_submit_body(
             )
         }
     })?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))
+}
+
+/// Reads the submit body into hex strings, or the request-level error.
+fn parse_submit_body(
+    body: Result<Bytes, BytesRejection>,
+    max_batch: usize,
+) -> Result<Vec<String>, ApiError> {
+    let value = json_body(body)?;
     let shape_err = || {
         ApiError::bad_request(
             codes::INVALID_REQUEST,

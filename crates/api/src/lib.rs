@@ -7,6 +7,7 @@
 //! list of every `(method, path)` the router serves, shared by the router and its tests.
 #![forbid(unsafe_code)]
 
+mod admin;
 mod billing;
 mod error;
 mod handlers;
@@ -52,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/metrics"),
+    ("POST", "/api/v1/admin/clock/advance"),
 ];
 
 /// Settings of the API.
@@ -108,6 +110,7 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/events") => get(handlers::events),
         ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
         ("GET", "/metrics") => get(handlers::metrics),
+        ("POST", "/api/v1/admin/clock/advance") => post(admin::advance_clock),
         _ => return None,
     })
 }

@@ -16,6 +16,11 @@ pub struct StatusView {
     pub state_root: Hash32,
     /// Timestamp of the last finalized block (ms since the Unix epoch).
     pub timestamp_ms: u64,
+    /// The node's chain clock (ms since the Unix epoch): the time it would stamp on a block
+    /// now. Wall time on a real network; a devnet's clock may be started elsewhere and moved
+    /// ahead. Sign expiries against this, not the local clock. (0 from nodes that predate it.)
+    #[serde(default)]
+    pub now_ms: u64,
     /// `validator` or `full`.
     pub role: String,
     pub peers: Vec<String>,
@@ -238,6 +243,35 @@ pub enum BillingQuery {
     },
 }
 
+/// `POST /api/v1/admin/clock/advance` body: `{"ms": N}` moves chain time forward by N ms,
+/// `{"to_ms": T}` moves it forward to T (ms since the Unix epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClockAdvance {
+    #[serde(rename = "ms")]
+    By(u64),
+    #[serde(rename = "to_ms")]
+    To(u64),
+}
+
+/// `POST /api/v1/admin/clock/advance` response: the chain clock after the move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    /// Chain time now (ms since the Unix epoch).
+    pub now_ms: u64,
+    /// Chain time minus the node's runtime (wall) time, in ms; negative for a chain that runs
+    /// behind the wall clock.
+    pub offset_ms: i64,
+}
+
+/// Why the node did not move its clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClockRefusal {
+    /// The node does not allow clock control (anything but `devnet --clock-control`).
+    Disabled,
+    /// The step is zero, too large, or would move chain time backwards (the message says).
+    Invalid(String),
+}
+
 /// Why the node refused a submitted transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
@@ -288,4 +322,10 @@ pub trait NodeApi: Send + Sync + 'static {
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
     /// Node-specific Prometheus metrics in text exposition format (the API adds its own).
     fn metrics_text(&self) -> String;
+    /// Moves the chain clock forward (devnet only). Nodes without clock control keep this
+    /// default, which refuses.
+    fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView, ClockRefusal> {
+        let _ = step;
+        Err(ClockRefusal::Disabled)
+    }
 }

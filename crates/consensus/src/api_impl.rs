@@ -1,10 +1,10 @@
 //! [NodeApi] for a running node: reads come from the in-memory state and the store.
-use crate::{block::ChainBlock, chain::Chain};
+use crate::{block::ChainBlock, chain::Chain, clock::ChainClock};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
-    AccountView, BillingQuery, BlockView, ContractView, FinalizedEvent, HoldView, IntentionView,
-    IntervalView, NodeApi, NodeError, ParticipantView, PeriodView, Rejected, SiteReadingsView,
-    SiteView, StatusView, TxView,
+    AccountView, BillingQuery, BlockView, ClockAdvance, ClockRefusal, ClockView, ContractView,
+    FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError, ParticipantView,
+    PeriodView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -18,6 +18,12 @@ pub struct NodeService {
     pub peers: Vec<String>,
     /// commonware's own metrics (runtime, p2p, consensus), rendered on demand.
     pub engine_metrics: Box<dyn Fn() -> String + Send + Sync>,
+    /// The clock the node's proposer and verifier use.
+    pub clock: ChainClock,
+    /// Whether `advance_clock` may move it (devnet `--clock-control` only).
+    pub clock_control: bool,
+    /// The runtime's time in ms since the Unix epoch (the base of `clock`).
+    pub runtime_ms: Box<dyn Fn() -> u64 + Send + Sync>,
 }
 
 fn err(e: impl std::fmt::Display) -> NodeError {
@@ -57,6 +63,7 @@ impl NodeApi for NodeService {
             block_hash: head.hash,
             state_root: head.state_root,
             timestamp_ms: head.timestamp_ms,
+            now_ms: self.clock.now_ms((self.runtime_ms)()),
             role: self.role.to_string(),
             peers: self.peers.clone(),
             mempool_txs: self.chain.mempool_len() as u64,
@@ -297,5 +304,21 @@ impl NodeApi for NodeService {
         let mut s = self.chain.metrics.render();
         s.push_str(&(self.engine_metrics)());
         s
+    }
+
+    fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView, ClockRefusal> {
+        if !self.clock_control {
+            return Err(ClockRefusal::Disabled);
+        }
+        let runtime_ms = (self.runtime_ms)();
+        let moved = match step {
+            ClockAdvance::By(ms) => self.clock.advance(ms),
+            ClockAdvance::To(t) => self.clock.advance_to(t, runtime_ms),
+        };
+        let offset_ms = moved.map_err(|e| ClockRefusal::Invalid(e.to_string()))?;
+        Ok(ClockView {
+            now_ms: runtime_ms.saturating_add_signed(offset_ms),
+            offset_ms,
+        })
     }
 }

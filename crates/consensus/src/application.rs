@@ -1,9 +1,10 @@
 //! Our application as commonware's marshal sees it: propose and verify blocks over their
 //! ancestry, and receive finalized blocks in order. All rules are delegated to [Chain]; this
-//! file only adapts async streams, pacing and acknowledgements.
+//! file only adapts async streams, pacing (against the [ChainClock]) and acknowledgements.
 use crate::{
     block::{BlockContext, ChainBlock},
     chain::{Chain, Invalid},
+    clock::ChainClock,
     Scheme,
 };
 use commonware_actor::Feedback;
@@ -51,6 +52,10 @@ pub type Finalized = (Arc<ChainBlock>, Exact);
 pub struct App {
     chain: Arc<Chain>,
     pacing: Pacing,
+    /// Block time: stamped on proposals, checked against by verification.
+    clock: ChainClock,
+    /// Move `clock` up to a parent ahead of it (devnet; see [crate::clock::ClockConfig]).
+    follow_chain: bool,
     finalized: std::sync::mpsc::SyncSender<Finalized>,
 }
 
@@ -58,13 +63,22 @@ impl App {
     pub fn new(
         chain: Arc<Chain>,
         pacing: Pacing,
+        clock: ChainClock,
+        follow_chain: bool,
         finalized: std::sync::mpsc::SyncSender<Finalized>,
     ) -> Self {
         Self {
             chain,
             pacing,
+            clock,
+            follow_chain,
             finalized,
         }
+    }
+
+    /// Chain time now.
+    fn now_ms(&self, ctx: &impl Clock) -> u64 {
+        self.clock.now_ms(ctx.current().epoch_millis())
     }
 
     /// Makes the post-state of `tip` known by executing the unknown part of its ancestry
@@ -117,10 +131,6 @@ impl App {
     }
 }
 
-fn now_ms(ctx: &impl Clock) -> u64 {
-    ctx.current().epoch_millis()
-}
-
 impl<E> Application<E> for App
 where
     E: Rng + Spawner + Metrics + Clock,
@@ -144,20 +154,26 @@ where
             );
             return None;
         }
+        if self.follow_chain {
+            self.clock
+                .catch_up(parent.body.timestamp_ms, ctx.current().epoch_millis());
+        }
         let earliest = parent
             .body
             .timestamp_ms
             .saturating_add(self.pacing.min_block_interval_ms);
-        let wait_until = now_ms(&ctx).saturating_add(self.pacing.max_empty_wait_ms);
+        let wait_until = self
+            .now_ms(&ctx)
+            .saturating_add(self.pacing.max_empty_wait_ms);
         loop {
-            let now = now_ms(&ctx);
+            let now = self.now_ms(&ctx);
             if now >= earliest && (now >= wait_until || self.chain.has_includable(&parent)) {
                 break;
             }
             let step = if now < earliest { earliest - now } else { 10 };
             ctx.sleep(Duration::from_millis(step.clamp(1, 50))).await;
         }
-        let ts = now_ms(&ctx).max(parent.body.timestamp_ms);
+        let ts = self.now_ms(&ctx).max(parent.body.timestamp_ms);
         let block = self.chain.build(context, &parent, ts)?;
         debug!(
             height = block.body.height,
@@ -183,7 +199,7 @@ where
             .body
             .timestamp_ms
             .saturating_sub(self.pacing.max_future_skew_ms);
-        let now = now_ms(&ctx);
+        let now = self.now_ms(&ctx);
         if ahead > now {
             ctx.sleep(Duration::from_millis(ahead - now)).await;
         }

@@ -6,6 +6,7 @@ pub mod api_impl;
 pub mod application;
 pub mod block;
 pub mod chain;
+pub mod clock;
 pub mod engine;
 mod error;
 pub mod genesis;

@@ -3,6 +3,7 @@ use crate::{
     api_impl::NodeService,
     application::{spawn_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
+    clock::ClockConfig,
     engine::{Engine, EngineConfig, Timeouts, MAX_PENDING_ACKS},
     genesis::GenesisFile,
     mempool::MempoolConfig,
@@ -13,13 +14,15 @@ use commonware_codec::{DecodeExt, Encode};
 use commonware_consensus::marshal;
 use commonware_cryptography::{ed25519, Signer as _};
 use commonware_p2p::{authenticated::lookup, Address as PeerAddress, AddressableManager as _};
-use commonware_runtime::{tokio as cw_tokio, Metrics as _, Quota, Runner as _, Supervisor as _};
-use commonware_utils::{ordered::Map, ordered::Set, union, NZUsize, NZU32};
+use commonware_runtime::{
+    tokio as cw_tokio, Clock as _, Metrics as _, Quota, Runner as _, Supervisor as _,
+};
+use commonware_utils::{ordered::Map, ordered::Set, union, NZUsize, SystemTimeExt as _, NZU32};
 use gridledger_api::ApiConfig;
 use gridledger_storage::Store;
 use gridledger_types::BLOCK_MAX_TXS;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// Namespace prefix of every consensus and p2p signature.
 pub const NAMESPACE: &[u8] = b"GRIDLEDGER";
@@ -37,6 +40,8 @@ pub struct NodeConfig {
     pub http_addr: SocketAddr,
     pub p2p_addr: SocketAddr,
     pub pacing: Pacing,
+    /// Block time: the runtime clock unless a devnet starts or moves it elsewhere.
+    pub clock: ClockConfig,
     pub timeouts: Timeouts,
     pub mempool: MempoolConfig,
     pub api: ApiConfig,
@@ -162,7 +167,24 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
                 "validator key not in the validator set".into(),
             ));
         };
-        let app = App::new(chain.clone(), cfg.pacing, fin_tx);
+        let clock = cfg
+            .clock
+            .clock(context.current().epoch_millis(), chain.head().timestamp_ms);
+        if cfg.clock.control {
+            warn!(
+                offset_ms = clock.offset_ms(),
+                "chain clock control is on (devnet only): POST /api/v1/admin/clock/advance moves block time forward"
+            );
+        } else if clock.offset_ms() != 0 {
+            info!(offset_ms = clock.offset_ms(), "chain clock offset from wall time");
+        }
+        let app = App::new(
+            chain.clone(),
+            cfg.pacing,
+            clock.clone(),
+            cfg.clock.follow_chain,
+            fin_tx,
+        );
         let engine = Engine::new(
             context.child("engine"),
             app,
@@ -180,6 +202,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let engine = engine.start(votes, certificates, resolver, broadcast, marshal_resolver);
 
         let metrics_ctx = context.child("api");
+        let clock_ctx = context.child("clock");
         let service = Arc::new(NodeService {
             chain: chain.clone(),
             role: "validator",
@@ -191,6 +214,9 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
                 .map(|v| format!("{}@{}", v.public_key, v.p2p_addr))
                 .collect(),
             engine_metrics: Box::new(move || metrics_ctx.encode()),
+            clock,
+            clock_control: cfg.clock.control,
+            runtime_ms: Box::new(move || clock_ctx.current().epoch_millis()),
         });
         let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
         info!(http = %listener.local_addr()?, p2p = %cfg.p2p_addr, "node started");

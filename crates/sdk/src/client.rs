@@ -5,8 +5,8 @@ use crate::{
 };
 use futures::{Stream, StreamExt};
 use gridledger_api::{
-    AccountView, BlockView, ErrorBody, FinalizedEvent, HistoryPage, ParticipantView,
-    SiteReadingsView, SiteView, StatusView, SubmitRequest, SubmitResponse, TxView,
+    AccountView, BlockView, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
+    ParticipantView, SiteReadingsView, SiteView, StatusView, SubmitRequest, SubmitResponse, TxView,
 };
 use gridledger_types::{Address, Encode, Hash32, SignedTransaction, SiteId};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -275,6 +275,17 @@ impl Client {
     ) -> Result<Option<serde_json::Value>> {
         self.get_optional(&format!("/api/v1/markets/{market}/periods/{start}"))
             .await
+    }
+
+    /// `POST /api/v1/admin/clock/advance`: moves a devnet's chain clock forward (only
+    /// `gridledger devnet --clock-control` allows it; other nodes answer
+    /// `clock_control_disabled`). Signers learn the new time with [crate::TxSigner::resync_clock].
+    pub async fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView> {
+        let req = self
+            .http
+            .post(self.url("/api/v1/admin/clock/advance"))
+            .json(&step);
+        json_or_error(self.send(req).await?).await
     }
 
     /// `GET /metrics`: Prometheus text.

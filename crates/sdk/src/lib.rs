@@ -14,7 +14,7 @@ pub mod sse;
 pub use client::Client;
 pub use error::{Error, Result};
 pub use keystore::{generate_key, KdfParams, Keystore};
-pub use signer::{default_expiry_ms, now_ms, TxSigner, DEFAULT_EXPIRY};
+pub use signer::{chain_time_ms, default_expiry_ms, now_ms, TxSigner, DEFAULT_EXPIRY};
 
 /// Re-exported so SDK users need not depend on the types and api crates directly.
 pub use gridledger_api as api;

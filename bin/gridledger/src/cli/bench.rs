@@ -478,8 +478,8 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     let total = a.rate.saturating_mul(a.duration_secs);
     let ahead = ((5 * a.rate) / a.batch as u64).clamp(2, 10_000) as usize;
     let (batch_tx, batch_rx) = mpsc::channel(ahead);
-    let load_expiry =
-        now_ms() + (2 * a.setup_timeout_secs + a.duration_secs + a.drain_secs + 600) * 1_000;
+    let load_expiry = operator.chain_now_ms()
+        + (2 * a.setup_timeout_secs + a.duration_secs + a.drain_secs + 600) * 1_000;
     let presigner = spawn_presigner(
         accounts.clone(),
         chain_id.clone(),

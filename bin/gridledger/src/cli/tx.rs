@@ -2,7 +2,7 @@
 use super::{client, load_key, parse_hash, parse_won, Exit, EXIT_TX_FAILED};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use gridledger_sdk::{now_ms, TxSigner};
+use gridledger_sdk::{chain_time_ms, TxSigner};
 use gridledger_types::{
     Address, BindMeter, ChainId, ConfigureMarket, CorrectReadings, DeviceKind, Hash32, MarketId,
     MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Role, Side, SiteId,
@@ -23,13 +23,14 @@ pub struct TxArgs {
     /// Read the key's password from the first line of this file instead of prompting.
     #[arg(long, global = true)]
     pub password_file: Option<PathBuf>,
-    /// Chain id (default: fetched from /api/v1/status).
+    /// Chain id (default: fetched from /api/v1/status, as is the chain's time for expiries).
     #[arg(long, global = true)]
     pub chain_id: Option<String>,
     /// Nonce (default: the account's next nonce from the node).
     #[arg(long, global = true)]
     pub nonce: Option<u64>,
-    /// The transaction expires this many seconds from now.
+    /// The transaction expires this many seconds after the chain's now (its clock from
+    /// /api/v1/status, which a devnet may run ahead of or behind the wall clock).
     #[arg(
         long,
         global = true,
@@ -136,7 +137,7 @@ pub enum PayloadCmd {
         beneficiary: Address,
         #[command(flatten)]
         amount: Amount,
-        /// The hold expires this many seconds from now.
+        /// The hold expires this many seconds after the chain's now.
         #[arg(long)]
         hold_expires_in_secs: u64,
         #[arg(long, default_value = "")]
@@ -635,13 +636,16 @@ pub async fn run(a: TxArgs) -> anyhow::Result<()> {
     let Some(key_path) = a.key.as_ref() else {
         bail!("missing --key FILE");
     };
-    let now = now_ms();
+    // Relative times (expiry, hold expiry) count from the chain's time, not the local clock:
+    // transactions expire against block time.
+    let status = client.status().await?;
+    let now = chain_time_ms(&status);
     let payload = a.payload.to_payload(now)?;
     let expires_at_ms = expiry_ms(now, a.expires_in_secs)?;
     let key = load_key(key_path, a.password_file.as_ref())?;
     let chain_id = match &a.chain_id {
         Some(c) => ChainId::new(c.clone())?,
-        None => ChainId::new(client.status().await?.chain_id)?,
+        None => ChainId::new(status.chain_id)?,
     };
     let nonce = match a.nonce {
         Some(n) => n,

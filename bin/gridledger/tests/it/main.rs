@@ -2,9 +2,11 @@
 //! through the HTTP API with the SDK and through the CLI.
 mod agent;
 mod cli_flow;
+mod clock;
 mod demo;
 mod devnet;
 mod ledger_api;
 mod market_flow;
 mod metering_flow;
+mod month_flow;
 mod restart;

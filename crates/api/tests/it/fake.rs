@@ -115,6 +115,8 @@ pub struct FakeNode {
     pub broken: AtomicBool,
     /// Every billing read the API made.
     pub billing_calls: Mutex<Vec<BillingQuery>>,
+    /// The chain clock when clock control is on; `None`: off (the trait's default refusal).
+    pub clock: Mutex<Option<ClockView>>,
 }
 
 impl FakeNode {
@@ -132,6 +134,7 @@ impl FakeNode {
                 block_hash: block_view(3).hash,
                 state_root: block_view(3).state_root,
                 timestamp_ms: block_view(3).timestamp_ms,
+                now_ms: block_view(3).timestamp_ms + 500,
                 role: "validator".into(),
                 peers: vec!["127.0.0.1:9001".into()],
                 mempool_txs: 2,
@@ -149,6 +152,7 @@ impl FakeNode {
             events,
             broken: AtomicBool::new(false),
             billing_calls: Mutex::new(Vec::new()),
+            clock: Mutex::new(None),
         };
         for height in 1..=3 {
             node.blocks
@@ -361,5 +365,22 @@ impl NodeApi for FakeNode {
 
     fn metrics_text(&self) -> String {
         "# TYPE gridledger_node_height gauge\ngridledger_node_height 3\n".into()
+    }
+
+    fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView, ClockRefusal> {
+        let mut clock = self.clock.lock().unwrap();
+        let Some(c) = clock.as_mut() else {
+            return Err(ClockRefusal::Disabled);
+        };
+        let target = match step {
+            ClockAdvance::By(ms) => c.now_ms + ms,
+            ClockAdvance::To(t) => t,
+        };
+        if target <= c.now_ms {
+            return Err(ClockRefusal::Invalid("not forward".into()));
+        }
+        c.offset_ms += (target - c.now_ms) as i64;
+        c.now_ms = target;
+        Ok(*c)
     }
 }

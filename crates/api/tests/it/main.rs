@@ -1,4 +1,5 @@
 //! Integration tests of the HTTP API against an in-memory node double.
+mod clock;
 mod events;
 mod fake;
 mod openapi;

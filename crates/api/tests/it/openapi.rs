@@ -260,7 +260,9 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
         .replace("{month}", "202508")
         .replace("/readings", "/readings?month=202507");
     let method: Method = method.parse().unwrap();
-    let body = if method == Method::POST {
+    let body = if path == "/api/v1/admin/clock/advance" {
+        Body::from(json!({ "ms": 1_000 }).to_string())
+    } else if method == Method::POST {
         Body::from(json!({ "tx": hex_of(&signed(1)) }).to_string())
     } else {
         Body::empty()
@@ -276,6 +278,10 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
 async fn every_route_is_served_and_its_success_response_validates() {
     let doc = doc();
     let node = FakeNode::new();
+    *node.clock.lock().unwrap() = Some(gridledger_api::ClockView {
+        now_ms: 1_700_000_000_000,
+        offset_ms: 0,
+    });
     node.history.lock().unwrap().insert(
         alice(),
         vec![tx_view(&signed(2), 2, 1), tx_view(&signed(0), 2, 0)],
@@ -404,13 +410,34 @@ async fn error_and_edge_responses_validate_against_the_document() {
             "/api/v1/txs",
         ),
     ];
+    let clock = "/api/v1/admin/clock/advance";
+    let cases = cases.into_iter().chain([
+        // Clock control is off on this fake: 403.
+        (
+            Request::post(clock)
+                .body(Body::from(r#"{"ms": 5}"#))
+                .unwrap(),
+            "POST",
+            clock,
+        ),
+        (
+            Request::post(clock)
+                .body(Body::from(r#"{"ms": 5, "to_ms": 6}"#))
+                .unwrap(),
+            "POST",
+            clock,
+        ),
+    ]);
     let mut statuses = Vec::new();
     for (req, method, path) in cases {
         let (status, _, body) = send(&app, req).await;
         statuses.push(status.as_u16());
         check_response(&doc, path, method, status, &body);
     }
-    assert_eq!(statuses, [200, 400, 404, 400, 404, 400, 404, 400, 422, 413]);
+    assert_eq!(
+        statuses,
+        [200, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400]
+    );
 
     node.broken.store(true, std::sync::atomic::Ordering::SeqCst);
     let (status, _, body) = send(
