@@ -53,6 +53,29 @@ pub async fn forecast(
     ))
 }
 
+pub async fn ppa(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let raw = path_segment(p, codes::INVALID_HASH)?;
+    let id = gridledger_types::Hash32::from_hex(&raw)
+        .map_err(|_| ApiError::bad_request(codes::INVALID_HASH, "a PPA id is 64 hex digits"))?;
+    Ok(Json(
+        ask(&st, BillingQuery::Ppa { id }, format!("no PPA {id}")).await?,
+    ))
+}
+
+pub async fn market_ppas(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let market = parse_site(&path_segment(p, codes::INVALID_SITE)?)?;
+    let what = format!("no market {market}");
+    Ok(Json(
+        ask(&st, BillingQuery::MarketPpas { market }, what).await?,
+    ))
+}
+
 pub async fn account_bill(
     State(st): State<AppState>,
     p: Result<Path<(String, String)>, PathRejection>,

@@ -235,6 +235,10 @@ pub enum BillingQuery {
     Month { month: u32 },
     /// `GET /api/v1/sites/{site}/forecast/{month}`
     Forecast { site: SiteId, month: u32 },
+    /// `GET /api/v1/ppas/{id}`
+    Ppa { id: Hash32 },
+    /// `GET /api/v1/markets/{market}/ppas` (an empty list for an unknown market)
+    MarketPpas { market: SiteId },
     /// `GET /api/v1/reports/bank/{month}`; `csv` asks for the CSV text as a JSON string.
     BankReport {
         month: u32,

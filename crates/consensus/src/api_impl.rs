@@ -174,6 +174,8 @@ impl NodeApi for NodeService {
                 json(bv::account_bill_view(s, account, *month, now))
             }
             BillingQuery::Month { month } => json(bv::month_view(s, *month, now)),
+            BillingQuery::Ppa { id } => json(bv::ppa_view(s, id)),
+            BillingQuery::MarketPpas { market } => json(Some(bv::market_ppas(s, market))),
             BillingQuery::Forecast { site, month } => {
                 json(gridledger_execution::forecast::forecast(s, site, *month))
             }

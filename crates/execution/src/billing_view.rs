@@ -2,9 +2,10 @@
 use crate::billing::{config, month_billing, site_bill, tariffs, MonthBilling, SiteBill};
 use crate::metering::site;
 use crate::payments::{account_bill, account_bills, due_ms, lines, AccountBill, Payment, DAY_MS};
-use crate::state::StateRead;
+use crate::ppa::Ppa;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_tariff::{bill_with, Bill, TariffClass};
-use gridledger_types::{Address, ConfigureBilling, EnergyWh, SiteId};
+use gridledger_types::{Address, ConfigureBilling, EnergyWh, Hash32, SiteId};
 use serde::Serialize;
 
 /// One side of a site bill: with P2P or without.
@@ -58,6 +59,50 @@ pub struct AccountBillView {
     pub status: &'static str,
     pub bill: AccountBill,
     pub lines: Vec<LineView>,
+}
+
+/// `GET /api/v1/ppas/{id}`: a PPA, its terms and status, and every month it settled.
+#[derive(Clone, Debug, Serialize)]
+pub struct PpaView {
+    pub id: Hash32,
+    pub ppa: Ppa,
+    pub settlements: Vec<PpaMonth>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PpaMonth {
+    pub month: u32,
+    #[serde(flatten)]
+    pub line: crate::SettlementLine,
+}
+
+pub fn ppa_view(s: &(impl StateRead + ?Sized), id: &Hash32) -> Option<PpaView> {
+    let ppa = crate::ppa::ppa(s, id)?;
+    let range = StateKey::PpaSettlement(*id, 0)..StateKey::PpaSettlement(*id, u32::MAX);
+    let settlements = s
+        .scan(&range)
+        .into_iter()
+        .filter_map(|(k, v)| match (k, v) {
+            (StateKey::PpaSettlement(_, month), StateValue::PpaSettlement(line)) => {
+                Some(PpaMonth { month, line })
+            }
+            _ => None,
+        })
+        .collect();
+    Some(PpaView {
+        id: *id,
+        ppa,
+        settlements,
+    })
+}
+
+/// `GET /api/v1/markets/{market}/ppas`: the market's live PPAs (proposed, or accepted with
+/// months to settle), in id order.
+pub fn market_ppas(s: &(impl StateRead + ?Sized), mk: &gridledger_types::MarketId) -> Vec<PpaView> {
+    crate::ppa::live(s, mk)
+        .into_iter()
+        .filter_map(|(id, _)| ppa_view(s, &id))
+        .collect()
 }
 
 /// `GET /api/v1/billing/{month}`

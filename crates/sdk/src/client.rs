@@ -242,6 +242,17 @@ impl Client {
             .await
     }
 
+    /// `GET /api/v1/ppas/{id}` (`None` for an unknown PPA).
+    pub async fn ppa(&self, id: &Hash32) -> Result<Option<serde_json::Value>> {
+        self.get_optional(&format!("/api/v1/ppas/{id}")).await
+    }
+
+    /// `GET /api/v1/markets/{market}/ppas`: the market's live PPAs.
+    pub async fn market_ppas(&self, market: &str) -> Result<serde_json::Value> {
+        self.get_json(&format!("/api/v1/markets/{market}/ppas"))
+            .await
+    }
+
     /// `GET /api/v1/billing/{month}` (`None` while billing is not configured).
     pub async fn month_billing(&self, month: u32) -> Result<Option<serde_json::Value>> {
         self.get_optional(&format!("/api/v1/billing/{month}")).await

@@ -69,6 +69,13 @@ pub enum Query {
         #[arg(value_parser = super::tx::parse_month)]
         month: u32,
     },
+    /// A PPA: terms, status and the months it settled.
+    Ppa {
+        #[arg(value_parser = parse_hash)]
+        id: Hash32,
+    },
+    /// A market's live PPAs.
+    Ppas { market: String },
     /// A month's billing progress, due time, paid and overdue bills.
     Billing {
         #[arg(value_parser = super::tx::parse_month)]
@@ -174,6 +181,8 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
             format!("no site {site}"),
             q.json,
         ),
+        Query::Ppa { id } => found(c.ppa(&id).await?, format!("no PPA {id}"), true),
+        Query::Ppas { market } => show(true, &c.market_ppas(&market).await?),
         Query::Billing { month } => found(
             c.month_billing(month).await?,
             "billing is not configured".into(),

@@ -13,7 +13,7 @@ use gridledger_sdk::{
 };
 use gridledger_types::{
     kst_month_start_ms, Address, BindMeter, ConfigureBilling, ConfigureMarket, DeviceKind,
-    MarketId, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, PrivateKey,
+    MarketId, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, PrivateKey, ProposePpa,
     RegisterSite, Role, Side, SiteId, SiteKind, SubmitIntention,
 };
 use serde_json::Value;
@@ -271,14 +271,44 @@ async fn a_month_of_the_pilot_from_intentions_to_the_bank_report_slow_() {
         .collect();
     wait_all(&client, &binds).await;
 
-    // Intentions for June before the gate (May 31 00:00 KST).
+    // A long-term agreement beside the spot market: bldg-a proposes 300 kWh a month at 140 won
+    // to bldg-c for June-December; bldg-c accepts with its own signature.
     let june = kst_month_start_ms(202606).unwrap();
     let offset = op.clock_offset_ms();
+    let signer =
+        |k: &PrivateKey| TxSigner::new(k.clone(), chain.clone(), 0).with_clock_offset_ms(offset);
+    let propose = signer(&owners[0]).sign(
+        Payload::ProposePpa(ProposePpa {
+            market: market.clone(),
+            seller_site: SiteId::new("bldg-a").unwrap(),
+            buyer_site: SiteId::new("bldg-c").unwrap(),
+            price: PriceMilliWonPerKwh(140_000),
+            start_month: 202606,
+            end_month: 202612,
+            monthly_wh: vec![300_000; 12],
+            notice_months: 1,
+        }),
+        None,
+    );
+    wait_all(&client, &[propose.clone()]).await;
+    let ppa_id = propose.hash();
+    wait_all(
+        &client,
+        &[signer(&owners[2]).sign(Payload::AcceptPpa { ppa: ppa_id }, None)],
+    )
+    .await;
+    let ppas = client.market_ppas("monthly").await.unwrap();
+    assert_eq!(ppas.as_array().unwrap().len(), 1, "{ppas}");
+
+    // Intentions for June before the gate (May 31 00:00 KST).
     let intents: Vec<_> = MEMBERS
         .iter()
         .zip(&owners)
-        .map(|(m, k)| {
-            TxSigner::new(k.clone(), chain.clone(), 0)
+        .enumerate()
+        .map(|(i, (m, k))| {
+            // The PPA's two parties have used nonce 0.
+            let nonce = u64::from(i == 0 || i == 2);
+            TxSigner::new(k.clone(), chain.clone(), nonce)
                 .with_clock_offset_ms(offset)
                 .sign(
                     Payload::SubmitIntention(SubmitIntention {
@@ -384,6 +414,15 @@ async fn a_month_of_the_pilot_from_intentions_to_the_bank_report_slow_() {
     .await;
     let mb = client.month_billing(202606).await.unwrap().unwrap();
     assert_eq!(mb["progress"]["done"], true, "{mb}");
+    // The PPA settled June first: its 300 kWh (bldg-a exports and bldg-c imports far more).
+    let ppa = client.ppa(&ppa_id).await.unwrap().unwrap();
+    assert_eq!(ppa["settlements"][0]["month"], 202606, "{ppa}");
+    assert_eq!(ppa["settlements"][0]["delivered_wh"], 300_000, "{ppa}");
+    assert_eq!(
+        ppa["settlements"][0]["energy_amount"],
+        300_000 * 140,
+        "{ppa}"
+    );
     assert_eq!(mb["progress"]["sites_billed"], 9);
 
     // Every site's bill, with and without P2P, and what P2P did for it.

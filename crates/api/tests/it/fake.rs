@@ -301,6 +301,8 @@ impl NodeApi for FakeNode {
                 "demand_wh": 1, "surplus_wh": 0, "demand_method": "fallback",
                 "surplus_method": "fallback", "recent_price": null, "sell_benefit": 0,
                 "buy_energy_wh": 0, "buy_benefit": 0})),
+            BillingQuery::Ppa { id } => Some(json!({"id": id, "ppa": {}, "settlements": []})),
+            BillingQuery::MarketPpas { .. } => Some(json!([])),
             BillingQuery::Month { month } => Some(json!({"month": month, "config": {},
                 "progress": {}, "due_ms": 1, "bills": 0, "paid": 0, "overdue": 0})),
             BillingQuery::BankReport { csv: true, .. } => Some(serde_json::Value::String(

@@ -252,6 +252,7 @@ fn every_reference_resolves_and_error_codes_are_documented() {
 fn sample_request(method: &str, path: &str) -> Request<Body> {
     let concrete = path
         .replace("{hash}", &signed(0).hash().to_hex())
+        .replace("{id}", &signed(0).hash().to_hex())
         .replace("{height}", "1")
         .replace("{address}", &alice().to_hex())
         .replace("{site}", "bldg-a")
