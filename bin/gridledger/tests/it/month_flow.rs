@@ -290,7 +290,7 @@ async fn a_month_of_the_pilot_from_intentions_to_the_bank_report_slow_() {
         }),
         None,
     );
-    wait_all(&client, &[propose.clone()]).await;
+    wait_all(&client, std::slice::from_ref(&propose)).await;
     let ppa_id = propose.hash();
     wait_all(
         &client,
