@@ -138,7 +138,8 @@ pub struct CorrectReadings {
 }
 
 impl SubmitReadings {
-    /// Most intervals in one transaction (a day of 15-minute intervals fits twice).
+    /// Most register readings in one transaction: the start boundary and up to 191 intervals
+    /// after it (the name is historical; the SDK batches 191 intervals).
     pub const MAX_INTERVALS: usize = 192;
     /// Interval lengths a meter may report.
     pub const INTERVALS_MS: [u32; 2] = [900_000, 3_600_000];
