@@ -434,6 +434,15 @@ pub(crate) fn set_tariff<S: StateRead + ?Sized>(
             format!("bills of {m} are already issued under the tariff in force then"),
         ));
     }
+    if tariffs(s)
+        .iter()
+        .any(|t| t.id == v.id && effective_key(t) != key)
+    {
+        return Err(fail(
+            "tariff_id_taken",
+            format!("a tariff version named {} has another effective date", v.id),
+        ));
+    }
     let id = v.id.clone();
     s.put(StateKey::Tariff(key), StateValue::Tariff(Box::new(v)));
     Ok(vec![Event::TariffSet { id, effective: key }])

@@ -35,7 +35,7 @@ pub struct SiteBillView {
 
 /// `unpaid`, `paid`, `paid_late` or `overdue`.
 pub fn bill_status(b: &AccountBill, due_at: Option<u64>, now_ms: u64) -> &'static str {
-    match (b.paid_by.is_some(), b.late) {
+    match (b.paid_by.is_some() || b.due.is_zero(), b.late) {
         (true, true) => "paid_late",
         (true, false) => "paid",
         _ if b.overdue || due_at.is_some_and(|d| now_ms >= d.saturating_add(DAY_MS)) => "overdue",

@@ -80,11 +80,11 @@ fn predict(month: u32, get: &dyn Fn(u32) -> Option<u64>, fallback: u64) -> (u64,
         .filter_map(|m| get(m).map(|v| (m, v)))
         .collect();
     if let Some(last_year) = get(back(month, 12)) {
-        let now: u64 = recent.iter().map(|(_, v)| v).sum();
+        let now: u64 = recent.iter().fold(0u64, |a, (_, v)| a.saturating_add(*v));
         let then: Option<u64> = recent
             .iter()
             .map(|(m, _)| get(back(*m, 12)))
-            .sum::<Option<u64>>();
+            .try_fold(0u64, |a, v| v.map(|v| a.saturating_add(v)));
         let v = match then {
             Some(then) if then > 0 && !recent.is_empty() => {
                 let scaled = u128::from(last_year) * u128::from(now) / u128::from(then);
@@ -177,7 +177,7 @@ pub fn forecast(s: &(impl StateRead + ?Sized), id: &SiteId, month: u32) -> Optio
         .unwrap_or(0);
     let bought: u64 = (1..=3)
         .map(|k| site_p2p(s, id, back(month, k)).bought_wh)
-        .sum::<u64>()
+        .fold(0u64, u64::saturating_add)
         / 3;
     let q = bought.max(demand_wh / 5).min(demand_wh);
     f.buy_energy_wh = q;

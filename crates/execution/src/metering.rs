@@ -321,6 +321,9 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         return Err(fail("missing_reason", "a correction needs a reason"));
     }
     text_ok("reason", &p.reason)?;
+    if let Some(start) = gridledger_types::kst_month_start_ms(p.month) {
+        crate::billing::ensure_month_open(s, start)?;
+    }
     let mut t = month_totals(s, &p.site, p.month);
     t.import_wh = t
         .import_wh

@@ -530,11 +530,6 @@ pub(crate) fn lapse_proposals<S: StateRead + ?Sized>(
     }
 }
 
-/// True if the market holds a live PPA.
-pub(crate) fn has_live(s: &(impl StateRead + ?Sized), mk: &MarketId) -> bool {
-    !live_ids(s, mk).is_empty()
-}
-
 // ---- canonical encoding -------------------------------------------------------------------
 
 impl Write for Ppa {

@@ -100,6 +100,27 @@ pub fn line(
     }
 }
 
+/// A site's `(import, export)` in the period that no settled P2P trade has used yet: the
+/// period's measured values, capped by what the month's totals leave after every period
+/// (of any market) already settled in that month. So a site never sells (or buys) more in a
+/// month, across markets, than its meter measured.
+pub fn available(
+    s: &(impl StateRead + ?Sized),
+    site: &SiteId,
+    kind: PeriodKind,
+    start: u64,
+    end: u64,
+) -> (u64, u64) {
+    let (import, export) = measured(s, site, kind, start, end);
+    let month = kst_month(start);
+    let t = month_totals(s, site, month);
+    let used = site_p2p(s, site, month);
+    (
+        import.min(t.import_wh.saturating_sub(used.bought_wh)),
+        export.min(t.export_wh.saturating_sub(used.sold_wh)),
+    )
+}
+
 /// What the meters of the period's sites have left: `(import, export)` in Wh.
 type Left = BTreeMap<SiteId, (u64, u64)>;
 
@@ -122,7 +143,7 @@ fn serve(
     }
     for &site in sold.keys().chain(bought.keys()) {
         if !left.contains_key(site) {
-            left.insert(site.clone(), measured(s, site, kind, start, end));
+            left.insert(site.clone(), available(s, site, kind, start, end));
         }
     }
     let out: Vec<u64> = claims
@@ -434,23 +455,21 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             period_start_ms: start,
             number: n,
         };
+        // Paid from the buyer's escrow when it covers the contract (always, unless the market's
+        // fees or the VAT rate rose after the buy was placed); otherwise the lines join the
+        // buyer's postpaid bill of the month and the escrow is released below.
+        let from_escrow = prepaid && buy.escrow >= total;
         let trade = Trade {
             payer: &buy.submitter,
             seller: &sell.submitter,
             seller_site: &c.seller_site,
             buyer_site: &c.buyer_site,
             source: PaymentSource::Contract(cref),
-            paid_by: prepaid.then_some(tx),
+            paid_by: from_escrow.then_some(tx),
         };
         book(s, &cfg, month, trade, &l)?;
-        if prepaid {
-            // Unreachable by the rounding rules (see `escrow`); refused rather than overdrawn.
-            buy.escrow = buy.escrow.checked_sub(total).ok_or_else(|| {
-                fail(
-                    "escrow_short",
-                    "a contract costs more than its buyer's escrow",
-                )
-            })?;
+        if from_escrow {
+            buy.escrow = buy.escrow.checked_sub(total).unwrap_or(MilliWon::ZERO);
             s.put(buy_key, StateValue::Intention(buy));
         }
         delivered_total = delivered_total.checked_add(d).ok_or_else(overflow)?;

@@ -192,19 +192,21 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
             format!("approval window is at most {MAX_GATE_LEAD_MS} ms"),
         ));
     }
+    if let Some(old) = market(s, &p.market) {
+        if old.period_kind != p.period_kind {
+            return Err(fail(
+                "period_kind_fixed",
+                format!(
+                    "market {} has {} periods; a market's period length never changes",
+                    p.market, old.period_kind
+                ),
+            ));
+        }
+    }
     if p.wheeling_fee > MAX_FEE || p.platform_fee > MAX_FEE {
         return Err(fail(
             "invalid_fee",
             format!("fees are at most {} mKRW/kWh", MAX_FEE.0),
-        ));
-    }
-    if p.period_kind != PeriodKind::Monthly && crate::ppa::has_live(s, &p.market) {
-        return Err(fail(
-            "market_has_ppas",
-            format!(
-                "market {} has live PPAs; its periods stay monthly",
-                p.market
-            ),
         ));
     }
     s.put(
@@ -265,6 +267,9 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
         return Err(fail("zero_limit", "a buy needs a maximum price above zero"));
     }
     let mut per = period(s, &p.market, p.period_start_ms);
+    if per.cleared {
+        return Err(fail("gate_closed", "this period is already cleared"));
+    }
     if per.next_seq >= MAX_INTENTIONS_PER_PERIOD {
         return Err(fail(
             "period_full",
@@ -343,7 +348,7 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
     }
     let m = market(s, &mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
     let gate = gate_closure_ms(&m, start);
-    if now_ms >= gate {
+    if now_ms >= gate || period(s, &mk, start).cleared {
         return Err(fail("gate_closed", format!("the gate closed at {gate} ms")));
     }
     i.cancelled = true;
@@ -374,10 +379,18 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
             "this contract is already approved",
         ));
     }
-    if now_ms > c.approval_deadline_ms {
+    // Approvals close at the deadline, and at the latest when the period ends (so settlement
+    // and the buyer's dispute window see every approved contract).
+    let period_ends = market(s, mk)
+        .and_then(|m| crate::settlement::period_end(m.period_kind, start))
+        .unwrap_or(0);
+    if now_ms > c.approval_deadline_ms || now_ms >= period_ends {
         return Err(fail(
             "approval_expired",
-            format!("approvals closed at {} ms", c.approval_deadline_ms),
+            format!(
+                "approvals closed at {} ms",
+                c.approval_deadline_ms.min(period_ends)
+            ),
         ));
     }
     if signer == &c.seller {

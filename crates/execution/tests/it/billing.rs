@@ -563,3 +563,116 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
+    let (mut c, aug) = setup();
+    // A second monthly market; s0 sells 100 kWh in each, s2 and s3 buy them.
+    let op = c.operator.clone();
+    let other = MarketId::new("other").unwrap();
+    let r = c.exec(
+        &op,
+        Payload::ConfigureMarket(ConfigureMarket {
+            market: other.clone(),
+            period_kind: PeriodKind::Monthly,
+            pricing: Pricing::Uniform,
+            gate_lead_ms: 0,
+            wheeling_fee: won(0),
+            platform_fee: won(0),
+            prefer_same_feeder: false,
+            active: true,
+            approval_window_ms: 0,
+            dispute_window_ms: 0,
+        }),
+    );
+    assert!(r.is_success());
+    intend(&mut c, 0, aug, Side::Sell, 100, 150);
+    intend(&mut c, 2, aug, Side::Buy, 100, 250);
+    for (user, side, limit) in [(0usize, Side::Sell, 150u64), (3, Side::Buy, 250)] {
+        let k = c.users[user].clone();
+        let r = c.exec(
+            &k,
+            Payload::SubmitIntention(SubmitIntention {
+                market: other.clone(),
+                period_start_ms: aug,
+                side,
+                site: sid(user),
+                energy_wh: 100_000,
+                limit: won(limit),
+            }),
+        );
+        assert!(r.is_success(), "{r:?}");
+    }
+    // A market's period length never changes once it exists.
+    let hourly = ConfigureMarket {
+        market: other.clone(),
+        period_kind: PeriodKind::Hourly,
+        pricing: Pricing::Uniform,
+        gate_lead_ms: 0,
+        wheeling_fee: won(0),
+        platform_fee: won(0),
+        prefer_same_feeder: false,
+        active: true,
+        approval_window_ms: 0,
+        dispute_window_ms: 0,
+    };
+    assert_eq!(
+        code(&c.exec(&op, Payload::ConfigureMarket(hourly.clone()))),
+        "period_kind_fixed"
+    );
+    c.time_ms = aug;
+    let anyone = c.users[1].clone();
+    for m in [mk(), other.clone()] {
+        let clear = Payload::ClearPeriod {
+            market: m,
+            period_start_ms: aug,
+        };
+        assert!(c.exec(&anyone, clear).is_success());
+    }
+    // Cleared: no more intentions, no cancelling.
+    let k0 = c.users[0].clone();
+    let late = Payload::SubmitIntention(SubmitIntention {
+        market: mk(),
+        period_start_ms: aug,
+        side: Side::Sell,
+        site: sid(0),
+        energy_wh: 1_000,
+        limit: won(1),
+    });
+    assert_eq!(code(&c.exec(&k0, late)), "gate_closed");
+    // s0 exported only 100 kWh in August.
+    measure(&mut c, 0, 0, 100);
+    measure(&mut c, 2, 300, 0);
+    measure(&mut c, 3, 300, 0);
+    c.time_ms = kst_month_start_ms(202509).unwrap() + DAY;
+    for m in [mk(), other.clone()] {
+        let settle = Payload::SettlePeriod {
+            market: m,
+            period_start_ms: aug,
+        };
+        assert!(c.exec(&anyone, settle).is_success());
+    }
+    let first = settlement_line(&c.state, &mk(), aug, 0)
+        .unwrap()
+        .delivered_wh;
+    let second = settlement_line(&c.state, &other, aug, 0)
+        .unwrap()
+        .delivered_wh;
+    assert_eq!((first, second), (100_000, 0));
+    assert_eq!(site_p2p(&c.state, &sid(0), 202508).sold_wh, 100_000);
+    // Once the month is billed its readings can no longer be corrected.
+    assert!(c
+        .exec(&anyone, Payload::IssueBills { month: 202508 })
+        .is_success());
+    let r = c.exec(
+        &op,
+        Payload::CorrectReadings(gridledger_types::CorrectReadings {
+            site: sid(0),
+            month: 202508,
+            import_adjust_wh: 0,
+            export_adjust_wh: -1_000,
+            reason: "late fix".into(),
+        }),
+    );
+    assert_eq!(code(&r), "month_billed");
+}

@@ -195,3 +195,69 @@ fn escrow_is_held_released_and_pays_the_split() {
     assert_eq!(ls.len(), 5); // energy, wheeling + VAT, platform + VAT
     assert!(ls.iter().all(|(_, l)| l.paid_by.is_some()));
 }
+
+#[test]
+fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
+    let (mut c, hour, meters) = setup();
+    c.fund(2, 3_000_000);
+    assert_eq!(intend(&mut c, 2, hour, Side::Buy, 10, 200), "success");
+    assert_eq!(intend(&mut c, 0, hour, Side::Sell, 10, 150), "success");
+    c.time_ms = hour - HOUR / 2;
+    let anyone = c.users[1].clone();
+    let clear = Payload::ClearPeriod {
+        market: rt(),
+        period_start_ms: hour,
+    };
+    assert!(c.exec(&anyone, clear).is_success());
+    // The operator raises the wheeling fee tenfold after clearing.
+    let op = c.operator.clone();
+    let r = c.exec(
+        &op,
+        Payload::ConfigureMarket(ConfigureMarket {
+            market: rt(),
+            period_kind: PeriodKind::Hourly,
+            pricing: Pricing::Uniform,
+            gate_lead_ms: HOUR / 2,
+            wheeling_fee: won(100),
+            platform_fee: won(2),
+            prefer_same_feeder: false,
+            active: true,
+            approval_window_ms: 0,
+            dispute_window_ms: 0,
+        }),
+    );
+    assert!(r.is_success());
+    for (i, imp, exp) in [(0usize, 0u64, 10_000u64), (2, 10_000, 0)] {
+        let tx = c.signed(
+            &meters[i],
+            Payload::SubmitReadings(SubmitReadings {
+                first_interval_start_ms: hour,
+                interval_ms: HOUR as u32,
+                registers: vec![
+                    Registers {
+                        import_wh: 0,
+                        export_wh: 0,
+                    },
+                    Registers {
+                        import_wh: imp,
+                        export_wh: exp,
+                    },
+                ],
+            }),
+        );
+        assert!(c.run_at(hour + HOUR + 1_000, &[tx]).unwrap().receipts[0].is_success());
+    }
+    c.time_ms = hour + HOUR + 2_000;
+    let settle = Payload::SettlePeriod {
+        market: rt(),
+        period_start_ms: hour,
+    };
+    let r = c.exec(&anyone, settle);
+    assert!(r.is_success(), "{r:?}");
+    // The escrow no longer covers the contract: it returns whole and the lines are owed with
+    // the month's bill.
+    assert_eq!(held(&c, 2), 0);
+    assert_eq!(c.balance(&c.user(2)), 3_000_000);
+    let ls = lines(&c.state, 202508, &c.user(2));
+    assert!(!ls.is_empty() && ls.iter().all(|(_, l)| l.paid_by.is_none()));
+}

@@ -611,7 +611,7 @@ fn every_failure_code() {
         &mut c,
         &op,
         market("monthly", PeriodKind::Hourly, true),
-        "market_has_ppas",
+        "period_kind_fixed",
     );
 
     // Withdrawing (the proposer) and rejecting (the other party) before acceptance.
