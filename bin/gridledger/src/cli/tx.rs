@@ -949,6 +949,84 @@ mod tests {
     }
 
     #[test]
+    fn billing_commands_parse_into_their_payloads() {
+        let (a1, a2) = (addr(1), addr(2));
+        let cases: Vec<(Vec<&str>, &str)> = vec![
+            (
+                vec![
+                    "configure-billing",
+                    "--grid-company",
+                    &a1,
+                    "--platform-account",
+                    &a2,
+                    "--feed-in-won",
+                    "100",
+                ],
+                "configure_billing",
+            ),
+            (
+                vec![
+                    "dispute", "--market", "monthly", "--period", "2026-12", "--number", "3",
+                    "--reason", "short",
+                ],
+                "dispute_contract",
+            ),
+            (
+                vec![
+                    "resolve-dispute",
+                    "--market",
+                    "monthly",
+                    "--period",
+                    "2026-12",
+                    "--number",
+                    "3",
+                    "--delivered-kwh",
+                    "20.5",
+                    "--reason",
+                    "visit",
+                ],
+                "resolve_dispute",
+            ),
+            (vec!["issue-bills", "--month", "2026-12"], "issue_bills"),
+            (vec!["pay-bill", "--month", "2026-12"], "pay_bill"),
+            (vec!["collect-bills", "--month", "2026-12"], "collect_bills"),
+        ];
+        for (args, kind) in &cases {
+            let a = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(a.payload.to_payload(0).unwrap().kind(), *kind);
+        }
+        match parse(&cases[0].0).unwrap().payload.to_payload(0).unwrap() {
+            Payload::ConfigureBilling(c) => {
+                assert_eq!((c.feed_in_price.0, c.due_day), (100_000, 18));
+            }
+            p => panic!("{p:?}"),
+        }
+        match parse(&cases[2].0).unwrap().payload.to_payload(0).unwrap() {
+            Payload::ResolveDispute { delivered_wh, .. } => assert_eq!(delivered_wh, 20_500),
+            p => panic!("{p:?}"),
+        }
+        match parse(&cases[3].0).unwrap().payload.to_payload(0).unwrap() {
+            Payload::IssueBills { month } => assert_eq!(month, 202612),
+            p => panic!("{p:?}"),
+        }
+        assert!(parse(&["pay-bill", "--month", "2026-13"]).is_err());
+        // A tariff file with several versions needs --id; with it, the version is encoded.
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../crates/tariff/data/kepco.json"
+        );
+        let a = parse(&["set-tariff", "--file", file]).unwrap();
+        let e = a.payload.to_payload(0).unwrap_err().to_string();
+        assert!(e.contains("--id"), "{e}");
+        let set = gridledger_tariff::TariffSet::kepco().unwrap();
+        let id = set.versions()[0].id.clone();
+        let a = parse(&["set-tariff", "--file", file, "--id", &id]).unwrap();
+        assert_eq!(a.payload.to_payload(0).unwrap().kind(), "set_tariff");
+        let a = parse(&["set-tariff", "--file", "/nonexistent.json"]).unwrap();
+        assert!(a.payload.to_payload(0).is_err());
+    }
+
+    #[test]
     fn bad_values_are_rejected_at_parse_time() {
         let a1 = addr(1);
         assert!(parse(&["reinstate", "--account", "zz"]).is_err());
