@@ -10,6 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use gridledger_types::SiteId;
 use serde::Deserialize;
 
 /// `YYYYMM` with a month 1-12.
@@ -27,13 +28,18 @@ async fn ask(st: &AppState, q: BillingQuery, what: String) -> Result<serde_json:
         .ok_or_else(|| ApiError::not_found(what))
 }
 
+/// `{site}/.../{month}` path parameters.
+fn site_month(p: Result<Path<(String, String)>, PathRejection>) -> Result<(SiteId, u32), ApiError> {
+    let Path((site, month)) =
+        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+    Ok((parse_site(&site)?, parse_month(&month)?))
+}
+
 pub async fn site_bill(
     State(st): State<AppState>,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Path((site, month)) =
-        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
-    let (site, month) = (parse_site(&site)?, parse_month(&month)?);
+    let (site, month) = site_month(p)?;
     let what = format!("no bill of {month} for site {site}");
     Ok(Json(
         ask(&st, BillingQuery::SiteBill { site, month }, what).await?,
@@ -44,9 +50,7 @@ pub async fn forecast(
     State(st): State<AppState>,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Path((site, month)) =
-        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
-    let (site, month) = (parse_site(&site)?, parse_month(&month)?);
+    let (site, month) = site_month(p)?;
     let what = format!("no site {site}");
     Ok(Json(
         ask(&st, BillingQuery::Forecast { site, month }, what).await?,
