@@ -38,6 +38,9 @@ pub const MAX_PPA_PRICE: PriceMilliWonPerKwh = PriceMilliWonPerKwh(10_000_000);
 /// Most live PPAs (proposed, or accepted and not finished) one market holds; with the period's
 /// own event, one settlement's events stay within a receipt.
 pub const MAX_LIVE_PPAS_PER_MARKET: usize = 1_000;
+/// Most proposals one party may have waiting for acceptance in one market (so nobody can fill
+/// the market's PPA limit alone).
+pub const MAX_OPEN_PROPOSALS: usize = 10;
 const _: () = assert!(MAX_LIVE_PPAS_PER_MARKET < RECEIPT_MAX_EVENTS);
 
 /// A stored PPA. Its key is the hash of the proposing transaction.
@@ -309,6 +312,19 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
         return Err(fail(
             "empty_profile",
             "the profile gives no energy in any month of the term",
+        ));
+    }
+    let pending = live(s, &p.market)
+        .iter()
+        .filter(|(_, x)| &x.proposer == signer && x.status == PpaStatus::Proposed)
+        .count();
+    if pending >= MAX_OPEN_PROPOSALS {
+        return Err(fail(
+            "too_many_proposals",
+            format!(
+                "{signer} has {MAX_OPEN_PROPOSALS} proposals in market {} nobody accepted yet",
+                p.market
+            ),
         ));
     }
     if live_ids(s, &p.market).len() >= MAX_LIVE_PPAS_PER_MARKET {

@@ -8,7 +8,7 @@ use gridledger_execution::{
     billing::{site_bill, site_p2p},
     contracts,
     payments::{lines, PaymentSource},
-    ppa::{self, MAX_LIVE_PPAS_PER_MARKET},
+    ppa::{self, MAX_LIVE_PPAS_PER_MARKET, MAX_OPEN_PROPOSALS},
     report::bank_report,
     settlement_line, StateKey, StateValue,
 };
@@ -646,31 +646,40 @@ fn every_failure_code() {
 #[test]
 fn a_market_holds_a_bounded_number_of_live_ppas() {
     let mut c = setup();
-    let u0 = c.users[0].clone();
-    let n0 = gridledger_execution::account(&c.state, &c.user(0)).nonce;
-    let txs: Vec<_> = (0..MAX_LIVE_PPAS_PER_MARKET as u64)
-        .map(|i| {
-            c.signed_nonce(
-                &u0,
-                n0 + i,
-                Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508)),
-            )
-        })
-        .collect();
-    let out = c.run(&txs).unwrap();
-    assert!(out.receipts.iter().all(Receipt::is_success));
-    fails(
-        &mut c,
-        &u0,
-        Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508)),
-        "too_many_ppas",
-    );
-    // Withdrawing one makes room.
-    let u2 = c.users[2].clone();
-    let r = c.exec(&u2, Payload::WithdrawPpa { ppa: txs[0].hash() });
+    let (u0, u2) = (c.users[0].clone(), c.users[2].clone());
+    let p = || Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508));
+    // Rounds of proposals by s0's owner, accepted by s2's owner; the last round stays open.
+    let rounds = MAX_LIVE_PPAS_PER_MARKET / MAX_OPEN_PROPOSALS;
+    let mut open = Vec::new();
+    for round in 0..rounds {
+        let n0 = gridledger_execution::account(&c.state, &c.user(0)).nonce;
+        let txs: Vec<_> = (0..MAX_OPEN_PROPOSALS as u64)
+            .map(|i| c.signed_nonce(&u0, n0 + i, p()))
+            .collect();
+        let out = c.run(&txs).unwrap();
+        assert!(out.receipts.iter().all(Receipt::is_success));
+        if round + 1 == rounds {
+            open = txs.iter().map(|t| t.hash()).collect();
+            break;
+        }
+        let n2 = gridledger_execution::account(&c.state, &c.user(2)).nonce;
+        let accepts: Vec<_> = txs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| c.signed_nonce(&u2, n2 + i as u64, Payload::AcceptPpa { ppa: t.hash() }))
+            .collect();
+        let out = c.run(&accepts).unwrap();
+        assert!(out.receipts.iter().all(Receipt::is_success));
+    }
+    // One party cannot hold more than its share of open proposals...
+    fails(&mut c, &u0, p(), "too_many_proposals");
+    // ...and the market holds at most its limit of live PPAs.
+    fails(&mut c, &u2, p(), "too_many_ppas");
+    // Rejecting one makes room.
+    let r = c.exec(&u2, Payload::WithdrawPpa { ppa: open[0] });
     assert!(r.is_success());
-    let r = c.exec(&u0, Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508)));
-    assert!(r.is_success());
+    let r = c.exec(&u2, p());
+    assert!(r.is_success(), "{r:?}");
 }
 
 /// One PPA s0 -> s2 over a few months with spot trading beside it, random meters and a random
