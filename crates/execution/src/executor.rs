@@ -584,6 +584,23 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::AcceptPpa { ppa } => crate::ppa::accept(s, env.timestamp_ms, signer, ppa),
         Payload::TerminatePpa { ppa } => crate::ppa::terminate(s, env.timestamp_ms, signer, ppa),
         Payload::WithdrawPpa { ppa } => crate::ppa::withdraw(s, signer, ppa),
+        Payload::ConfigureCharging(_)
+        | Payload::RegisterCharger(_)
+        | Payload::EnrollMember { .. }
+        | Payload::SetMember(_)
+        | Payload::SetAutoCharge { .. }
+        | Payload::ChargingPrepay(_)
+        | Payload::ChargingCancel(_)
+        | Payload::ChargingSettle(_)
+        | Payload::ExpireChargingHolds { .. } => {
+            let cx = crate::charging::TxCtx {
+                hash: tx.hash(),
+                now_ms: env.timestamp_ms,
+                signer,
+                me: &me,
+            };
+            crate::charging::apply(s, &cx, env.height, &tx.tx.payload)
+        }
         Payload::RegisterParticipant { .. }
         | Payload::SuspendParticipant { .. }
         | Payload::ReinstateParticipant { .. }

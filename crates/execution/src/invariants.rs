@@ -2,12 +2,15 @@
 //!
 //! O(state): for tests, simulators and start-up checks, not for every block in production.
 use crate::state::{StateKey, StateValue};
-use gridledger_types::{Address, Hash32, PpaStatus};
+use gridledger_types::{Address, Hash32, PpaStatus, SessionState};
 use std::collections::BTreeMap;
 
 /// Every bill's `due + prepaid` equals the sum of its lines;
 /// `Supply == sum(balance) + sum(held)`, every account's `held` equals the sum of the holds it
 /// pays and the escrow of its intentions, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
+/// Charging: a session's cost never exceeds its hold; a `Prepaid` session's hold and a
+/// `Cancelled` session's cost count in the payer's `held`; a prepaid session is in the expiry
+/// index and is its member's one open session; a settled session has all three tx hashes.
 /// PPAs: each index entry names a live PPA of its market; a PPA has one settlement per month it
 /// counts as settled, each within its term.
 pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), String> {
@@ -78,6 +81,69 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
                     return Err(format!("PPA {id} is settled for {month}, outside its term"));
                 }
                 *ppa_months.entry(id).or_default() += 1;
+            }
+            (StateKey::ChargingConfig(_), StateValue::ChargingConfig(_))
+            | (StateKey::Charger(_), StateValue::Charger(_))
+            | (StateKey::MemberByAccount(_), StateValue::MemberByAccount(_))
+            | (StateKey::MemberCard(_), StateValue::MemberCard(_))
+            | (StateKey::ChargerDay(..), StateValue::ChargerDay(_))
+            | (StateKey::ChargingMeta, StateValue::ChargingMeta(_)) => {}
+            (StateKey::Member(no), StateValue::Member(m)) => {
+                if let Some((c, id)) = &m.open {
+                    let prepaid = matches!(
+                        state.get(&StateKey::ChargingSession(c.clone(), *id)),
+                        Some(StateValue::ChargingSession(x))
+                            if x.state == SessionState::Prepaid && x.member_no == *no
+                    );
+                    if !prepaid {
+                        return Err(format!(
+                            "member {no} names session {id} at {c} open, which is not prepaid"
+                        ));
+                    }
+                }
+            }
+            (StateKey::ChargingExpiry(t, c, id), StateValue::ChargingExpiry) => {
+                let ok = matches!(
+                    state.get(&StateKey::ChargingSession(c.clone(), *id)),
+                    Some(StateValue::ChargingSession(x))
+                        if x.state == SessionState::Prepaid && x.expires_at_ms == *t
+                );
+                if !ok {
+                    return Err(format!("expiry index names session {id} at {c} wrongly"));
+                }
+            }
+            (StateKey::ChargingSession(c, id), StateValue::ChargingSession(x)) => {
+                if x.cost > x.hold {
+                    return Err(format!("session {id} at {c} costs more than its hold"));
+                }
+                let held_now = match x.state {
+                    SessionState::Prepaid => {
+                        let indexed = state.contains_key(&StateKey::ChargingExpiry(
+                            x.expires_at_ms,
+                            c.clone(),
+                            *id,
+                        ));
+                        let named = matches!(
+                            state.get(&StateKey::Member(x.member_no)),
+                            Some(StateValue::Member(m)) if m.open == Some((c.clone(), *id))
+                        );
+                        if !indexed || !named {
+                            return Err(format!(
+                                "prepaid session {id} at {c} is not indexed or not its member's open one"
+                            ));
+                        }
+                        x.hold.0
+                    }
+                    SessionState::Cancelled => x.cost.0,
+                    SessionState::Settled => {
+                        if x.cancel_tx == Hash32::ZERO || x.settle_tx == Hash32::ZERO {
+                            return Err(format!("settled session {id} at {c} lacks a tx hash"));
+                        }
+                        0
+                    }
+                    SessionState::Refunded => 0,
+                };
+                *holds_by.entry(&x.payer).or_default() += u128::from(held_now);
             }
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {

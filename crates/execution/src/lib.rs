@@ -9,6 +9,8 @@
 
 pub mod billing;
 pub mod billing_view;
+pub mod charging;
+pub mod charging_state;
 mod disputes;
 mod error;
 pub mod escrow;

@@ -4,6 +4,7 @@
 //! Every key and value encodes as one tag byte followed by its fields; text is bounded by
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
 use crate::billing::{MonthBilling, SiteBill, SiteP2p};
+use crate::charging_state::{Charger, ChargerDay, Member, Session};
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
 use crate::payments::{AccountBill, Payment};
 use crate::ppa::Ppa;
@@ -13,8 +14,9 @@ use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_tariff::TariffVersion;
 use gridledger_types::{
-    read_string, string_size, write_string, Address, ConfigureBilling, ConfigureMarket, DeviceKind,
-    Hash32, MarketId, MilliWon, Role, SiteId, TEXT_MAX_BYTES,
+    read_string, string_size, write_string, Address, ChargerId, ConfigureBilling,
+    ConfigureCharging, ConfigureMarket, DeviceKind, Hash32, MarketId, MilliWon, Role, SiteId,
+    CARD_MAX_BYTES, TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, ops::Range};
@@ -68,6 +70,23 @@ pub enum StateKey {
     PpaByMarket(MarketId, Hash32),
     /// A PPA's settlement of a month (`YYYYMM`).
     PpaSettlement(Hash32, u32),
+    /// A charging operator's hold rules.
+    ChargingConfig(Address),
+    Charger(ChargerId),
+    /// A member by member number.
+    Member(u64),
+    /// The member number of an account.
+    MemberByAccount(Address),
+    /// The member number of a card (idTag).
+    MemberCard(String),
+    /// A session by charger and session number.
+    ChargingSession(ChargerId, u64),
+    /// A `Prepaid` session by its expiry time (index for `ExpireChargingHolds`).
+    ChargingExpiry(u64, ChargerId, u64),
+    /// A charger's totals of a KST day (`YYYYMMDD`).
+    ChargerDay(ChargerId, u32),
+    /// The next member number.
+    ChargingMeta,
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -99,6 +118,16 @@ pub enum StateValue {
     /// The index entry carries nothing.
     PpaByMarket,
     PpaSettlement(SettlementLine),
+    ChargingConfig(ConfigureCharging),
+    Charger(Box<Charger>),
+    Member(Box<Member>),
+    MemberByAccount(u64),
+    MemberCard(u64),
+    ChargingSession(Box<Session>),
+    /// The index entry carries nothing.
+    ChargingExpiry,
+    ChargerDay(ChargerDay),
+    ChargingMeta(u64),
 }
 
 /// An account's money and its next nonce.
@@ -257,6 +286,43 @@ impl Write for StateKey {
                 h.write(buf);
                 m.write(buf);
             }
+            Self::ChargingConfig(a) => {
+                25u8.write(buf);
+                a.write(buf);
+            }
+            Self::Charger(c) => {
+                26u8.write(buf);
+                c.write(buf);
+            }
+            Self::Member(n) => {
+                27u8.write(buf);
+                n.write(buf);
+            }
+            Self::MemberByAccount(a) => {
+                28u8.write(buf);
+                a.write(buf);
+            }
+            Self::MemberCard(c) => {
+                29u8.write(buf);
+                write_string(c, buf);
+            }
+            Self::ChargingSession(c, n) => {
+                30u8.write(buf);
+                c.write(buf);
+                n.write(buf);
+            }
+            Self::ChargingExpiry(t, c, n) => {
+                31u8.write(buf);
+                t.write(buf);
+                c.write(buf);
+                n.write(buf);
+            }
+            Self::ChargerDay(c, d) => {
+                32u8.write(buf);
+                c.write(buf);
+                d.write(buf);
+            }
+            Self::ChargingMeta => 33u8.write(buf),
         }
     }
 }
@@ -285,6 +351,14 @@ impl EncodeSize for StateKey {
             Self::Ppa(_) => Hash32::SIZE,
             Self::PpaByMarket(id, _) => id.encode_size() + Hash32::SIZE,
             Self::PpaSettlement(..) => Hash32::SIZE + 4,
+            Self::ChargingConfig(_) | Self::MemberByAccount(_) => Address::SIZE,
+            Self::Charger(c) => c.encode_size(),
+            Self::Member(_) => 8,
+            Self::MemberCard(c) => string_size(c),
+            Self::ChargingSession(c, _) => c.encode_size() + 8,
+            Self::ChargingExpiry(_, c, _) => 8 + c.encode_size() + 8,
+            Self::ChargerDay(c, _) => c.encode_size() + 4,
+            Self::ChargingMeta => 0,
         }
     }
 }
@@ -318,6 +392,15 @@ impl Read for StateKey {
             22 => Self::Ppa(Hash32::read(buf)?),
             23 => Self::PpaByMarket(MarketId::read(buf)?, Hash32::read(buf)?),
             24 => Self::PpaSettlement(Hash32::read(buf)?, u32::read(buf)?),
+            25 => Self::ChargingConfig(Address::read(buf)?),
+            26 => Self::Charger(ChargerId::read(buf)?),
+            27 => Self::Member(u64::read(buf)?),
+            28 => Self::MemberByAccount(Address::read(buf)?),
+            29 => Self::MemberCard(read_string(buf, CARD_MAX_BYTES)?),
+            30 => Self::ChargingSession(ChargerId::read(buf)?, u64::read(buf)?),
+            31 => Self::ChargingExpiry(u64::read(buf)?, ChargerId::read(buf)?, u64::read(buf)?),
+            32 => Self::ChargerDay(ChargerId::read(buf)?, u32::read(buf)?),
+            33 => Self::ChargingMeta,
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -529,6 +612,39 @@ impl Write for StateValue {
                 24u8.write(buf);
                 v.write(buf);
             }
+            Self::ChargingConfig(v) => {
+                25u8.write(buf);
+                v.write(buf);
+            }
+            Self::Charger(v) => {
+                26u8.write(buf);
+                v.write(buf);
+            }
+            Self::Member(v) => {
+                27u8.write(buf);
+                v.write(buf);
+            }
+            Self::MemberByAccount(v) => {
+                28u8.write(buf);
+                v.write(buf);
+            }
+            Self::MemberCard(v) => {
+                29u8.write(buf);
+                v.write(buf);
+            }
+            Self::ChargingSession(v) => {
+                30u8.write(buf);
+                v.write(buf);
+            }
+            Self::ChargingExpiry => 31u8.write(buf),
+            Self::ChargerDay(v) => {
+                32u8.write(buf);
+                v.write(buf);
+            }
+            Self::ChargingMeta(v) => {
+                33u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -561,6 +677,13 @@ impl EncodeSize for StateValue {
             Self::Ppa(v) => v.encode_size(),
             Self::PpaByMarket => 0,
             Self::PpaSettlement(_) => SettlementLine::SIZE,
+            Self::ChargingConfig(_) => ConfigureCharging::SIZE,
+            Self::Charger(v) => v.encode_size(),
+            Self::Member(v) => v.encode_size(),
+            Self::MemberByAccount(_) | Self::MemberCard(_) | Self::ChargingMeta(_) => 8,
+            Self::ChargingSession(v) => v.encode_size(),
+            Self::ChargingExpiry => 0,
+            Self::ChargerDay(_) => ChargerDay::SIZE,
         }
     }
 }
@@ -594,6 +717,15 @@ impl Read for StateValue {
             22 => Self::Ppa(Box::new(Ppa::read(buf)?)),
             23 => Self::PpaByMarket,
             24 => Self::PpaSettlement(SettlementLine::read(buf)?),
+            25 => Self::ChargingConfig(ConfigureCharging::read(buf)?),
+            26 => Self::Charger(Box::new(Charger::read(buf)?)),
+            27 => Self::Member(Box::new(Member::read(buf)?)),
+            28 => Self::MemberByAccount(u64::read(buf)?),
+            29 => Self::MemberCard(u64::read(buf)?),
+            30 => Self::ChargingSession(Box::new(Session::read(buf)?)),
+            31 => Self::ChargingExpiry,
+            32 => Self::ChargerDay(ChargerDay::read(buf)?),
+            33 => Self::ChargingMeta(u64::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }

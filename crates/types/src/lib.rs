@@ -6,6 +6,7 @@
 
 mod billing;
 mod block;
+mod charging;
 mod codec_util;
 mod error;
 mod ids;
@@ -19,6 +20,11 @@ mod units;
 
 pub use billing::{ConfigureBilling, ContractRef, PaymentKind, TARIFF_MAX_BYTES};
 pub use block::{Block, BLOCK_MAX_BYTES, BLOCK_MAX_TXS};
+pub use charging::{
+    ChargerId, ChargerKind, ChargingCancel, ChargingPrepay, ConfigureCharging, MemberStatus,
+    RegisterCharger, SessionRef, SessionState, SetMember, StopReason, CARD_MAX_BYTES,
+    EXPIRE_BATCH_MAX, FIRST_MEMBER_NO, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
+};
 pub use codec_util::{read_string, string_size, write_string};
 pub use error::Error;
 pub use ids::{hex_of, Address, ChainId, Hash32, PrivateKey, Signature};

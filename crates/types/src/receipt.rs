@@ -1,8 +1,8 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, ContractRef, DeviceKind, Hash32, MarketId, MilliWon, PriceMilliWonPerKwh, Role, Side,
-    SiteId, TEXT_MAX_BYTES,
+    Address, ChargerId, ContractRef, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon,
+    PriceMilliWonPerKwh, Role, Side, SiteId, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -214,6 +214,63 @@ pub enum Event {
         delivered_wh: u64,
         energy_amount: MilliWon,
         fees: MilliWon,
+    },
+    ChargingConfigured {
+        operator: Address,
+        hold_expiry_ms: u64,
+    },
+    /// A charger was created (`created`) or updated by its owner.
+    ChargerRegistered {
+        charger: ChargerId,
+        owner: Address,
+        created: bool,
+    },
+    MemberEnrolled {
+        member_no: u64,
+        account: Address,
+        operator: Address,
+    },
+    MemberUpdated {
+        member_no: u64,
+        status: MemberStatus,
+        valid_until_ms: u64,
+    },
+    /// A member's standing authorisation for an operator (cap 0: revoked).
+    AutoChargeSet {
+        member_no: u64,
+        operator: Address,
+        cap: MilliWon,
+    },
+    /// A session's prepayment is held from the payer until the session ends or the hold expires.
+    ChargingPrepaid {
+        charger: ChargerId,
+        session: u64,
+        member_no: u64,
+        payer: Address,
+        amount: MilliWon,
+        expires_at_ms: u64,
+    },
+    /// The whole prepayment was released to the payer and the session's cost is held.
+    ChargingCancelled {
+        charger: ChargerId,
+        session: u64,
+        released: MilliWon,
+        cost: MilliWon,
+        energy_wh: u64,
+    },
+    /// The held cost was paid to the charger's owner.
+    ChargingSettled {
+        charger: ChargerId,
+        session: u64,
+        payee: Address,
+        cost: MilliWon,
+    },
+    /// The charger never reported: the whole prepayment went back to the payer.
+    ChargingRefunded {
+        charger: ChargerId,
+        session: u64,
+        payer: Address,
+        amount: MilliWon,
     },
 }
 
@@ -538,6 +595,108 @@ impl Write for Event {
                 energy_amount.write(b);
                 fees.write(b);
             }
+            Self::ChargingConfigured {
+                operator,
+                hold_expiry_ms,
+            } => {
+                33u8.write(b);
+                operator.write(b);
+                hold_expiry_ms.write(b);
+            }
+            Self::ChargerRegistered {
+                charger,
+                owner,
+                created,
+            } => {
+                34u8.write(b);
+                charger.write(b);
+                owner.write(b);
+                created.write(b);
+            }
+            Self::MemberEnrolled {
+                member_no,
+                account,
+                operator,
+            } => {
+                35u8.write(b);
+                member_no.write(b);
+                account.write(b);
+                operator.write(b);
+            }
+            Self::MemberUpdated {
+                member_no,
+                status,
+                valid_until_ms,
+            } => {
+                36u8.write(b);
+                member_no.write(b);
+                status.write(b);
+                valid_until_ms.write(b);
+            }
+            Self::AutoChargeSet {
+                member_no,
+                operator,
+                cap,
+            } => {
+                37u8.write(b);
+                member_no.write(b);
+                operator.write(b);
+                cap.write(b);
+            }
+            Self::ChargingPrepaid {
+                charger,
+                session,
+                member_no,
+                payer,
+                amount,
+                expires_at_ms,
+            } => {
+                38u8.write(b);
+                charger.write(b);
+                session.write(b);
+                member_no.write(b);
+                payer.write(b);
+                amount.write(b);
+                expires_at_ms.write(b);
+            }
+            Self::ChargingCancelled {
+                charger,
+                session,
+                released,
+                cost,
+                energy_wh,
+            } => {
+                39u8.write(b);
+                charger.write(b);
+                session.write(b);
+                released.write(b);
+                cost.write(b);
+                energy_wh.write(b);
+            }
+            Self::ChargingSettled {
+                charger,
+                session,
+                payee,
+                cost,
+            } => {
+                40u8.write(b);
+                charger.write(b);
+                session.write(b);
+                payee.write(b);
+                cost.write(b);
+            }
+            Self::ChargingRefunded {
+                charger,
+                session,
+                payer,
+                amount,
+            } => {
+                41u8.write(b);
+                charger.write(b);
+                session.write(b);
+                payer.write(b);
+                amount.write(b);
+            }
         }
     }
 }
@@ -602,6 +761,16 @@ impl EncodeSize for Event {
             Self::PpaAccepted { .. } | Self::PpaWithdrawn { .. } => H + A,
             Self::PpaTerminated { .. } => H + A + 4 + 1,
             Self::PpaSettled { .. } => H + 4 + 8 + M + M,
+            Self::ChargingConfigured { .. } => A + 8,
+            Self::ChargerRegistered { charger, .. } => charger.encode_size() + A + 1,
+            Self::MemberEnrolled { .. } => 8 + A + A,
+            Self::MemberUpdated { .. } => 8 + 1 + 8,
+            Self::AutoChargeSet { .. } => 8 + A + M,
+            Self::ChargingPrepaid { charger, .. } => charger.encode_size() + 8 + 8 + A + M + 8,
+            Self::ChargingCancelled { charger, .. } => charger.encode_size() + 8 + M + M + 8,
+            Self::ChargingSettled { charger, .. } | Self::ChargingRefunded { charger, .. } => {
+                charger.encode_size() + 8 + A + M
+            }
         }
     }
 }
@@ -786,6 +955,57 @@ impl Read for Event {
                 energy_amount: MilliWon::read(b)?,
                 fees: MilliWon::read(b)?,
             },
+            33 => Self::ChargingConfigured {
+                operator: Address::read(b)?,
+                hold_expiry_ms: u64::read(b)?,
+            },
+            34 => Self::ChargerRegistered {
+                charger: ChargerId::read(b)?,
+                owner: Address::read(b)?,
+                created: bool::read(b)?,
+            },
+            35 => Self::MemberEnrolled {
+                member_no: u64::read(b)?,
+                account: Address::read(b)?,
+                operator: Address::read(b)?,
+            },
+            36 => Self::MemberUpdated {
+                member_no: u64::read(b)?,
+                status: MemberStatus::read(b)?,
+                valid_until_ms: u64::read(b)?,
+            },
+            37 => Self::AutoChargeSet {
+                member_no: u64::read(b)?,
+                operator: Address::read(b)?,
+                cap: MilliWon::read(b)?,
+            },
+            38 => Self::ChargingPrepaid {
+                charger: ChargerId::read(b)?,
+                session: u64::read(b)?,
+                member_no: u64::read(b)?,
+                payer: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+                expires_at_ms: u64::read(b)?,
+            },
+            39 => Self::ChargingCancelled {
+                charger: ChargerId::read(b)?,
+                session: u64::read(b)?,
+                released: MilliWon::read(b)?,
+                cost: MilliWon::read(b)?,
+                energy_wh: u64::read(b)?,
+            },
+            40 => Self::ChargingSettled {
+                charger: ChargerId::read(b)?,
+                session: u64::read(b)?,
+                payee: Address::read(b)?,
+                cost: MilliWon::read(b)?,
+            },
+            41 => Self::ChargingRefunded {
+                charger: ChargerId::read(b)?,
+                session: u64::read(b)?,
+                payer: Address::read(b)?,
+                amount: MilliWon::read(b)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -884,6 +1104,7 @@ mod tests {
     fn receipts_round_trip() {
         let a = Address::of(&PrivateKey::decode([5u8; 32].as_slice()).unwrap());
         let h = Hash32::digest(&[b"x"]);
+        let cp = ChargerId::new("CP-1").unwrap();
         let r = Receipt {
             tx_hash: h,
             height: 4,
@@ -956,6 +1177,57 @@ mod tests {
                     delivered_wh: 80_000,
                     energy_amount: MilliWon(12_000_000),
                     fees: MilliWon(1_056_000),
+                },
+                Event::ChargingConfigured {
+                    operator: a.clone(),
+                    hold_expiry_ms: 600_000,
+                },
+                Event::ChargerRegistered {
+                    charger: cp.clone(),
+                    owner: a.clone(),
+                    created: true,
+                },
+                Event::MemberEnrolled {
+                    member_no: 10_000_001,
+                    account: a.clone(),
+                    operator: a.clone(),
+                },
+                Event::MemberUpdated {
+                    member_no: 10_000_001,
+                    status: MemberStatus::Blocked,
+                    valid_until_ms: 5,
+                },
+                Event::AutoChargeSet {
+                    member_no: 10_000_001,
+                    operator: a.clone(),
+                    cap: MilliWon(3),
+                },
+                Event::ChargingPrepaid {
+                    charger: cp.clone(),
+                    session: 1,
+                    member_no: 10_000_001,
+                    payer: a.clone(),
+                    amount: MilliWon(20_000_000),
+                    expires_at_ms: 99,
+                },
+                Event::ChargingCancelled {
+                    charger: cp.clone(),
+                    session: 1,
+                    released: MilliWon(20_000_000),
+                    cost: MilliWon(3_244_000),
+                    energy_wh: 10_000,
+                },
+                Event::ChargingSettled {
+                    charger: cp.clone(),
+                    session: 1,
+                    payee: a.clone(),
+                    cost: MilliWon(3_244_000),
+                },
+                Event::ChargingRefunded {
+                    charger: cp,
+                    session: 2,
+                    payer: a.clone(),
+                    amount: MilliWon(1),
                 },
                 Event::Minted {
                     to: a,

@@ -5,6 +5,10 @@ use crate::{
         bytes_size, read_bytes, read_reason, reason_size, write_bytes, write_reason,
         TARIFF_MAX_BYTES,
     },
+    charging::{
+        ChargingCancel, ChargingPrepay, ConfigureCharging, RegisterCharger, SessionRef, SetMember,
+        CARD_MAX_BYTES,
+    },
     codec_util::{read_string, string_size, write_string},
     Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
     DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite, Role, Signature,
@@ -131,6 +135,29 @@ pub enum Payload {
     TerminatePpa { ppa: Hash32 },
     /// Either party closes a PPA that is not accepted yet (withdraw or reject).
     WithdrawPpa { ppa: Hash32 },
+    /// Charging operator only: its rules for session holds.
+    ConfigureCharging(ConfigureCharging),
+    /// A charging operator creates a charger; then only its owner updates it.
+    RegisterCharger(RegisterCharger),
+    /// Charging operator only: enrol `account` as a member; the chain issues its member number.
+    EnrollMember { account: Address, card: String },
+    /// The member's operator: status, expiry and card of a member.
+    SetMember(SetMember),
+    /// A member's standing authorisation for `operator` to prepay up to `cap` per session
+    /// (RFID-only chargers); a cap of 0 revokes it.
+    SetAutoCharge {
+        operator: Address,
+        cap: MilliWon,
+        valid_until_ms: u64,
+    },
+    /// The payer (or the charger's owner within the payer's auto-charge cap): hold a prepayment.
+    ChargingPrepay(ChargingPrepay),
+    /// The charger's owner: the session ended; the hold is released and the cost fixed.
+    ChargingCancel(ChargingCancel),
+    /// Anyone: pay a cancelled session's cost to the charger's owner.
+    ChargingSettle(SessionRef),
+    /// Anyone: refund up to `max` prepaid sessions whose hold expired at block time.
+    ExpireChargingHolds { max: u32 },
 }
 
 impl Payload {
@@ -168,6 +195,15 @@ impl Payload {
             Self::AcceptPpa { .. } => "accept_ppa",
             Self::TerminatePpa { .. } => "terminate_ppa",
             Self::WithdrawPpa { .. } => "withdraw_ppa",
+            Self::ConfigureCharging(_) => "configure_charging",
+            Self::RegisterCharger(_) => "register_charger",
+            Self::EnrollMember { .. } => "enroll_member",
+            Self::SetMember(_) => "set_member",
+            Self::SetAutoCharge { .. } => "set_auto_charge",
+            Self::ChargingPrepay(_) => "charging_prepay",
+            Self::ChargingCancel(_) => "charging_cancel",
+            Self::ChargingSettle(_) => "charging_settle",
+            Self::ExpireChargingHolds { .. } => "expire_charging_holds",
         }
     }
 
@@ -183,7 +219,16 @@ impl Payload {
             Self::RegisterSite(r) => vec![r.owner.clone()],
             Self::ConfigureBilling(c) => vec![c.grid_company.clone(), c.platform_account.clone()],
             Self::BindMeter(b) => vec![b.meter.clone()],
-            Self::Burn { .. }
+            Self::EnrollMember { account, .. } => vec![account.clone()],
+            Self::SetAutoCharge { operator, .. } => vec![operator.clone()],
+            Self::ChargingPrepay(p) => vec![p.payer.clone()],
+            Self::ChargingCancel(p) => vec![p.payer.clone()],
+            Self::ChargingSettle(p) => vec![p.payer.clone()],
+            Self::ConfigureCharging(_)
+            | Self::RegisterCharger(_)
+            | Self::SetMember(_)
+            | Self::ExpireChargingHolds { .. }
+            | Self::Burn { .. }
             | Self::HoldRelease { .. }
             | Self::HoldCapture { .. }
             | Self::SubmitReadings(_)
@@ -386,6 +431,49 @@ impl Write for Payload {
                 30u8.write(buf);
                 ppa.write(buf);
             }
+            Self::ConfigureCharging(p) => {
+                31u8.write(buf);
+                p.write(buf);
+            }
+            Self::RegisterCharger(p) => {
+                32u8.write(buf);
+                p.write(buf);
+            }
+            Self::EnrollMember { account, card } => {
+                33u8.write(buf);
+                account.write(buf);
+                write_string(card, buf);
+            }
+            Self::SetMember(p) => {
+                34u8.write(buf);
+                p.write(buf);
+            }
+            Self::SetAutoCharge {
+                operator,
+                cap,
+                valid_until_ms,
+            } => {
+                35u8.write(buf);
+                operator.write(buf);
+                cap.write(buf);
+                valid_until_ms.write(buf);
+            }
+            Self::ChargingPrepay(p) => {
+                36u8.write(buf);
+                p.write(buf);
+            }
+            Self::ChargingCancel(p) => {
+                37u8.write(buf);
+                p.write(buf);
+            }
+            Self::ChargingSettle(p) => {
+                38u8.write(buf);
+                p.write(buf);
+            }
+            Self::ExpireChargingHolds { max } => {
+                39u8.write(buf);
+                max.write(buf);
+            }
         }
     }
 }
@@ -428,6 +516,15 @@ impl EncodeSize for Payload {
             Self::AcceptPpa { .. } | Self::TerminatePpa { .. } | Self::WithdrawPpa { .. } => {
                 Hash32::SIZE
             }
+            Self::ConfigureCharging(_) => ConfigureCharging::SIZE,
+            Self::RegisterCharger(p) => p.encode_size(),
+            Self::EnrollMember { card, .. } => A + string_size(card),
+            Self::SetMember(p) => p.encode_size(),
+            Self::SetAutoCharge { .. } => A + M + 8,
+            Self::ChargingPrepay(p) => p.encode_size(),
+            Self::ChargingCancel(p) => p.encode_size(),
+            Self::ChargingSettle(p) => p.encode_size(),
+            Self::ExpireChargingHolds { .. } => 4,
         }
     }
 }
@@ -535,6 +632,24 @@ impl Read for Payload {
             },
             30 => Self::WithdrawPpa {
                 ppa: Hash32::read(buf)?,
+            },
+            31 => Self::ConfigureCharging(ConfigureCharging::read(buf)?),
+            32 => Self::RegisterCharger(RegisterCharger::read(buf)?),
+            33 => Self::EnrollMember {
+                account: Address::read(buf)?,
+                card: read_string(buf, CARD_MAX_BYTES)?,
+            },
+            34 => Self::SetMember(SetMember::read(buf)?),
+            35 => Self::SetAutoCharge {
+                operator: Address::read(buf)?,
+                cap: MilliWon::read(buf)?,
+                valid_until_ms: u64::read(buf)?,
+            },
+            36 => Self::ChargingPrepay(ChargingPrepay::read(buf)?),
+            37 => Self::ChargingCancel(ChargingCancel::read(buf)?),
+            38 => Self::ChargingSettle(SessionRef::read(buf)?),
+            39 => Self::ExpireChargingHolds {
+                max: u32::read(buf)?,
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
@@ -779,6 +894,57 @@ mod tests {
             Payload::AcceptPpa { ppa: h },
             Payload::TerminatePpa { ppa: h },
             Payload::WithdrawPpa { ppa: h },
+            Payload::ConfigureCharging(ConfigureCharging {
+                hold_expiry_ms: 86_400_000,
+                max_prepay: MilliWon(100_000_000),
+                auto_charge_max: MilliWon(30_000_000),
+            }),
+            Payload::RegisterCharger(RegisterCharger {
+                charger: crate::ChargerId::new("CP-1").unwrap(),
+                kind: crate::ChargerKind::Fast,
+                connectors: 2,
+                price: crate::PriceMilliWonPerKwh(324_400),
+                idle_fee_per_min: MilliWon(100_000),
+                idle_grace_min: 10,
+                active: true,
+                label: "주차장 B2".into(),
+            }),
+            Payload::EnrollMember {
+                account: Address::of(&key(4)),
+                card: "04A2B9C1".into(),
+            },
+            Payload::SetMember(SetMember {
+                member_no: 10_000_001,
+                status: crate::MemberStatus::Blocked,
+                valid_until_ms: 9,
+                card: String::new(),
+            }),
+            Payload::SetAutoCharge {
+                operator: Address::of(&key(5)),
+                cap: MilliWon(20_000_000),
+                valid_until_ms: 0,
+            },
+            Payload::ChargingPrepay(ChargingPrepay {
+                charger: crate::ChargerId::new("CP-1").unwrap(),
+                connector: 1,
+                session: 7,
+                payer: Address::of(&key(4)),
+                amount: MilliWon(20_000_000),
+            }),
+            Payload::ChargingCancel(ChargingCancel {
+                charger: crate::ChargerId::new("CP-1").unwrap(),
+                session: 7,
+                payer: Address::of(&key(4)),
+                energy_wh: 12_345,
+                idle_min: 3,
+                reason: crate::StopReason::Local,
+            }),
+            Payload::ChargingSettle(SessionRef {
+                charger: crate::ChargerId::new("CP-1").unwrap(),
+                session: 7,
+                payer: Address::of(&key(4)),
+            }),
+            Payload::ExpireChargingHolds { max: 500 },
         ];
         for p in payloads {
             let enc = p.encode();

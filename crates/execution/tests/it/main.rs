@@ -4,6 +4,7 @@ mod fixture;
 
 mod batch;
 mod billing;
+mod charging;
 mod codec;
 mod determinism;
 mod escrow;
