@@ -145,6 +145,7 @@ impl NodeFile {
             mempool: MempoolConfig::default(),
             api: Default::default(),
             worker_threads: 2,
+            extension: None,
         }
     }
 }

@@ -9,11 +9,13 @@
 
 mod admin;
 mod billing;
+mod charging_api;
 mod error;
 mod handlers;
 mod metrics;
 pub mod views;
 
+pub use charging_api::*;
 pub use error::{codes, ApiError, ERROR_CODES};
 pub use views::*;
 
@@ -88,6 +90,8 @@ pub(crate) struct AppState {
     pub metrics: Arc<ApiMetrics>,
     /// Flips to `true` (or closes) when [serve] shuts down; `None` for a bare [router].
     pub shutdown: Option<watch::Receiver<bool>>,
+    /// The charging operator's member service, if this node runs one.
+    pub charging: Option<Arc<dyn ChargingApi>>,
 }
 
 /// The handler of one entry of [ROUTES].
@@ -123,6 +127,7 @@ fn build(
     node: Arc<dyn NodeApi>,
     cfg: ApiConfig,
     shutdown: Option<watch::Receiver<bool>>,
+    charging: Option<Arc<dyn ChargingApi>>,
 ) -> Router {
     let metrics = Arc::new(ApiMetrics::default());
     let body_limit = cfg.max_body_bytes;
@@ -131,6 +136,7 @@ fn build(
         cfg: Arc::new(cfg),
         metrics: metrics.clone(),
         shutdown,
+        charging,
     };
     let mut router = Router::new();
     for (method, path) in ROUTES {
@@ -167,7 +173,16 @@ async fn track(State(m): State<Arc<ApiMetrics>>, req: Request, next: Next) -> Re
 /// Its event streams end only when the node's broadcast channel closes; use [serve] to have
 /// them end on shutdown.
 pub fn router(node: Arc<dyn NodeApi>, cfg: ApiConfig) -> Router {
-    build(node, cfg, None)
+    build(node, cfg, None, None)
+}
+
+/// [router] with the charging routes served by `charging`.
+pub fn router_with_charging(
+    node: Arc<dyn NodeApi>,
+    cfg: ApiConfig,
+    charging: Arc<dyn ChargingApi>,
+) -> Router {
+    build(node, cfg, None, Some(charging))
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting connections,
@@ -176,10 +191,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     node: Arc<dyn NodeApi>,
     cfg: ApiConfig,
+    charging: Option<Arc<dyn ChargingApi>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (tx, rx) = watch::channel(false);
-    let app = build(node, cfg, Some(rx));
+    let app = build(node, cfg, Some(rx), charging);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

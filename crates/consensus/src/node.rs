@@ -46,7 +46,28 @@ pub struct NodeConfig {
     pub mempool: MempoolConfig,
     pub api: ApiConfig,
     pub worker_threads: usize,
+    /// Services started beside the API once the node serves reads (e.g. the charging
+    /// operator's member service and OCPP gateway); `None` for a plain node.
+    pub extension: Option<Extension>,
 }
+
+/// Parts an [Extension] adds to a node: a service for the charging routes and background
+/// tasks (aborted at shutdown).
+#[derive(Default)]
+pub struct ExtensionParts {
+    pub charging: Option<Arc<dyn gridledger_api::ChargingApi>>,
+    pub tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+}
+
+/// Builds the extension's parts from the node's API (inside the node's tokio runtime); an
+/// error stops the node before it serves anything.
+pub type Extension = Box<
+    dyn FnOnce(
+            Arc<dyn gridledger_api::NodeApi>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<ExtensionParts, String>> + Send>,
+        > + Send,
+>;
 
 /// Reads a validator key file: 64 hex characters of the ed25519 seed.
 pub fn load_validator_key(path: &std::path::Path) -> Result<ed25519::PrivateKey, Error> {
@@ -224,10 +245,16 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             chain_id: cfg.genesis.chain.chain_id.to_string(),
             ..cfg.api
         };
+        let parts = match cfg.extension {
+            Some(ext) => ext(service.clone()).await.map_err(Error::Config)?,
+            None => ExtensionParts::default(),
+        };
+        let tasks: Vec<_> = parts.tasks.into_iter().map(tokio::spawn).collect();
         let api = tokio::spawn(gridledger_api::serve(
             listener,
             service,
             api_cfg,
+            parts.charging,
             shutdown_signal(),
         ));
         // Run until asked to stop, or until a part that cannot recover stops: a node that no
@@ -243,6 +270,9 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         info!("shutting down");
         drop(p2p);
         api.abort();
+        for t in &tasks {
+            t.abort();
+        }
         let _ = api.await;
         outcome
     });

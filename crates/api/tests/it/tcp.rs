@@ -60,9 +60,15 @@ async fn serve_answers_over_tcp_streams_events_and_shuts_down_with_a_stream_open
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, node.clone(), ApiConfig::default(), async {
-        let _ = stop_rx.await;
-    }));
+    let server = tokio::spawn(serve(
+        listener,
+        node.clone(),
+        ApiConfig::default(),
+        None,
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
 
     // Status.
     let (status, _, body) = http(addr, "GET", "/api/v1/status", "").await;

@@ -1,0 +1,223 @@
+//! What the charging routes need from the charging operator's member service: one async call
+//! per request. The service lives in `crates/charging`; a node without it answers every
+//! charging route with `503 charging_disabled`.
+use serde::{Deserialize, Serialize};
+
+/// Credentials sent with a request: the `Authorization` header, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Caller {
+    /// No `Authorization` header.
+    #[default]
+    Anonymous,
+    /// `Basic` (a charger: user = charger id, password = its secret).
+    Basic { user: String, password: String },
+    /// `Bearer` (the charging operator's token).
+    Bearer(String),
+}
+
+impl Caller {
+    /// Parses an `Authorization` header value; anything unreadable is `Anonymous`.
+    pub fn from_header(value: Option<&str>) -> Self {
+        let Some(v) = value else {
+            return Self::Anonymous;
+        };
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            return Self::Bearer(t.trim().to_string());
+        }
+        if let Some(b) = v.strip_prefix("Basic ") {
+            if let Some((user, password)) = decode_basic(b.trim()) {
+                return Self::Basic { user, password };
+            }
+        }
+        Self::Anonymous
+    }
+}
+
+/// `base64(user:password)` of HTTP Basic authentication.
+pub fn decode_basic(b64: &str) -> Option<(String, String)> {
+    let bytes = base64_decode(b64)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = T.iter().position(|&x| x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// A charging request, parsed and checked for shape by the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargingRequest {
+    /// `POST /api/v1/charging/members` (operator token): a new member with a password.
+    SignUp(SignUpBody),
+    /// `GET /api/v1/charging/members/{member_no}`
+    Member { member_no: u64 },
+    /// `POST /api/v1/charging/certify` (charger Basic): member number + password.
+    Certify(CertifyBody),
+    /// `POST /api/v1/charging/prepay` (charger Basic): hold an amount for a session.
+    Prepay(PrepayBody),
+    /// `POST /api/v1/charging/stop` (charger Basic): the session ended; settles via the outbox.
+    Stop(StopBody),
+    /// `POST /api/v1/charging/auto-charge`: a member's standing authorisation (password).
+    AutoCharge(AutoChargeBody),
+    /// `GET /api/v1/charging/chargers`
+    Chargers,
+    /// `GET /api/v1/charging/chargers/{charger}`
+    Charger { charger: String },
+    /// `POST /api/v1/charging/chargers/{charger}/secret` (operator token): a new secret for
+    /// OCPP security profile 1, shown once.
+    ChargerSecret { charger: String },
+    /// `GET /api/v1/charging/sessions?state=&charger=&member=`
+    Sessions(SessionFilter),
+    /// `GET /api/v1/charging/sessions/{charger}/{session}`
+    Session { charger: String, session: u64 },
+    /// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop` (operator token).
+    SoftStop { charger: String, session: u64 },
+    /// `GET /api/v1/charging/revenue?charger=&from=&to=`
+    Revenue(RevenueFilter),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpBody {
+    pub password: String,
+    #[serde(default)]
+    pub card: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertifyBody {
+    pub charger: String,
+    pub member_no: u64,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepayBody {
+    pub charger: String,
+    pub connector: u8,
+    pub member_no: u64,
+    pub password: String,
+    pub amount_mwon: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopBody {
+    pub charger: String,
+    pub session: u64,
+    pub energy_wh: u64,
+    #[serde(default)]
+    pub idle_min: u32,
+    /// `local`, `remote`, `limit_reached`, `ev_disconnected`, `never_started`, `soft_stop`,
+    /// `other` (default `local`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoChargeBody {
+    pub member_no: u64,
+    pub password: String,
+    /// 0 revokes.
+    pub cap_mwon: u64,
+    #[serde(default)]
+    pub valid_until_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFilter {
+    /// `open` (prepaid), `finished` (cancelled or settled) or `refunded`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub charger: Option<String>,
+    #[serde(default)]
+    pub member: Option<u64>,
+    /// At most this many, newest first (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueFilter {
+    #[serde(default)]
+    pub charger: Option<String>,
+    /// KST days `YYYYMMDD`, inclusive.
+    #[serde(default)]
+    pub from: Option<u32>,
+    #[serde(default)]
+    pub to: Option<u32>,
+}
+
+/// Why a charging request failed: HTTP status, stable code, message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChargingFailure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ChargingFailure {
+    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The member service behind the charging routes.
+#[async_trait::async_trait]
+pub trait ChargingApi: Send + Sync + 'static {
+    /// Answers one request as JSON (status 200, or 202 for `Stop`), or fails.
+    async fn handle(
+        &self,
+        caller: Caller,
+        req: ChargingRequest,
+    ) -> Result<serde_json::Value, ChargingFailure>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_decode_and_anything_else_is_anonymous() {
+        // "CP-1:s3cret"
+        assert_eq!(
+            Caller::from_header(Some("Basic Q1AtMTpzM2NyZXQ=")),
+            Caller::Basic {
+                user: "CP-1".into(),
+                password: "s3cret".into()
+            }
+        );
+        assert_eq!(
+            Caller::from_header(Some("Bearer abc")),
+            Caller::Bearer("abc".into())
+        );
+        assert_eq!(Caller::from_header(Some("Basic !!!")), Caller::Anonymous);
+        assert_eq!(Caller::from_header(Some("Digest x")), Caller::Anonymous);
+        assert_eq!(Caller::from_header(None), Caller::Anonymous);
+    }
+}
