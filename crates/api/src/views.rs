@@ -1,6 +1,8 @@
 //! JSON shapes of the API, shared by the server and the SDK client. Amounts are integers in
 //! milli-won, hashes and addresses are lowercase hex.
-use gridledger_types::{Address, Hash32, MilliWon, Receipt, Role, SignedTransaction, SiteId};
+use gridledger_types::{
+    Address, ChargerId, Hash32, MilliWon, Receipt, Role, SessionState, SignedTransaction, SiteId,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -224,6 +226,44 @@ pub struct FinalizedEvent {
     pub receipts: Vec<Receipt>,
 }
 
+/// A read of charging state (for the member service and the charging routes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargingQuery {
+    Config {
+        operator: Address,
+    },
+    Charger {
+        charger: ChargerId,
+    },
+    Chargers,
+    Member {
+        member_no: u64,
+    },
+    MemberByAccount {
+        account: Address,
+    },
+    MemberByCard {
+        card: String,
+    },
+    Session {
+        charger: ChargerId,
+        session: u64,
+    },
+    /// `states` empty = any.
+    Sessions {
+        charger: Option<ChargerId>,
+        member_no: Option<u64>,
+        states: Vec<SessionState>,
+        limit: usize,
+    },
+    /// KST days `YYYYMMDD`, inclusive.
+    Revenue {
+        charger: Option<ChargerId>,
+        from: u32,
+        to: u32,
+    },
+}
+
 /// A read of the billing routes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BillingQuery {
@@ -322,6 +362,12 @@ pub trait NodeApi: Send + Sync + 'static {
     /// Bills, billing progress and bank reports as JSON (the execution crate's records); `None`
     /// when the thing asked for does not exist (yet).
     fn billing(&self, q: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError>;
+    /// Charging records as JSON (the execution crate's charging views); `None` when the thing
+    /// asked for does not exist. Nodes without charging state keep this default.
+    fn charging(&self, q: &ChargingQuery) -> Result<Option<serde_json::Value>, NodeError> {
+        let _ = q;
+        Ok(None)
+    }
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;
     /// Node-specific Prometheus metrics in text exposition format (the API adds its own).

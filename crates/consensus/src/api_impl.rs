@@ -2,9 +2,9 @@
 use crate::{block::ChainBlock, chain::Chain, clock::ChainClock};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
-    AccountView, BillingQuery, BlockView, ClockAdvance, ClockRefusal, ClockView, ContractView,
-    FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError, ParticipantView,
-    PeriodView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
+    AccountView, BillingQuery, BlockView, ChargingQuery, ClockAdvance, ClockRefusal, ClockView,
+    ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError,
+    ParticipantView, PeriodView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -186,6 +186,43 @@ impl NodeApi for NodeService {
                 } else {
                     json(Some(r))
                 }
+            }
+        }
+    }
+
+    fn charging(&self, q: &ChargingQuery) -> Result<Option<serde_json::Value>, NodeError> {
+        use gridledger_execution::charging_view as cv;
+        let st = self.chain.read();
+        let s = &st.state;
+        fn json<T: serde::Serialize>(v: Option<T>) -> Result<Option<serde_json::Value>, NodeError> {
+            v.map(serde_json::to_value).transpose().map_err(err)
+        }
+        match q {
+            ChargingQuery::Config { operator } => json(cv::config(s, operator)),
+            ChargingQuery::Charger { charger } => json(cv::charger_info(s, charger)),
+            ChargingQuery::Chargers => json(Some(cv::chargers(s))),
+            ChargingQuery::Member { member_no } => json(cv::member_info(s, *member_no)),
+            ChargingQuery::MemberByAccount { account } => json(cv::member_by_account(s, account)),
+            ChargingQuery::MemberByCard { card } => json(cv::member_by_card(s, card)),
+            ChargingQuery::Session { charger, session } => {
+                json(cv::session_info(s, charger, *session))
+            }
+            ChargingQuery::Sessions {
+                charger,
+                member_no,
+                states,
+                limit,
+            } => json(Some(cv::sessions(
+                s,
+                &cv::SessionQuery {
+                    charger: charger.clone(),
+                    member_no: *member_no,
+                    states: states.clone(),
+                    limit: *limit,
+                },
+            ))),
+            ChargingQuery::Revenue { charger, from, to } => {
+                json(Some(cv::revenue(s, charger.as_ref(), *from, *to)))
             }
         }
     }

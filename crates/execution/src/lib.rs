@@ -11,6 +11,7 @@ pub mod billing;
 pub mod billing_view;
 pub mod charging;
 pub mod charging_state;
+pub mod charging_view;
 mod disputes;
 mod error;
 pub mod escrow;
