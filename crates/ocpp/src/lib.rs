@@ -23,5 +23,5 @@ pub use error::Error;
 pub use frame::{ErrorCode, Frame, FramePart};
 pub use pending::Outgoing;
 pub use request::{ask, Answer, Request};
-// pub use server::{router, serve, Gateway};
+pub use server::{router, serve, Gateway};
 pub use station::{Fault, Incoming, Station, Step, StopState};
