@@ -91,7 +91,10 @@ pub fn energy_wh(text: &str, unit: EnergyUnit, multiplier: i32) -> Option<u64> {
 }
 
 /// A reading sent either as JSON text (1.6 `value`) or as a JSON number (2.0.1 `value`,
-/// 1.6 `meterStart`); numbers are read from their text form, never as `f64`.
+/// 1.6 `meterStart`); numbers are read from their text form. (serde_json without
+/// `arbitrary_precision` keeps a non-integer number as its parsed binary value and prints the
+/// shortest text that reads back the same, which is the sent decimal for up to 15 significant
+/// digits; integers are exact. We never compute with it.)
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Reading {
