@@ -1,0 +1,274 @@
+//! OCPP 2.0.1 messages we handle, as our own serde types.
+//!
+//! Requests from stations are lenient (only what we need is required); replies and our calls are
+//! exactly what the official 2.0.1 JSON schemas allow.
+
+use crate::decimal::{EnergyUnit, Reading};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use crate::v16::{HeartbeatConf as HeartbeatResponse, StatusConf};
+
+/// `ChargingStationType` (what we read of it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChargingStation {
+    /// Model.
+    pub model: String,
+    /// Vendor.
+    pub vendor_name: String,
+    /// Serial number.
+    pub serial_number: Option<String>,
+    /// Firmware.
+    pub firmware_version: Option<String>,
+}
+
+/// `BootNotificationRequest`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BootNotificationRequest {
+    /// The station.
+    pub charging_station: ChargingStation,
+    /// e.g. `PowerUp`.
+    pub reason: Option<String>,
+}
+
+/// `BootNotificationResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BootNotificationResponse {
+    /// Our time.
+    pub current_time: String,
+    /// Heartbeat (or retry) interval, seconds.
+    pub interval: u32,
+    /// `Accepted` or `Rejected`.
+    pub status: &'static str,
+}
+
+/// `StatusNotificationRequest`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusNotificationRequest {
+    /// Station time.
+    pub timestamp: Option<String>,
+    /// e.g. `Available`, `Occupied`.
+    pub connector_status: String,
+    /// EVSE.
+    pub evse_id: u32,
+    /// Connector of the EVSE.
+    pub connector_id: Option<u32>,
+}
+
+/// `IdTokenType`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdToken {
+    /// The token.
+    pub id_token: String,
+    /// e.g. `ISO14443`, `Central`, `KeyCode`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// `AuthorizeRequest`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeRequest {
+    /// The token.
+    pub id_token: IdToken,
+}
+
+/// `MessageContentType`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageContent {
+    /// Always `UTF8`.
+    pub format: &'static str,
+    /// At most 512 characters.
+    pub content: String,
+}
+
+/// `IdTokenInfoType`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdTokenInfo {
+    /// Status (2.0.1 names, `NoCredit` included).
+    pub status: &'static str,
+    /// Shown to the driver (the balance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal_message: Option<MessageContent>,
+}
+
+/// `AuthorizeResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeResponse {
+    /// The token's status.
+    pub id_token_info: IdTokenInfo,
+}
+
+/// `UnitOfMeasureType`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitOfMeasure {
+    /// Default `Wh`.
+    pub unit: Option<String>,
+    /// Power of ten, default 0.
+    pub multiplier: Option<i32>,
+}
+
+/// `SampledValueType`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SampledValue {
+    /// The reading (a number; text accepted).
+    pub value: Reading,
+    /// e.g. `Transaction.Begin`.
+    pub context: Option<String>,
+    /// Default `Energy.Active.Import.Register`.
+    pub measurand: Option<String>,
+    /// Phase values are skipped.
+    pub phase: Option<String>,
+    /// Unit and multiplier.
+    pub unit_of_measure: Option<UnitOfMeasure>,
+}
+
+/// `MeterValueType`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeterValue {
+    /// Station time.
+    pub timestamp: Option<String>,
+    /// Samples.
+    #[serde(default)]
+    pub sampled_value: Vec<SampledValue>,
+}
+
+/// The highest total `Energy.Active.Import.Register` reading in `values`, in Wh.
+pub fn energy_wh(values: &[MeterValue]) -> Option<u64> {
+    values
+        .iter()
+        .flat_map(|v| v.sampled_value.iter())
+        .filter(|s| {
+            s.measurand
+                .as_deref()
+                .unwrap_or(crate::v16::DEFAULT_MEASURAND)
+                == crate::v16::DEFAULT_MEASURAND
+        })
+        .filter(|s| s.phase.is_none())
+        .filter_map(|s| {
+            let (unit, multiplier) = match &s.unit_of_measure {
+                Some(u) => (u.unit.as_deref().unwrap_or("Wh"), u.multiplier.unwrap_or(0)),
+                None => ("Wh", 0),
+            };
+            s.value.wh(EnergyUnit::parse(unit)?, multiplier)
+        })
+        .max()
+}
+
+/// `TransactionEventEnumType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum EventType {
+    /// First event of a transaction.
+    Started,
+    /// Any event in between.
+    Updated,
+    /// Last event.
+    Ended,
+}
+
+/// `TransactionType` (what we read of it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionInfo {
+    /// The station's transaction id.
+    pub transaction_id: String,
+    /// Why it ended.
+    pub stopped_reason: Option<String>,
+}
+
+/// `EVSEType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evse {
+    /// EVSE id.
+    pub id: u32,
+    /// Connector of the EVSE.
+    pub connector_id: Option<u32>,
+}
+
+/// `TransactionEventRequest`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionEventRequest {
+    /// Started, Updated or Ended.
+    pub event_type: EventType,
+    /// Station time.
+    pub timestamp: Option<String>,
+    /// Sequence number.
+    pub seq_no: Option<u64>,
+    /// Sent after being offline.
+    pub offline: Option<bool>,
+    /// The transaction.
+    pub transaction_info: TransactionInfo,
+    /// The token, in the event where the driver was authorized.
+    pub id_token: Option<IdToken>,
+    /// Where.
+    pub evse: Option<Evse>,
+    /// Meter values.
+    #[serde(default)]
+    pub meter_value: Vec<MeterValue>,
+}
+
+/// `TransactionEventResponse`. `totalCost` is whole won (rounded up; see [crate::decimal::won_ceil]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionEventResponse {
+    /// Running or final cost, whole won.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_cost: Option<u64>,
+    /// Present when the event carried an id token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_info: Option<IdTokenInfo>,
+}
+
+/// `DataTransferRequest` (from the station).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataTransferRequest {
+    /// Vendor.
+    pub vendor_id: String,
+    /// Message id.
+    pub message_id: Option<String>,
+    /// Any JSON.
+    pub data: Option<Value>,
+}
+
+/// `DataTransferResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataTransferResponse {
+    /// Accepted, Rejected, UnknownMessageId, UnknownVendorId.
+    pub status: &'static str,
+    /// Any JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// `RequestStopTransactionRequest` (ours).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestStopTransactionRequest {
+    /// The station's transaction id.
+    pub transaction_id: String,
+}
+
+/// `CostUpdatedRequest` (ours). `totalCost` is whole won, rounded up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostUpdatedRequest {
+    /// Running cost, whole won.
+    pub total_cost: u64,
+    /// The station's transaction id.
+    pub transaction_id: String,
+}
