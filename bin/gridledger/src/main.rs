@@ -1,6 +1,7 @@
 //! The `gridledger` binary: keys, transactions, queries and load tests against a node.
 #![forbid(unsafe_code)]
 
+mod charging_cmd;
 mod cli;
 mod demo;
 mod node_cmd;

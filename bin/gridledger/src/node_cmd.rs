@@ -53,6 +53,9 @@ pub struct DevnetArgs {
     /// pass in a test or demo). Devnet only; a real network must never do this.
     #[arg(long)]
     pub clock_control: bool,
+    /// OCPP central system address (`ws://ADDR/ocpp/{chargerId}`), or `off`.
+    #[arg(long, default_value = "127.0.0.1:9000", value_parser = crate::charging_cmd::parse_ocpp)]
+    pub ocpp: Option<SocketAddr>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -76,6 +79,23 @@ pub struct NodeFile {
     pub block_time_ms: u64,
     #[serde(default = "default_empty_block")]
     pub empty_block_ms: u64,
+    /// Run the charging operator's member service and OCPP gateway on this node.
+    #[serde(default)]
+    pub charging: Option<ChargingFile>,
+}
+
+/// The `charging` section of a node config.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChargingFile {
+    /// The charging operator's keystore and the file holding its password.
+    pub operator_key: PathBuf,
+    pub password_file: PathBuf,
+    /// File with the bearer token of the operator's own requests (created if missing).
+    pub token_file: PathBuf,
+    /// OCPP listen address; absent = no OCPP listener.
+    #[serde(default)]
+    pub ocpp_addr: Option<SocketAddr>,
 }
 
 fn default_block_time() -> u64 {
@@ -148,6 +168,28 @@ impl NodeFile {
             extension: None,
         }
     }
+
+    /// The charging extension of this config, if it has a `charging` section.
+    fn charging_setup(
+        &self,
+        chain_id: ChainId,
+    ) -> Result<Option<crate::charging_cmd::ChargingSetup>> {
+        let Some(c) = &self.charging else {
+            return Ok(None);
+        };
+        let password = std::fs::read_to_string(&c.password_file)
+            .with_context(|| format!("cannot read {}", c.password_file.display()))?;
+        let key =
+            Keystore::load(&c.operator_key)?.decrypt(password.trim_end_matches('\n').as_bytes())?;
+        Ok(Some(crate::charging_cmd::ChargingSetup {
+            dir: self.data_dir.join("charging"),
+            operator_key: key,
+            operator_token: crate::charging_cmd::load_or_create_token(&c.token_file)?,
+            chain_id,
+            ocpp: c.ocpp_addr,
+            bootstrap_with: None,
+        }))
+    }
 }
 
 pub fn genesis(cmd: GenesisCmd) -> Result<()> {
@@ -210,7 +252,10 @@ pub fn node(args: NodeArgs) -> Result<()> {
         .with_context(|| format!("invalid node config {}", args.config.display()))?;
     let genesis = GenesisFile::load(&f.genesis)?;
     let key = load_validator_key(&f.validator_key)?;
-    node::run(f.config(genesis, key))?;
+    let charging = f.charging_setup(genesis.chain.chain_id.clone())?;
+    let mut config = f.config(genesis, key);
+    config.extension = charging.map(crate::charging_cmd::extension);
+    node::run(config)?;
     Ok(())
 }
 
@@ -221,6 +266,8 @@ pub struct DevnetFiles {
     pub operator_key: PathBuf,
     pub bank_key: PathBuf,
     pub password: PathBuf,
+    pub charging_key: PathBuf,
+    pub charging_token: PathBuf,
 }
 
 impl DevnetFiles {
@@ -232,6 +279,8 @@ impl DevnetFiles {
             operator_key: keys.join("operator.json"),
             bank_key: keys.join("bank.json"),
             password: keys.join("password.txt"),
+            charging_key: keys.join("charging.json"),
+            charging_token: keys.join("charging-token.txt"),
         }
     }
 }
@@ -328,8 +377,42 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         p2p_addr: args.p2p,
         block_time_ms: args.block_time_ms,
         empty_block_ms: args.empty_block_ms,
+        charging: None,
+    };
+    let chain_id = genesis.chain.chain_id.clone();
+    let market_operator =
+        Keystore::load(&files.operator_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
+    if !files.charging_key.exists() {
+        Keystore::encrypt(
+            &generate_key()?,
+            DEVNET_PASSWORD.as_bytes(),
+            KdfParams::default(),
+        )?
+        .save(&files.charging_key, false)?;
+    }
+    let charging_key = Keystore::load(&files.charging_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
+    println!(
+        "  charging      {}  key {}  token {}",
+        Address::of(&charging_key),
+        files.charging_key.display(),
+        files.charging_token.display()
+    );
+    match args.ocpp {
+        Some(a) => println!(
+            "  OCPP          ws://{a}/ocpp/{{chargerId}}  (subprotocols ocpp1.6, ocpp2.0.1)"
+        ),
+        None => println!("  OCPP          off"),
+    }
+    let setup = crate::charging_cmd::ChargingSetup {
+        dir: args.data_dir.join("charging"),
+        operator_key: charging_key,
+        operator_token: crate::charging_cmd::load_or_create_token(&files.charging_token)?,
+        chain_id,
+        ocpp: args.ocpp,
+        bootstrap_with: Some(market_operator),
     };
     let mut config = file.config(genesis, key);
+    config.extension = Some(crate::charging_cmd::extension(setup));
     // One validator: every verifier shares this clock, so it may start elsewhere and move.
     config.clock = ClockConfig {
         start_ms: args.clock_start,

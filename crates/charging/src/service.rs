@@ -1,0 +1,517 @@
+//! The member service: member keystores behind passwords, certification with lockout, the
+//! member-signed prepayment, stops into the outbox, and the operator's signer.
+use crate::{
+    chain::Chain,
+    lockout::Lockout,
+    password::{constant_time_eq, Password},
+    store::{LiveSession, StopRecord, Store},
+    Error,
+};
+use gridledger_execution::charging_view::MemberView;
+use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
+use gridledger_types::{
+    Address, ChainId, ChargerId, ChargingPrepay, Event, Hash32, MilliWon, Payload, PrivateKey,
+    Receipt, SessionState, StopReason,
+};
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex, OnceLock,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{Notify, Semaphore};
+
+/// Most password checks waiting for the KDF before new ones get `busy`.
+pub const KDF_QUEUE: usize = 32;
+
+/// Settings of the member service.
+pub struct ServiceConfig {
+    /// `<data>/charging`: member keystores and the gateway store live here.
+    pub dir: PathBuf,
+    pub operator_key: PrivateKey,
+    /// Bearer token of the operator's own requests (sign-up, charger secrets, soft stop).
+    pub operator_token: String,
+    pub chain_id: ChainId,
+    /// Argon2id cost of member keystores.
+    pub kdf: KdfParams,
+    pub finality_timeout: Duration,
+    /// How often the worker looks for expired holds and sessions that never started.
+    pub sweep_every: Duration,
+    /// A prepaid session with no start after this long is stopped at 0 Wh.
+    pub never_started_ms: u64,
+}
+
+/// The result of checking a member number and password.
+pub enum Certified {
+    Accepted(PrivateKey, MemberView),
+    Invalid,
+    Blocked,
+    Expired,
+}
+
+impl Certified {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Accepted(..) => "accepted",
+            Self::Invalid => "invalid",
+            Self::Blocked => "blocked",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// What a connection knows about a charger (online state is not chain data).
+#[derive(Clone, Debug, Default)]
+pub struct ChargerStatus {
+    pub online: bool,
+    pub last_seen_ms: Option<u64>,
+    pub connectors: BTreeMap<u32, (String, Option<String>)>,
+}
+
+pub type RemoteStop = Arc<dyn Fn(&str, u64) -> bool + Send + Sync>;
+
+pub struct Service {
+    pub(crate) cfg: ServiceConfig,
+    pub(crate) chain: Chain,
+    pub(crate) store: Store,
+    pub(crate) operator: Address,
+    operator_nonce: tokio::sync::Mutex<Option<u64>>,
+    kdf_slots: Semaphore,
+    kdf_waiting: AtomicUsize,
+    member_locks: Mutex<BTreeMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    dummy: Keystore,
+    pub(crate) wake: Notify,
+    pub(crate) status: Mutex<BTreeMap<String, ChargerStatus>>,
+    /// Set by the OCPP gateway: asks a connected charger to stop a session.
+    pub(crate) remote_stop: OnceLock<RemoteStop>,
+}
+
+pub fn wall_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn first_failure(r: &Receipt) -> Option<Error> {
+    match &r.status {
+        gridledger_types::TxStatus::Success => None,
+        gridledger_types::TxStatus::Failed { code, message } => {
+            Some(Error::refused(code.clone(), message.clone()))
+        }
+    }
+}
+
+impl Service {
+    pub fn new(
+        cfg: ServiceConfig,
+        node: Arc<dyn gridledger_api::NodeApi>,
+    ) -> Result<Arc<Self>, Error> {
+        let store = Store::open(&cfg.dir.join("gateway.redb"))?;
+        std::fs::create_dir_all(cfg.dir.join("members"))
+            .map_err(|e| Error::Keystore(e.to_string()))?;
+        let dummy_key = generate_key().map_err(|e| Error::Keystore(e.to_string()))?;
+        let dummy = Keystore::encrypt(&dummy_key, b"not-a-member-password", cfg.kdf)
+            .map_err(|e| Error::Keystore(e.to_string()))?;
+        let chain = Chain {
+            node,
+            chain_id: cfg.chain_id.clone(),
+            finality_timeout: cfg.finality_timeout,
+        };
+        Ok(Arc::new(Self {
+            operator: Address::of(&cfg.operator_key),
+            cfg,
+            chain,
+            store,
+            operator_nonce: tokio::sync::Mutex::new(None),
+            kdf_slots: Semaphore::new(1),
+            kdf_waiting: AtomicUsize::new(0),
+            member_locks: Mutex::new(BTreeMap::new()),
+            dummy,
+            wake: Notify::new(),
+            status: Mutex::new(BTreeMap::new()),
+            remote_stop: OnceLock::new(),
+        }))
+    }
+
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    pub fn operator(&self) -> &Address {
+        &self.operator
+    }
+
+    pub fn is_operator_token(&self, token: &str) -> bool {
+        !self.cfg.operator_token.is_empty()
+            && constant_time_eq(token.as_bytes(), self.cfg.operator_token.as_bytes())
+    }
+
+    fn keystore_path(&self, a: &Address) -> PathBuf {
+        self.cfg.dir.join("members").join(format!("{a}.json"))
+    }
+
+    /// Runs a KDF-bound job on the blocking pool, one at a time, at most [KDF_QUEUE] waiting.
+    async fn kdf<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        if self.kdf_waiting.fetch_add(1, Ordering::SeqCst) >= KDF_QUEUE {
+            self.kdf_waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::refused(
+                "busy",
+                "too many password checks waiting; try again",
+            ));
+        }
+        let permit = self.kdf_slots.acquire().await;
+        self.kdf_waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|_| Error::Config("service stopped".into()))?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| Error::Keystore(e.to_string()))
+    }
+
+    /// Submits operator-signed payloads with consecutive nonces and waits for their receipts.
+    pub async fn operator_submit(&self, payloads: Vec<Payload>) -> Result<Vec<Receipt>, Error> {
+        let txs = {
+            let mut next = self.operator_nonce.lock().await;
+            let nonce = match *next {
+                Some(n) => n,
+                None => self.chain.account(&self.operator)?.1,
+            };
+            let n = payloads.len() as u64;
+            let txs = self.chain.sign(&self.cfg.operator_key, nonce, payloads);
+            let results = self.chain.node.submit(txs.clone());
+            if let Some(Err(rej)) = results.into_iter().find(|r| r.is_err()) {
+                *next = None;
+                return Err(Error::refused(rej.code, rej.message));
+            }
+            *next = Some(nonce + n);
+            txs
+        };
+        // Already admitted above: wait for the receipts only.
+        let hashes: Vec<Hash32> = txs.iter().map(|t| t.hash()).collect();
+        self.chain.wait(&hashes).await.inspect_err(|_| {
+            // Unknown outcome: read the nonce from the chain next time.
+            if let Ok(mut n) = self.operator_nonce.try_lock() {
+                *n = None;
+            }
+        })
+    }
+
+    // ---- members ---------------------------------------------------------------------------
+
+    /// A new member: key sealed under the password (stored before the chain hears of it),
+    /// enrolled by the operator; returns (member number, address, enrol tx).
+    pub async fn sign_up(
+        &self,
+        password: Password,
+        card: Option<String>,
+    ) -> Result<(u64, Address, Hash32), Error> {
+        let key = generate_key().map_err(|e| Error::Keystore(e.to_string()))?;
+        let address = Address::of(&key);
+        let kdf = self.cfg.kdf;
+        let ks = self
+            .kdf(move || Keystore::encrypt(&key, password.as_bytes(), kdf))
+            .await?
+            .map_err(|e| Error::Keystore(e.to_string()))?;
+        ks.save(self.keystore_path(&address), false)
+            .map_err(|e| Error::Keystore(e.to_string()))?;
+        let r = self
+            .operator_submit(vec![Payload::EnrollMember {
+                account: address.clone(),
+                card: card.unwrap_or_default(),
+            }])
+            .await?
+            .remove(0);
+        if let Some(e) = first_failure(&r) {
+            let _ = std::fs::remove_file(self.keystore_path(&address));
+            return Err(e);
+        }
+        let no = r
+            .events
+            .iter()
+            .find_map(|e| match e {
+                Event::MemberEnrolled { member_no, .. } => Some(*member_no),
+                _ => None,
+            })
+            .ok_or_else(|| Error::Node("enrolment receipt without a member number".into()))?;
+        tracing::info!(member_no = no, %address, "member signed up");
+        Ok((no, address, r.tx_hash))
+    }
+
+    /// Checks a member number and password (lockout first; an unknown number costs the same
+    /// KDF as a known one).
+    pub async fn certify(&self, member_no: u64, password: Password) -> Result<Certified, Error> {
+        let now = wall_ms();
+        let Some(member) = self.chain.member(member_no)? else {
+            let dummy = self.dummy.clone();
+            let _ = self.kdf(move || dummy.decrypt(password.as_bytes())).await?;
+            return Ok(Certified::Invalid);
+        };
+        let mut lock: Lockout = self.store.lockout(member_no)?;
+        if lock.is_locked(now) {
+            return Ok(Certified::Blocked);
+        }
+        let ks = Keystore::load(self.keystore_path(&member.address))
+            .map_err(|_| Error::refused("unknown_member", "this member's key is not held here"))?;
+        let opened = self.kdf(move || ks.decrypt(password.as_bytes())).await?;
+        let key = match opened {
+            Ok(k) => k,
+            Err(_) => {
+                let locked = lock.fail(now);
+                self.store.put_lockout(member_no, &lock)?;
+                if locked {
+                    tracing::warn!(member_no, "member locked after repeated wrong passwords");
+                    return Ok(Certified::Blocked);
+                }
+                return Ok(Certified::Invalid);
+            }
+        };
+        if lock.failures != 0 {
+            lock.succeed();
+            self.store.put_lockout(member_no, &lock)?;
+        }
+        if member.status == "blocked" {
+            return Ok(Certified::Blocked);
+        }
+        if member.valid_until_ms != 0 && self.chain.now_ms() > member.valid_until_ms {
+            return Ok(Certified::Expired);
+        }
+        Ok(Certified::Accepted(key, member))
+    }
+
+    pub fn lockout_until(&self, member_no: u64) -> Result<Option<u64>, Error> {
+        let l = self.store.lockout(member_no)?;
+        Ok(l.is_locked(wall_ms()).then_some(l.locked_until_ms))
+    }
+
+    fn member_lock(&self, member_no: u64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut m = self.member_locks.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(member_no).or_default().clone()
+    }
+
+    /// Signs and submits a member's own transaction; waits for its receipt.
+    pub async fn member_submit(
+        &self,
+        member_no: u64,
+        key: &PrivateKey,
+        payload: Payload,
+    ) -> Result<Receipt, Error> {
+        let lock = self.member_lock(member_no);
+        let _g = lock.lock().await;
+        let nonce = self.chain.account(&Address::of(key))?.1;
+        let txs = self.chain.sign(key, nonce, vec![payload]);
+        Ok(self.chain.submit_wait(txs).await?.remove(0))
+    }
+
+    /// The keypad / DataTransfer prepayment: the member's password opens its key, which signs
+    /// the hold. Answers after the hold is final.
+    pub async fn prepay(
+        &self,
+        charger: &ChargerId,
+        connector: u8,
+        member_no: u64,
+        password: Password,
+        amount: MilliWon,
+        id_tag: &str,
+    ) -> Result<PrepayOutcome, Error> {
+        let (key, member) = match self.certify(member_no, password).await? {
+            Certified::Accepted(k, m) => (k, m),
+            Certified::Invalid => {
+                return Err(Error::refused(
+                    "wrong_password",
+                    "member number or password is wrong",
+                ))
+            }
+            Certified::Blocked => {
+                return Err(Error::refused("member_blocked", "the member is blocked"))
+            }
+            Certified::Expired => {
+                return Err(Error::refused(
+                    "member_expired",
+                    "the membership has expired",
+                ))
+            }
+        };
+        self.prepay_signed(
+            charger,
+            connector,
+            member_no,
+            &key,
+            &member.address,
+            amount,
+            id_tag,
+        )
+        .await
+    }
+
+    /// Prepays with a given signer: the member's key, or the operator's (auto-charge).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn prepay_signed(
+        &self,
+        charger: &ChargerId,
+        connector: u8,
+        member_no: u64,
+        signer: &PrivateKey,
+        payer: &Address,
+        amount: MilliWon,
+        id_tag: &str,
+    ) -> Result<PrepayOutcome, Error> {
+        let c = self
+            .chain
+            .charger(charger)?
+            .ok_or_else(|| Error::refused("unknown_charger", format!("no charger {charger}")))?;
+        if c.owner != self.operator {
+            return Err(Error::refused(
+                "forbidden",
+                format!("charger {charger} belongs to another operator"),
+            ));
+        }
+        let session = self.store.next_session(charger, c.last_session)?;
+        let payload = Payload::ChargingPrepay(ChargingPrepay {
+            charger: charger.clone(),
+            connector,
+            session,
+            payer: payer.clone(),
+            amount,
+        });
+        let r = if Address::of(signer) == self.operator {
+            self.operator_submit(vec![payload]).await?.remove(0)
+        } else {
+            self.member_submit(member_no, signer, payload).await?
+        };
+        if let Some(e) = first_failure(&r) {
+            return Err(e);
+        }
+        let expires_at_ms = r
+            .events
+            .iter()
+            .find_map(|e| match e {
+                Event::ChargingPrepaid { expires_at_ms, .. } => Some(*expires_at_ms),
+                _ => None,
+            })
+            .unwrap_or(0);
+        self.store.put_live(&LiveSession {
+            charger: charger.clone(),
+            session,
+            member_no,
+            payer: payer.clone(),
+            id_tag: id_tag.to_string(),
+            connector,
+            hold_mwon: amount.0,
+            price_mwon_per_kwh: c.price_mwon_per_kwh,
+            prepaid_ms: wall_ms(),
+            started: false,
+            meter_start_wh: 0,
+            last_meter_wh: 0,
+            station_tx: None,
+        })?;
+        let balance_mwon = self.chain.account(payer)?.0;
+        tracing::info!(%charger, session, member_no, hold = amount.0, "prepaid");
+        Ok(PrepayOutcome {
+            session,
+            prepay_tx: r.tx_hash,
+            hold_mwon: amount.0,
+            expires_at_ms,
+            balance_mwon,
+            price_mwon_per_kwh: c.price_mwon_per_kwh,
+        })
+    }
+
+    /// A charger reports a session's end: kept in the outbox (the first report wins) and
+    /// settled on chain by the worker. Returns whether this report was the first.
+    pub fn stop(
+        &self,
+        charger: &ChargerId,
+        session: u64,
+        energy_wh: u64,
+        idle_min: u32,
+        reason: StopReason,
+    ) -> Result<(bool, SessionState), Error> {
+        let s = self.chain.session(charger, session)?.ok_or_else(|| {
+            Error::refused(
+                "unknown_session",
+                format!("charger {charger} has no session {session}"),
+            )
+        })?;
+        if s.payee != self.operator {
+            return Err(Error::refused(
+                "forbidden",
+                "the session belongs to another operator",
+            ));
+        }
+        let new = self.store.put_stop_if_absent(&StopRecord {
+            charger: charger.clone(),
+            session,
+            payer: s.payer.clone(),
+            energy_wh,
+            idle_min,
+            reason,
+            received_ms: wall_ms(),
+        })?;
+        if new {
+            tracing::info!(%charger, session, energy_wh, "stop queued");
+            self.wake.notify_one();
+        }
+        Ok((new, s.state))
+    }
+
+    /// A new secret for a charger's OCPP Basic auth and the keypad routes, shown once.
+    pub fn issue_secret(&self, charger: &ChargerId) -> Result<String, Error> {
+        let c = self
+            .chain
+            .charger(charger)?
+            .ok_or_else(|| Error::refused("unknown_charger", format!("no charger {charger}")))?;
+        if c.owner != self.operator {
+            return Err(Error::refused(
+                "forbidden",
+                "the charger belongs to another operator",
+            ));
+        }
+        let mut raw = [0u8; 20];
+        getrandom::fill(&mut raw).map_err(|e| Error::Keystore(e.to_string()))?;
+        let secret = hex::encode(raw);
+        self.store
+            .put_secret_hash(charger.as_str(), &Hash32::digest(&[secret.as_bytes()]).0)?;
+        Ok(secret)
+    }
+
+    /// Checks a charger's secret. `None`: the charger has no secret issued.
+    pub fn check_secret(&self, charger: &str, secret: &str) -> Result<Option<bool>, Error> {
+        Ok(self
+            .store
+            .secret_hash(charger)?
+            .map(|h| constant_time_eq(&h, &Hash32::digest(&[secret.as_bytes()]).0)))
+    }
+
+    /// Updates what a connection knows about a charger.
+    pub fn set_status(&self, charger: &str, f: impl FnOnce(&mut ChargerStatus)) {
+        let mut m = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        f(m.entry(charger.to_string()).or_default());
+    }
+
+    pub fn charger_status(&self, charger: &str) -> ChargerStatus {
+        let m = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(charger).cloned().unwrap_or_default()
+    }
+
+    /// Asks the charger (if connected) to stop the session; true if the request went out.
+    pub fn request_remote_stop(&self, charger: &str, session: u64) -> bool {
+        self.remote_stop.get().is_some_and(|f| f(charger, session))
+    }
+}
+
+/// What a prepayment produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrepayOutcome {
+    pub session: u64,
+    pub prepay_tx: Hash32,
+    pub hold_mwon: u64,
+    pub expires_at_ms: u64,
+    pub balance_mwon: u64,
+    pub price_mwon_per_kwh: u64,
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the member service (one binary).
