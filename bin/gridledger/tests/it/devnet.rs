@@ -22,6 +22,8 @@ pub struct Devnet {
     pub dir: PathBuf,
     pub http: u16,
     pub rpc: String,
+    /// The OCPP listener's port (every test devnet gets its own).
+    pub ocpp: u16,
 }
 
 impl Devnet {
@@ -42,6 +44,13 @@ impl Devnet {
     /// Like [Devnet::start] with extra arguments (e.g. `--demo`).
     pub fn start_with(dir: &Path, http: u16, p2p: u16, extra: &[&str]) -> Self {
         let log = std::fs::File::create(dir.with_extension(format!("{http}.log"))).unwrap();
+        let ocpp = free_port();
+        let ocpp_arg = format!("127.0.0.1:{ocpp}");
+        let own_ocpp: &[&str] = if extra.contains(&"--ocpp") {
+            &[]
+        } else {
+            &["--ocpp", &ocpp_arg]
+        };
         let child = Command::new(BIN)
             .args([
                 "devnet",
@@ -57,6 +66,7 @@ impl Devnet {
                 "300",
             ])
             .args(extra)
+            .args(own_ocpp)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
@@ -66,8 +76,8 @@ impl Devnet {
             child,
             dir: dir.to_path_buf(),
             http,
-
             rpc: format!("http://127.0.0.1:{http}"),
+            ocpp,
         }
     }
 

@@ -9,4 +9,5 @@ mod ledger_api;
 mod market_flow;
 mod metering_flow;
 mod month_flow;
+mod ocpp_e2e;
 mod restart;
