@@ -93,8 +93,8 @@ fn describe(fields: &[Field]) -> String {
 /// A name from the request, shown in an error only if it looks like a field name: lowercase
 /// letters and `_`, no digits (keypad passwords are digits, so a misplaced one is never echoed).
 fn shown_name(name: &str) -> String {
-    let plain = (1..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    let plain =
+        (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     if plain {
         format!("`{name}`")
     } else {
