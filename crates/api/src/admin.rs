@@ -50,15 +50,15 @@ pub async fn advance_clock(
 mod tests {
     use super::*;
 
-    fn parse(s: &'static str) -> Result<ClockAdvance, &'static str> {
-        parse_advance(Ok(Bytes::from(s))).map_err(|e| e.code)
+    fn parse(s: &'static str) -> Result<ClockAdvance, String> {
+        parse_advance(Ok(Bytes::from(s))).map_err(|e| e.code.into_owned())
     }
 
     #[test]
     fn bodies_are_one_field_holding_an_unsigned_integer() {
         assert_eq!(parse(r#"{"ms": 5}"#), Ok(ClockAdvance::By(5)));
         assert_eq!(parse(r#"{"to_ms": 7}"#), Ok(ClockAdvance::To(7)));
-        assert_eq!(parse("{"), Err(codes::INVALID_JSON));
+        assert_eq!(parse("{"), Err(codes::INVALID_JSON.into()));
         for bad in [
             "{}",
             "[]",
@@ -70,7 +70,7 @@ mod tests {
             r#"{"ms": 1, "to_ms": 2}"#,
             r#"{"seconds": 1}"#,
         ] {
-            assert_eq!(parse(bad), Err(codes::INVALID_REQUEST), "{bad}");
+            assert_eq!(parse(bad), Err(codes::INVALID_REQUEST.into()), "{bad}");
         }
     }
 }

@@ -3,8 +3,9 @@
 //! charging route with `503 charging_disabled`.
 use serde::{Deserialize, Serialize};
 
-/// Credentials sent with a request: the `Authorization` header, parsed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Credentials sent with a request: the `Authorization` header, parsed. Its `Debug` hides the
+/// password and the token.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum Caller {
     /// No `Authorization` header.
     #[default]
@@ -30,6 +31,20 @@ impl Caller {
             }
         }
         Self::Anonymous
+    }
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Anonymous => f.write_str("Anonymous"),
+            Self::Basic { user, .. } => f
+                .debug_struct("Basic")
+                .field("user", user)
+                .field("password", &"***")
+                .finish(),
+            Self::Bearer(_) => f.debug_tuple("Bearer").field(&"***").finish(),
+        }
     }
 }
 
@@ -91,7 +106,8 @@ pub enum ChargingRequest {
     Revenue(RevenueFilter),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignUpBody {
     pub password: String,
@@ -99,7 +115,8 @@ pub struct SignUpBody {
     pub card: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertifyBody {
     pub charger: String,
@@ -107,7 +124,8 @@ pub struct CertifyBody {
     pub password: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrepayBody {
     pub charger: String,
@@ -131,7 +149,8 @@ pub struct StopBody {
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutoChargeBody {
     pub member_no: u64,
@@ -168,6 +187,50 @@ pub struct RevenueFilter {
     #[serde(default)]
     pub to: Option<u32>,
 }
+
+/// `Debug` for the bodies carrying a password: every field but the password.
+macro_rules! debug_hiding_password {
+    ($name:ident { $($field:ident),* }) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("password", &"***")
+                    .finish()
+            }
+        }
+    };
+}
+debug_hiding_password!(SignUpBody { card });
+debug_hiding_password!(CertifyBody { charger, member_no });
+debug_hiding_password!(PrepayBody {
+    charger,
+    connector,
+    member_no,
+    amount_mwon
+});
+debug_hiding_password!(AutoChargeBody {
+    member_no,
+    cap_mwon,
+    valid_until_ms
+});
+
+/// The values of [StopBody::reason].
+pub const STOP_REASONS: &[&str] = &[
+    "local",
+    "remote",
+    "limit_reached",
+    "ev_disconnected",
+    "never_started",
+    "soft_stop",
+    "other",
+];
+
+/// The values of [SessionFilter::state].
+pub const SESSION_STATES: &[&str] = &["open", "finished", "refunded"];
+
+/// The largest [SessionFilter::limit].
+pub const SESSIONS_MAX_LIMIT: usize = 1000;
 
 /// Why a charging request failed: HTTP status, stable code, message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,5 +282,41 @@ mod tests {
         assert_eq!(Caller::from_header(Some("Basic !!!")), Caller::Anonymous);
         assert_eq!(Caller::from_header(Some("Digest x")), Caller::Anonymous);
         assert_eq!(Caller::from_header(None), Caller::Anonymous);
+    }
+
+    #[test]
+    fn debug_never_shows_passwords_or_tokens() {
+        let shown = format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?}",
+            Caller::from_header(Some("Basic Q1AtMTpzM2NyZXQ=")),
+            Caller::Bearer("tok3n".into()),
+            ChargingRequest::SignUp(SignUpBody {
+                password: "s3cret".into(),
+                card: Some("card-1".into()),
+            }),
+            CertifyBody {
+                charger: "CP-1".into(),
+                member_no: 10000001,
+                password: "s3cret".into(),
+            },
+            PrepayBody {
+                charger: "CP-1".into(),
+                connector: 1,
+                member_no: 10000001,
+                password: "s3cret".into(),
+                amount_mwon: 5,
+            },
+            AutoChargeBody {
+                member_no: 10000001,
+                password: "s3cret".into(),
+                cap_mwon: 5,
+                valid_until_ms: 0,
+            },
+        );
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("tok3n"),
+            "{shown}"
+        );
+        assert!(shown.contains("CP-1") && shown.contains("10000001") && shown.contains("card-1"));
     }
 }

@@ -6,6 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use std::borrow::Cow;
 
 /// Every error code the API itself produces (the node adds its own admission codes, such as
 /// `bad_signature`, inside per-transaction submit results). Kept in one list so the OpenAPI
@@ -27,6 +28,11 @@ pub const ERROR_CODES: &[&str] = &[
     codes::INVALID_MONTH,
     codes::INVALID_CLOCK_ADVANCE,
     codes::CLOCK_CONTROL_DISABLED,
+    codes::INVALID_CHARGER,
+    codes::INVALID_MEMBER,
+    codes::INVALID_SESSION,
+    codes::INVALID_DAY,
+    codes::CHARGING_DISABLED,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -52,6 +58,16 @@ pub mod codes {
     pub const INVALID_CLOCK_ADVANCE: &str = "invalid_clock_advance";
     /// 403: the node does not allow moving its clock.
     pub const CLOCK_CONTROL_DISABLED: &str = "clock_control_disabled";
+    /// 400: not a charger id (1-48 of `A-Z a-z 0-9 . _ -`).
+    pub const INVALID_CHARGER: &str = "invalid_charger";
+    /// 400: not a member number (a positive integer).
+    pub const INVALID_MEMBER: &str = "invalid_member";
+    /// 400: not a session number (an unsigned integer).
+    pub const INVALID_SESSION: &str = "invalid_session";
+    /// 400: not a KST day `YYYYMMDD`.
+    pub const INVALID_DAY: &str = "invalid_day";
+    /// 503: this node runs no charging service.
+    pub const CHARGING_DISABLED: &str = "charging_disabled";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";
@@ -61,20 +77,39 @@ pub mod codes {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    /// One of [codes], or a code passed through from a service behind the API (charging).
+    pub code: Cow<'static, str>,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with a numeric status (as a service behind the API reports it). Anything that
+    /// is not an error status (400..=599) becomes 500.
+    pub fn with_status(
+        status: u16,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| s.is_client_error() || s.is_server_error())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, code, message)
+    }
+
+    pub fn bad_request(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
@@ -108,5 +143,33 @@ impl From<NodeError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self.body())).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_statuses_outside_the_error_range_become_500() {
+        assert_eq!(
+            ApiError::with_status(409, "x", "m").status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            ApiError::with_status(503, "busy", "m").status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        for bad in [0, 99, 200, 202, 302, 600, 1000, u16::MAX] {
+            assert_eq!(
+                ApiError::with_status(bad, "x", "m").status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            ApiError::with_status(401, "unauthorized", "m").code,
+            "unauthorized"
+        );
     }
 }

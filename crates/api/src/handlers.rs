@@ -51,7 +51,14 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<StatusView>, ApiE
 pub(crate) fn json_body(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<serde_json::Value, ApiError> {
-    let body = body.map_err(|rej| {
+    let body = body_bytes(body)?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))
+}
+
+/// The request body, or `body_too_large` / `invalid_request` (never quoting the body).
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rej| {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -64,9 +71,7 @@ pub(crate) fn json_body(
                 format!("could not read body: {}", rej.body_text()),
             )
         }
-    })?;
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))
+    })
 }
 
 /// Reads the submit body into hex strings, or the request-level error.

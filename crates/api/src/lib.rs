@@ -9,6 +9,7 @@
 
 mod admin;
 mod billing;
+mod charging;
 mod charging_api;
 mod error;
 mod handlers;
@@ -58,6 +59,22 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/metrics"),
     ("POST", "/api/v1/admin/clock/advance"),
+    ("POST", "/api/v1/charging/members"),
+    ("GET", "/api/v1/charging/members/{member_no}"),
+    ("POST", "/api/v1/charging/certify"),
+    ("POST", "/api/v1/charging/prepay"),
+    ("POST", "/api/v1/charging/stop"),
+    ("POST", "/api/v1/charging/auto-charge"),
+    ("GET", "/api/v1/charging/chargers"),
+    ("GET", "/api/v1/charging/chargers/{charger}"),
+    ("POST", "/api/v1/charging/chargers/{charger}/secret"),
+    ("GET", "/api/v1/charging/sessions"),
+    ("GET", "/api/v1/charging/sessions/{charger}/{session}"),
+    (
+        "POST",
+        "/api/v1/charging/sessions/{charger}/{session}/soft-stop",
+    ),
+    ("GET", "/api/v1/charging/revenue"),
 ];
 
 /// Settings of the API.
@@ -119,6 +136,21 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
         ("GET", "/metrics") => get(handlers::metrics),
         ("POST", "/api/v1/admin/clock/advance") => post(admin::advance_clock),
+        ("POST", "/api/v1/charging/members") => post(charging::signup),
+        ("GET", "/api/v1/charging/members/{member_no}") => get(charging::member),
+        ("POST", "/api/v1/charging/certify") => post(charging::certify),
+        ("POST", "/api/v1/charging/prepay") => post(charging::prepay),
+        ("POST", "/api/v1/charging/stop") => post(charging::stop),
+        ("POST", "/api/v1/charging/auto-charge") => post(charging::auto_charge),
+        ("GET", "/api/v1/charging/chargers") => get(charging::chargers),
+        ("GET", "/api/v1/charging/chargers/{charger}") => get(charging::charger),
+        ("POST", "/api/v1/charging/chargers/{charger}/secret") => post(charging::charger_secret),
+        ("GET", "/api/v1/charging/sessions") => get(charging::sessions),
+        ("GET", "/api/v1/charging/sessions/{charger}/{session}") => get(charging::session),
+        ("POST", "/api/v1/charging/sessions/{charger}/{session}/soft-stop") => {
+            post(charging::soft_stop)
+        }
+        ("GET", "/api/v1/charging/revenue") => get(charging::revenue),
         _ => return None,
     })
 }

@@ -386,3 +386,119 @@ impl NodeApi for FakeNode {
         Ok(*c)
     }
 }
+
+/// A [ChargingApi] double: records every (caller, request) and answers canned values shaped as
+/// the OpenAPI document says, or `fail` when set.
+#[derive(Default)]
+pub struct FakeCharging {
+    pub calls: Mutex<Vec<(Caller, ChargingRequest)>>,
+    pub fail: Mutex<Option<ChargingFailure>>,
+}
+
+impl FakeCharging {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn calls(&self) -> Vec<(Caller, ChargingRequest)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+pub fn charger_json(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "charger": id, "owner": bob().to_hex(), "kind": "fast", "connectors": 2,
+        "price_mwon_per_kwh": 320_000, "idle_fee_per_min_mwon": 100_000, "idle_grace_min": 10,
+        "active": true, "label": "Lot B, bay 3", "online": true,
+        "last_seen_ms": 1_700_000_000_000u64,
+        "connector_status": [
+            {"connector": 1, "status": "Charging", "error_code": null},
+            {"connector": 2, "status": "Faulted", "error_code": "GroundFailure"},
+        ],
+        "has_secret": true,
+    })
+}
+
+pub fn session_json(charger: &str, session: u64, settled: bool) -> serde_json::Value {
+    let tx = |t: &str| h(&format!("{t}-{charger}-{session}")).to_hex();
+    serde_json::json!({
+        "charger": charger, "session": session, "member_no": 10_000_001, "payer": alice().to_hex(),
+        "payee": bob().to_hex(), "connector": 1, "price_mwon_per_kwh": 320_000,
+        "hold_mwon": 20_000_000, "state": if settled { "settled" } else { "prepaid" },
+        "energy_wh": if settled { 12_500 } else { 0 }, "idle_min": 0,
+        "cost_mwon": if settled { 4_000_000 } else { 0 },
+        "reason": if settled { serde_json::json!("local") } else { serde_json::Value::Null },
+        "prepaid_at_ms": 1_700_000_000_000u64, "expires_at_ms": 1_700_086_400_000u64,
+        "ended_at_ms": if settled { serde_json::json!(1_700_003_600_000u64) } else { serde_json::Value::Null },
+        "prepay_tx": tx("prepay"),
+        "cancel_tx": if settled { serde_json::json!(tx("cancel")) } else { serde_json::Value::Null },
+        "settle_tx": if settled { serde_json::json!(tx("settle")) } else { serde_json::Value::Null },
+    })
+}
+
+fn canned(req: &ChargingRequest) -> serde_json::Value {
+    use serde_json::json;
+    match req {
+        ChargingRequest::SignUp(_) => json!({
+            "member_no": 10_000_002, "address": alice().to_hex(), "tx": h("enroll").to_hex(),
+        }),
+        ChargingRequest::Member { member_no } => json!({
+            "member_no": member_no, "address": alice().to_hex(), "operator": bob().to_hex(),
+            "status": "active", "valid_until_ms": 0, "card": "04A2B9C1",
+            "open_session": {"charger": "CP-1", "session": 7},
+            "auto_charge": {"operator": bob().to_hex(), "cap_mwon": 30_000_000, "valid_until_ms": 0},
+            "balance_mwon": 50_000_000, "held_mwon": 20_000_000, "locked_until_ms": null,
+        }),
+        ChargingRequest::Certify(b) => json!({
+            "result": "accepted", "balance_mwon": 50_000_000, "member_no": b.member_no,
+        }),
+        ChargingRequest::Prepay(b) => json!({
+            "charger": b.charger, "session": 8, "prepay_tx": h("prepay").to_hex(),
+            "hold_mwon": b.amount_mwon, "expires_at_ms": 1_700_086_400_000u64,
+            "balance_mwon": 30_000_000,
+        }),
+        ChargingRequest::Stop(b) => json!({
+            "charger": b.charger, "session": b.session, "queued": true, "state": "prepaid",
+        }),
+        ChargingRequest::AutoCharge(b) => json!({
+            "member_no": b.member_no, "cap_mwon": b.cap_mwon, "tx": h("auto").to_hex(),
+        }),
+        ChargingRequest::Chargers => {
+            json!({"chargers": [charger_json("CP-1"), charger_json("CP.2_b")]})
+        }
+        ChargingRequest::Charger { charger } => charger_json(charger),
+        ChargingRequest::ChargerSecret { charger } => json!({
+            "charger": charger, "secret": "q8Yw0v3lHcXn2fRk9ZtB1mPaE4s",
+        }),
+        ChargingRequest::Sessions(_) => json!({
+            "sessions": [session_json("CP-1", 8, false), session_json("CP-1", 7, true)],
+        }),
+        ChargingRequest::Session { charger, session } => session_json(charger, *session, true),
+        ChargingRequest::SoftStop { charger, session } => json!({
+            "charger": charger, "session": session, "action": "remote_stop",
+        }),
+        ChargingRequest::Revenue(_) => json!({
+            "days": [
+                {"charger": "CP-1", "day": 20250801, "sessions": 3, "energy_wh": 40_000, "revenue_mwon": 12_800_000},
+                {"charger": "CP-1", "day": 20250802, "sessions": 1, "energy_wh": 10_000, "revenue_mwon": 3_200_000},
+            ],
+            "total_mwon": 16_000_000,
+        }),
+    }
+}
+
+#[async_trait::async_trait]
+impl ChargingApi for FakeCharging {
+    async fn handle(
+        &self,
+        caller: Caller,
+        req: ChargingRequest,
+    ) -> Result<serde_json::Value, ChargingFailure> {
+        let answer = canned(&req);
+        self.calls.lock().unwrap().push((caller, req));
+        match self.fail.lock().unwrap().clone() {
+            Some(f) => Err(f),
+            None => Ok(answer),
+        }
+    }
+}

@@ -1,4 +1,5 @@
 //! Integration tests of the HTTP API against an in-memory node double.
+mod charging;
 mod clock;
 mod events;
 mod fake;
@@ -12,8 +13,8 @@ use axum::{
     http::{Method, Request, StatusCode},
     Router,
 };
-use fake::FakeNode;
-use gridledger_api::{router, ApiConfig, ErrorBody};
+use fake::{FakeCharging, FakeNode};
+use gridledger_api::{router, router_with_charging, ApiConfig, ErrorBody};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -24,6 +25,11 @@ pub fn app(node: &Arc<FakeNode>) -> Router {
 
 pub fn app_with(node: &Arc<FakeNode>, cfg: ApiConfig) -> Router {
     router(node.clone(), cfg)
+}
+
+/// The router with `charging` as the member service.
+pub fn app_with_charging(node: &Arc<FakeNode>, charging: &Arc<FakeCharging>) -> Router {
+    router_with_charging(node.clone(), ApiConfig::default(), charging.clone())
 }
 
 /// Sends one request; returns status, content type and body bytes.

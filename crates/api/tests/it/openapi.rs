@@ -1,13 +1,13 @@
 //! The OpenAPI document matches what the server does: the same routes and methods, resolvable
 //! references, the error codes, and real responses that validate against the documented schemas.
-use crate::fake::{alice, signed, tx_view, FakeNode};
+use crate::fake::{alice, signed, tx_view, FakeCharging, FakeNode};
 use crate::submit::hex_of;
-use crate::{app, send};
+use crate::{app, app_with_charging, send};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use gridledger_api::{SiteView, ERROR_CODES, OPENAPI_JSON, ROUTES};
+use gridledger_api::{ChargingFailure, SiteView, ERROR_CODES, OPENAPI_JSON, ROUTES};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -248,8 +248,11 @@ fn every_reference_resolves_and_error_codes_are_documented() {
     assert_eq!(documented, produced);
 }
 
-/// A concrete request for each route, with inputs the fake knows.
+/// A concrete request for each route, with inputs the fakes know.
 fn sample_request(method: &str, path: &str) -> Request<Body> {
+    if let Some(s) = crate::charging::sample(method, path) {
+        return s.request;
+    }
     let concrete = path
         .replace("{hash}", &signed(0).hash().to_hex())
         .replace("{id}", &signed(0).hash().to_hex())
@@ -301,7 +304,8 @@ async fn every_route_is_served_and_its_success_response_validates() {
             registered_at: 1,
         },
     );
-    let app = app(&node);
+    let charging = FakeCharging::new();
+    let app = app_with_charging(&node, &charging);
     for (method, path) in ROUTES {
         let req = sample_request(method, path);
         let resp = app.clone().oneshot(req).await.unwrap();
@@ -450,6 +454,103 @@ async fn error_and_edge_responses_validate_against_the_document() {
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     check_response(&doc, "/api/v1/blocks/{height}", "GET", status, &body);
+}
+
+/// The route template of a concrete path (`{...}` matches one segment).
+fn template_of(uri: &str) -> &'static str {
+    let path = uri.split('?').next().unwrap();
+    let segs: Vec<&str> = path.split('/').collect();
+    ROUTES
+        .iter()
+        .map(|(_, t)| *t)
+        .find(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            ts.len() == segs.len()
+                && ts
+                    .iter()
+                    .zip(&segs)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
+        })
+        .unwrap_or_else(|| panic!("no route for {uri}"))
+}
+
+#[tokio::test]
+async fn charging_error_responses_validate_against_the_document() {
+    let doc = doc();
+    let node = FakeNode::new();
+    let charging = FakeCharging::new();
+    let app = app_with_charging(&node, &charging);
+    // Malformed input: 400s.
+    for (method, uri, body, _) in crate::charging::malformed() {
+        let req = Request::builder()
+            .method(method)
+            .uri(&uri)
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
+        let (status, _, body) = send(&app, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {uri}");
+        check_response(&doc, template_of(&uri), method, status, &body);
+    }
+    // Every failure status a route documents passes through and validates.
+    for (method, path) in crate::charging::charging_routes() {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        for required in ["400", "500", "503"] {
+            if required == "400" && [*method, *path] == ["GET", "/api/v1/charging/chargers"] {
+                continue; // nothing to parse
+            }
+            assert!(
+                op["responses"].get(required).is_some(),
+                "{method} {path}: {required} not documented"
+            );
+        }
+        let statuses: Vec<u16> = op["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.parse().unwrap())
+            .filter(|s| ![200, 202, 400, 413, 500].contains(s))
+            .collect();
+        for status in statuses {
+            *charging.fail.lock().unwrap() =
+                Some(ChargingFailure::new(status, "some_code", "refused"));
+            let req = sample_request(method, path);
+            let (got, _, body) = send(&app, req).await;
+            assert_eq!(got.as_u16(), status, "{method} {path}");
+            check_response(&doc, path, method, got, &body);
+        }
+    }
+    // Without a service: 503 everywhere.
+    let disabled = crate::app(&node);
+    for (method, path) in crate::charging::charging_routes() {
+        let (status, _, body) = send(&disabled, sample_request(method, path)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        check_response(&doc, path, method, status, &body);
+    }
+}
+
+#[test]
+fn every_charging_service_code_is_named_by_some_charging_route() {
+    let doc = doc();
+    let codes = doc["x-charging-codes"].as_object().unwrap();
+    assert!(codes.len() >= 10);
+    let mut text = String::new();
+    for (method, path) in crate::charging::charging_routes() {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        for r in op["responses"].as_object().unwrap().values() {
+            if let Some(d) = r["description"].as_str() {
+                text.push_str(d);
+            }
+        }
+        assert!(op["security"].is_array(), "{method} {path}: no security");
+    }
+    for (code, what) in codes {
+        let status: u16 = what.as_str().unwrap()[..3].parse().unwrap();
+        assert!((400..600).contains(&status), "{code}: {what}");
+        assert!(
+            text.contains(&format!("`{code}`")),
+            "{code} named by no route"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,719 @@
+//! Charging routes (`/api/v1/charging/...`): each handler checks its path, query and body
+//! strictly, reads the caller from the `Authorization` header and asks the charging operator's
+//! member service ([ChargingApi]); a node without one answers `503 charging_disabled`. Failures
+//! of the service pass through with their status, code and message.
+//!
+//! Bodies carry passwords: nothing here logs a body, and no error message quotes one (body
+//! errors name the field and the expected type, never the value).
+use crate::charging_api::*;
+use crate::error::{codes, ApiError};
+use crate::handlers::body_bytes;
+use crate::AppState;
+use axum::{
+    body::Bytes,
+    extract::{
+        rejection::{BytesRejection, PathRejection, QueryRejection},
+        Path, Query, State,
+    },
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use gridledger_types::ChargerId;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+// ---------------------------------------------------------------- bodies
+
+/// The JSON type of a body field.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Str,
+    /// A string or `null`.
+    OptStr,
+    /// An integer in `0..=max`.
+    Uint(u64),
+}
+
+/// One field of a body: name, type, required.
+#[derive(Clone, Copy, Debug)]
+struct Field(&'static str, Kind, bool);
+
+const U8: Kind = Kind::Uint(u8::MAX as u64);
+const U32: Kind = Kind::Uint(u32::MAX as u64);
+const U64: Kind = Kind::Uint(u64::MAX);
+
+const SIGN_UP: &[Field] = &[
+    Field("password", Kind::Str, true),
+    Field("card", Kind::OptStr, false),
+];
+const CERTIFY: &[Field] = &[
+    Field("charger", Kind::Str, true),
+    Field("member_no", U64, true),
+    Field("password", Kind::Str, true),
+];
+const PREPAY: &[Field] = &[
+    Field("charger", Kind::Str, true),
+    Field("connector", U8, true),
+    Field("member_no", U64, true),
+    Field("password", Kind::Str, true),
+    Field("amount_mwon", U64, true),
+];
+const STOP: &[Field] = &[
+    Field("charger", Kind::Str, true),
+    Field("session", U64, true),
+    Field("energy_wh", U64, true),
+    Field("idle_min", U32, false),
+    Field("reason", Kind::OptStr, false),
+];
+const AUTO_CHARGE: &[Field] = &[
+    Field("member_no", U64, true),
+    Field("password", Kind::Str, true),
+    Field("cap_mwon", U64, true),
+    Field("valid_until_ms", U64, false),
+];
+
+/// `{"a": string, "b"?: integer}`: the expected shape, for error messages.
+fn describe(fields: &[Field]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|Field(name, kind, required)| {
+            let ty = match kind {
+                Kind::Str => "string",
+                Kind::OptStr => "string|null",
+                Kind::Uint(_) => "integer",
+            };
+            format!("\"{name}\"{}: {ty}", if *required { "" } else { "?" })
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// A name from the request, shown in an error only if it looks like a field name: lowercase
+/// letters and `_`, no digits (keypad passwords are digits, so a misplaced one is never echoed).
+fn shown_name(name: &str) -> String {
+    let plain =
+        (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if plain {
+        format!("`{name}`")
+    } else {
+        "(name not shown)".to_string()
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(codes::INVALID_REQUEST, message)
+}
+
+/// Parses a body of `fields` into `T`: `invalid_json` if it is not JSON, `invalid_request`
+/// naming the first wrong, missing or unknown field otherwise. No message quotes the input.
+fn body_of<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    fields: &[Field],
+) -> Result<T, ApiError> {
+    let bytes = body_bytes(body)?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(
+            codes::INVALID_JSON,
+            format!("malformed JSON at line {} column {}", e.line(), e.column()),
+        )
+    })?;
+    let shape = describe(fields);
+    let Value::Object(obj) = value else {
+        return Err(invalid(format!("expected a JSON object {shape}")));
+    };
+    if let Some(unknown) = obj
+        .keys()
+        .find(|k| !fields.iter().any(|Field(name, ..)| name == k))
+    {
+        return Err(invalid(format!(
+            "unknown field {}; expected {shape}",
+            shown_name(unknown)
+        )));
+    }
+    for Field(name, kind, required) in fields {
+        let Some(v) = obj.get(*name) else {
+            if *required {
+                return Err(invalid(format!("missing field `{name}`; expected {shape}")));
+            }
+            continue;
+        };
+        let ok = match kind {
+            Kind::Str => v.is_string(),
+            Kind::OptStr => v.is_string() || v.is_null(),
+            Kind::Uint(max) => v.as_u64().is_some_and(|n| n <= *max),
+        };
+        if !ok {
+            let expected = match kind {
+                Kind::Str => "a string".to_string(),
+                Kind::OptStr => "a string or null".to_string(),
+                Kind::Uint(u64::MAX) => "an unsigned integer".to_string(),
+                Kind::Uint(max) => format!("an integer 0..={max}"),
+            };
+            return Err(invalid(format!("field `{name}` must be {expected}")));
+        }
+    }
+    serde_json::from_value(Value::Object(obj))
+        .map_err(|_| invalid(format!("expected a JSON object {shape}")))
+}
+
+/// Routes without a body take none, or `{}`.
+fn no_body(body: Result<Bytes, BytesRejection>) -> Result<(), ApiError> {
+    let bytes = body_bytes(body)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(m)) if m.is_empty() => Ok(()),
+        Ok(_) => Err(invalid("this route takes no body (or `{}`)")),
+        Err(e) => Err(ApiError::bad_request(
+            codes::INVALID_JSON,
+            format!("malformed JSON at line {} column {}", e.line(), e.column()),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------- values
+
+fn check_charger(s: &str) -> Result<String, ApiError> {
+    if ChargerId::is_valid(s) {
+        Ok(s.to_string())
+    } else {
+        Err(ApiError::bad_request(
+            codes::INVALID_CHARGER,
+            "charger ids are 1-48 of A-Z a-z 0-9 . _ -",
+        ))
+    }
+}
+
+/// Decimal digits only (no sign, no spaces), as a u64.
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn bad_member() -> ApiError {
+    ApiError::bad_request(
+        codes::INVALID_MEMBER,
+        "member numbers are positive integers (e.g. 10000001)",
+    )
+}
+
+fn member_no(s: &str) -> Result<u64, ApiError> {
+    digits(s).filter(|n| *n > 0).ok_or_else(bad_member)
+}
+
+fn session_no(s: &str) -> Result<u64, ApiError> {
+    digits(s).ok_or_else(|| {
+        ApiError::bad_request(
+            codes::INVALID_SESSION,
+            "session numbers are unsigned integers",
+        )
+    })
+}
+
+/// `YYYYMMDD`, a real calendar day.
+fn day(s: &str) -> Result<u32, ApiError> {
+    let bad = || ApiError::bad_request(codes::INVALID_DAY, "days are YYYYMMDD (e.g. 20250801)");
+    if s.len() != 8 {
+        return Err(bad());
+    }
+    let n = digits(s).ok_or_else(bad)? as u32;
+    let (y, m, d) = (n / 10_000, n / 100 % 100, n % 100);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if y < 1970 || d == 0 || d > days_in_month {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+/// The query's parameters by name: `invalid_request` for an unknown or repeated one.
+fn query_params(
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    allowed: &[&'static str],
+) -> Result<BTreeMap<&'static str, String>, ApiError> {
+    let Query(pairs) = q.map_err(|e| invalid(format!("bad query: {}", e.body_text())))?;
+    let mut out = BTreeMap::new();
+    for (k, v) in pairs {
+        let Some(name) = allowed.iter().copied().find(|a| *a == k) else {
+            return Err(invalid(format!(
+                "unknown query parameter {}; expected any of {}",
+                shown_name(&k),
+                allowed.join(", ")
+            )));
+        };
+        if out.insert(name, v).is_some() {
+            return Err(invalid(format!("query parameter `{name}` given twice")));
+        }
+    }
+    Ok(out)
+}
+
+const SESSIONS_QUERY: &[&str] = &["state", "charger", "member", "limit"];
+const REVENUE_QUERY: &[&str] = &["charger", "from", "to"];
+
+fn path_string(
+    p: Result<Path<String>, PathRejection>,
+    code: &'static str,
+) -> Result<String, ApiError> {
+    p.map(|Path(s)| s)
+        .map_err(|e| ApiError::bad_request(code, format!("bad path parameter: {}", e.body_text())))
+}
+
+fn charger_session(
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(String, u64), ApiError> {
+    let Path((charger, session)) = p.map_err(|e| {
+        ApiError::bad_request(
+            codes::INVALID_CHARGER,
+            format!("bad path parameters: {}", e.body_text()),
+        )
+    })?;
+    Ok((check_charger(&charger)?, session_no(&session)?))
+}
+
+// ---------------------------------------------------------------- the service
+
+fn caller(headers: &HeaderMap) -> Caller {
+    Caller::from_header(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// `1..=64` of `a-z 0-9 _`, as every error code.
+fn is_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A service failure as an API error (its status, code and message).
+fn failure(f: ChargingFailure) -> ApiError {
+    if !is_code(&f.code) {
+        tracing::warn!(
+            status = f.status,
+            "the charging service failed with a malformed error code"
+        );
+        return ApiError::internal("the charging service failed");
+    }
+    ApiError::with_status(f.status, f.code, f.message)
+}
+
+/// Asks the member service; `ok` is the success status.
+async fn ask(
+    st: &AppState,
+    headers: &HeaderMap,
+    req: ChargingRequest,
+    ok: StatusCode,
+) -> Result<Response, ApiError> {
+    let service = st.charging.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::CHARGING_DISABLED,
+            "this node runs no charging service",
+        )
+    })?;
+    let value = service
+        .handle(caller(headers), req)
+        .await
+        .map_err(failure)?;
+    Ok((ok, Json(value)).into_response())
+}
+
+// ---------------------------------------------------------------- handlers
+
+/// `POST /api/v1/charging/members` (operator token).
+pub async fn signup(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: SignUpBody = body_of(body, SIGN_UP)?;
+    ask(&st, &headers, ChargingRequest::SignUp(b), StatusCode::OK).await
+}
+
+/// `GET /api/v1/charging/members/{member_no}`
+pub async fn member(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let member_no = member_no(&path_string(p, codes::INVALID_MEMBER)?)?;
+    let req = ChargingRequest::Member { member_no };
+    ask(&st, &headers, req, StatusCode::OK).await
+}
+
+/// `POST /api/v1/charging/certify` (charger Basic).
+pub async fn certify(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: CertifyBody = body_of(body, CERTIFY)?;
+    check_charger(&b.charger)?;
+    if b.member_no == 0 {
+        return Err(bad_member());
+    }
+    ask(&st, &headers, ChargingRequest::Certify(b), StatusCode::OK).await
+}
+
+/// `POST /api/v1/charging/prepay` (charger Basic).
+pub async fn prepay(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: PrepayBody = body_of(body, PREPAY)?;
+    check_charger(&b.charger)?;
+    if b.member_no == 0 {
+        return Err(bad_member());
+    }
+    ask(&st, &headers, ChargingRequest::Prepay(b), StatusCode::OK).await
+}
+
+/// `POST /api/v1/charging/stop` (charger Basic): 202, settled later by the outbox.
+pub async fn stop(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: StopBody = body_of(body, STOP)?;
+    check_charger(&b.charger)?;
+    if let Some(r) = &b.reason {
+        if !STOP_REASONS.contains(&r.as_str()) {
+            return Err(invalid(format!(
+                "field `reason` must be one of {}",
+                STOP_REASONS.join(", ")
+            )));
+        }
+    }
+    ask(
+        &st,
+        &headers,
+        ChargingRequest::Stop(b),
+        StatusCode::ACCEPTED,
+    )
+    .await
+}
+
+/// `POST /api/v1/charging/auto-charge` (the member's password in the body).
+pub async fn auto_charge(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: AutoChargeBody = body_of(body, AUTO_CHARGE)?;
+    if b.member_no == 0 {
+        return Err(bad_member());
+    }
+    ask(
+        &st,
+        &headers,
+        ChargingRequest::AutoCharge(b),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /api/v1/charging/chargers`
+pub async fn chargers(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    ask(&st, &headers, ChargingRequest::Chargers, StatusCode::OK).await
+}
+
+/// `GET /api/v1/charging/chargers/{charger}`
+pub async fn charger(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let charger = check_charger(&path_string(p, codes::INVALID_CHARGER)?)?;
+    ask(
+        &st,
+        &headers,
+        ChargingRequest::Charger { charger },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /api/v1/charging/chargers/{charger}/secret` (operator token).
+pub async fn charger_secret(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let charger = check_charger(&path_string(p, codes::INVALID_CHARGER)?)?;
+    no_body(body)?;
+    let req = ChargingRequest::ChargerSecret { charger };
+    ask(&st, &headers, req, StatusCode::OK).await
+}
+
+/// `GET /api/v1/charging/sessions?state=&charger=&member=&limit=`
+pub async fn sessions(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let mut q = query_params(q, SESSIONS_QUERY)?;
+    let state = match q.remove("state") {
+        Some(s) if SESSION_STATES.contains(&s.as_str()) => Some(s),
+        Some(_) => {
+            return Err(invalid(format!(
+                "state must be one of {}",
+                SESSION_STATES.join(", ")
+            )))
+        }
+        None => None,
+    };
+    let charger = q.remove("charger").map(|c| check_charger(&c)).transpose()?;
+    let member = q.remove("member").map(|m| member_no(&m)).transpose()?;
+    let limit = match q.remove("limit") {
+        None => None,
+        Some(l) => Some(
+            digits(&l)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| (1..=SESSIONS_MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        codes::INVALID_LIMIT,
+                        format!("limit must be 1..={SESSIONS_MAX_LIMIT}"),
+                    )
+                })?,
+        ),
+    };
+    let filter = SessionFilter {
+        state,
+        charger,
+        member,
+        limit,
+    };
+    ask(
+        &st,
+        &headers,
+        ChargingRequest::Sessions(filter),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /api/v1/charging/sessions/{charger}/{session}`
+pub async fn session(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (charger, session) = charger_session(p)?;
+    let req = ChargingRequest::Session { charger, session };
+    ask(&st, &headers, req, StatusCode::OK).await
+}
+
+/// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop` (operator token).
+pub async fn soft_stop(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (charger, session) = charger_session(p)?;
+    no_body(body)?;
+    let req = ChargingRequest::SoftStop { charger, session };
+    ask(&st, &headers, req, StatusCode::OK).await
+}
+
+/// `GET /api/v1/charging/revenue?charger=&from=&to=`
+pub async fn revenue(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let mut q = query_params(q, REVENUE_QUERY)?;
+    let charger = q.remove("charger").map(|c| check_charger(&c)).transpose()?;
+    let from = q.remove("from").map(|d| day(&d)).transpose()?;
+    let to = q.remove("to").map(|d| day(&d)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(invalid("`from` is after `to`"));
+        }
+    }
+    let filter = RevenueFilter { charger, from, to };
+    ask(
+        &st,
+        &headers,
+        ChargingRequest::Revenue(filter),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T: DeserializeOwned>(s: &str, fields: &[Field]) -> Result<T, ApiError> {
+        body_of(Ok(Bytes::from(s.to_string())), fields)
+    }
+
+    /// Every field list names exactly the fields of its body type.
+    #[test]
+    fn field_lists_match_the_body_types() {
+        fn keys<T: serde::Serialize>(t: T) -> Vec<String> {
+            let mut k: Vec<String> = serde_json::to_value(t)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            k.sort();
+            k
+        }
+        fn names(fields: &[Field]) -> Vec<String> {
+            let mut n: Vec<String> = fields.iter().map(|f| f.0.to_string()).collect();
+            n.sort();
+            n
+        }
+        let signup = SignUpBody {
+            password: "p".into(),
+            card: None,
+        };
+        assert_eq!(keys(signup), names(SIGN_UP));
+        let certify = CertifyBody {
+            charger: "c".into(),
+            member_no: 1,
+            password: "p".into(),
+        };
+        assert_eq!(keys(certify), names(CERTIFY));
+        let prepay = PrepayBody {
+            charger: "c".into(),
+            connector: 1,
+            member_no: 1,
+            password: "p".into(),
+            amount_mwon: 1,
+        };
+        assert_eq!(keys(prepay), names(PREPAY));
+        let stop = StopBody {
+            charger: "c".into(),
+            session: 1,
+            energy_wh: 1,
+            idle_min: 0,
+            reason: None,
+        };
+        assert_eq!(keys(stop), names(STOP));
+        let auto = AutoChargeBody {
+            member_no: 1,
+            password: "p".into(),
+            cap_mwon: 1,
+            valid_until_ms: 0,
+        };
+        assert_eq!(keys(auto), names(AUTO_CHARGE));
+    }
+
+    #[test]
+    fn bodies_are_checked_field_by_field_without_quoting_values() {
+        let ok: StopBody = parse(
+            r#"{"charger":"CP-1","session":7,"energy_wh":1200,"reason":null}"#,
+            STOP,
+        )
+        .unwrap();
+        assert_eq!((ok.idle_min, ok.reason), (0, None));
+        let cases: &[(&str, &str, &str)] = &[
+            ("{", "invalid_json", "line 1"),
+            ("", "invalid_json", "malformed JSON"),
+            ("[]", "invalid_request", "expected a JSON object"),
+            (
+                r#"{"password":1234567}"#,
+                "invalid_request",
+                "`password` must be a string",
+            ),
+            (
+                r#"{"password":"x","pin":"1234567"}"#,
+                "invalid_request",
+                "unknown field `pin`",
+            ),
+            (
+                r#"{"password":"x","1234567":1}"#,
+                "invalid_request",
+                "(name not shown)",
+            ),
+            (
+                r#"{"card":"1234567"}"#,
+                "invalid_request",
+                "missing field `password`",
+            ),
+            (
+                r#"{"password":"x","card":1234567}"#,
+                "invalid_request",
+                "`card` must be a string or null",
+            ),
+        ];
+        for (body, code, says) in cases {
+            let e = parse::<SignUpBody>(body, SIGN_UP).unwrap_err();
+            assert_eq!(e.code, *code, "{body}");
+            assert!(e.message.contains(says), "{body}: {}", e.message);
+            assert!(!e.message.contains("1234567"), "{body}: {}", e.message);
+        }
+        let e = parse::<PrepayBody>(
+            r#"{"charger":"c","connector":256,"member_no":1,"password":"p","amount_mwon":1}"#,
+            PREPAY,
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "field `connector` must be an integer 0..=255");
+        let e = parse::<PrepayBody>(
+            r#"{"charger":"c","connector":1,"member_no":-1,"password":"p","amount_mwon":1}"#,
+            PREPAY,
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "field `member_no` must be an unsigned integer");
+    }
+
+    #[test]
+    fn numbers_and_days_are_strict() {
+        assert_eq!(member_no("10000001").unwrap(), 10000001);
+        for bad in ["0", "", "+1", " 1", "1a", "-1", "18446744073709551616"] {
+            assert!(member_no(bad).is_err(), "{bad}");
+        }
+        assert_eq!(session_no("0").unwrap(), 0);
+        assert!(session_no("x").is_err());
+        assert_eq!(day("20240229").unwrap(), 20240229);
+        for bad in [
+            "20230229", "20251301", "20250100", "2025081", "19691231", "2025-8-1",
+        ] {
+            assert!(day(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn service_failures_keep_their_status_and_code_unless_malformed() {
+        let e = failure(ChargingFailure::new(
+            409,
+            "concurrent_session",
+            "busy member",
+        ));
+        assert_eq!(
+            (e.status, e.code.as_ref(), e.message.as_str()),
+            (StatusCode::CONFLICT, "concurrent_session", "busy member")
+        );
+        assert_eq!(
+            failure(ChargingFailure::new(200, "odd", "m")).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let e = failure(ChargingFailure::new(400, "Not A Code", "m"));
+        assert_eq!(e.code, codes::INTERNAL_ERROR);
+    }
+}
