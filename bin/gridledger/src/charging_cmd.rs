@@ -10,13 +10,17 @@ use gridledger_types::{
 };
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+/// `--ocpp`: where the OCPP central system listens, if anywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OcppListen(pub Option<SocketAddr>);
+
 /// `--ocpp`: an address, or `off`.
-pub fn parse_ocpp(s: &str) -> Result<Option<SocketAddr>, String> {
+pub fn parse_ocpp(s: &str) -> Result<OcppListen, String> {
     if s == "off" {
-        return Ok(None);
+        return Ok(OcppListen(None));
     }
     s.parse()
-        .map(Some)
+        .map(|a| OcppListen(Some(a)))
         .map_err(|_| format!("'{s}' is not IP:PORT or off"))
 }
 

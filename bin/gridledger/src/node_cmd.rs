@@ -55,7 +55,7 @@ pub struct DevnetArgs {
     pub clock_control: bool,
     /// OCPP central system address (`ws://ADDR/ocpp/{chargerId}`), or `off`.
     #[arg(long, default_value = "127.0.0.1:9000", value_parser = crate::charging_cmd::parse_ocpp)]
-    pub ocpp: Option<SocketAddr>,
+    pub ocpp: crate::charging_cmd::OcppListen,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -397,7 +397,7 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         files.charging_key.display(),
         files.charging_token.display()
     );
-    match args.ocpp {
+    match args.ocpp.0 {
         Some(a) => println!(
             "  OCPP          ws://{a}/ocpp/{{chargerId}}  (subprotocols ocpp1.6, ocpp2.0.1)"
         ),
@@ -408,7 +408,7 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         operator_key: charging_key,
         operator_token: crate::charging_cmd::load_or_create_token(&files.charging_token)?,
         chain_id,
-        ocpp: args.ocpp,
+        ocpp: args.ocpp.0,
         bootstrap_with: Some(market_operator),
     };
     let mut config = file.config(genesis, key);

@@ -175,22 +175,31 @@ impl Service {
     }
 
     /// Submits operator-signed payloads with consecutive nonces and waits for their receipts.
+    /// If another holder of the operator key used our next nonce, reads it again and retries.
     pub async fn operator_submit(&self, payloads: Vec<Payload>) -> Result<Vec<Receipt>, Error> {
-        let txs = {
+        let mut attempt = 0;
+        let txs = loop {
             let mut next = self.operator_nonce.lock().await;
             let nonce = match *next {
                 Some(n) => n,
                 None => self.chain.account(&self.operator)?.1,
             };
             let n = payloads.len() as u64;
-            let txs = self.chain.sign(&self.cfg.operator_key, nonce, payloads);
+            let txs = self.chain.sign(&self.cfg.operator_key, nonce, payloads.clone());
             let results = self.chain.node.submit(txs.clone());
-            if let Some(Err(rej)) = results.into_iter().find(|r| r.is_err()) {
-                *next = None;
-                return Err(Error::refused(rej.code, rej.message));
+            match results.into_iter().find_map(|r| r.err()) {
+                None => {
+                    *next = Some(nonce + n);
+                    break txs;
+                }
+                Some(rej) => {
+                    *next = None;
+                    attempt += 1;
+                    if rej.code != "stale_nonce" || attempt >= 3 {
+                        return Err(Error::refused(rej.code, rej.message));
+                    }
+                }
             }
-            *next = Some(nonce + n);
-            txs
         };
         // Already admitted above: wait for the receipts only.
         let hashes: Vec<Hash32> = txs.iter().map(|t| t.hash()).collect();

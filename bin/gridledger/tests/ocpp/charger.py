@@ -135,9 +135,9 @@ async def scenario_session16(p):
     stop = c16.StopTransaction(meter_stop=start + energy, timestamp=now(), transaction_id=tx,
                                reason="Remote" if p.get("expect_remote_stop") else "Local")
     r = await cp.call(stop)
-    out["stop"] = r.id_tag_info
+    out["stop"] = {"answered": True, "id_tag_info": r.id_tag_info}
     r = await cp.call(stop)  # a charger that lost our answer sends it again
-    out["stop_again"] = r.id_tag_info
+    out["stop_again"] = {"answered": True, "id_tag_info": r.id_tag_info}
     await asyncio.sleep(0.5)
     out["remote_stops"] = cp.remote_stops
     out["configuration"] = cp.configuration
@@ -167,7 +167,7 @@ async def scenario_late_stop16(p):
     stop = c16.StopTransaction(meter_stop=p["energy_wh"], timestamp="2026-11-21T10:00:00+0000",
                                transaction_id=p["transaction_id"], reason="PowerLoss")
     r = await cp.call(stop)
-    out["stop"] = r.id_tag_info
+    out["stop"] = {"answered": True, "id_tag_info": r.id_tag_info}
     task.cancel()
     await ws.close()
     return out
