@@ -1,6 +1,7 @@
 //! What the charging routes need from the charging operator's member service: one async call
 //! per request. The service lives in `crates/charging`; a node without it answers every
 //! charging route with `503 charging_disabled`.
+use gridledger_types::{Address, Hash32};
 use serde::{Deserialize, Serialize};
 
 /// Credentials sent with a request: the `Authorization` header, parsed. Its `Debug` hides the
@@ -231,6 +232,106 @@ pub const SESSION_STATES: &[&str] = &["open", "finished", "refunded"];
 
 /// The largest [SessionFilter::limit].
 pub const SESSIONS_MAX_LIMIT: usize = 1000;
+
+// ---------------------------------------------------------------- answers
+//
+// The small answers as types, for the service to produce and clients to read (the larger ones,
+// members, chargers, sessions and revenue, are documented in openapi.json). Unknown fields are
+// accepted so that clients survive additions.
+
+/// `POST /api/v1/charging/members`: the new member and its finalized `EnrollMember`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUpResult {
+    pub member_no: u64,
+    pub address: Address,
+    pub tx: Hash32,
+}
+
+/// [CertifyResult::result].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertifyOutcome {
+    Accepted,
+    /// Unknown member or wrong password (not told apart).
+    Invalid,
+    /// Blocked, or locked after wrong passwords.
+    Blocked,
+    Expired,
+}
+
+/// `POST /api/v1/charging/certify`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifyResult {
+    pub result: CertifyOutcome,
+    /// The balance, when accepted.
+    pub balance_mwon: Option<u64>,
+    pub member_no: u64,
+}
+
+/// `POST /api/v1/charging/prepay`: the session and its finalized hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepayResult {
+    pub charger: String,
+    pub session: u64,
+    pub prepay_tx: Hash32,
+    pub hold_mwon: u64,
+    pub expires_at_ms: u64,
+    pub balance_mwon: u64,
+}
+
+/// `POST /api/v1/charging/stop` (202).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopResult {
+    pub charger: String,
+    pub session: u64,
+    /// False if a stop of this session was already recorded (the first one wins).
+    pub queued: bool,
+    /// The session's state as known now.
+    pub state: String,
+}
+
+/// `POST /api/v1/charging/auto-charge`: the finalized `SetAutoCharge`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoChargeResult {
+    pub member_no: u64,
+    pub cap_mwon: u64,
+    pub tx: Hash32,
+}
+
+/// `POST /api/v1/charging/chargers/{charger}/secret`: shown once. Its `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargerSecretResult {
+    pub charger: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ChargerSecretResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChargerSecretResult")
+            .field("charger", &self.charger)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// [SoftStopResult::action].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SoftStopAction {
+    /// The charger is online and was asked to stop (settled at its last meter if it has not
+    /// stopped within 60 s).
+    RemoteStop,
+    /// The charger is offline: settled now at its last known meter.
+    SettleAtLastMeter,
+}
+
+/// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftStopResult {
+    pub charger: String,
+    pub session: u64,
+    pub action: SoftStopAction,
+}
 
 /// Why a charging request failed: HTTP status, stable code, message.
 #[derive(Clone, Debug, PartialEq, Eq)]
