@@ -18,16 +18,18 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// Parses an `Authorization` header value; anything unreadable is `Anonymous`.
+    /// Parses an `Authorization` header value (the scheme is case-insensitive, RFC 9110);
+    /// anything unreadable is `Anonymous`.
     pub fn from_header(value: Option<&str>) -> Self {
-        let Some(v) = value else {
+        let Some((scheme, rest)) = value.and_then(|v| v.trim().split_once(' ')) else {
             return Self::Anonymous;
         };
-        if let Some(t) = v.strip_prefix("Bearer ") {
-            return Self::Bearer(t.trim().to_string());
+        let rest = rest.trim();
+        if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
+            return Self::Bearer(rest.to_string());
         }
-        if let Some(b) = v.strip_prefix("Basic ") {
-            if let Some((user, password)) = decode_basic(b.trim()) {
+        if scheme.eq_ignore_ascii_case("Basic") {
+            if let Some((user, password)) = decode_basic(rest) {
                 return Self::Basic { user, password };
             }
         }
@@ -97,7 +99,7 @@ pub enum ChargingRequest {
     /// `POST /api/v1/charging/chargers/{charger}/secret` (operator token): a new secret for
     /// OCPP security profile 1, shown once.
     ChargerSecret { charger: String },
-    /// `GET /api/v1/charging/sessions?state=&charger=&member=`
+    /// `GET /api/v1/charging/sessions?state=&charger=&member=&limit=`
     Sessions(SessionFilter),
     /// `GET /api/v1/charging/sessions/{charger}/{session}`
     Session { charger: String, session: u64 },
@@ -383,6 +385,19 @@ mod tests {
         assert_eq!(Caller::from_header(Some("Basic !!!")), Caller::Anonymous);
         assert_eq!(Caller::from_header(Some("Digest x")), Caller::Anonymous);
         assert_eq!(Caller::from_header(None), Caller::Anonymous);
+        assert_eq!(
+            Caller::from_header(Some("bearer  abc ")),
+            Caller::Bearer("abc".into())
+        );
+        assert_eq!(
+            Caller::from_header(Some("BASIC Q1AtMTpzM2NyZXQ=")),
+            Caller::Basic {
+                user: "CP-1".into(),
+                password: "s3cret".into()
+            }
+        );
+        assert_eq!(Caller::from_header(Some("Bearer ")), Caller::Anonymous);
+        assert_eq!(Caller::from_header(Some("Bearer")), Caller::Anonymous);
     }
 
     #[test]
