@@ -1,6 +1,7 @@
 //! What the charging routes need from the charging operator's member service: one async call
 //! per request. The service lives in `crates/charging`; a node without it answers every
 //! charging route with `503 charging_disabled`.
+use gridledger_types::{Address, Hash32};
 use serde::{Deserialize, Serialize};
 
 /// Credentials sent with a request: the `Authorization` header, parsed. Its `Debug` hides the
@@ -17,16 +18,18 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// Parses an `Authorization` header value; anything unreadable is `Anonymous`.
+    /// Parses an `Authorization` header value (the scheme is case-insensitive, RFC 9110);
+    /// anything unreadable is `Anonymous`.
     pub fn from_header(value: Option<&str>) -> Self {
-        let Some(v) = value else {
+        let Some((scheme, rest)) = value.and_then(|v| v.trim().split_once(' ')) else {
             return Self::Anonymous;
         };
-        if let Some(t) = v.strip_prefix("Bearer ") {
-            return Self::Bearer(t.trim().to_string());
+        let rest = rest.trim();
+        if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
+            return Self::Bearer(rest.to_string());
         }
-        if let Some(b) = v.strip_prefix("Basic ") {
-            if let Some((user, password)) = decode_basic(b.trim()) {
+        if scheme.eq_ignore_ascii_case("Basic") {
+            if let Some((user, password)) = decode_basic(rest) {
                 return Self::Basic { user, password };
             }
         }
@@ -96,7 +99,7 @@ pub enum ChargingRequest {
     /// `POST /api/v1/charging/chargers/{charger}/secret` (operator token): a new secret for
     /// OCPP security profile 1, shown once.
     ChargerSecret { charger: String },
-    /// `GET /api/v1/charging/sessions?state=&charger=&member=`
+    /// `GET /api/v1/charging/sessions?state=&charger=&member=&limit=`
     Sessions(SessionFilter),
     /// `GET /api/v1/charging/sessions/{charger}/{session}`
     Session { charger: String, session: u64 },
@@ -232,6 +235,106 @@ pub const SESSION_STATES: &[&str] = &["open", "finished", "refunded"];
 /// The largest [SessionFilter::limit].
 pub const SESSIONS_MAX_LIMIT: usize = 1000;
 
+// ---------------------------------------------------------------- answers
+//
+// The small answers as types, for the service to produce and clients to read (the larger ones,
+// members, chargers, sessions and revenue, are documented in openapi.json). Unknown fields are
+// accepted so that clients survive additions.
+
+/// `POST /api/v1/charging/members`: the new member and its finalized `EnrollMember`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUpResult {
+    pub member_no: u64,
+    pub address: Address,
+    pub tx: Hash32,
+}
+
+/// [CertifyResult::result].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertifyOutcome {
+    Accepted,
+    /// Unknown member or wrong password (not told apart).
+    Invalid,
+    /// Blocked, or locked after wrong passwords.
+    Blocked,
+    Expired,
+}
+
+/// `POST /api/v1/charging/certify`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifyResult {
+    pub result: CertifyOutcome,
+    /// The balance, when accepted.
+    pub balance_mwon: Option<u64>,
+    pub member_no: u64,
+}
+
+/// `POST /api/v1/charging/prepay`: the session and its finalized hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepayResult {
+    pub charger: String,
+    pub session: u64,
+    pub prepay_tx: Hash32,
+    pub hold_mwon: u64,
+    pub expires_at_ms: u64,
+    pub balance_mwon: u64,
+}
+
+/// `POST /api/v1/charging/stop` (202).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopResult {
+    pub charger: String,
+    pub session: u64,
+    /// False if a stop of this session was already recorded (the first one wins).
+    pub queued: bool,
+    /// The session's state as known now.
+    pub state: String,
+}
+
+/// `POST /api/v1/charging/auto-charge`: the finalized `SetAutoCharge`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoChargeResult {
+    pub member_no: u64,
+    pub cap_mwon: u64,
+    pub tx: Hash32,
+}
+
+/// `POST /api/v1/charging/chargers/{charger}/secret`: shown once. Its `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargerSecretResult {
+    pub charger: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ChargerSecretResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChargerSecretResult")
+            .field("charger", &self.charger)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// [SoftStopResult::action].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SoftStopAction {
+    /// The charger is online and was asked to stop (settled at its last meter if it has not
+    /// stopped within 60 s).
+    RemoteStop,
+    /// The charger is offline: settled now at its last known meter.
+    SettleAtLastMeter,
+}
+
+/// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftStopResult {
+    pub charger: String,
+    pub session: u64,
+    pub action: SoftStopAction,
+}
+
 /// Why a charging request failed: HTTP status, stable code, message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChargingFailure {
@@ -282,6 +385,19 @@ mod tests {
         assert_eq!(Caller::from_header(Some("Basic !!!")), Caller::Anonymous);
         assert_eq!(Caller::from_header(Some("Digest x")), Caller::Anonymous);
         assert_eq!(Caller::from_header(None), Caller::Anonymous);
+        assert_eq!(
+            Caller::from_header(Some("bearer  abc ")),
+            Caller::Bearer("abc".into())
+        );
+        assert_eq!(
+            Caller::from_header(Some("BASIC Q1AtMTpzM2NyZXQ=")),
+            Caller::Basic {
+                user: "CP-1".into(),
+                password: "s3cret".into()
+            }
+        );
+        assert_eq!(Caller::from_header(Some("Bearer ")), Caller::Anonymous);
+        assert_eq!(Caller::from_header(Some("Bearer")), Caller::Anonymous);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod readings;
 pub mod signer;
 pub mod sse;
 
-pub use client::Client;
+pub use client::{BasicAuth, Client};
 pub use error::{Error, Result};
 pub use keystore::{generate_key, KdfParams, Keystore};
 pub use signer::{chain_time_ms, default_expiry_ms, now_ms, TxSigner, DEFAULT_EXPIRY};

@@ -436,11 +436,17 @@ pub fn session_json(charger: &str, session: u64, settled: bool) -> serde_json::V
     })
 }
 
+/// The typed answers go through their types, so the document checks the types too.
 fn canned(req: &ChargingRequest) -> serde_json::Value {
     use serde_json::json;
+    fn to(v: impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(v).unwrap()
+    }
     match req {
-        ChargingRequest::SignUp(_) => json!({
-            "member_no": 10_000_002, "address": alice().to_hex(), "tx": h("enroll").to_hex(),
+        ChargingRequest::SignUp(_) => to(SignUpResult {
+            member_no: 10_000_002,
+            address: alice(),
+            tx: h("enroll"),
         }),
         ChargingRequest::Member { member_no } => json!({
             "member_no": member_no, "address": alice().to_hex(), "operator": bob().to_hex(),
@@ -449,33 +455,46 @@ fn canned(req: &ChargingRequest) -> serde_json::Value {
             "auto_charge": {"operator": bob().to_hex(), "cap_mwon": 30_000_000, "valid_until_ms": 0},
             "balance_mwon": 50_000_000, "held_mwon": 20_000_000, "locked_until_ms": null,
         }),
-        ChargingRequest::Certify(b) => json!({
-            "result": "accepted", "balance_mwon": 50_000_000, "member_no": b.member_no,
+        ChargingRequest::Certify(b) => to(CertifyResult {
+            result: CertifyOutcome::Accepted,
+            balance_mwon: Some(50_000_000),
+            member_no: b.member_no,
         }),
-        ChargingRequest::Prepay(b) => json!({
-            "charger": b.charger, "session": 8, "prepay_tx": h("prepay").to_hex(),
-            "hold_mwon": b.amount_mwon, "expires_at_ms": 1_700_086_400_000u64,
-            "balance_mwon": 30_000_000,
+        ChargingRequest::Prepay(b) => to(PrepayResult {
+            charger: b.charger.clone(),
+            session: 8,
+            prepay_tx: h("prepay"),
+            hold_mwon: b.amount_mwon,
+            expires_at_ms: 1_700_086_400_000,
+            balance_mwon: 30_000_000,
         }),
-        ChargingRequest::Stop(b) => json!({
-            "charger": b.charger, "session": b.session, "queued": true, "state": "prepaid",
+        ChargingRequest::Stop(b) => to(StopResult {
+            charger: b.charger.clone(),
+            session: b.session,
+            queued: true,
+            state: "prepaid".into(),
         }),
-        ChargingRequest::AutoCharge(b) => json!({
-            "member_no": b.member_no, "cap_mwon": b.cap_mwon, "tx": h("auto").to_hex(),
+        ChargingRequest::AutoCharge(b) => to(AutoChargeResult {
+            member_no: b.member_no,
+            cap_mwon: b.cap_mwon,
+            tx: h("auto"),
         }),
         ChargingRequest::Chargers => {
             json!({"chargers": [charger_json("CP-1"), charger_json("CP.2_b")]})
         }
         ChargingRequest::Charger { charger } => charger_json(charger),
-        ChargingRequest::ChargerSecret { charger } => json!({
-            "charger": charger, "secret": "q8Yw0v3lHcXn2fRk9ZtB1mPaE4s",
+        ChargingRequest::ChargerSecret { charger } => to(ChargerSecretResult {
+            charger: charger.clone(),
+            secret: "q8Yw0v3lHcXn2fRk9ZtB1mPaE4s".into(),
         }),
         ChargingRequest::Sessions(_) => json!({
             "sessions": [session_json("CP-1", 8, false), session_json("CP-1", 7, true)],
         }),
         ChargingRequest::Session { charger, session } => session_json(charger, *session, true),
-        ChargingRequest::SoftStop { charger, session } => json!({
-            "charger": charger, "session": session, "action": "remote_stop",
+        ChargingRequest::SoftStop { charger, session } => to(SoftStopResult {
+            charger: charger.clone(),
+            session: *session,
+            action: SoftStopAction::RemoteStop,
         }),
         ChargingRequest::Revenue(_) => json!({
             "days": [
