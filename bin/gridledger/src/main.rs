@@ -138,12 +138,16 @@ mod tests {
         assert_eq!(a.clock_start, Some(1_780_239_600_000));
         assert!(a.clock_control);
         assert!(Cli::try_parse_from(["gridledger", "devnet", "--clock-start", "june"]).is_err());
-        let Command::Devnet(a) = Cli::try_parse_from(["gridledger", "devnet"]).unwrap().command else {
+        let Command::Devnet(a) = Cli::try_parse_from(["gridledger", "devnet"])
+            .unwrap()
+            .command
+        else {
             panic!("not devnet");
         };
         assert_eq!(a.ocpp.0, Some("127.0.0.1:9000".parse().unwrap()));
-        let Command::Devnet(a) =
-            Cli::try_parse_from(["gridledger", "devnet", "--ocpp", "off"]).unwrap().command
+        let Command::Devnet(a) = Cli::try_parse_from(["gridledger", "devnet", "--ocpp", "off"])
+            .unwrap()
+            .command
         else {
             panic!("not devnet");
         };

@@ -97,7 +97,7 @@ impl ChargingRoutes {
                 need_charger(svc, &caller, &b.charger)?;
                 let c = svc.certify(b.member_no, Password::new(b.password)?).await?;
                 let balance = match &c {
-                    Certified::Accepted(_, m) => Some(m.balance_mwon),
+                    Certified::Accepted(km) => Some(km.1.balance_mwon),
                     _ => None,
                 };
                 Ok(json!({"result": c.label(), "balance_mwon": balance, "member_no": b.member_no}))
@@ -139,10 +139,10 @@ impl ChargingRoutes {
             }
             ChargingRequest::AutoCharge(b) => {
                 let (key, _) = match svc.certify(b.member_no, Password::new(b.password)?).await? {
-                    Certified::Accepted(k, m) => (k, m),
+                    Certified::Accepted(km) => *km,
                     other => {
                         return Err(Error::refused(
-                            "wrong_password",
+                            "invalid_password",
                             format!("certification: {}", other.label()),
                         ))
                     }

@@ -141,7 +141,7 @@ impl OcppBackend {
             "Certify" => match self.0.certify(member_no, password).await {
                 Ok(c) => {
                     let balance = match &c {
-                        Certified::Accepted(_, m) => Some(m.balance_mwon / 1_000),
+                        Certified::Accepted(km) => Some(km.1.balance_mwon / 1_000),
                         _ => None,
                     };
                     DataTransferReply {

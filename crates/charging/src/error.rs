@@ -29,15 +29,21 @@ impl Error {
             Self::Refused { code, message } => {
                 let status = match code.as_str() {
                     "unauthorized" => 401,
-                    "forbidden" => 403,
+                    "forbidden" | "invalid_password" | "member_locked" | "member_blocked"
+                    | "member_expired" => 403,
                     "not_found" | "unknown_member" | "unknown_charger" | "unknown_session" => 404,
+                    "invalid_request" => 400,
+                    "weak_password" | "bad_connector" | "bad_amount" | "cap_too_high"
+                    | "bad_card" => 422,
                     "busy" => 503,
-                    "invalid_request" | "invalid_password" | "bad_amount" | "bad_connector" => 400,
                     _ => 409,
                 };
                 ChargingFailure::new(status, code.clone(), message.clone())
             }
-            Self::Node(m) => ChargingFailure::new(503, "node_unavailable", m.clone()),
+            Self::Node(m) if m.contains("not finalized in time") => {
+                ChargingFailure::new(504, "timeout", m.clone())
+            }
+            Self::Node(m) => ChargingFailure::new(503, "busy", m.clone()),
             other => ChargingFailure::new(500, "internal_error", other.to_string()),
         }
     }

@@ -16,7 +16,7 @@ impl Password {
         let s = Zeroizing::new(s);
         if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&s.len()) {
             return Err(Error::refused(
-                "invalid_password",
+                "weak_password",
                 format!("a password is {PASSWORD_MIN} to {PASSWORD_MAX} bytes"),
             ));
         }

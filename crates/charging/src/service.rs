@@ -46,7 +46,7 @@ pub struct ServiceConfig {
 
 /// The result of checking a member number and password.
 pub enum Certified {
-    Accepted(PrivateKey, MemberView),
+    Accepted(Box<(PrivateKey, MemberView)>),
     Invalid,
     Blocked,
     Expired,
@@ -185,7 +185,9 @@ impl Service {
                 None => self.chain.account(&self.operator)?.1,
             };
             let n = payloads.len() as u64;
-            let txs = self.chain.sign(&self.cfg.operator_key, nonce, payloads.clone());
+            let txs = self
+                .chain
+                .sign(&self.cfg.operator_key, nonce, payloads.clone());
             let results = self.chain.node.submit(txs.clone());
             match results.into_iter().find_map(|r| r.err()) {
                 None => {
@@ -290,7 +292,7 @@ impl Service {
         if member.valid_until_ms != 0 && self.chain.now_ms() > member.valid_until_ms {
             return Ok(Certified::Expired);
         }
-        Ok(Certified::Accepted(key, member))
+        Ok(Certified::Accepted(Box::new((key, member))))
     }
 
     pub fn lockout_until(&self, member_no: u64) -> Result<Option<u64>, Error> {
@@ -329,10 +331,10 @@ impl Service {
         id_tag: &str,
     ) -> Result<PrepayOutcome, Error> {
         let (key, member) = match self.certify(member_no, password).await? {
-            Certified::Accepted(k, m) => (k, m),
+            Certified::Accepted(km) => *km,
             Certified::Invalid => {
                 return Err(Error::refused(
-                    "wrong_password",
+                    "invalid_password",
                     "member number or password is wrong",
                 ))
             }

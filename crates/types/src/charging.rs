@@ -32,6 +32,8 @@ impl ChargerId {
     /// True if `s` is a well-formed charger id.
     pub fn is_valid(s: &str) -> bool {
         !s.is_empty()
+            && s != "."
+            && s != ".."
             && s.len() <= Self::MAX_LEN
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
@@ -378,7 +380,15 @@ mod tests {
         for ok in ["CP-001", "a", "evse.7_B", &"x".repeat(48)] {
             assert!(ChargerId::new(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "with space", "slash/", "한글", &"x".repeat(49)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "with space",
+            "slash/",
+            "한글",
+            &"x".repeat(49),
+        ] {
             assert!(ChargerId::new(bad).is_err(), "{bad}");
         }
         assert!(ChargerId::bound_min() < ChargerId::new("0").unwrap());

@@ -44,7 +44,10 @@ async fn charger(scenario: &str, params: Value) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("charger.py printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "charger.py printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
@@ -81,7 +84,11 @@ impl Env {
     /// Signs up a member with `won` on its wallet; its member number.
     async fn member(&mut self, won: u64) -> u64 {
         let (s, v) = self
-            .post("/api/v1/charging/members", json!({ "password": PASSWORD }), true)
+            .post(
+                "/api/v1/charging/members",
+                json!({ "password": PASSWORD }),
+                true,
+            )
             .await;
         assert_eq!(s, 200, "{v}");
         let no = v["member_no"].as_u64().unwrap();
@@ -118,9 +125,14 @@ impl Env {
     }
 
     async fn balance(&self, member_no: u64) -> (u64, u64) {
-        let (s, m) = self.get(&format!("/api/v1/charging/members/{member_no}")).await;
+        let (s, m) = self
+            .get(&format!("/api/v1/charging/members/{member_no}"))
+            .await;
         assert_eq!(s, 200, "{m}");
-        (m["balance_mwon"].as_u64().unwrap(), m["held_mwon"].as_u64().unwrap())
+        (
+            m["balance_mwon"].as_u64().unwrap(),
+            m["held_mwon"].as_u64().unwrap(),
+        )
     }
 
     /// Waits until the session is in `state` (the outbox settles in the background).
@@ -133,7 +145,10 @@ impl Env {
             if s == 200 && v["state"] == state {
                 return v;
             }
-            assert!(Instant::now() < deadline, "session {charger}/{session} never {state}: {v}");
+            assert!(
+                Instant::now() < deadline,
+                "session {charger}/{session} never {state}: {v}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -150,7 +165,9 @@ async fn setup() -> Env {
         .unwrap()
         .trim()
         .to_string();
-    let bank = TxSigner::connect(&client, net.key("bank"), None).await.unwrap();
+    let bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
     // The devnet registers and configures its charging operator in the background.
     let charging_key = net.key("charging");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -160,10 +177,15 @@ async fn setup() -> Env {
         .map(|a| a.role.is_none() || a.nonce == 0)
         .unwrap_or(true)
     {
-        assert!(Instant::now() < deadline, "charging operator never configured");
+        assert!(
+            Instant::now() < deadline,
+            "charging operator never configured"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let charging = TxSigner::connect(&client, charging_key, None).await.unwrap();
+    let charging = TxSigner::connect(&client, charging_key, None)
+        .await
+        .unwrap();
     Env {
         _tmp: tmp,
         net,
@@ -197,14 +219,20 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     assert_eq!(out["stop"]["answered"], true, "{out}");
     assert_eq!(out["stop_again"]["answered"], true, "{out}");
     // Cost messages (OCA costmsg): the final cost in whole won, rounded up.
-    assert!(out["cost_messages"].to_string().contains("FinalCost"), "{out}");
+    assert!(
+        out["cost_messages"].to_string().contains("FinalCost"),
+        "{out}"
+    );
     let configured: Vec<String> = out["configuration"]
         .as_array()
         .unwrap()
         .iter()
         .map(|kv| kv[0].as_str().unwrap().to_string())
         .collect();
-    assert!(configured.contains(&"AllowOfflineTxForUnknownId".to_string()), "{out}");
+    assert!(
+        configured.contains(&"AllowOfflineTxForUnknownId".to_string()),
+        "{out}"
+    );
     let session = out["start"]["transaction_id"].as_u64().unwrap();
     assert_eq!(out["prepay"][0]["data"]["session"], session, "{out}");
     let s = e.session_in("CP-16", session, "settled").await;
@@ -218,8 +246,18 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
         .iter()
         .map(|k| s[k].as_str().unwrap())
         .collect();
-    assert_eq!(hashes.iter().collect::<std::collections::BTreeSet<_>>().len(), 3);
-    for (h, event) in hashes.iter().zip(["charging_prepaid", "charging_cancelled", "charging_settled"]) {
+    assert_eq!(
+        hashes
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        3
+    );
+    for (h, event) in
+        hashes
+            .iter()
+            .zip(["charging_prepaid", "charging_cancelled", "charging_settled"])
+    {
         let (st, tx) = e.get(&format!("/api/v1/txs/{h}")).await;
         assert_eq!(st, 200, "{tx}");
         assert_eq!(tx["receipt"]["status"], "success", "{tx}");
@@ -228,7 +266,12 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     // The wallet shows exactly -hold, +hold, -cost: net the cost.
     assert_eq!(e.balance(alice).await, (100_000_000 - cost, 0));
     let (_, prepaid) = e.get(&format!("/api/v1/txs/{}", hashes[0])).await;
-    assert!(prepaid["receipt"]["events"].to_string().contains("20000000"), "{prepaid}");
+    assert!(
+        prepaid["receipt"]["events"]
+            .to_string()
+            .contains("20000000"),
+        "{prepaid}"
+    );
 
     // ---- OCPP 2.0.1: a hold of 1,000 won is reached: RequestStopTransaction, then Ended.
     let bob = e.member(50_000).await;
@@ -244,7 +287,10 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     assert_eq!(out["remote_stops"][0], "st-tx-1", "{out}");
     // The cost is capped at the hold: 10 kWh would be 3,244 won.
     assert_eq!(out["ended"]["total_cost"], 1_000, "{out}");
-    assert_eq!(out["ended_again"]["total_cost"], out["ended"]["total_cost"], "{out}");
+    assert_eq!(
+        out["ended_again"]["total_cost"], out["ended"]["total_cost"],
+        "{out}"
+    );
     let session = out["prepay"]["data"]["session"].as_u64().unwrap();
     let s = e.session_in("CP-201", session, "settled").await;
     assert_eq!(s["cost_mwon"], 1_000_000, "{s}");
@@ -252,9 +298,17 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
 
     // ---- The charging operator's views: chargers online, sessions, revenue.
     let (_, chargers) = e.get("/api/v1/charging/chargers").await;
-    assert_eq!(chargers["chargers"].as_array().unwrap().len(), 2, "{chargers}");
+    assert_eq!(
+        chargers["chargers"].as_array().unwrap().len(),
+        2,
+        "{chargers}"
+    );
     let (_, finished) = e.get("/api/v1/charging/sessions?state=finished").await;
-    assert_eq!(finished["sessions"].as_array().unwrap().len(), 2, "{finished}");
+    assert_eq!(
+        finished["sessions"].as_array().unwrap().len(),
+        2,
+        "{finished}"
+    );
     let (_, revenue) = e.get("/api/v1/charging/revenue").await;
     assert_eq!(revenue["total_mwon"], cost + 1_000_000, "{revenue}");
 }
@@ -276,9 +330,17 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
     assert_eq!(out["authorize_unknown"], "Invalid", "{out}");
     assert_eq!(out["certify_wrong"]["result"], "invalid", "{out}");
     assert_eq!(out["prepay"][0]["status"], "Rejected", "{out}");
-    assert_eq!(out["prepay"][0]["data"]["result"], "insufficient_balance", "{out}");
+    assert_eq!(
+        out["prepay"][0]["data"]["result"], "insufficient_balance",
+        "{out}"
+    );
     assert_ne!(out["start_without_prepay"]["status"], "Accepted", "{out}");
-    assert!(out["start_without_prepay"]["transaction_id"].as_u64().is_some(), "{out}");
+    assert!(
+        out["start_without_prepay"]["transaction_id"]
+            .as_u64()
+            .is_some(),
+        "{out}"
+    );
     assert_eq!(out["unknown_vendor"], "UnknownVendorId", "{out}");
     assert_eq!(e.balance(carol).await, (10_000_000, 0));
 
@@ -318,9 +380,13 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
                "amount_won": 1_000}),
     )
     .await;
-    assert_eq!(out2["prepay"][0]["data"]["result"], "concurrent_session", "{out2}");
+    assert_eq!(
+        out2["prepay"][0]["data"]["result"], "concurrent_session",
+        "{out2}"
+    );
     assert_eq!(e.balance(carol).await, (5_000_000, 5_000_000));
-    let stop = json!({"url": url, "charger": "CP-N", "energy_wh": 2_000, "transaction_id": session});
+    let stop =
+        json!({"url": url, "charger": "CP-N", "energy_wh": 2_000, "transaction_id": session});
     let out = charger("late_stop16", stop.clone()).await;
     assert_eq!(out["stop"]["answered"], true, "{out}");
     let s = e.session_in("CP-N", session, "settled").await;
