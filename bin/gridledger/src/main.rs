@@ -46,6 +46,8 @@ enum Command {
     MeterAgent(cli::agent::AgentArgs),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
+    /// Many simulated OCPP chargers against one node: connections, memory, sessions per second.
+    BenchOcpp(cli::bench_ocpp::BenchOcppArgs),
     /// KEPCO tariff: compute a month's bill, show the version in force.
     #[command(subcommand)]
     Tariff(cli::tariff::TariffCmd),
@@ -62,6 +64,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Readings(c) => cli::readings::run(c).await,
         Command::MeterAgent(c) => cli::agent::run(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
+        Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
     }
 }

@@ -140,10 +140,10 @@ impl Latency {
     }
 }
 
-type Events = mpsc::UnboundedReceiver<(Instant, FinalizedEvent)>;
+pub(crate) type Events = mpsc::UnboundedReceiver<(Instant, FinalizedEvent)>;
 
 /// Reads the event stream into a channel, reopening it when it drops, until the receiver goes.
-fn spawn_event_pump(
+pub(crate) fn spawn_event_pump(
     client: Client,
     first: impl futures::Stream<Item = gridledger_sdk::Result<FinalizedEvent>> + Send + 'static,
     reconnects: Arc<std::sync::atomic::AtomicU64>,
@@ -194,7 +194,7 @@ const SETUP_WAVE: usize = 1_000;
 
 /// Submits `txs` in batches (all must be accepted) and waits until all are finalized
 /// successfully.
-async fn setup_step(
+pub(crate) async fn setup_step(
     client: &Client,
     what: &str,
     txs: Vec<SignedTransaction>,
