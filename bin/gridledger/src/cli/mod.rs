@@ -1,6 +1,7 @@
 //! Subcommands of the binary and what they share: passwords, key files, amounts, errors.
 pub mod agent;
 pub mod bench;
+pub mod charging;
 pub mod key;
 pub mod ppa;
 pub mod query;
