@@ -19,7 +19,10 @@ use gridledger_sdk::{
 };
 use gridledger_types::{ChargerId, MilliWon, StopReason, MAX_CONNECTORS};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Environment variable holding the operator's bearer token when `--token-file` is not given.
@@ -194,6 +197,12 @@ pub enum ChargingSub {
         /// (default local).
         #[arg(long, value_parser = parse_stop_reason)]
         reason: Option<StopReason>,
+        /// Wait until the session is settled (or refunded) and print it.
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits.
+        #[arg(long, default_value_t = 60)]
+        wait_timeout_secs: u64,
     },
 }
 
@@ -566,6 +575,8 @@ pub async fn run(cmd: ChargingCmd) -> anyhow::Result<()> {
             energy_wh,
             idle_min,
             reason,
+            wait,
+            wait_timeout_secs,
         } => {
             let basic = auth.basic()?;
             let body = StopBody {
@@ -575,7 +586,26 @@ pub async fn run(cmd: ChargingCmd) -> anyhow::Result<()> {
                 idle_min,
                 reason: reason.map(|r| r.as_str().to_string()),
             };
-            show(json, &c.charging_stop(Some(&basic), &body).await?)
+            let r = c.charging_stop(Some(&basic), &body).await?;
+            if !wait {
+                return show(json, &r);
+            }
+            let deadline = Instant::now() + Duration::from_secs(wait_timeout_secs);
+            loop {
+                if let Some(v) = c.charging_session(auth.charger.as_str(), session).await? {
+                    if matches!(v["state"].as_str(), Some("settled" | "refunded")) {
+                        return show(json, &v);
+                    }
+                }
+                if Instant::now() >= deadline {
+                    bail!(
+                        "timeout: session {session} at {} not settled after {wait_timeout_secs} s \
+                         (the stop is recorded; see `charging session`)",
+                        auth.charger
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         }
     }
 }
@@ -797,6 +827,7 @@ mod tests {
             energy_wh,
             idle_min,
             reason,
+            wait,
             ..
         } = parse(&[
             "stop",
@@ -822,8 +853,12 @@ mod tests {
             (session, energy_wh, idle_min, reason),
             (7, 12_500, 3, Some(StopReason::EvDisconnected))
         );
+        assert!(!wait);
         let ChargingSub::Stop {
-            idle_min, reason, ..
+            idle_min,
+            reason,
+            wait,
+            ..
         } = parse(&[
             "stop",
             "--charger",
@@ -834,13 +869,14 @@ mod tests {
             "7",
             "--energy-wh",
             "0",
+            "--wait",
         ])
         .unwrap()
         .what
         else {
             panic!()
         };
-        assert_eq!((idle_min, reason), (0, None));
+        assert_eq!((idle_min, reason, wait), (0, None, true));
     }
 
     #[test]

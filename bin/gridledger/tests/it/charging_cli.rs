@@ -315,5 +315,60 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     assert_eq!(field(&a, "held"), "0", "{a}");
     let m = ok(&["charging", "member", &member_no, "--rpc", &rpc]);
     assert_eq!(field(&m, "open_session"), "-", "{m}");
+
+    // A second session that delivered nothing, stopped with --wait: settled at no cost.
+    let out = ok(&[
+        "charging",
+        "prepay",
+        "--rpc",
+        &rpc,
+        "--charger",
+        CHARGER,
+        "--secret-file",
+        &secret,
+        "--connector",
+        "2",
+        "--member-no",
+        &member_no,
+        "--password-file",
+        &pw,
+        "--amount-mwon",
+        "5000000",
+    ]);
+    let second = field(&out, "session").to_string();
+    assert_ne!(second, session);
+    let out = ok(&[
+        "charging",
+        "stop",
+        "--rpc",
+        &rpc,
+        "--charger",
+        CHARGER,
+        "--secret-file",
+        &secret,
+        "--session",
+        &second,
+        "--energy-wh",
+        "0",
+        "--reason",
+        "ev_disconnected",
+        "--wait",
+    ]);
+    assert_eq!(field(&out, "state"), "settled", "{out}");
+    assert_eq!(field(&out, "cost_mwon"), "0", "{out}");
+    assert_eq!(field(&out, "reason"), "ev_disconnected", "{out}");
+    let a = ok(&["query", "account", &address, "--rpc", &rpc]);
+    assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
+    let all = ok(&[
+        "charging", "sessions", "--rpc", &rpc, "--member", &member_no,
+    ]);
+    assert_eq!(all.lines().count(), 2, "{all}");
+    assert!(
+        all.lines()
+            .next()
+            .unwrap()
+            .starts_with(&format!("{CHARGER}/{second} settled")),
+        "newest first: {all}"
+    );
     net.kill();
 }
