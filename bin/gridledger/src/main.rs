@@ -51,6 +51,9 @@ enum Command {
     /// KEPCO tariff: compute a month's bill, show the version in force.
     #[command(subcommand)]
     Tariff(cli::tariff::TariffCmd),
+    /// EV charging through the node's charging API: members, chargers, sessions, revenue, and
+    /// a charger's keypad flow (certify, prepay, stop).
+    Charging(cli::charging::ChargingCmd),
 }
 
 async fn run(cmd: Command) -> anyhow::Result<()> {
@@ -66,6 +69,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Bench(c) => cli::bench::run(c).await,
         Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
+        Command::Charging(c) => cli::charging::run(c).await,
     }
 }
 
@@ -117,6 +121,9 @@ mod tests {
         let c =
             Cli::try_parse_from(["gridledger", "query", "status", "--rpc", "http://x:1"]).unwrap();
         assert!(matches!(c.command, Command::Query(_)));
+        let c = Cli::try_parse_from(["gridledger", "charging", "chargers", "--rpc", "http://x:1"])
+            .unwrap();
+        assert!(matches!(c.command, Command::Charging(_)));
         assert!(Cli::try_parse_from(["gridledger", "nope"]).is_err());
     }
 

@@ -2,6 +2,7 @@
 pub mod agent;
 pub mod bench;
 pub mod bench_ocpp;
+pub mod charging;
 pub mod key;
 pub mod ppa;
 pub mod query;

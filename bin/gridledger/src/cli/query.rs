@@ -102,7 +102,8 @@ fn found(v: Option<serde_json::Value>, what: String, json: bool) -> anyhow::Resu
     }
 }
 
-fn show(json: bool, v: &impl Serialize) -> anyhow::Result<()> {
+/// `v` as pretty JSON, or as `key: value` lines.
+pub(crate) fn show(json: bool, v: &impl Serialize) -> anyhow::Result<()> {
     let value = serde_json::to_value(v)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&value)?);

@@ -4,9 +4,11 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gridledger_sdk::{chain_time_ms, TxSigner};
 use gridledger_types::{
-    Address, BindMeter, ChainId, ConfigureMarket, CorrectReadings, DeviceKind, Hash32, MarketId,
-    MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Role, Side, SiteId,
-    SiteKind, SubmitIntention, TxStatus, TEXT_MAX_BYTES,
+    Address, BindMeter, ChainId, ChargerId, ChargerKind, ConfigureCharging, ConfigureMarket,
+    CorrectReadings, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon, Payload, PeriodKind,
+    PriceMilliWonPerKwh, Pricing, RegisterCharger, RegisterSite, Role, SetMember, Side, SiteId,
+    SiteKind, SubmitIntention, TxStatus, CARD_MAX_BYTES, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS,
+    HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -354,6 +356,98 @@ pub enum PayloadCmd {
         #[arg(long, value_parser = parse_hash)]
         ppa: Hash32,
     },
+    /// Charging operator: its rules for session holds.
+    ConfigureCharging {
+        /// A prepaid session not stopped within this many minutes is refunded (10 min to 7 days).
+        #[arg(long)]
+        hold_expiry_min: u64,
+        /// Largest prepayment of one session, in won.
+        #[arg(long, value_parser = parse_won)]
+        max_prepay_won: MilliWon,
+        /// Largest standing authorisation (auto-charge) a member may give, in won.
+        #[arg(long, value_parser = parse_won)]
+        auto_charge_max_won: MilliWon,
+    },
+    /// Charging operator: create a charger, or update one it owns (prices apply to later
+    /// prepayments).
+    RegisterCharger {
+        /// Charger id, also its OCPP identity: 1-48 of A-Z a-z 0-9 . _ -
+        #[arg(long, value_parser = parse_charger)]
+        charger: ChargerId,
+        /// fast or slow
+        #[arg(long, value_parser = parse_charger_kind)]
+        kind: ChargerKind,
+        /// Connectors, numbered 1..=N (1 to 8).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=i64::from(MAX_CONNECTORS)))]
+        connectors: u8,
+        /// Energy price, won per kWh (up to 3 decimals, e.g. 324.4).
+        #[arg(long, value_parser = parse_won)]
+        price_won_per_kwh: MilliWon,
+        /// Idle fee per whole minute plugged in after charging, past the grace time, in won.
+        #[arg(long, value_parser = parse_won, default_value = "0")]
+        idle_fee_won_per_min: MilliWon,
+        /// Minutes of idling before the idle fee applies.
+        #[arg(long, default_value_t = 0)]
+        idle_grace_min: u32,
+        /// Register the charger inactive (no prepayments accepted).
+        #[arg(long)]
+        inactive: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// The member's charging operator: block or unblock a member, set its expiry and card.
+    SetMember {
+        #[arg(long)]
+        member_no: u64,
+        /// active or blocked
+        #[arg(long, value_parser = parse_member_status)]
+        status: MemberStatus,
+        /// The membership ends at this time: ms since the epoch or RFC 3339 (default: never).
+        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
+        valid_until: Option<u64>,
+        /// RFID card / OCPP idTag (default: none).
+        #[arg(long, value_parser = parse_card)]
+        card: Option<String>,
+    },
+    /// Anyone: refund prepaid charging sessions whose hold expired (at block time).
+    ExpireChargingHolds {
+        /// Refund at most this many sessions (1 to 500).
+        #[arg(long, default_value_t = EXPIRE_BATCH_MAX,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(EXPIRE_BATCH_MAX)))]
+        max: u32,
+    },
+}
+
+/// A charger id (for clap).
+pub fn parse_charger(s: &str) -> Result<ChargerId, String> {
+    ChargerId::new(s).map_err(|_| {
+        format!(
+            "'{s}' is not a charger id: 1-{} of A-Z a-z 0-9 . _ - (not . or ..)",
+            ChargerId::MAX_LEN
+        )
+    })
+}
+
+/// `fast` or `slow` (for clap).
+pub fn parse_charger_kind(s: &str) -> Result<ChargerKind, String> {
+    s.parse()
+        .map_err(|_| format!("'{s}' is not a charger kind: fast or slow"))
+}
+
+/// A member's RFID card / OCPP idTag: 1-36 printable ASCII characters (for clap).
+pub fn parse_card(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > CARD_MAX_BYTES || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "a card id is 1-{CARD_MAX_BYTES} printable ASCII characters (no spaces)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// `active` or `blocked` (for clap).
+pub fn parse_member_status(s: &str) -> Result<MemberStatus, String> {
+    s.parse()
+        .map_err(|_| format!("'{s}' is not a member status: active or blocked"))
 }
 
 /// A period: `YYYY-MM` (its 00:00 KST start) or Unix ms.
@@ -627,6 +721,58 @@ impl PayloadCmd {
             Self::AcceptPpa { ppa } => Payload::AcceptPpa { ppa: *ppa },
             Self::TerminatePpa { ppa } => Payload::TerminatePpa { ppa: *ppa },
             Self::WithdrawPpa { ppa } => Payload::WithdrawPpa { ppa: *ppa },
+            Self::ConfigureCharging {
+                hold_expiry_min,
+                max_prepay_won,
+                auto_charge_max_won,
+            } => {
+                let hold_expiry_ms = hold_expiry_min
+                    .checked_mul(60_000)
+                    .filter(|ms| (HOLD_EXPIRY_MIN_MS..=HOLD_EXPIRY_MAX_MS).contains(ms))
+                    .with_context(|| {
+                        format!(
+                            "--hold-expiry-min must be {} to {} (10 minutes to 7 days)",
+                            HOLD_EXPIRY_MIN_MS / 60_000,
+                            HOLD_EXPIRY_MAX_MS / 60_000
+                        )
+                    })?;
+                Payload::ConfigureCharging(ConfigureCharging {
+                    hold_expiry_ms,
+                    max_prepay: *max_prepay_won,
+                    auto_charge_max: *auto_charge_max_won,
+                })
+            }
+            Self::RegisterCharger {
+                charger,
+                kind,
+                connectors,
+                price_won_per_kwh,
+                idle_fee_won_per_min,
+                idle_grace_min,
+                inactive,
+                label,
+            } => Payload::RegisterCharger(RegisterCharger {
+                charger: charger.clone(),
+                kind: *kind,
+                connectors: *connectors,
+                price: PriceMilliWonPerKwh(price_won_per_kwh.0),
+                idle_fee_per_min: *idle_fee_won_per_min,
+                idle_grace_min: *idle_grace_min,
+                active: !*inactive,
+                label: text("label", label)?,
+            }),
+            Self::SetMember {
+                member_no,
+                status,
+                valid_until,
+                card,
+            } => Payload::SetMember(SetMember {
+                member_no: *member_no,
+                status: *status,
+                valid_until_ms: valid_until.unwrap_or(0),
+                card: card.clone().unwrap_or_default(),
+            }),
+            Self::ExpireChargingHolds { max } => Payload::ExpireChargingHolds { max: *max },
         })
     }
 }
@@ -1066,5 +1212,233 @@ mod tests {
         .unwrap();
         assert!(a.payload.to_payload(0).is_err());
         assert!(expiry_ms(u64::MAX - 5, 1).is_err());
+    }
+
+    fn payload_of(args: &[&str]) -> Payload {
+        parse(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .payload
+            .to_payload(0)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// The error clap prints for `args`, which must be refused at parse time.
+    fn refused(args: &[&str]) -> String {
+        match parse(args) {
+            Ok(a) => panic!("{args:?} was accepted: {a:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn charging_commands_parse_into_exactly_their_payloads() {
+        use gridledger_types::{ChargerId, ChargerKind, ConfigureCharging, MemberStatus};
+        assert_eq!(
+            payload_of(&[
+                "configure-charging",
+                "--hold-expiry-min",
+                "1440",
+                "--max-prepay-won",
+                "200000",
+                "--auto-charge-max-won",
+                "50000.5",
+            ]),
+            Payload::ConfigureCharging(ConfigureCharging {
+                hold_expiry_ms: 86_400_000,
+                max_prepay: MilliWon(200_000_000),
+                auto_charge_max: MilliWon(50_000_500),
+            })
+        );
+        assert_eq!(
+            payload_of(&[
+                "register-charger",
+                "--charger",
+                "CP-001.a_b",
+                "--kind",
+                "fast",
+                "--connectors",
+                "2",
+                "--price-won-per-kwh",
+                "324.455",
+                "--idle-fee-won-per-min",
+                "100",
+                "--idle-grace-min",
+                "10",
+                "--inactive",
+                "--label",
+                "Lot B, bay 3",
+            ]),
+            Payload::RegisterCharger(RegisterCharger {
+                charger: ChargerId::new("CP-001.a_b").unwrap(),
+                kind: ChargerKind::Fast,
+                connectors: 2,
+                price: PriceMilliWonPerKwh(324_455),
+                idle_fee_per_min: MilliWon(100_000),
+                idle_grace_min: 10,
+                active: false,
+                label: "Lot B, bay 3".into(),
+            })
+        );
+        // Defaults: no idle fee, no grace, active, no label; one connector and eight are fine.
+        for (n, price, mwon) in [("1", "0.001", 1), ("8", "250", 250_000)] {
+            assert_eq!(
+                payload_of(&[
+                    "register-charger",
+                    "--charger",
+                    "S1",
+                    "--kind",
+                    "slow",
+                    "--connectors",
+                    n,
+                    "--price-won-per-kwh",
+                    price,
+                ]),
+                Payload::RegisterCharger(RegisterCharger {
+                    charger: ChargerId::new("S1").unwrap(),
+                    kind: ChargerKind::Slow,
+                    connectors: n.parse().unwrap(),
+                    price: PriceMilliWonPerKwh(mwon),
+                    idle_fee_per_min: MilliWon(0),
+                    idle_grace_min: 0,
+                    active: true,
+                    label: String::new(),
+                })
+            );
+        }
+        assert_eq!(
+            payload_of(&[
+                "set-member",
+                "--member-no",
+                "10000001",
+                "--status",
+                "blocked",
+                "--valid-until",
+                "2026-06-01T00:00:00+09:00",
+                "--card",
+                "04A2B9C1",
+            ]),
+            Payload::SetMember(SetMember {
+                member_no: 10_000_001,
+                status: MemberStatus::Blocked,
+                valid_until_ms: 1_780_239_600_000,
+                card: "04A2B9C1".into(),
+            })
+        );
+        assert_eq!(
+            payload_of(&[
+                "set-member",
+                "--member-no",
+                "10000002",
+                "--status",
+                "active"
+            ]),
+            Payload::SetMember(SetMember {
+                member_no: 10_000_002,
+                status: MemberStatus::Active,
+                valid_until_ms: 0,
+                card: String::new(),
+            })
+        );
+        assert_eq!(
+            payload_of(&["expire-charging-holds"]),
+            Payload::ExpireChargingHolds { max: 500 }
+        );
+        assert_eq!(
+            payload_of(&["expire-charging-holds", "--max", "7"]),
+            Payload::ExpireChargingHolds { max: 7 }
+        );
+    }
+
+    #[test]
+    fn bad_charging_values_are_refused_with_clear_errors() {
+        let charger = |id: &'static str, connectors: &'static str, price: &'static str| {
+            vec![
+                "register-charger",
+                "--charger",
+                id,
+                "--kind",
+                "fast",
+                "--connectors",
+                connectors,
+                "--price-won-per-kwh",
+                price,
+            ]
+        };
+        for id in [
+            "",
+            "bad id",
+            "CP/1",
+            "..",
+            "충전기",
+            &*"x".repeat(49).leak(),
+        ] {
+            let e = refused(&charger(id, "2", "300"));
+            assert!(e.contains("is not a charger id"), "{id:?}: {e}");
+        }
+        let e = refused(&charger("CP-1", "2", "324.4555"));
+        assert!(e.contains("more than 3 decimals"), "{e}");
+        for bad in ["-1", "abc", "1e3"] {
+            refused(&charger("CP-1", "2", bad));
+        }
+        for n in ["0", "9", "-1", "300"] {
+            let e = refused(&charger("CP-1", n, "300"));
+            assert!(e.contains("--connectors"), "{n}: {e}");
+        }
+        let mut kind = charger("CP-1", "2", "300");
+        kind[4] = "turbo";
+        let e = refused(&kind);
+        assert!(e.contains("fast or slow"), "{e}");
+        let e = refused(&[
+            "set-member",
+            "--member-no",
+            "10000001",
+            "--status",
+            "banned",
+        ]);
+        assert!(e.contains("active or blocked"), "{e}");
+        let e = refused(&[
+            "set-member",
+            "--member-no",
+            "10000001",
+            "--status",
+            "active",
+            "--valid-until",
+            "tomorrow",
+        ]);
+        assert!(e.contains("RFC 3339"), "{e}");
+        for card in ["", "with space", &*"C".repeat(37).leak()] {
+            let e = refused(&[
+                "set-member",
+                "--member-no",
+                "1",
+                "--status",
+                "active",
+                "--card",
+                card,
+            ]);
+            assert!(e.contains("card id"), "{card:?}: {e}");
+        }
+        for max in ["0", "501"] {
+            refused(&["expire-charging-holds", "--max", max]);
+        }
+        // The hold expiry is checked against the chain's bounds before anything is signed.
+        for min in ["9", "10081", "18446744073709551615"] {
+            let a = parse(&[
+                "configure-charging",
+                "--hold-expiry-min",
+                min,
+                "--max-prepay-won",
+                "1",
+                "--auto-charge-max-won",
+                "1",
+            ])
+            .unwrap();
+            let e = a.payload.to_payload(0).unwrap_err().to_string();
+            assert!(e.contains("10 minutes to 7 days"), "{min}: {e}");
+        }
+        let long = "x".repeat(TEXT_MAX_BYTES + 1);
+        let mut label = charger("CP-1", "2", "300");
+        label.extend(["--label", &long]);
+        assert!(parse(&label).unwrap().payload.to_payload(0).is_err());
     }
 }
