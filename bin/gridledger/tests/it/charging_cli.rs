@@ -2,6 +2,7 @@
 //! devnet's charging operator registers a charger, signs up a member (the bank tops it up),
 //! issues the charger's secret; the keypad commands certify, prepay and stop; the session
 //! settles in the background and shows up in the revenue; the member paid exactly the cost.
+use crate::cli_flow::field;
 use crate::devnet::{Devnet, BIN};
 use std::{
     path::Path,
@@ -38,13 +39,6 @@ fn ok(args: &[&str]) -> String {
     let (success, stdout, stderr) = gl(args);
     assert!(success, "gridledger {args:?} failed:\n{stdout}\n{stderr}");
     stdout
-}
-
-fn field<'a>(out: &'a str, name: &str) -> &'a str {
-    out.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-        .unwrap_or_else(|| panic!("no '{name}' in:\n{out}"))
-        .trim()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

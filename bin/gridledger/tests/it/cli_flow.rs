@@ -21,7 +21,8 @@ fn ok(args: &[&str]) -> String {
     stdout
 }
 
-fn field<'a>(out: &'a str, name: &str) -> &'a str {
+/// The value of a `name: value` line of a command's output.
+pub(crate) fn field<'a>(out: &'a str, name: &str) -> &'a str {
     out.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
         .unwrap_or_else(|| panic!("no '{name}' in:\n{out}"))
