@@ -33,6 +33,8 @@ pub struct ChargingSetup {
     pub ocpp: Option<SocketAddr>,
     /// Devnet: the market operator's key, to register the charging operator on first start.
     pub bootstrap_with: Option<PrivateKey>,
+    /// Chargers without a secret may connect without credentials (tests, benchmarks).
+    pub allow_unsecured_chargers: bool,
 }
 
 /// Hold rules a devnet's charging operator starts with.
@@ -102,6 +104,7 @@ pub fn extension(setup: ChargingSetup) -> Extension {
                 finality_timeout: Duration::from_secs(30),
                 sweep_every: Duration::from_secs(60),
                 never_started_ms: 5 * 60_000,
+                allow_unsecured_chargers: setup.allow_unsecured_chargers,
             };
             let svc = Service::new(cfg, node).map_err(|e| e.to_string())?;
             let mut parts = ExtensionParts {

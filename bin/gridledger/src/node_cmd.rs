@@ -56,6 +56,10 @@ pub struct DevnetArgs {
     /// OCPP central system address (`ws://ADDR/ocpp/{chargerId}`), or `off`.
     #[arg(long, default_value = "127.0.0.1:9000", value_parser = crate::charging_cmd::parse_ocpp)]
     pub ocpp: crate::charging_cmd::OcppListen,
+    /// Let chargers with no secret issued connect without credentials (OCPP security profile
+    /// 0). For tests and benchmarks only: anyone could then speak for such a charger.
+    #[arg(long)]
+    pub ocpp_insecure: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -188,6 +192,7 @@ impl NodeFile {
             chain_id,
             ocpp: c.ocpp_addr,
             bootstrap_with: None,
+            allow_unsecured_chargers: false,
         }))
     }
 }
@@ -410,6 +415,7 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         chain_id,
         ocpp: args.ocpp.0,
         bootstrap_with: Some(market_operator),
+        allow_unsecured_chargers: args.ocpp_insecure,
     };
     let mut config = file.config(genesis, key);
     config.extension = Some(crate::charging_cmd::extension(setup));

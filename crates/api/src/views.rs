@@ -256,6 +256,11 @@ pub enum ChargingQuery {
         states: Vec<SessionState>,
         limit: usize,
     },
+    /// How many prepaid holds have expired at `now_ms` (at most `limit`).
+    DueExpiries {
+        now_ms: u64,
+        limit: usize,
+    },
     /// KST days `YYYYMMDD`, inclusive.
     Revenue {
         charger: Option<ChargerId>,

@@ -6,7 +6,7 @@
 //! an RFID card is authorised. A start links the member's prepaid session (a refused start
 //! still gets a fresh id); meter values give the running cost; a stop goes to the outbox at
 //! once and is answered with the cost.
-use crate::{password::Password, service::Certified, Error, Service};
+use crate::{password::Password, service::Certified, store::LiveSession, Error, Service};
 use gridledger_execution::charging_view::MemberView;
 use gridledger_ocpp::{
     backend::{
@@ -15,7 +15,7 @@ use gridledger_ocpp::{
     },
     Gateway,
 };
-use gridledger_types::{ChargerId, MilliWon, StopReason};
+use gridledger_types::{ChargerId, MilliWon, SessionState, StopReason};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -49,10 +49,16 @@ impl OcppBackend {
             }));
     }
 
-    fn member_of(&self, id_tag: &str) -> Result<Option<MemberView>, Error> {
+    /// The member an idTag names: a card first, else a member number. `true` if by card.
+    fn member_of(&self, id_tag: &str) -> Result<Option<(MemberView, bool)>, Error> {
+        if let Some(m) = self.0.chain.member_by_card(id_tag)? {
+            return Ok(Some((m, true)));
+        }
         match id_tag.parse::<u64>() {
-            Ok(no) if no >= gridledger_types::FIRST_MEMBER_NO => self.0.chain.member(no),
-            _ => self.0.chain.member_by_card(id_tag),
+            Ok(no) if no >= gridledger_types::FIRST_MEMBER_NO => {
+                Ok(self.0.chain.member(no)?.map(|m| (m, false)))
+            }
+            _ => Ok(None),
         }
     }
 
@@ -133,7 +139,7 @@ impl OcppBackend {
             return reject("invalid");
         };
         let member_no = match self.member_of(&id_tag) {
-            Ok(Some(m)) => m.member_no,
+            Ok(Some((m, _))) => m.member_no,
             // An unknown number still costs a KDF run in certify.
             _ => id_tag.parse::<u64>().unwrap_or(0),
         };
@@ -205,7 +211,9 @@ impl Backend for OcppBackend {
                 _ => Credentials::BadSecret,
             },
             // No secret issued: connect without Basic auth; unknown chargers fail at boot.
-            (Ok(None), None) => Credentials::Allowed,
+            // No secret issued: only where the operator allows security profile 0 (tests,
+            // benchmarks); unknown chargers then fail at boot.
+            (Ok(None), None) if self.0.cfg.allow_unsecured_chargers => Credentials::Allowed,
             _ => Credentials::Unknown,
         }
     }
@@ -252,8 +260,8 @@ impl Backend for OcppBackend {
                 balance_mwon: None,
             };
         };
-        let m = match self.member_of(id_tag) {
-            Ok(Some(m)) => m,
+        let (m, by_card) = match self.member_of(id_tag) {
+            Ok(Some(x)) => x,
             _ => {
                 return Authorization {
                     status: IdStatus::Invalid,
@@ -262,7 +270,9 @@ impl Backend for OcppBackend {
             }
         };
         let mut status = self.status_of(&m);
-        if status == IdStatus::Accepted {
+        // Only a card presented at the charger may spend the standing authorisation: member
+        // numbers are not secret.
+        if status == IdStatus::Accepted && by_card {
             let prepaid = self
                 .0
                 .store
@@ -312,33 +322,41 @@ impl Backend for OcppBackend {
                 limit: None,
             };
         };
-        if let Some(t) = &s.station_tx_id {
-            if let Ok(Some(session)) = svc.store.station_tx(&charger, t) {
-                let limit = svc
-                    .store
-                    .live(&charger, session)
-                    .ok()
-                    .flatten()
-                    .map(|l| CostLimit {
-                        hold_mwon: l.hold_mwon,
-                        price_mwon_per_kwh: l.price_mwon_per_kwh,
-                    });
-                return StartDecision {
-                    session,
-                    status: IdStatus::Accepted,
-                    limit,
-                };
-            }
-        }
-        let member = self.member_of(&s.id_tag).ok().flatten();
-        let live = member.as_ref().and_then(|m| {
-            svc.store
-                .live_at(&charger)
-                .ok()?
-                .into_iter()
-                .find(|l| l.member_no == m.member_no && !l.started)
+        let member = self.member_of(&s.id_tag).ok().flatten().map(|(m, _)| m);
+        let member_no = member.as_ref().map(|m| m.member_no);
+        let accept = |l: &LiveSession| StartDecision {
+            session: l.session,
+            status: IdStatus::Accepted,
+            limit: Some(CostLimit {
+                hold_mwon: l.hold_mwon,
+                price_mwon_per_kwh: l.price_mwon_per_kwh,
+            }),
+        };
+        // A session of this member the chain still holds prepaid, with no stop queued.
+        let usable = |l: &LiveSession| {
+            Some(l.member_no) == member_no
+                && l.prepaid
+                && !svc.store.has_stop(&charger, l.session).unwrap_or(true)
+                && matches!(svc.chain.session(&charger, l.session),
+                    Ok(Some(x)) if x.state == SessionState::Prepaid)
+        };
+        let live_here = svc.store.live_at(&charger).unwrap_or_default();
+        // The same start again: 2.0.1 events repeat the station's id; a 1.6 charger that lost
+        // our answer repeats the start with the same meter value.
+        let again = live_here.iter().find(|l| {
+            l.started
+                && usable(l)
+                && match (&s.station_tx_id, &l.station_tx) {
+                    (Some(t), Some(lt)) => t == lt,
+                    (None, None) => l.meter_start_wh == s.meter_start_wh,
+                    _ => false,
+                }
         });
-        if let Some(mut l) = live {
+        if let Some(l) = again {
+            return accept(l);
+        }
+        let fresh = live_here.iter().find(|l| !l.started && usable(l)).cloned();
+        if let Some(mut l) = fresh {
             l.started = true;
             l.meter_start_wh = s.meter_start_wh;
             l.last_meter_wh = s.meter_start_wh;
@@ -348,17 +366,11 @@ impl Backend for OcppBackend {
                     .as_ref()
                     .is_none_or(|t| svc.store.map_station_tx(&charger, t, l.session).is_ok());
             if ok {
-                return StartDecision {
-                    session: l.session,
-                    status: IdStatus::Accepted,
-                    limit: Some(CostLimit {
-                        hold_mwon: l.hold_mwon,
-                        price_mwon_per_kwh: l.price_mwon_per_kwh,
-                    }),
-                };
+                return accept(&l);
             }
         }
-        // Refused: a fresh id anyway, with the reason.
+        // Refused: a fresh id anyway (never prepaid, so a stop for it settles nothing), with
+        // the reason.
         let status = match &member {
             None => IdStatus::Invalid,
             Some(m) => match self.status_of(m) {
@@ -374,9 +386,6 @@ impl Backend for OcppBackend {
             .flatten()
             .map_or(0, |c| c.last_session);
         let session = svc.store.next_session(&charger, last).unwrap_or(0);
-        if let Some(t) = &s.station_tx_id {
-            let _ = svc.store.map_station_tx(&charger, t, session);
-        }
         tracing::info!(%charger, session, ?status, "start refused");
         StartDecision {
             session,
@@ -416,11 +425,16 @@ impl Backend for OcppBackend {
             // A refused start, an unknown id, or a repeated stop after settlement.
             return StopReply { cost_mwon: None };
         };
-        let end = s
-            .meter_stop_wh
-            .unwrap_or(l.last_meter_wh)
-            .max(l.meter_start_wh);
-        let energy = end - l.meter_start_wh;
+        // A session that never started delivered nothing, whatever the register says.
+        let energy = if l.started {
+            let end = s
+                .meter_stop_wh
+                .unwrap_or(l.last_meter_wh)
+                .max(l.meter_start_wh);
+            end - l.meter_start_wh
+        } else {
+            0
+        };
         let reason = match s.reason.as_deref() {
             Some("Remote") => StopReason::Remote,
             Some("EVDisconnected") => StopReason::EvDisconnected,

@@ -85,6 +85,13 @@ impl Chain {
             .unwrap_or(serde_json::Value::Null))
     }
 
+    /// Prepaid holds expired by now (at most `limit`).
+    pub fn due_expiries(&self, now_ms: u64, limit: usize) -> Result<usize, Error> {
+        Ok(self
+            .query(ChargingQuery::DueExpiries { now_ms, limit })?
+            .unwrap_or(0))
+    }
+
     pub fn config(&self, operator: &Address) -> Result<Option<ConfigureCharging>, Error> {
         self.query(ChargingQuery::Config {
             operator: operator.clone(),

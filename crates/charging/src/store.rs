@@ -44,6 +44,16 @@ pub struct LiveSession {
     /// OCPP 2.0.1: the station's transaction id.
     #[serde(default)]
     pub station_tx: Option<String>,
+    /// When the chain refunds the hold if no stop came (0: not known yet).
+    #[serde(default)]
+    pub expires_at_ms: u64,
+    /// False until the prepayment's receipt is final (the record is written before).
+    #[serde(default = "yes")]
+    pub prepaid: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 pub fn session_key(charger: &ChargerId, session: u64) -> String {
@@ -115,16 +125,38 @@ impl Store {
         Ok(t.get(session_key(charger, session).as_str())?.is_some())
     }
 
-    /// The session is settled or refunded on chain: forget its stop and its live record.
+    /// The session is settled or refunded on chain: forget its stop, its live record and its
+    /// 2.0.1 transaction id (a station may reuse ids after a reboot).
     pub fn finish(&self, charger: &ChargerId, session: u64) -> Result<(), Error> {
         let key = session_key(charger, session);
         let w = self.db.begin_write()?;
         {
             w.open_table(OUTBOX)?.remove(key.as_str())?;
-            w.open_table(LIVE)?.remove(key.as_str())?;
+            let live = w
+                .open_table(LIVE)?
+                .remove(key.as_str())?
+                .map(|v| v.value().to_vec());
+            if let Some(l) = live.and_then(|b| de::<LiveSession>(&b).ok()) {
+                if let Some(t) = l.station_tx {
+                    w.open_table(STATION_TX)?
+                        .remove(format!("{charger}\u{0}{t}").as_str())?;
+                }
+            }
         }
         w.commit()?;
         Ok(())
+    }
+
+    /// Every live session, in charger and session order.
+    pub fn all_live(&self) -> Result<Vec<LiveSession>, Error> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(LIVE)?;
+        let mut out = Vec::new();
+        for e in t.iter()? {
+            let (_, v) = e?;
+            out.push(de(v.value())?);
+        }
+        Ok(out)
     }
 
     /// The next session number of a charger: above both our counter and the chain's last.
@@ -133,7 +165,9 @@ impl Store {
         let n = {
             let mut t = w.open_table(COUNTERS)?;
             let ours = t.get(charger.as_str())?.map(|v| v.value()).unwrap_or(0);
-            let n = ours.max(chain_last) + 1;
+            let n = ours.max(chain_last).checked_add(1).ok_or_else(|| {
+                Error::Store(format!("charger {charger} has no session numbers left"))
+            })?;
             t.insert(charger.as_str(), n)?;
             n
         };

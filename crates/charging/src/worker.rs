@@ -87,31 +87,58 @@ pub async fn settle_round(svc: &Service) -> Result<usize, Error> {
     Ok(n)
 }
 
-/// Refunds expired holds of this operator's chargers and stops sessions that never started.
+/// Before its hold expires, a session still charging is asked to stop.
+pub const EXPIRY_MARGIN_MS: u64 = 5 * 60_000;
+/// A prepayment whose outcome never arrived is forgotten after this long if the chain has no
+/// such session.
+pub const LOST_PREPAY_MS: u64 = 10 * 60_000;
+
+/// Refunds expired holds, stops sessions that never started or are about to expire, and
+/// forgets sessions the chain has finished.
 pub async fn sweep(svc: &Service) -> Result<(), Error> {
     let now = svc.chain.now_ms();
-    let open = svc
+    let due = svc
         .chain
-        .sessions(None, None, vec![SessionState::Prepaid], 1_000)?;
-    let expired = open
-        .iter()
-        .filter(|s| s.payee == svc.operator && now > s.expires_at_ms)
-        .count();
-    if expired > 0 {
-        let max = expired.min(gridledger_types::EXPIRE_BATCH_MAX as usize) as u32;
+        .due_expiries(now, gridledger_types::EXPIRE_BATCH_MAX as usize)?;
+    if due > 0 {
         let r = svc
-            .operator_submit(vec![Payload::ExpireChargingHolds { max }])
+            .operator_submit(vec![Payload::ExpireChargingHolds { max: due as u32 }])
             .await?;
         tracing::info!(refunded = r[0].events.len(), "expired holds refunded");
     }
     let wall = wall_ms();
-    for s in &open {
-        if s.payee != svc.operator {
+    for mut live in svc.store.all_live()? {
+        let (c, id) = (live.charger.clone(), live.session);
+        let Some(s) = svc.chain.session(&c, id)? else {
+            if !live.prepaid && wall.saturating_sub(live.prepaid_ms) > LOST_PREPAY_MS {
+                svc.store.finish(&c, id)?;
+            }
             continue;
-        }
-        if let Some(live) = svc.store.live(&s.charger, s.session)? {
-            if !live.started && wall.saturating_sub(live.prepaid_ms) > svc.cfg.never_started_ms {
-                let _ = svc.stop(&s.charger, s.session, 0, 0, StopReason::NeverStarted)?;
+        };
+        match s.state {
+            SessionState::Settled | SessionState::Refunded => {
+                if !svc.store.has_stop(&c, id)? {
+                    svc.store.finish(&c, id)?;
+                }
+            }
+            SessionState::Cancelled => {}
+            SessionState::Prepaid => {
+                if !live.prepaid {
+                    live.prepaid = true;
+                    live.expires_at_ms = s.expires_at_ms;
+                    svc.store.put_live(&live)?;
+                }
+                if svc.store.has_stop(&c, id)? {
+                    continue;
+                }
+                if !live.started {
+                    if wall.saturating_sub(live.prepaid_ms) > svc.cfg.never_started_ms {
+                        svc.stop(&c, id, 0, 0, StopReason::NeverStarted)?;
+                    }
+                } else if now.saturating_add(EXPIRY_MARGIN_MS) >= s.expires_at_ms {
+                    tracing::warn!(charger = %c, session = id, "hold about to expire: stopping");
+                    crate::soft_stop(svc, &c, id)?;
+                }
             }
         }
     }

@@ -221,6 +221,9 @@ impl NodeApi for NodeService {
                     limit: *limit,
                 },
             ))),
+            ChargingQuery::DueExpiries { now_ms, limit } => {
+                json(Some(cv::due_expiries(s, *now_ms, *limit)))
+            }
             ChargingQuery::Revenue { charger, from, to } => {
                 json(Some(cv::revenue(s, charger.as_ref(), *from, *to)))
             }

@@ -20,6 +20,11 @@ use gridledger_types::{
     SetMember, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
 };
 
+/// A prepayment's session number is at most this far past the charger's last.
+pub const MAX_SESSION_JUMP: u64 = 1_000;
+/// Highest session number (OCPP 1.6 transaction ids are int32).
+pub const MAX_SESSION_NO: u64 = i32::MAX as u64;
+
 /// Highest price per kWh a charger may ask (10,000 won/kWh).
 pub const MAX_CHARGING_PRICE_MWON_PER_KWH: u64 = 10_000_000;
 
@@ -443,6 +448,22 @@ fn prepay<S: StateRead + ?Sized>(
             format!("charger {} already has session {}", p.charger, p.session),
         ));
     }
+    // Session numbers are OCPP 1.6 transaction ids (int32) and a charger's operator counts
+    // them up: nobody may jump far ahead and use up a charger's numbers.
+    let max = c
+        .last_session
+        .saturating_add(MAX_SESSION_JUMP)
+        .min(MAX_SESSION_NO);
+    if p.session == 0 || p.session > max {
+        return Err(fail(
+            "bad_session",
+            format!(
+                "session numbers of {} are 1..={max} now (at most {MAX_SESSION_JUMP} past the last, \
+                 at most {MAX_SESSION_NO})",
+                p.charger
+            ),
+        ));
+    }
     let mut events = Vec::new();
     if let Some((oc, oid)) = m.open.clone() {
         match session(s, &oc, oid) {
@@ -573,7 +594,10 @@ fn cancel<S: StateRead + ?Sized>(
         }
     }
     let cost = session_cost(&x, p.energy_wh, p.idle_min);
-    assert!(cost <= x.hold, "cost is capped at the hold");
+    if cost > x.hold {
+        // Unreachable: session_cost caps at the hold. Refuse rather than underflow.
+        return Err(fail("overflow", "the cost exceeds the hold"));
+    }
     s.release(&x.payer, x.hold)?;
     // Cannot fail: the balance just grew by `hold >= cost`.
     s.escrow(&x.payer, cost)?;

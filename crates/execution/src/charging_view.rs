@@ -269,3 +269,11 @@ pub fn revenue(
 pub fn config(s: &(impl StateRead + ?Sized), operator: &Address) -> Option<ConfigureCharging> {
     charging_config(s, operator)
 }
+
+/// How many prepaid holds have expired at `now_ms` (at most `limit`): what an
+/// `ExpireChargingHolds` sent now would refund.
+pub fn due_expiries(s: &(impl StateRead + ?Sized), now_ms: u64, limit: usize) -> usize {
+    let range = StateKey::ChargingExpiry(0, ChargerId::bound_min(), 0)
+        ..StateKey::ChargingExpiry(now_ms, ChargerId::bound_min(), 0);
+    s.scan_limit(&range, limit).len()
+}

@@ -58,6 +58,8 @@ struct Env {
     token: String,
     bank: TxSigner,
     charging: TxSigner,
+    /// Each registered charger's secret (OCPP security profile 1).
+    secrets: std::collections::BTreeMap<String, String>,
 }
 
 impl Env {
@@ -122,6 +124,26 @@ impl Env {
             None,
         );
         wait_all(&self.net.client(), &[tx]).await;
+        let (s, v) = self
+            .post(
+                &format!("/api/v1/charging/chargers/{id}/secret"),
+                json!({}),
+                true,
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        self.secrets
+            .insert(id.to_string(), v["secret"].as_str().unwrap().to_string());
+    }
+
+    /// Parameters of a charger scenario: the OCPP URL, the charger and its secret.
+    fn params(&self, charger: &str, mut extra: Value) -> Value {
+        extra["url"] = json!(self.ocpp_url());
+        extra["charger"] = json!(charger);
+        if let Some(secret) = self.secrets.get(charger) {
+            extra["secret"] = json!(secret);
+        }
+        extra
     }
 
     async fn balance(&self, member_no: u64) -> (u64, u64) {
@@ -193,6 +215,7 @@ async fn setup() -> Env {
         token,
         bank,
         charging,
+        secrets: Default::default(),
     }
 }
 
@@ -206,8 +229,10 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     // ---- OCPP 1.6J: boot, authorize, certify, prepay 20,000 won, charge 12.345 kWh, stop twice.
     let out = charger(
         "session16",
-        json!({"url": e.ocpp_url(), "charger": "CP-16", "member": alice, "password": PASSWORD,
-               "amount_won": 20_000, "energy_wh": 12_345}),
+        e.params(
+            "CP-16",
+            json!({"member": alice, "password": PASSWORD, "amount_won": 20_000, "energy_wh": 12_345}),
+        ),
     )
     .await;
     assert_eq!(out["boot"], "Accepted", "{out}");
@@ -277,8 +302,11 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     let bob = e.member(50_000).await;
     let out = charger(
         "session201",
-        json!({"url": e.ocpp_url(), "charger": "CP-201", "member": bob, "password": PASSWORD,
-               "amount_won": 1_000, "energy_wh": 10_000, "expect_remote_stop": true}),
+        e.params(
+            "CP-201",
+            json!({"member": bob, "password": PASSWORD, "amount_won": 1_000, "energy_wh": 10_000,
+                   "expect_remote_stop": true}),
+        ),
     )
     .await;
     assert_eq!(out["boot"], "Accepted", "{out}");
@@ -318,13 +346,14 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
     let mut e = setup().await;
     e.register_charger("CP-N").await;
     let carol = e.member(10_000).await;
-    let url = e.ocpp_url();
 
     // Unknown member, wrong password, too little balance, a start with nothing prepaid.
     let out = charger(
         "negative16",
-        json!({"url": url, "charger": "CP-N", "member": carol, "password": PASSWORD,
-               "too_much_won": 20_000}),
+        e.params(
+            "CP-N",
+            json!({"member": carol, "password": PASSWORD, "too_much_won": 20_000}),
+        ),
     )
     .await;
     assert_eq!(out["authorize_unknown"], "Invalid", "{out}");
@@ -344,20 +373,24 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
     assert_eq!(out["unknown_vendor"], "UnknownVendorId", "{out}");
     assert_eq!(e.balance(carol).await, (10_000_000, 0));
 
-    // An unknown charger is refused at boot; an unsupported subprotocol before the upgrade.
-    let out = charger("unsupported", json!({"url": url, "charger": "CP-N"})).await;
+    // An unsupported subprotocol is refused before the upgrade; an unknown charger, a charger
+    // without its secret and one with a wrong secret get 401.
+    let out = charger("unsupported", e.params("CP-N", json!({}))).await;
     assert_eq!(out["connected"], false, "{out}");
     assert_eq!(out["status"], 400, "{out}");
     assert_eq!(out["body"]["error"], "unsupported_subprotocol", "{out}");
-    let out = charger(
-        "late_stop16",
-        json!({"url": url, "charger": "CP-UNKNOWN", "energy_wh": 1, "transaction_id": 1}),
-    )
-    .await;
-    assert_eq!(out["boot"], "Rejected", "{out}");
+    for params in [
+        e.params("CP-UNKNOWN", json!({})),
+        json!({"url": e.ocpp_url(), "charger": "CP-N"}),
+        json!({"url": e.ocpp_url(), "charger": "CP-N", "secret": "0000"}),
+    ] {
+        let out = charger("handshake16", params).await;
+        assert_eq!(out["connected"], false, "{out}");
+        assert_eq!(out["status"], 401, "{out}");
+    }
 
     // Malformed frames get CALLERRORs and the connection survives.
-    let out = charger("malformed", json!({"url": url, "charger": "CP-N"})).await;
+    let out = charger("malformed", e.params("CP-N", json!({}))).await;
     let replies = out["replies"].as_array().unwrap();
     assert!(replies.iter().all(|r| r[0] == 4), "{out}");
     assert_eq!(replies[0][2], "FormationViolation", "{out}");
@@ -368,16 +401,20 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
     // reconnect the late stop settles once.
     let out = charger(
         "prepay_then_drop16",
-        json!({"url": url, "charger": "CP-N", "member": carol, "password": PASSWORD,
-               "amount_won": 5_000}),
+        e.params(
+            "CP-N",
+            json!({"member": carol, "password": PASSWORD, "amount_won": 5_000}),
+        ),
     )
     .await;
     assert_eq!(out["start"]["status"], "Accepted", "{out}");
     let session = out["start"]["transaction_id"].as_u64().unwrap();
     let out2 = charger(
         "prepay_then_drop16",
-        json!({"url": url, "charger": "CP-N", "member": carol, "password": PASSWORD,
-               "amount_won": 1_000}),
+        e.params(
+            "CP-N",
+            json!({"member": carol, "password": PASSWORD, "amount_won": 1_000}),
+        ),
     )
     .await;
     assert_eq!(
@@ -385,8 +422,10 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
         "{out2}"
     );
     assert_eq!(e.balance(carol).await, (5_000_000, 5_000_000));
-    let stop =
-        json!({"url": url, "charger": "CP-N", "energy_wh": 2_000, "transaction_id": session});
+    let stop = e.params(
+        "CP-N",
+        json!({"energy_wh": 2_000, "transaction_id": session}),
+    );
     let out = charger("late_stop16", stop.clone()).await;
     assert_eq!(out["stop"]["answered"], true, "{out}");
     let s = e.session_in("CP-N", session, "settled").await;

@@ -250,9 +250,20 @@ async def scenario_malformed(p):
     return out
 
 
+async def scenario_handshake16(p):
+    """Only the WebSocket handshake (with the credentials given, if any)."""
+    try:
+        async with websockets.connect(f"{p['url']}/{p['charger']}", subprotocols=["ocpp1.6"],
+                                      additional_headers=headers(p)):
+            return {"connected": True}
+    except websockets.exceptions.InvalidStatus as e:
+        return {"connected": False, "status": e.response.status_code}
+
+
 async def scenario_unsupported(p):
     try:
-        async with websockets.connect(f"{p['url']}/{p['charger']}", subprotocols=["ocpp1.5"]):
+        async with websockets.connect(f"{p['url']}/{p['charger']}", subprotocols=["ocpp1.5"],
+                                      additional_headers=headers(p)):
             return {"connected": True}
     except websockets.exceptions.InvalidStatus as e:
         return {"connected": False, "status": e.response.status_code,

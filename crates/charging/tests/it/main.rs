@@ -55,6 +55,8 @@ fn the_first_stop_wins_and_everything_survives_a_restart() {
             meter_start_wh: 8,
             last_meter_wh: 9,
             station_tx: Some("st-1".into()),
+            expires_at_ms: 10,
+            prepaid: true,
         })
         .unwrap();
         s.map_station_tx(&cp, "st-1", 3).unwrap();
@@ -68,8 +70,14 @@ fn the_first_stop_wins_and_everything_survives_a_restart() {
     assert_eq!(s.live_at(&cp).unwrap().len(), 1);
     assert_eq!(s.secret_hash("CP-1").unwrap(), Some(vec![1, 2, 3]));
     assert!(s.has_stop(&cp, 3).unwrap());
+    assert_eq!(s.all_live().unwrap().len(), 1);
     s.finish(&cp, 3).unwrap();
     assert!(s.stops().unwrap().is_empty());
+    assert_eq!(
+        s.station_tx(&cp, "st-1").unwrap(),
+        None,
+        "a finished id may be reused"
+    );
     assert!(s.live(&cp, 3).unwrap().is_none());
     // Other chargers' sessions are not in this charger's range.
     assert!(s

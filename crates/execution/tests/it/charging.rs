@@ -224,6 +224,36 @@ fn repeated_and_late_stops_change_nothing_but_their_nonce() {
 }
 
 #[test]
+fn session_numbers_cannot_jump_far_ahead_or_past_int32() {
+    use gridledger_execution::charging::{MAX_SESSION_JUMP, MAX_SESSION_NO};
+    let mut e = setup(1);
+    let m = e.members[0].clone();
+    let me = addr(&m);
+    let op = e.op.clone();
+    assert_eq!(
+        code(&e.c.exec(&m, prepay(cp(1), 0, me.clone(), 1_000))),
+        "bad_session"
+    );
+    assert_eq!(
+        code(&e.c.exec(&m, prepay(cp(1), MAX_SESSION_JUMP + 1, me.clone(), 1_000))),
+        "bad_session"
+    );
+    assert_eq!(
+        code(&e.c.exec(&m, prepay(cp(1), u64::MAX, me.clone(), 1_000))),
+        "bad_session"
+    );
+    ok(&e
+        .c
+        .exec(&m, prepay(cp(1), MAX_SESSION_JUMP, me.clone(), 1_000)));
+    ok(&e
+        .c
+        .exec(&op, cancel(cp(1), MAX_SESSION_JUMP, me.clone(), 0)));
+    // Out of order within the window is fine (two gateway prepays finalized in either order).
+    ok(&e.c.exec(&m, prepay(cp(1), 5, me.clone(), 1_000)));
+    assert!(MAX_SESSION_NO <= i32::MAX as u64);
+}
+
+#[test]
 fn one_open_session_per_member() {
     let mut e = setup(1);
     let m = e.members[0].clone();
