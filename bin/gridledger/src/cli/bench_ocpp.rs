@@ -332,14 +332,19 @@ async fn phase_sessions(
     r.members = a.members;
     eprintln!("phase 2: signing up {} members (argon2id each)", a.members);
     let mut members = Vec::new();
-    for _ in 0..a.members {
-        let s = client.charging_signup(Some(&token), PW, None).await?;
-        members.push(s);
+    let run = std::process::id();
+    for i in 0..a.members {
+        // Auto-charge answers to cards only (member numbers are not secret).
+        let card = format!("B{run}C{i}");
+        let s = client
+            .charging_signup(Some(&token), PW, Some(&card))
+            .await?;
+        members.push((s, card));
     }
     let mints: Vec<_> = members
         .iter()
         .enumerate()
-        .map(|(i, m)| {
+        .map(|(i, (m, _))| {
             bank.sign(
                 Payload::Mint {
                     to: m.address.clone(),
@@ -362,7 +367,7 @@ async fn phase_sessions(
         )
         .await?;
     }
-    for m in &members {
+    for (m, _) in &members {
         client
             .charging_auto_charge(&gridledger_api::AutoChargeBody {
                 member_no: m.member_no,
@@ -416,8 +421,8 @@ async fn phase_sessions(
         }
     });
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, m) in members.iter().enumerate() {
-        let (base, tag) = (a.ocpp.clone(), m.member_no.to_string());
+    for (i, (_, card)) in members.iter().enumerate() {
+        let (base, tag) = (a.ocpp.clone(), card.clone());
         let (settled, started, refused, lat, tokens) = (
             settled.clone(),
             started.clone(),

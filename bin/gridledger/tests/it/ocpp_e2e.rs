@@ -324,6 +324,51 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     assert_eq!(s["cost_mwon"], 1_000_000, "{s}");
     assert_eq!(e.balance(bob).await, (49_000_000, 0));
 
+    // ---- RFID only: a card with a standing authorisation of 5,000 won per session.
+    let (s, v) = e
+        .post(
+            "/api/v1/charging/members",
+            json!({"password": PASSWORD, "card": "04A1B2C3D4"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let dave = v["member_no"].as_u64().unwrap();
+    let mint = e.bank.sign(
+        Payload::Mint {
+            to: v["address"].as_str().unwrap().parse().unwrap(),
+            amount: MilliWon::from_won(30_000).unwrap(),
+            bank_ref: "TOPUP-DAVE".into(),
+        },
+        None,
+    );
+    wait_all(&e.net.client(), &[mint]).await;
+    let (s, v) = e
+        .post(
+            "/api/v1/charging/auto-charge",
+            json!({"member_no": dave, "password": PASSWORD, "cap_mwon": 5_000_000}),
+            false,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let out = charger(
+        "rfid16",
+        e.params(
+            "CP-16",
+            json!({"card": "04A1B2C3D4", "member": dave, "energy_wh": 3_000}),
+        ),
+    )
+    .await;
+    assert_eq!(out["authorize"], "Accepted", "{out}");
+    assert_eq!(out["start"]["status"], "Accepted", "{out}");
+    assert_ne!(out["start_by_number"], "Accepted", "{out}");
+    let session = out["start"]["transaction_id"].as_u64().unwrap();
+    let s = e.session_in("CP-16", session, "settled").await;
+    assert_eq!(s["hold_mwon"], 5_000_000, "{s}");
+    let rfid_cost = 3_000 * PRICE / 1_000;
+    assert_eq!(s["cost_mwon"], rfid_cost, "{s}");
+    assert_eq!(e.balance(dave).await, (30_000_000 - rfid_cost, 0));
+
     // ---- The charging operator's views: chargers online, sessions, revenue.
     let (_, chargers) = e.get("/api/v1/charging/chargers").await;
     assert_eq!(
@@ -334,11 +379,15 @@ async fn ocpp_chargers_of_both_versions_charge_members_from_their_wallets_slow_(
     let (_, finished) = e.get("/api/v1/charging/sessions?state=finished").await;
     assert_eq!(
         finished["sessions"].as_array().unwrap().len(),
-        2,
+        3,
         "{finished}"
     );
     let (_, revenue) = e.get("/api/v1/charging/revenue").await;
-    assert_eq!(revenue["total_mwon"], cost + 1_000_000, "{revenue}");
+    assert_eq!(
+        revenue["total_mwon"],
+        cost + 1_000_000 + rfid_cost,
+        "{revenue}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

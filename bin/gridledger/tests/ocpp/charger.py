@@ -147,6 +147,28 @@ async def scenario_session16(p):
     return out
 
 
+async def scenario_rfid16(p):
+    """An RFID-only charger: Authorize with a card spends the member's auto-charge cap."""
+    out = {}
+    ws, cp, task = await connect(p, "ocpp1.6", Charger16)
+    await boot16(cp, out)
+    r = await cp.call(c16.Authorize(id_tag=p["card"]))
+    out["authorize"] = r.id_tag_info["status"]
+    r = await cp.call(c16.StartTransaction(connector_id=1, id_tag=p["card"], meter_start=0, timestamp=now()))
+    out["start"] = {"status": r.id_tag_info["status"], "transaction_id": r.transaction_id}
+    tx = r.transaction_id
+    await cp.call(c16.MeterValues(connector_id=1, transaction_id=tx, meter_value=meter16(p["energy_wh"])))
+    r = await cp.call(c16.StopTransaction(meter_stop=p["energy_wh"], timestamp=now(), transaction_id=tx))
+    out["stop"] = {"answered": True}
+    # The member's number typed as an idTag is not a card: no standing authorisation is spent.
+    r = await cp.call(c16.Authorize(id_tag=str(p["member"])))
+    r = await cp.call(c16.StartTransaction(connector_id=1, id_tag=str(p["member"]), meter_start=0, timestamp=now()))
+    out["start_by_number"] = r.id_tag_info["status"]
+    task.cancel()
+    await ws.close()
+    return out
+
+
 async def scenario_prepay_then_drop16(p):
     """Prepay and start, then the connection drops (the stop comes later, after reconnect)."""
     out = {}
