@@ -10,10 +10,13 @@
 //! A RemoteStop timed out, rejected or answered with a CALLERROR is retried once, then flagged.
 //! Protocol errors (malformed frames and payloads) are answered and counted: [ERROR_BUDGET] in
 //! [ERROR_WINDOW_MS] closes the connection with 1008. Unknown actions are answered
-//! `NotImplemented` and not counted.
+//! `NotImplemented` and not counted. Before a boot is accepted on the connection, every call but
+//! `BootNotification` is answered `SecurityError` ([BOOT_FIRST]), not counted either.
 
 mod calls;
 mod replies;
+
+pub use calls::BOOT_FIRST;
 #[cfg(test)]
 mod tests;
 
@@ -249,7 +252,11 @@ impl Station {
             }) => match self.handle_call(now_ms, &action, payload) {
                 Step::Reply(payload) => Incoming::Send(Frame::CallResult { id, payload }.to_text()),
                 Step::Error(fault) => {
-                    if fault.code != ErrorCode::NotImplemented && self.protocol_error(now_ms) {
+                    let counted = !matches!(
+                        fault.code,
+                        ErrorCode::NotImplemented | ErrorCode::SecurityError
+                    );
+                    if counted && self.protocol_error(now_ms) {
                         return Incoming::Close {
                             code: CLOSE_POLICY,
                             reason: "too many protocol errors",
