@@ -7,6 +7,9 @@
 //!
 //! The station tracks the transactions started on this connection (session, limit, last
 //! energy, stop state) to RemoteStop one whose running cost reaches its hold minus the margin.
+//! A priced meter reading of a transaction it does not track (started on an earlier connection,
+//! before a reconnect or a node restart) is tracked from then on if the backend's answer carries
+//! a limit, and stopped at once if it is already at the hold.
 //! A RemoteStop timed out, rejected or answered with a CALLERROR is retried once, then flagged.
 //! Protocol errors (malformed frames and payloads) are answered and counted: [ERROR_BUDGET] in
 //! [ERROR_WINDOW_MS] closes the connection with 1008. Unknown actions are answered
@@ -107,7 +110,8 @@ pub enum StopState {
 #[derive(Debug, Clone)]
 struct Tx {
     key: TxKey,
-    session: u64,
+    /// `None` for a 2.0.1 transaction first seen in a meter reading.
+    session: Option<u64>,
     limit: Option<CostLimit>,
     energy_wh: Option<u64>,
     stop: StopState,
@@ -167,9 +171,13 @@ impl Station {
         self.txs.iter().find(|t| t.key == *tx).map(|t| t.stop)
     }
 
-    /// The session id of a tracked transaction.
+    /// The session id of a tracked transaction (not known for a 2.0.1 transaction first seen in
+    /// a meter reading: see [Station::stop_state]).
     pub fn session(&self, tx: &TxKey) -> Option<u64> {
-        self.txs.iter().find(|t| t.key == *tx).map(|t| t.session)
+        self.txs
+            .iter()
+            .find(|t| t.key == *tx)
+            .and_then(|t| t.session)
     }
 
     /// The last energy reading of a tracked transaction.

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::backend::{
-    Authorization, BootInfo, DataTransferReply, DtStatus, IdStatus, StartDecision, StartTx,
-    StopReply, StopTx,
+    Authorization, BootInfo, DataTransferReply, DtStatus, IdStatus, MeterAnswer, StartDecision,
+    StartTx, StopReply, StopTx,
 };
 use serde_json::json;
 
@@ -135,7 +135,25 @@ fn start_v16(st: &mut Station, session: u64, hold: u64) -> TxKey {
     TxKey::Id(session as i64)
 }
 
+/// A running cost without a limit (the tracked limit stays).
+fn priced(cost_mwon: u64) -> MeterAnswer {
+    MeterAnswer {
+        cost_mwon,
+        limit: None,
+    }
+}
+
 fn meter_v16(st: &mut Station, now: u64, session: u64, wh: &str, cost: Option<u64>) -> Value {
+    meter_v16_answer(st, now, session, wh, cost.map(priced))
+}
+
+fn meter_v16_answer(
+    st: &mut Station,
+    now: u64,
+    session: u64,
+    wh: &str,
+    meter: Option<MeterAnswer>,
+) -> Value {
     let r = ask(
         st,
         now,
@@ -143,7 +161,7 @@ fn meter_v16(st: &mut Station, now: u64, session: u64, wh: &str, cost: Option<u6
         json!({"connectorId": 1, "transactionId": session, "meterValue": [
             {"timestamp": "2026-01-01T00:10:00Z", "sampledValue": [{"value": wh}]}]}),
     );
-    answer(st, now, &r, Answer::Meter(cost))
+    answer(st, now, &r, Answer::Meter(meter))
 }
 
 fn no_cost_messages() -> OcppConfig {
@@ -749,6 +767,127 @@ fn a_stop_forgets_queued_calls_of_its_transaction() {
     assert_eq!(st.queued(), 1);
 }
 
+// ---------------------------------------------------------------- after a reconnect
+
+/// A running cost with the transaction's limit, as the backend answers after a reconnect.
+fn capped(cost_mwon: u64, hold_mwon: u64) -> Option<MeterAnswer> {
+    Some(MeterAnswer {
+        cost_mwon,
+        limit: limit(hold_mwon),
+    })
+}
+
+#[test]
+fn v16_untracked_transaction_with_a_limit_is_stopped_at_the_hold() {
+    // A fresh connection: the transaction started on an earlier one.
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    let key = TxKey::Id(12);
+    assert_eq!(st.stop_state(&key), None);
+    meter_v16_answer(&mut st, T0, 12, "2000", capped(999_999, 1_000_000));
+    assert_eq!(st.stop_state(&key), Some(StopState::NotRequested));
+    assert_eq!(st.session(&key), Some(12));
+    assert_eq!(st.energy_wh(&key), Some(2000));
+    assert_eq!(st.poll(T0), None);
+    meter_v16_answer(&mut st, T0, 12, "3000", capped(1_000_000, 1_000_000));
+    assert_eq!(st.stop_state(&key), Some(StopState::Requested));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RemoteStopTransaction", json!({"transactionId": 12}))
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    meter_v16_answer(&mut st, T0, 12, "3100", capped(1_030_000, 1_000_000));
+    assert_eq!(st.poll(T0), None, "not repeated");
+    // Without a limit in the answer, an untracked transaction stays untracked.
+    meter_v16_answer(&mut st, T0, 13, "1", Some(priced(u64::MAX)));
+    assert_eq!(st.stop_state(&TxKey::Id(13)), None);
+    assert_eq!(st.poll(T0), None);
+}
+
+#[test]
+fn untracked_transaction_already_over_its_hold_is_stopped_at_once() {
+    let mut st = booted(Version::V16);
+    meter_v16_answer(&mut st, T0, 7, "9000", capped(1_200_000, 1_000_000));
+    assert_eq!(st.stop_state(&TxKey::Id(7)), Some(StopState::Requested));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RemoteStopTransaction", json!({"transactionId": 7}))
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    let (_, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload["messageId"].as_str()),
+        ("DataTransfer", Some("RunningCost"))
+    );
+
+    let mut st = booted(Version::V201);
+    let key = TxKey::Station("st-9".into());
+    let r = ask(
+        &mut st,
+        T0,
+        "TransactionEvent",
+        event("Updated", "st-9", 5, json!({"meterValue": energy("30")})),
+    );
+    let reply = answer(&mut st, T0, &r, Answer::Meter(capped(1_000_000, 1_000_000)));
+    assert_eq!(reply, json!({"totalCost": 1000}));
+    assert_eq!(st.stop_state(&key), Some(StopState::Requested));
+    assert_eq!(
+        st.session(&key),
+        None,
+        "2.0.1: the session is not known here"
+    );
+    assert_eq!(st.energy_wh(&key), Some(30_000));
+    let (_, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RequestStopTransaction", json!({"transactionId": "st-9"}))
+    );
+    // Its stop forgets it.
+    let r = ask(
+        &mut st,
+        T0,
+        "TransactionEvent",
+        event("Ended", "st-9", 6, json!({})),
+    );
+    answer(&mut st, T0, &r, Answer::Stop(StopReply::default()));
+    assert_eq!(st.stop_state(&key), None);
+}
+
+#[test]
+fn re_tracked_transaction_is_not_stopped_twice_after_the_gateway_asked() {
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    assert!(st.remote_stop(TxKey::Id(4)));
+    meter_v16_answer(&mut st, T0, 4, "10", capped(2_000_000, 1_000_000));
+    assert_eq!(st.stop_state(&TxKey::Id(4)), Some(StopState::Requested));
+    assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
+    assert_eq!(st.queued(), 0, "one RemoteStop only");
+}
+
+#[test]
+fn a_limit_in_the_meter_answer_replaces_the_tracked_one() {
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    let r = ask(
+        &mut st,
+        T0,
+        "StartTransaction",
+        json!({"connectorId": 1, "idTag": "A", "meterStart": 0}),
+    );
+    answer(
+        &mut st,
+        T0,
+        &r,
+        Answer::Start(StartDecision {
+            session: 5,
+            status: IdStatus::Accepted,
+            limit: None,
+        }),
+    );
+    meter_v16_answer(&mut st, T0, 5, "10", capped(500_000, 500_000));
+    assert_eq!(st.stop_state(&TxKey::Id(5)), Some(StopState::Requested));
+    assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
+}
+
 // ---------------------------------------------------------------- 2.0.1 messages
 
 fn event(kind: &str, tx: &str, seq: u64, extra: Value) -> Value {
@@ -899,7 +1038,7 @@ fn v201_transaction_started_updated_ended() {
             energy_wh: 2250
         }
     );
-    let reply = answer(&mut st, T0, &r, Answer::Meter(Some(1_000_001)));
+    let reply = answer(&mut st, T0, &r, Answer::Meter(Some(priced(1_000_001))));
     assert_eq!(reply, json!({"totalCost": 1001}));
     assert_eq!(st.poll(T0), None, "2.0.1 carries costs in replies");
 
@@ -910,7 +1049,7 @@ fn v201_transaction_started_updated_ended() {
         event("Updated", "tx-1", 2, json!({"meterValue": energy("20")})),
     );
     assert_eq!(
-        answer(&mut st, T0, &r, Answer::Meter(Some(5_000_000))),
+        answer(&mut st, T0, &r, Answer::Meter(Some(priced(5_000_000)))),
         json!({"totalCost": 5000})
     );
     let (id, action, payload) = sent(&mut st, T0);
