@@ -421,7 +421,7 @@ impl Station {
             (Version::V16, Outgoing::ChangeConfiguration { key, value }) => {
                 let req = v16::ChangeConfigurationReq {
                     key: (*key).to_owned(),
-                    value: (*value).to_owned(),
+                    value: value.clone(),
                 };
                 Some(("ChangeConfiguration", serde_json::to_value(req).ok()?))
             }

@@ -7,7 +7,7 @@ use crate::{
     frame::ErrorCode,
     pending::Outgoing,
     request::{Answer, Request},
-    time, v16, v201,
+    time, v16, v201, OcppConfig,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -17,6 +17,29 @@ pub const V16_CONFIGURATION: [(&str, &str); 2] = [
     ("AllowOfflineTxForUnknownId", "false"),
     ("LocalAuthorizeOffline", "false"),
 ];
+
+/// Sent after an accepted 1.6 boot: meter values carry the energy register (what the running
+/// cost is priced from).
+pub const V16_SAMPLED_DATA: (&str, &str) =
+    ("MeterValuesSampledData", "Energy.Active.Import.Register");
+
+/// The ChangeConfigurations after an accepted 1.6 boot: [V16_CONFIGURATION], then
+/// `MeterValueSampleInterval` (unless configured 0) and [V16_SAMPLED_DATA].
+fn v16_configuration(cfg: &OcppConfig) -> Vec<Outgoing> {
+    let change = |key: &'static str, value: String| Outgoing::ChangeConfiguration { key, value };
+    let mut calls: Vec<Outgoing> = V16_CONFIGURATION
+        .iter()
+        .map(|&(key, value)| change(key, value.to_owned()))
+        .collect();
+    if cfg.meter_sample_interval_s > 0 {
+        calls.push(change(
+            "MeterValueSampleInterval",
+            cfg.meter_sample_interval_s.to_string(),
+        ));
+    }
+    calls.push(change(V16_SAMPLED_DATA.0, V16_SAMPLED_DATA.1.to_owned()));
+    calls
+}
 
 fn to_json<T: Serialize>(value: T) -> Result<Value, Fault> {
     serde_json::to_value(value)
@@ -49,11 +72,7 @@ impl Station {
                     ("Rejected", self.cfg.boot_rejected_interval_s)
                 };
                 if accepted && v == Version::V16 {
-                    calls.extend(
-                        V16_CONFIGURATION
-                            .iter()
-                            .map(|&(key, value)| Outgoing::ChangeConfiguration { key, value }),
-                    );
+                    calls.extend(v16_configuration(&self.cfg));
                 }
                 let current_time = time::format_ms(now_ms);
                 match v {

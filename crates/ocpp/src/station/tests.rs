@@ -226,12 +226,64 @@ fn v16_boot_accepted_configures_the_charger() {
         st.on_text(T0, &result_text(&id, json!({"status": "Accepted"}))),
         Incoming::Nothing
     );
-    let (_, action, payload) = sent(&mut st, T0);
+    let (id, action, payload) = sent(&mut st, T0);
     assert_eq!(action, "ChangeConfiguration");
     assert_eq!(
         payload,
         json!({"key": "LocalAuthorizeOffline", "value": "false"})
     );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    // Meter values every minute, with the energy register, so the hold can be checked.
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(action, "ChangeConfiguration");
+    assert_eq!(
+        payload,
+        json!({"key": "MeterValueSampleInterval", "value": "60"})
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(action, "ChangeConfiguration");
+    assert_eq!(
+        payload,
+        json!({"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"})
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "NotSupported"})));
+    assert_eq!(st.poll(T0), None);
+}
+
+#[test]
+fn v16_boot_sends_the_configured_sample_interval() {
+    let configured = |interval: u32| {
+        let mut st = Station::new(
+            "CP-1",
+            Version::V16,
+            OcppConfig {
+                meter_sample_interval_s: interval,
+                ..OcppConfig::default()
+            },
+        );
+        boot_v16(&mut st, true);
+        let mut keys = Vec::new();
+        while let Some(text) = st.poll(T0) {
+            let Frame::Call { id, payload, .. } = Frame::parse(&text).unwrap() else {
+                panic!("{text}")
+            };
+            keys.push((
+                payload["key"].as_str().unwrap().to_owned(),
+                payload["value"].as_str().unwrap().to_owned(),
+            ));
+            st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+        }
+        keys
+    };
+    let keys = configured(15);
+    assert!(keys.contains(&("MeterValueSampleInterval".into(), "15".into())));
+    assert_eq!(keys.len(), 4);
+    // 0 leaves the charger's own interval alone.
+    let keys = configured(0);
+    assert!(keys.iter().all(|(k, _)| k != "MeterValueSampleInterval"));
+    assert_eq!(keys.len(), 3);
+    assert_eq!(OcppConfig::default().meter_sample_interval_s, 60);
 }
 
 #[test]

@@ -14,11 +14,16 @@ async fn booted(s: &crate::Server, id: &str) -> Charger {
         .await;
     assert_eq!(reply["status"], "Accepted");
     assert_eq!(reply["interval"], 300);
-    for key in ["AllowOfflineTxForUnknownId", "LocalAuthorizeOffline"] {
+    for (key, value) in [
+        ("AllowOfflineTxForUnknownId", "false"),
+        ("LocalAuthorizeOffline", "false"),
+        ("MeterValueSampleInterval", "60"),
+        ("MeterValuesSampledData", "Energy.Active.Import.Register"),
+    ] {
         let req = c
             .expect_and_answer("ChangeConfiguration", json!({"status": "Accepted"}))
             .await;
-        assert_eq!(req, json!({"key": key, "value": "false"}));
+        assert_eq!(req, json!({"key": key, "value": value}));
     }
     c
 }
