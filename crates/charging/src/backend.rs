@@ -400,7 +400,7 @@ impl Backend for OcppBackend {
         tx: TxKey,
         energy_wh: u64,
         _now_ms: u64,
-    ) -> Option<u64> {
+    ) -> Option<gridledger_ocpp::backend::MeterAnswer> {
         let charger = ChargerId::new(c.id).ok()?;
         let session = self.session_of(&charger, &tx)?;
         let mut l = self.0.store.live(&charger, session).ok()??;
@@ -408,10 +408,16 @@ impl Backend for OcppBackend {
             l.last_meter_wh = energy_wh;
             let _ = self.0.store.put_live(&l);
         }
-        Some(cost_of(
-            energy_wh.saturating_sub(l.meter_start_wh),
-            l.price_mwon_per_kwh,
-        ))
+        Some(gridledger_ocpp::backend::MeterAnswer {
+            cost_mwon: cost_of(
+                energy_wh.saturating_sub(l.meter_start_wh),
+                l.price_mwon_per_kwh,
+            ),
+            limit: Some(CostLimit {
+                hold_mwon: l.hold_mwon,
+                price_mwon_per_kwh: l.price_mwon_per_kwh,
+            }),
+        })
     }
 
     async fn stop(&self, c: ChargerRef<'_>, s: StopTx) -> StopReply {

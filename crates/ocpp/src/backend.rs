@@ -179,6 +179,17 @@ pub struct CostLimit {
     pub price_mwon_per_kwh: u64,
 }
 
+/// The answer to a meter reading of a known transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeterAnswer {
+    /// The running cost.
+    pub cost_mwon: u64,
+    /// The transaction's cost ceiling, if any. A connection that did not see the start (after a
+    /// reconnect or a node restart) starts tracking the transaction from it, so the RemoteStop
+    /// at the hold still happens; for a tracked transaction it replaces the known limit.
+    pub limit: Option<CostLimit>,
+}
+
 /// The answer to a start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StartDecision {
@@ -248,9 +259,15 @@ pub trait Backend: Send + Sync + 'static {
     ) -> DataTransferReply;
     /// A transaction start (idempotent per 2.0.1 `station_tx_id` is the backend's job).
     async fn start(&self, c: ChargerRef<'_>, s: StartTx) -> StartDecision;
-    /// A meter reading of a transaction; returns the running cost if known.
-    async fn meter(&self, c: ChargerRef<'_>, tx: TxKey, energy_wh: u64, now_ms: u64)
-        -> Option<u64>;
+    /// A meter reading of a transaction; returns the running cost and the transaction's cost
+    /// ceiling if known (`None` for an unknown transaction).
+    async fn meter(
+        &self,
+        c: ChargerRef<'_>,
+        tx: TxKey,
+        energy_wh: u64,
+        now_ms: u64,
+    ) -> Option<MeterAnswer>;
     /// A transaction stop; may arrive more than once and late: the backend keeps it idempotent.
     async fn stop(&self, c: ChargerRef<'_>, s: StopTx) -> StopReply;
 }

@@ -16,6 +16,10 @@ pub struct OcppConfig {
     /// Send cost messages: 1.6 costmsg `RunningCost` after each priced meter reading and
     /// `FinalCost` after a priced stop. (2.0.1 carries costs in `totalCost` of its replies.)
     pub cost_messages: bool,
+    /// 1.6 `MeterValueSampleInterval` set after an accepted boot, seconds, so chargers report
+    /// meter values during a transaction and the hold is checked. 0: not sent (the charger's own
+    /// setting stays).
+    pub meter_sample_interval_s: u32,
 }
 
 impl Default for OcppConfig {
@@ -27,6 +31,7 @@ impl Default for OcppConfig {
             call_timeout_ms: 30_000,
             max_message_bytes: 65_536,
             cost_messages: true,
+            meter_sample_interval_s: 60,
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod v201;
 
 pub use backend::{
     Authorization, Backend, BootInfo, ChargerRef, CostLimit, Credentials, DataTransferReply,
-    DtStatus, IdStatus, StartDecision, StartTx, StopReply, StopTx, TxKey, Version,
+    DtStatus, IdStatus, MeterAnswer, StartDecision, StartTx, StopReply, StopTx, TxKey, Version,
 };
 pub use config::OcppConfig;
 pub use error::Error;

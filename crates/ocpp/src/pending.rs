@@ -25,7 +25,7 @@ pub enum Outgoing {
         /// Key.
         key: &'static str,
         /// Value.
-        value: &'static str,
+        value: String,
     },
     /// 1.6 DataTransfer `org.openchargealliance.costmsg` `RunningCost`/`FinalCost`;
     /// 2.0.1 CostUpdated.

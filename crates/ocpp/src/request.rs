@@ -4,8 +4,8 @@
 //! [crate::Station::reply] turns the [Answer] into the version's reply.
 
 use crate::backend::{
-    Authorization, Backend, BootInfo, ChargerRef, DataTransferReply, StartDecision, StartTx,
-    StopReply, StopTx, TxKey,
+    Authorization, Backend, BootInfo, ChargerRef, DataTransferReply, MeterAnswer, StartDecision,
+    StartTx, StopReply, StopTx, TxKey,
 };
 use serde_json::Value;
 
@@ -65,8 +65,8 @@ pub enum Answer {
     DataTransfer(DataTransferReply),
     /// To Start.
     Start(StartDecision),
-    /// To Meter: running cost, if known.
-    Meter(Option<u64>),
+    /// To Meter: running cost and cost ceiling, if the transaction is known.
+    Meter(Option<MeterAnswer>),
     /// To Stop.
     Stop(StopReply),
 }

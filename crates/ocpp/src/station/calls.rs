@@ -26,6 +26,9 @@ const ACK_V201: [&str; 6] = [
     "SecurityEventNotification",
 ];
 
+/// The description of the `SecurityError` answering a call before an accepted boot.
+pub const BOOT_FIRST: &str = "boot first: BootNotification must be accepted";
+
 /// Decodes a payload; the fault names the problem without echoing input values.
 fn decode<T: DeserializeOwned>(action: &str, payload: Value) -> Result<T, Fault> {
     serde_json::from_value(payload).map_err(|e| {
@@ -52,8 +55,13 @@ fn empty() -> Value {
 
 impl Station {
     /// Reads a charger's CALL: an immediate answer, a CALLERROR, or a [Request] for the backend.
+    /// Until a boot was accepted on this connection, every action but `BootNotification` is
+    /// answered `SecurityError` ([BOOT_FIRST]) without asking the backend.
     pub fn handle_call(&mut self, now_ms: u64, action: &str, payload: Value) -> Step {
         let now_ms = self.clock(now_ms);
+        if !self.booted && action != "BootNotification" {
+            return Step::Error(Fault::new(ErrorCode::SecurityError, BOOT_FIRST));
+        }
         let result = match self.version {
             Version::V16 => self.call_v16(now_ms, action, payload),
             Version::V201 => self.call_v201(now_ms, action, payload),

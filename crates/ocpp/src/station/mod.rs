@@ -7,13 +7,19 @@
 //!
 //! The station tracks the transactions started on this connection (session, limit, last
 //! energy, stop state) to RemoteStop one whose running cost reaches its hold minus the margin.
+//! A priced meter reading of a transaction it does not track (started on an earlier connection,
+//! before a reconnect or a node restart) is tracked from then on if the backend's answer carries
+//! a limit, and stopped at once if it is already at the hold.
 //! A RemoteStop timed out, rejected or answered with a CALLERROR is retried once, then flagged.
 //! Protocol errors (malformed frames and payloads) are answered and counted: [ERROR_BUDGET] in
 //! [ERROR_WINDOW_MS] closes the connection with 1008. Unknown actions are answered
-//! `NotImplemented` and not counted.
+//! `NotImplemented` and not counted. Before a boot is accepted on the connection, every call but
+//! `BootNotification` is answered `SecurityError` ([BOOT_FIRST]), not counted either.
 
 mod calls;
 mod replies;
+
+pub use calls::BOOT_FIRST;
 #[cfg(test)]
 mod tests;
 
@@ -104,7 +110,8 @@ pub enum StopState {
 #[derive(Debug, Clone)]
 struct Tx {
     key: TxKey,
-    session: u64,
+    /// `None` for a 2.0.1 transaction first seen in a meter reading.
+    session: Option<u64>,
     limit: Option<CostLimit>,
     energy_wh: Option<u64>,
     stop: StopState,
@@ -164,9 +171,13 @@ impl Station {
         self.txs.iter().find(|t| t.key == *tx).map(|t| t.stop)
     }
 
-    /// The session id of a tracked transaction.
+    /// The session id of a tracked transaction (not known for a 2.0.1 transaction first seen in
+    /// a meter reading: see [Station::stop_state]).
     pub fn session(&self, tx: &TxKey) -> Option<u64> {
-        self.txs.iter().find(|t| t.key == *tx).map(|t| t.session)
+        self.txs
+            .iter()
+            .find(|t| t.key == *tx)
+            .and_then(|t| t.session)
     }
 
     /// The last energy reading of a tracked transaction.
@@ -249,7 +260,11 @@ impl Station {
             }) => match self.handle_call(now_ms, &action, payload) {
                 Step::Reply(payload) => Incoming::Send(Frame::CallResult { id, payload }.to_text()),
                 Step::Error(fault) => {
-                    if fault.code != ErrorCode::NotImplemented && self.protocol_error(now_ms) {
+                    let counted = !matches!(
+                        fault.code,
+                        ErrorCode::NotImplemented | ErrorCode::SecurityError
+                    );
+                    if counted && self.protocol_error(now_ms) {
                         return Incoming::Close {
                             code: CLOSE_POLICY,
                             reason: "too many protocol errors",
@@ -406,7 +421,7 @@ impl Station {
             (Version::V16, Outgoing::ChangeConfiguration { key, value }) => {
                 let req = v16::ChangeConfigurationReq {
                     key: (*key).to_owned(),
-                    value: (*value).to_owned(),
+                    value: value.clone(),
                 };
                 Some(("ChangeConfiguration", serde_json::to_value(req).ok()?))
             }

@@ -2,12 +2,12 @@
 
 use super::{Fault, Station, StopState, Tx};
 use crate::{
-    backend::{IdStatus, TxKey, Version},
+    backend::{IdStatus, MeterAnswer, TxKey, Version},
     decimal::{won_ceil, won_text},
     frame::ErrorCode,
     pending::Outgoing,
     request::{Answer, Request},
-    time, v16, v201,
+    time, v16, v201, OcppConfig,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -17,6 +17,29 @@ pub const V16_CONFIGURATION: [(&str, &str); 2] = [
     ("AllowOfflineTxForUnknownId", "false"),
     ("LocalAuthorizeOffline", "false"),
 ];
+
+/// Sent after an accepted 1.6 boot: meter values carry the energy register (what the running
+/// cost is priced from).
+pub const V16_SAMPLED_DATA: (&str, &str) =
+    ("MeterValuesSampledData", "Energy.Active.Import.Register");
+
+/// The ChangeConfigurations after an accepted 1.6 boot: [V16_CONFIGURATION], then
+/// `MeterValueSampleInterval` (unless configured 0) and [V16_SAMPLED_DATA].
+fn v16_configuration(cfg: &OcppConfig) -> Vec<Outgoing> {
+    let change = |key: &'static str, value: String| Outgoing::ChangeConfiguration { key, value };
+    let mut calls: Vec<Outgoing> = V16_CONFIGURATION
+        .iter()
+        .map(|&(key, value)| change(key, value.to_owned()))
+        .collect();
+    if cfg.meter_sample_interval_s > 0 {
+        calls.push(change(
+            "MeterValueSampleInterval",
+            cfg.meter_sample_interval_s.to_string(),
+        ));
+    }
+    calls.push(change(V16_SAMPLED_DATA.0, V16_SAMPLED_DATA.1.to_owned()));
+    calls
+}
 
 fn to_json<T: Serialize>(value: T) -> Result<Value, Fault> {
     serde_json::to_value(value)
@@ -49,11 +72,7 @@ impl Station {
                     ("Rejected", self.cfg.boot_rejected_interval_s)
                 };
                 if accepted && v == Version::V16 {
-                    calls.extend(
-                        V16_CONFIGURATION
-                            .iter()
-                            .map(|&(key, value)| Outgoing::ChangeConfiguration { key, value }),
-                    );
+                    calls.extend(v16_configuration(&self.cfg));
                 }
                 let current_time = time::format_ms(now_ms);
                 match v {
@@ -112,7 +131,7 @@ impl Station {
                     if let Some(key) = key {
                         self.track(Tx {
                             key,
-                            session: decision.session,
+                            session: Some(decision.session),
                             limit: decision.limit,
                             energy_wh: Some(start.meter_start_wh),
                             stop: StopState::NotRequested,
@@ -139,14 +158,14 @@ impl Station {
                     }),
                 }
             }
-            (Request::Meter { tx, energy_wh }, Answer::Meter(cost)) => {
-                if let Some(cost_mwon) = cost {
-                    self.metered(tx, *energy_wh, cost_mwon, &mut calls);
+            (Request::Meter { tx, energy_wh }, Answer::Meter(meter)) => {
+                if let Some(meter) = meter {
+                    self.metered(tx, *energy_wh, meter, &mut calls);
                 }
                 match v {
                     Version::V16 => Ok(empty()),
                     Version::V201 => to_json(v201::TransactionEventResponse {
-                        total_cost: cost.map(won_ceil),
+                        total_cost: meter.map(|m| won_ceil(m.cost_mwon)),
                         id_token_info: None,
                     }),
                 }
@@ -187,21 +206,50 @@ impl Station {
     }
 
     /// A priced reading: RemoteStop once the cost reaches the hold minus the margin; a 1.6
-    /// running-cost message if enabled.
-    fn metered(&mut self, tx: &TxKey, energy_wh: u64, cost_mwon: u64, calls: &mut Vec<Outgoing>) {
+    /// running-cost message if enabled. An untracked transaction whose answer carries a limit
+    /// (started before a reconnect or a restart) is tracked from now on; a limit in the answer
+    /// replaces the tracked one.
+    fn metered(
+        &mut self,
+        tx: &TxKey,
+        energy_wh: u64,
+        meter: MeterAnswer,
+        calls: &mut Vec<Outgoing>,
+    ) {
+        let MeterAnswer { cost_mwon, limit } = meter;
         let margin = self.cfg.stop_margin_mwon;
+        if let Some(limit) = limit.filter(|_| !self.txs.iter().any(|t| t.key == *tx)) {
+            tracing::info!(charger = %self.charger, ?tx, "ocpp: reading of an untracked transaction with a limit, tracking it");
+            let session = match tx {
+                TxKey::Id(id) => u64::try_from(*id).ok(),
+                TxKey::Station(_) => None,
+            };
+            self.track(Tx {
+                key: tx.clone(),
+                session,
+                limit: Some(limit),
+                energy_wh: None,
+                stop: StopState::NotRequested,
+            });
+        }
         if let Some(t) = self.txs.iter_mut().find(|t| t.key == *tx) {
             t.energy_wh = Some(t.energy_wh.map_or(energy_wh, |e| e.max(energy_wh)));
+            if limit.is_some() {
+                t.limit = limit;
+            }
             let reached = t
                 .limit
                 .is_some_and(|l| cost_mwon >= l.hold_mwon.saturating_sub(margin));
             if reached && t.stop == StopState::NotRequested {
                 t.stop = StopState::Requested;
-                tracing::info!(charger = %self.charger, ?tx, cost_mwon, "ocpp: hold reached, RemoteStop");
-                calls.push(Outgoing::RemoteStop {
-                    tx: tx.clone(),
-                    attempt: 1,
-                });
+                // One the gateway asked for (e.g. after a reconnect) is not repeated.
+                if !self.pending.has_remote_stop(tx) {
+                    tracing::info!(charger = %self.charger, ?tx, cost_mwon, "ocpp: hold reached, RemoteStop");
+                    calls.push(Outgoing::RemoteStop {
+                        tx: tx.clone(),
+                        attempt: 1,
+                    });
+                }
             }
         }
         if self.version == Version::V16 && self.cfg.cost_messages {

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::backend::{
-    Authorization, BootInfo, DataTransferReply, DtStatus, IdStatus, StartDecision, StartTx,
-    StopReply, StopTx,
+    Authorization, BootInfo, DataTransferReply, DtStatus, IdStatus, MeterAnswer, StartDecision,
+    StartTx, StopReply, StopTx,
 };
 use serde_json::json;
 
@@ -135,7 +135,25 @@ fn start_v16(st: &mut Station, session: u64, hold: u64) -> TxKey {
     TxKey::Id(session as i64)
 }
 
+/// A running cost without a limit (the tracked limit stays).
+fn priced(cost_mwon: u64) -> MeterAnswer {
+    MeterAnswer {
+        cost_mwon,
+        limit: None,
+    }
+}
+
 fn meter_v16(st: &mut Station, now: u64, session: u64, wh: &str, cost: Option<u64>) -> Value {
+    meter_v16_answer(st, now, session, wh, cost.map(priced))
+}
+
+fn meter_v16_answer(
+    st: &mut Station,
+    now: u64,
+    session: u64,
+    wh: &str,
+    meter: Option<MeterAnswer>,
+) -> Value {
     let r = ask(
         st,
         now,
@@ -143,7 +161,7 @@ fn meter_v16(st: &mut Station, now: u64, session: u64, wh: &str, cost: Option<u6
         json!({"connectorId": 1, "transactionId": session, "meterValue": [
             {"timestamp": "2026-01-01T00:10:00Z", "sampledValue": [{"value": wh}]}]}),
     );
-    answer(st, now, &r, Answer::Meter(cost))
+    answer(st, now, &r, Answer::Meter(meter))
 }
 
 fn no_cost_messages() -> OcppConfig {
@@ -151,6 +169,39 @@ fn no_cost_messages() -> OcppConfig {
         cost_messages: false,
         ..OcppConfig::default()
     }
+}
+
+fn boot_payload(version: Version) -> Value {
+    match version {
+        Version::V16 => json!({"chargePointVendor": "V", "chargePointModel": "M"}),
+        Version::V201 => {
+            json!({"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"})
+        }
+    }
+}
+
+/// Answers every call we send with `Accepted` until none is left.
+fn drain(st: &mut Station, now: u64) {
+    while let Some(text) = st.poll(now) {
+        let Frame::Call { id, .. } = Frame::parse(&text).unwrap() else {
+            panic!("expected Call, got {text}")
+        };
+        st.on_text(now, &result_text(&id, json!({"status": "Accepted"})));
+    }
+}
+
+/// A station whose boot was accepted, its configuration calls answered.
+fn booted_with(version: Version, cfg: OcppConfig) -> Station {
+    let mut st = Station::new("CP-1", version, cfg);
+    let r = ask(&mut st, T0, "BootNotification", boot_payload(version));
+    answer(&mut st, T0, &r, Answer::Boot(true));
+    drain(&mut st, T0);
+    assert!(st.booted());
+    st
+}
+
+fn booted(version: Version) -> Station {
+    booted_with(version, OcppConfig::default())
 }
 
 // ---------------------------------------------------------------- 1.6 messages
@@ -175,12 +226,64 @@ fn v16_boot_accepted_configures_the_charger() {
         st.on_text(T0, &result_text(&id, json!({"status": "Accepted"}))),
         Incoming::Nothing
     );
-    let (_, action, payload) = sent(&mut st, T0);
+    let (id, action, payload) = sent(&mut st, T0);
     assert_eq!(action, "ChangeConfiguration");
     assert_eq!(
         payload,
         json!({"key": "LocalAuthorizeOffline", "value": "false"})
     );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    // Meter values every minute, with the energy register, so the hold can be checked.
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(action, "ChangeConfiguration");
+    assert_eq!(
+        payload,
+        json!({"key": "MeterValueSampleInterval", "value": "60"})
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(action, "ChangeConfiguration");
+    assert_eq!(
+        payload,
+        json!({"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"})
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "NotSupported"})));
+    assert_eq!(st.poll(T0), None);
+}
+
+#[test]
+fn v16_boot_sends_the_configured_sample_interval() {
+    let configured = |interval: u32| {
+        let mut st = Station::new(
+            "CP-1",
+            Version::V16,
+            OcppConfig {
+                meter_sample_interval_s: interval,
+                ..OcppConfig::default()
+            },
+        );
+        boot_v16(&mut st, true);
+        let mut keys = Vec::new();
+        while let Some(text) = st.poll(T0) {
+            let Frame::Call { id, payload, .. } = Frame::parse(&text).unwrap() else {
+                panic!("{text}")
+            };
+            keys.push((
+                payload["key"].as_str().unwrap().to_owned(),
+                payload["value"].as_str().unwrap().to_owned(),
+            ));
+            st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+        }
+        keys
+    };
+    let keys = configured(15);
+    assert!(keys.contains(&("MeterValueSampleInterval".into(), "15".into())));
+    assert_eq!(keys.len(), 4);
+    // 0 leaves the charger's own interval alone.
+    let keys = configured(0);
+    assert!(keys.iter().all(|(k, _)| k != "MeterValueSampleInterval"));
+    assert_eq!(keys.len(), 3);
+    assert_eq!(OcppConfig::default().meter_sample_interval_s, 60);
 }
 
 #[test]
@@ -202,7 +305,7 @@ fn v16_boot_rejected_gets_the_retry_interval_and_no_configuration() {
 
 #[test]
 fn v16_heartbeat_status_authorize() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(&mut st, T0 + 1_500, "Heartbeat", json!({}));
     assert_eq!(r, Request::Heartbeat);
     assert_eq!(
@@ -258,7 +361,7 @@ fn v16_heartbeat_status_authorize() {
 
 #[test]
 fn v16_start_refused_still_gets_a_transaction_id_and_is_not_tracked() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(
         &mut st,
         T0,
@@ -288,7 +391,7 @@ fn v16_start_refused_still_gets_a_transaction_id_and_is_not_tracked() {
 
 #[test]
 fn v16_start_reads_meter_start_and_time() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(
         &mut st,
         T0,
@@ -322,7 +425,7 @@ fn v16_start_reads_meter_start_and_time() {
 
 #[test]
 fn v16_session_beyond_i32_is_an_internal_error() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(
         &mut st,
         T0,
@@ -346,7 +449,7 @@ fn v16_session_beyond_i32_is_an_internal_error() {
 
 #[test]
 fn v16_meter_values_pick_the_total_energy_register() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(
         &mut st,
         T0,
@@ -389,7 +492,7 @@ fn v16_meter_values_pick_the_total_energy_register() {
 
 #[test]
 fn v16_stop_is_forwarded_every_time_and_answered() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     let key = start_v16(&mut st, 9, 10_000_000);
     let payload = json!({"transactionId": 9, "meterStop": 5000, "timestamp": "2026-01-01T01:00:00Z",
         "reason": "Local", "idTag": "10000001"});
@@ -439,7 +542,7 @@ fn v16_stop_is_forwarded_every_time_and_answered() {
 
 #[test]
 fn v16_cost_messages_running_and_final() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let key = start_v16(&mut st, 3, 100_000_000);
     assert_eq!(
         meter_v16(&mut st, T0 + 1_000, 3, "2000", Some(300_500)),
@@ -485,7 +588,7 @@ fn v16_cost_messages_running_and_final() {
 
 #[test]
 fn v16_data_transfer_passes_json_text_parsed_and_answers_text() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(
         &mut st,
         T0,
@@ -545,7 +648,7 @@ fn v16_data_transfer_passes_json_text_parsed_and_answers_text() {
 
 #[test]
 fn v16_notifications_are_acknowledged_and_unknown_actions_not_implemented() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     assert_eq!(
         immediate(
             &mut st,
@@ -572,7 +675,7 @@ fn v16_notifications_are_acknowledged_and_unknown_actions_not_implemented() {
 
 #[test]
 fn remote_stop_once_at_the_hold() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     let key = start_v16(&mut st, 12, 1_000_000);
     meter_v16(&mut st, T0, 12, "2000", Some(999_999));
     assert_eq!(st.poll(T0), None);
@@ -594,8 +697,7 @@ fn remote_stop_once_at_the_hold() {
 
 #[test]
 fn remote_stop_honours_the_margin() {
-    let mut st = Station::new(
-        "CP-1",
+    let mut st = booted_with(
         Version::V16,
         OcppConfig {
             stop_margin_mwon: 100_000,
@@ -612,7 +714,7 @@ fn remote_stop_honours_the_margin() {
 
 #[test]
 fn no_limit_no_cost_no_remote_stop() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     let r = ask(
         &mut st,
         T0,
@@ -637,7 +739,7 @@ fn no_limit_no_cost_no_remote_stop() {
 
 #[test]
 fn remote_stop_retried_once_after_timeout_then_flagged() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     let key = start_v16(&mut st, 8, 1);
     meter_v16(&mut st, T0, 8, "1", Some(1));
     let (first, action, _) = sent(&mut st, T0);
@@ -667,7 +769,7 @@ fn remote_stop_retried_once_after_timeout_then_flagged() {
 
 #[test]
 fn remote_stop_rejected_or_call_error_is_retried_once() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     let key = start_v16(&mut st, 8, 1);
     meter_v16(&mut st, T0, 8, "1", Some(1));
     let (id, _, _) = sent(&mut st, T0);
@@ -697,7 +799,7 @@ fn gateway_remote_stop_is_not_duplicated() {
 
 #[test]
 fn a_stop_forgets_queued_calls_of_its_transaction() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     st.queue(Outgoing::Cost {
         tx: TxKey::Id(99),
         cost_mwon: 1,
@@ -715,6 +817,127 @@ fn a_stop_forgets_queued_calls_of_its_transaction() {
     );
     answer(&mut st, T0, &r, Answer::Stop(StopReply::default()));
     assert_eq!(st.queued(), 1);
+}
+
+// ---------------------------------------------------------------- after a reconnect
+
+/// A running cost with the transaction's limit, as the backend answers after a reconnect.
+fn capped(cost_mwon: u64, hold_mwon: u64) -> Option<MeterAnswer> {
+    Some(MeterAnswer {
+        cost_mwon,
+        limit: limit(hold_mwon),
+    })
+}
+
+#[test]
+fn v16_untracked_transaction_with_a_limit_is_stopped_at_the_hold() {
+    // A fresh connection: the transaction started on an earlier one.
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    let key = TxKey::Id(12);
+    assert_eq!(st.stop_state(&key), None);
+    meter_v16_answer(&mut st, T0, 12, "2000", capped(999_999, 1_000_000));
+    assert_eq!(st.stop_state(&key), Some(StopState::NotRequested));
+    assert_eq!(st.session(&key), Some(12));
+    assert_eq!(st.energy_wh(&key), Some(2000));
+    assert_eq!(st.poll(T0), None);
+    meter_v16_answer(&mut st, T0, 12, "3000", capped(1_000_000, 1_000_000));
+    assert_eq!(st.stop_state(&key), Some(StopState::Requested));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RemoteStopTransaction", json!({"transactionId": 12}))
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    meter_v16_answer(&mut st, T0, 12, "3100", capped(1_030_000, 1_000_000));
+    assert_eq!(st.poll(T0), None, "not repeated");
+    // Without a limit in the answer, an untracked transaction stays untracked.
+    meter_v16_answer(&mut st, T0, 13, "1", Some(priced(u64::MAX)));
+    assert_eq!(st.stop_state(&TxKey::Id(13)), None);
+    assert_eq!(st.poll(T0), None);
+}
+
+#[test]
+fn untracked_transaction_already_over_its_hold_is_stopped_at_once() {
+    let mut st = booted(Version::V16);
+    meter_v16_answer(&mut st, T0, 7, "9000", capped(1_200_000, 1_000_000));
+    assert_eq!(st.stop_state(&TxKey::Id(7)), Some(StopState::Requested));
+    let (id, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RemoteStopTransaction", json!({"transactionId": 7}))
+    );
+    st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
+    let (_, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload["messageId"].as_str()),
+        ("DataTransfer", Some("RunningCost"))
+    );
+
+    let mut st = booted(Version::V201);
+    let key = TxKey::Station("st-9".into());
+    let r = ask(
+        &mut st,
+        T0,
+        "TransactionEvent",
+        event("Updated", "st-9", 5, json!({"meterValue": energy("30")})),
+    );
+    let reply = answer(&mut st, T0, &r, Answer::Meter(capped(1_000_000, 1_000_000)));
+    assert_eq!(reply, json!({"totalCost": 1000}));
+    assert_eq!(st.stop_state(&key), Some(StopState::Requested));
+    assert_eq!(
+        st.session(&key),
+        None,
+        "2.0.1: the session is not known here"
+    );
+    assert_eq!(st.energy_wh(&key), Some(30_000));
+    let (_, action, payload) = sent(&mut st, T0);
+    assert_eq!(
+        (action.as_str(), payload),
+        ("RequestStopTransaction", json!({"transactionId": "st-9"}))
+    );
+    // Its stop forgets it.
+    let r = ask(
+        &mut st,
+        T0,
+        "TransactionEvent",
+        event("Ended", "st-9", 6, json!({})),
+    );
+    answer(&mut st, T0, &r, Answer::Stop(StopReply::default()));
+    assert_eq!(st.stop_state(&key), None);
+}
+
+#[test]
+fn re_tracked_transaction_is_not_stopped_twice_after_the_gateway_asked() {
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    assert!(st.remote_stop(TxKey::Id(4)));
+    meter_v16_answer(&mut st, T0, 4, "10", capped(2_000_000, 1_000_000));
+    assert_eq!(st.stop_state(&TxKey::Id(4)), Some(StopState::Requested));
+    assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
+    assert_eq!(st.queued(), 0, "one RemoteStop only");
+}
+
+#[test]
+fn a_limit_in_the_meter_answer_replaces_the_tracked_one() {
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    let r = ask(
+        &mut st,
+        T0,
+        "StartTransaction",
+        json!({"connectorId": 1, "idTag": "A", "meterStart": 0}),
+    );
+    answer(
+        &mut st,
+        T0,
+        &r,
+        Answer::Start(StartDecision {
+            session: 5,
+            status: IdStatus::Accepted,
+            limit: None,
+        }),
+    );
+    meter_v16_answer(&mut st, T0, 5, "10", capped(500_000, 500_000));
+    assert_eq!(st.stop_state(&TxKey::Id(5)), Some(StopState::Requested));
+    assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
 }
 
 // ---------------------------------------------------------------- 2.0.1 messages
@@ -817,7 +1040,7 @@ fn v201_boot_status_heartbeat_authorize() {
 
 #[test]
 fn v201_transaction_started_updated_ended() {
-    let mut st = station(Version::V201);
+    let mut st = booted(Version::V201);
     let key = TxKey::Station("tx-1".into());
     let r = ask(
         &mut st,
@@ -867,7 +1090,7 @@ fn v201_transaction_started_updated_ended() {
             energy_wh: 2250
         }
     );
-    let reply = answer(&mut st, T0, &r, Answer::Meter(Some(1_000_001)));
+    let reply = answer(&mut st, T0, &r, Answer::Meter(Some(priced(1_000_001))));
     assert_eq!(reply, json!({"totalCost": 1001}));
     assert_eq!(st.poll(T0), None, "2.0.1 carries costs in replies");
 
@@ -878,7 +1101,7 @@ fn v201_transaction_started_updated_ended() {
         event("Updated", "tx-1", 2, json!({"meterValue": energy("20")})),
     );
     assert_eq!(
-        answer(&mut st, T0, &r, Answer::Meter(Some(5_000_000))),
+        answer(&mut st, T0, &r, Answer::Meter(Some(priced(5_000_000)))),
         json!({"totalCost": 5000})
     );
     let (id, action, payload) = sent(&mut st, T0);
@@ -920,7 +1143,7 @@ fn v201_transaction_started_updated_ended() {
 
 #[test]
 fn v201_events_without_token_or_energy() {
-    let mut st = station(Version::V201);
+    let mut st = booted(Version::V201);
     // Started before authorization: nothing to ask.
     assert_eq!(
         immediate(
@@ -1009,7 +1232,7 @@ fn v201_events_without_token_or_energy() {
 
 #[test]
 fn v201_data_transfer_keeps_json() {
-    let mut st = station(Version::V201);
+    let mut st = booted(Version::V201);
     let r = ask(
         &mut st,
         T0,
@@ -1041,7 +1264,7 @@ fn v201_data_transfer_keeps_json() {
 
 #[test]
 fn v201_acknowledges_notifications_and_sends_cost_updates() {
-    let mut st = station(Version::V201);
+    let mut st = booted(Version::V201);
     for action in [
         "NotifyEvent",
         "SecurityEventNotification",
@@ -1061,6 +1284,123 @@ fn v201_acknowledges_notifications_and_sends_cost_updates() {
         (action.as_str(), payload),
         ("CostUpdated", json!({"totalCost": 3, "transactionId": "t"}))
     );
+}
+
+// ---------------------------------------------------------------- boot first
+
+/// A call of every kind but BootNotification (valid or not, known or not).
+fn calls_before_boot(version: Version) -> Vec<(&'static str, Value)> {
+    let token = json!({"idToken": {"idToken": "10000001", "type": "KeyCode"}});
+    match version {
+        Version::V16 => vec![
+            ("Heartbeat", json!({})),
+            (
+                "StatusNotification",
+                json!({"connectorId": 1, "status": "Available", "errorCode": "NoError"}),
+            ),
+            ("Authorize", json!({"idTag": "10000001"})),
+            (
+                "DataTransfer",
+                json!({"vendorId": "kr.gridledger", "messageId": "Certify", "data": "{}"}),
+            ),
+            (
+                "StartTransaction",
+                json!({"connectorId": 1, "idTag": "10000001", "meterStart": 0}),
+            ),
+            (
+                "MeterValues",
+                json!({"connectorId": 1, "transactionId": 5, "meterValue": [
+                    {"timestamp": "x", "sampledValue": [{"value": "10"}]}]}),
+            ),
+            (
+                "StopTransaction",
+                json!({"transactionId": 5, "meterStop": 10}),
+            ),
+            ("FirmwareStatusNotification", json!({"status": "Idle"})),
+            ("Authorize", json!({"wrong": 1})),
+            ("NoSuchAction", json!({})),
+        ],
+        Version::V201 => vec![
+            ("Heartbeat", json!({})),
+            (
+                "StatusNotification",
+                json!({"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Available",
+                    "evseId": 1, "connectorId": 1}),
+            ),
+            ("Authorize", token.clone()),
+            ("DataTransfer", json!({"vendorId": "kr.gridledger"})),
+            ("TransactionEvent", event("Started", "t", 0, token)),
+            (
+                "TransactionEvent",
+                event("Updated", "t", 1, json!({"meterValue": energy("1")})),
+            ),
+            ("TransactionEvent", event("Ended", "t", 2, json!({}))),
+            ("NotifyEvent", json!({})),
+            ("NoSuchAction", json!({})),
+        ],
+    }
+}
+
+/// A call answered with CALLERROR `SecurityError` naming the missing boot.
+fn security_error(st: &mut Station, now: u64, action: &str, payload: Value) {
+    match st.on_text(now, &call_text("b1", action, payload)) {
+        Incoming::Send(out) => match Frame::parse(&out).unwrap() {
+            Frame::CallError {
+                id,
+                code,
+                description,
+                ..
+            } => {
+                assert_eq!(
+                    (id.as_str(), code.as_str()),
+                    ("b1", "SecurityError"),
+                    "{action}"
+                );
+                assert_eq!(
+                    description, "boot first: BootNotification must be accepted",
+                    "{action}"
+                );
+            }
+            other => panic!("{action}: expected a CALLERROR, got {other:?}"),
+        },
+        other => panic!("{action}: expected a CALLERROR, got {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_but_a_boot_is_served_before_an_accepted_boot() {
+    for version in [Version::V16, Version::V201] {
+        // Never booted: refused, and not counted as protocol errors (3 rounds in a minute).
+        let mut st = station(version);
+        for round in 0..3 {
+            for (action, payload) in calls_before_boot(version) {
+                security_error(&mut st, T0 + round, action, payload);
+            }
+        }
+        assert_eq!(st.poll(T0), None);
+        // Rejected: still refused.
+        let r = ask(&mut st, T0, "BootNotification", boot_payload(version));
+        assert_eq!(
+            answer(&mut st, T0, &r, Answer::Boot(false))["status"],
+            "Rejected"
+        );
+        assert!(!st.booted());
+        for (action, payload) in calls_before_boot(version) {
+            security_error(&mut st, T0, action, payload);
+        }
+        // Accepted: served.
+        let r = ask(&mut st, T0, "BootNotification", boot_payload(version));
+        assert_eq!(
+            answer(&mut st, T0, &r, Answer::Boot(true))["status"],
+            "Accepted"
+        );
+        assert_eq!(ask(&mut st, T0, "Heartbeat", json!({})), Request::Heartbeat);
+        let (action, payload) = calls_before_boot(version).swap_remove(2);
+        assert!(matches!(
+            ask(&mut st, T0, action, payload),
+            Request::Authorize { .. }
+        ));
+    }
 }
 
 // ---------------------------------------------------------------- malformed input
@@ -1105,7 +1445,7 @@ fn malformed_frames_get_the_version_error_code() {
 
 #[test]
 fn wrong_payloads_are_format_violations_that_do_not_echo_input() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let cases = [
         ("BootNotification", json!({"chargePointVendor": "V"})),
         (
@@ -1141,7 +1481,7 @@ fn wrong_payloads_are_format_violations_that_do_not_echo_input() {
             other => panic!("{action}: {other:?}"),
         }
     }
-    let mut st = station(Version::V201);
+    let mut st = booted(Version::V201);
     for (action, payload) in [
         (
             "TransactionEvent",
@@ -1181,7 +1521,7 @@ fn ten_protocol_errors_in_a_minute_close_the_connection() {
 
 #[test]
 fn time_never_goes_back() {
-    let mut st = station(Version::V16);
+    let mut st = booted(Version::V16);
     let r = ask(&mut st, T0 + 5_000, "Heartbeat", json!({}));
     let reply = answer(&mut st, T0, &r, Answer::Done);
     assert_eq!(reply["currentTime"], "2026-01-01T00:00:05.000Z");
@@ -1198,7 +1538,7 @@ fn mismatched_answer_is_an_internal_error() {
 
 #[test]
 fn transactions_tracked_are_bounded() {
-    let mut st = Station::new("CP-1", Version::V16, no_cost_messages());
+    let mut st = booted_with(Version::V16, no_cost_messages());
     for session in 1..=(TX_MAX as u64 + 4) {
         start_v16(&mut st, session, 1_000);
     }

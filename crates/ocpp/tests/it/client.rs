@@ -101,6 +101,20 @@ impl Charger {
         }
     }
 
+    /// Like [Charger::receive], but server calls are kept for [Charger::expect_call].
+    pub async fn receive_answer(&mut self) -> Received {
+        loop {
+            match self.receive().await {
+                Received::Frame(f) if f[0] == 2 => self.inbox.push_back((
+                    f[1].as_str().unwrap().to_owned(),
+                    f[2].as_str().unwrap().to_owned(),
+                    f[3].clone(),
+                )),
+                other => return other,
+            }
+        }
+    }
+
     async fn frame(&mut self) -> Value {
         match self.receive().await {
             Received::Frame(v) => v,
@@ -128,6 +142,16 @@ impl Charger {
                 return frame;
             }
         }
+    }
+
+    /// Sends the version's BootNotification; returns the CALLRESULT payload.
+    pub async fn boot(&mut self) -> Value {
+        let payload = if self.protocol == "ocpp2.0.1" {
+            json!({"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"})
+        } else {
+            json!({"chargePointVendor": "V", "chargePointModel": "M"})
+        };
+        self.call("BootNotification", payload).await
     }
 
     /// Sends a call and returns the CALLRESULT payload (panics on a CALLERROR).

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use gridledger_ocpp::{
     Authorization, Backend, BootInfo, ChargerRef, CostLimit, Credentials, DataTransferReply,
-    DtStatus, IdStatus, StartDecision, StartTx, StopReply, StopTx, TxKey,
+    DtStatus, IdStatus, MeterAnswer, StartDecision, StartTx, StopReply, StopTx, TxKey,
 };
 use serde_json::{json, Value};
 use std::{collections::HashMap, sync::Mutex};
@@ -172,9 +172,15 @@ impl Backend for Fake {
         tx: TxKey,
         energy_wh: u64,
         _now_ms: u64,
-    ) -> Option<u64> {
+    ) -> Option<MeterAnswer> {
         self.record(Event::Meter(c.id.to_owned(), tx.clone(), energy_wh));
-        self.cost(c.id, &tx, energy_wh)
+        Some(MeterAnswer {
+            cost_mwon: self.cost(c.id, &tx, energy_wh)?,
+            limit: Some(CostLimit {
+                hold_mwon: HOLD_MWON,
+                price_mwon_per_kwh: PRICE_MWON_PER_KWH,
+            }),
+        })
     }
 
     async fn stop(&self, c: ChargerRef<'_>, s: StopTx) -> StopReply {

@@ -1,8 +1,9 @@
 //! Malformed input over the wire: answered with the version's code, the connection survives;
-//! binary frames and an exhausted error budget close it.
+//! binary frames and an exhausted error budget close it. Calls before an accepted boot are
+//! refused without reaching the backend.
 
-use crate::{client::*, server};
-use serde_json::json;
+use crate::{client::*, fake::Event, server};
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn malformed_frames_are_answered_and_survived() {
@@ -12,13 +13,14 @@ async fn malformed_frames_are_answered_and_survived() {
         ("ocpp2.0.1", "FormatViolation"),
     ] {
         let mut c = connect(s.addr, "CP-M", protocol, None).await.unwrap();
+        assert_eq!(c.boot().await["status"], "Accepted");
         c.send_text("this is not json").await;
         assert_eq!(
-            c.receive().await,
+            c.receive_answer().await,
             Received::Frame(json!([4, "-1", code, "not valid JSON", {}]))
         );
         c.send_text(r#"[2,"m1","Heartbeat",[]]"#).await;
-        let Received::Frame(f) = c.receive().await else {
+        let Received::Frame(f) = c.receive_answer().await else {
             panic!()
         };
         assert_eq!(
@@ -57,4 +59,122 @@ async fn ten_protocol_errors_close_with_1008() {
     }
     c.send_text("[").await;
     assert_eq!(c.expect_close().await.map(|(code, _)| code), Some(1008));
+}
+
+/// A call of every kind the backend serves, but BootNotification.
+fn calls_before_boot(protocol: &str) -> Vec<(&'static str, Value)> {
+    if protocol == "ocpp1.6" {
+        vec![
+            ("Heartbeat", json!({})),
+            (
+                "StatusNotification",
+                json!({"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
+            ),
+            ("Authorize", json!({"idTag": "10000001"})),
+            ("DataTransfer", json!({"vendorId": "kr.gridledger"})),
+            (
+                "StartTransaction",
+                json!({"connectorId": 1, "idTag": "10000001", "meterStart": 0}),
+            ),
+            (
+                "MeterValues",
+                json!({"connectorId": 1, "transactionId": 100, "meterValue": [
+                    {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": "10"}]}]}),
+            ),
+            (
+                "StopTransaction",
+                json!({"transactionId": 100, "meterStop": 10, "timestamp": "2026-01-01T00:00:00Z"}),
+            ),
+        ]
+    } else {
+        let tx = |kind: &str, extra: Value| {
+            let mut v = json!({"eventType": kind, "timestamp": "2026-01-01T00:00:00Z",
+                "triggerReason": "Authorized", "seqNo": 0,
+                "transactionInfo": {"transactionId": "t-1"}});
+            if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
+                map.extend(extra);
+            }
+            v
+        };
+        vec![
+            ("Heartbeat", json!({})),
+            (
+                "StatusNotification",
+                json!({"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Available",
+                    "evseId": 1, "connectorId": 1}),
+            ),
+            (
+                "Authorize",
+                json!({"idToken": {"idToken": "10000001", "type": "KeyCode"}}),
+            ),
+            ("DataTransfer", json!({"vendorId": "kr.gridledger"})),
+            (
+                "TransactionEvent",
+                tx(
+                    "Started",
+                    json!({"idToken": {"idToken": "10000001", "type": "KeyCode"}}),
+                ),
+            ),
+            (
+                "TransactionEvent",
+                tx(
+                    "Updated",
+                    json!({"meterValue": [{"timestamp": "2026-01-01T00:00:00Z",
+                        "sampledValue": [{"value": 10}]}]}),
+                ),
+            ),
+            ("TransactionEvent", tx("Ended", json!({}))),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn calls_before_an_accepted_boot_are_security_errors() {
+    let mut s = server().await;
+    for (protocol, rejected, accepted) in [
+        ("ocpp1.6", "REJECT-16", "CP-LATE-16"),
+        ("ocpp2.0.1", "REJECT-201", "CP-LATE-201"),
+    ] {
+        // Never booted, then booted and rejected: nothing is served, and more than ten
+        // refusals do not close the connection.
+        let mut c = connect(s.addr, rejected, protocol, None).await.unwrap();
+        for round in 0..3 {
+            if round == 1 {
+                assert_eq!(c.boot().await["status"], "Rejected");
+            }
+            for (action, payload) in calls_before_boot(protocol) {
+                let f = c.call_frame(action, payload).await;
+                assert_eq!(
+                    (f[0].clone(), f[2].clone(), f[3].clone()),
+                    (
+                        json!(4),
+                        json!("SecurityError"),
+                        json!("boot first: BootNotification must be accepted")
+                    ),
+                    "{protocol} {action}"
+                );
+            }
+        }
+        // An accepted boot opens the connection.
+        let mut c = connect(s.addr, accepted, protocol, None).await.unwrap();
+        let f = c.call_frame("Heartbeat", json!({})).await;
+        assert_eq!(f[2], "SecurityError");
+        assert_eq!(c.boot().await["status"], "Accepted");
+        assert!(c.call("Heartbeat", json!({})).await["currentTime"].is_string());
+    }
+    s.expect(|e| (*e == Event::Heartbeat("CP-LATE-201".into())).then_some(()))
+        .await;
+    let served: Vec<&Event> = s
+        .all_events()
+        .iter()
+        .filter(|e| !matches!(e, Event::Boot(_) | Event::Connection(..)))
+        .collect();
+    assert_eq!(
+        served,
+        vec![
+            &Event::Heartbeat("CP-LATE-16".into()),
+            &Event::Heartbeat("CP-LATE-201".into())
+        ],
+        "the backend hears nothing before an accepted boot"
+    );
 }

@@ -14,11 +14,16 @@ async fn booted(s: &crate::Server, id: &str) -> Charger {
         .await;
     assert_eq!(reply["status"], "Accepted");
     assert_eq!(reply["interval"], 300);
-    for key in ["AllowOfflineTxForUnknownId", "LocalAuthorizeOffline"] {
+    for (key, value) in [
+        ("AllowOfflineTxForUnknownId", "false"),
+        ("LocalAuthorizeOffline", "false"),
+        ("MeterValueSampleInterval", "60"),
+        ("MeterValuesSampledData", "Energy.Active.Import.Register"),
+    ] {
         let req = c
             .expect_and_answer("ChangeConfiguration", json!({"status": "Accepted"}))
             .await;
-        assert_eq!(req, json!({"key": key, "value": "false"}));
+        assert_eq!(req, json!({"key": key, "value": value}));
     }
     c
 }
@@ -184,4 +189,53 @@ async fn rejected_boot_gets_the_retry_interval() {
     assert_eq!(reply["status"], "Rejected");
     assert_eq!(reply["interval"], 300);
     assert!(reply["currentTime"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn the_hold_is_enforced_after_the_connection_is_replaced() {
+    let s = server().await;
+    let mut old = booted(&s, "CP-RE").await;
+    let start = json!({"connectorId": 1, "idTag": MEMBER, "meterStart": 10_000,
+        "timestamp": "2026-01-01T00:00:00Z"});
+    let reply = old.call("StartTransaction", start).await;
+    let tx = reply["transactionId"].as_i64().unwrap();
+    assert_eq!(old.call("MeterValues", meter(tx, 12_000)).await, json!({}));
+
+    // A network blip: the charger comes back on a new connection, mid-transaction.
+    let mut new = booted(&s, "CP-RE").await;
+    assert_eq!(old.expect_close().await, Some((1000, "replaced".into())));
+    // 2.5 kWh = 750 won: under the hold, now tracked.
+    assert_eq!(new.call("MeterValues", meter(tx, 12_500)).await, json!({}));
+    let req = new
+        .expect_and_answer("DataTransfer", json!({"status": "Accepted"}))
+        .await;
+    assert_eq!(running_cost(&req)["cost"], 750);
+    // 3.4 kWh = 1,020 won: the new connection stops it.
+    assert_eq!(new.call("MeterValues", meter(tx, 13_400)).await, json!({}));
+    let stop = new
+        .expect_and_answer("RemoteStopTransaction", json!({"status": "Accepted"}))
+        .await;
+    assert_eq!(stop, json!({"transactionId": tx}));
+}
+
+#[tokio::test]
+async fn a_due_remote_stop_is_sent_again_on_the_next_connection() {
+    let s = server().await;
+    let mut old = booted(&s, "CP-DUE").await;
+    let start = json!({"connectorId": 1, "idTag": MEMBER, "meterStart": 0,
+        "timestamp": "2026-01-01T00:00:00Z"});
+    let tx = old.call("StartTransaction", start).await["transactionId"]
+        .as_i64()
+        .unwrap();
+    // Over the hold: the RemoteStop is sent but never answered before the connection drops.
+    assert_eq!(old.call("MeterValues", meter(tx, 4_000)).await, json!({}));
+    old.expect_call("RemoteStopTransaction").await;
+    old.close().await;
+
+    let mut new = booted(&s, "CP-DUE").await;
+    assert_eq!(new.call("MeterValues", meter(tx, 4_100)).await, json!({}));
+    let stop = new
+        .expect_and_answer("RemoteStopTransaction", json!({"status": "Accepted"}))
+        .await;
+    assert_eq!(stop, json!({"transactionId": tx}));
 }

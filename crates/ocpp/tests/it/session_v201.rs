@@ -122,3 +122,46 @@ async fn full_session_with_total_cost_and_request_stop() {
     let req = c.expect_and_answer("CostUpdated", json!({})).await;
     assert_eq!(req, json!({"totalCost": 2, "transactionId": "other"}));
 }
+
+#[tokio::test]
+async fn the_hold_is_enforced_after_a_reconnect() {
+    let s = server().await;
+    let mut old = connect(s.addr, "CP-201-RE", "ocpp2.0.1", None)
+        .await
+        .unwrap();
+    assert_eq!(old.boot().await["status"], "Accepted");
+    let started = event(
+        "Started",
+        0,
+        json!({"idToken": {"idToken": MEMBER, "type": "KeyCode"}, "evse": {"id": 1, "connectorId": 1},
+            "meterValue": energy(10_000)}),
+    );
+    assert_eq!(
+        old.call("TransactionEvent", started).await,
+        json!({"idTokenInfo": {"status": "Accepted"}})
+    );
+    old.close().await;
+
+    let mut new = connect(s.addr, "CP-201-RE", "ocpp2.0.1", None)
+        .await
+        .unwrap();
+    assert_eq!(new.boot().await["status"], "Accepted");
+    let reply = new
+        .call(
+            "TransactionEvent",
+            event("Updated", 1, json!({"meterValue": energy(12_000)})),
+        )
+        .await;
+    assert_eq!(reply, json!({"totalCost": 600}));
+    let reply = new
+        .call(
+            "TransactionEvent",
+            event("Updated", 2, json!({"meterValue": energy(13_400)})),
+        )
+        .await;
+    assert_eq!(reply, json!({"totalCost": 1020}));
+    let req = new
+        .expect_and_answer("RequestStopTransaction", json!({"status": "Accepted"}))
+        .await;
+    assert_eq!(req, json!({"transactionId": "st-tx-1"}));
+}
