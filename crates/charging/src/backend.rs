@@ -218,6 +218,17 @@ impl Backend for OcppBackend {
         }
     }
 
+    async fn admitted(&self, charger: &str) -> bool {
+        // The connection proved the charger's secret (profile 1): if it is ours and active, a
+        // 1.6 charger that reconnects without rebooting is served without a new boot.
+        let Ok(id) = ChargerId::new(charger) else {
+            return false;
+        };
+        matches!(self.0.store.secret_hash(charger), Ok(Some(_)))
+            && matches!(self.0.chain.charger(&id),
+                Ok(Some(ch)) if &ch.owner == self.0.operator() && ch.active)
+    }
+
     async fn boot(&self, c: ChargerRef<'_>, info: BootInfo) -> bool {
         let Ok(id) = ChargerId::new(c.id) else {
             return false;

@@ -233,6 +233,13 @@ pub trait Backend: Send + Sync + 'static {
     async fn credentials(&self, charger: &str, basic_password: Option<&str>) -> Credentials;
     /// A BootNotification; `true` accepts it.
     async fn boot(&self, c: ChargerRef<'_>, info: BootInfo) -> bool;
+    /// Whether a charger that connects again without booting (an OCPP 1.6 charger sends
+    /// BootNotification only after it restarts) may be served as booted. Default: no, it must
+    /// boot on every connection.
+    async fn admitted(&self, charger: &str) -> bool {
+        let _ = charger;
+        false
+    }
     /// Online after each accepted boot, offline when that connection closes (not when it was
     /// replaced by a newer connection).
     async fn connection(&self, charger: &str, online: bool, now_ms: u64);

@@ -475,7 +475,10 @@ async fn ocpp_refusals_duplicates_late_stops_and_bad_frames_settle_nothing_twice
         "CP-N",
         json!({"energy_wh": 2_000, "transaction_id": session}),
     );
-    let out = charger("late_stop16", stop.clone()).await;
+    // The charger reconnects after the outage without rebooting: no BootNotification.
+    let mut no_boot = stop.clone();
+    no_boot["no_boot"] = json!(true);
+    let out = charger("late_stop16", no_boot).await;
     assert_eq!(out["stop"]["answered"], true, "{out}");
     let s = e.session_in("CP-N", session, "settled").await;
     let cost = 2_000 * PRICE / 1_000;

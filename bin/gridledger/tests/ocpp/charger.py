@@ -183,9 +183,12 @@ async def scenario_prepay_then_drop16(p):
 
 
 async def scenario_late_stop16(p):
+    """A stop sent late; with no_boot, over a new connection without a BootNotification (a 1.6
+    charger boots only after it restarts, not after a network outage)."""
     out = {}
     ws, cp, task = await connect(p, "ocpp1.6", Charger16)
-    await boot16(cp, out)
+    if not p.get("no_boot"):
+        await boot16(cp, out)
     stop = c16.StopTransaction(meter_stop=p["energy_wh"], timestamp="2026-11-21T10:00:00+0000",
                                transaction_id=p["transaction_id"], reason="PowerLoss")
     r = await cp.call(stop)

@@ -50,6 +50,9 @@ pub(super) async fn run(mut socket: WebSocket, charger: String, version: Version
     let serial = shared.gateway.register(&charger, version, commands);
     tracing::info!(%charger, protocol = version.subprotocol(), "ocpp: connected");
     let mut station = Station::new(charger.clone(), version, (*shared.cfg).clone());
+    if shared.backend.admitted(&charger).await {
+        station.admit();
+    }
     let close = loop {
         if let Some(text) = station.poll(now_ms()) {
             if !send(&mut socket, text).await {

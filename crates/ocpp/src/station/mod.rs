@@ -166,6 +166,12 @@ impl Station {
         self.booted
     }
 
+    /// Serves this connection as booted (the backend admitted a charger that reconnected
+    /// without a new BootNotification).
+    pub fn admit(&mut self) {
+        self.booted = true;
+    }
+
     /// The RemoteStop state of a tracked transaction.
     pub fn stop_state(&self, tx: &TxKey) -> Option<StopState> {
         self.txs.iter().find(|t| t.key == *tx).map(|t| t.stop)

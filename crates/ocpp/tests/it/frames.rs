@@ -178,3 +178,12 @@ async fn calls_before_an_accepted_boot_are_security_errors() {
         "the backend hears nothing before an accepted boot"
     );
 }
+
+#[tokio::test]
+async fn an_admitted_charger_is_served_after_a_reconnect_without_a_boot() {
+    let mut s = server().await;
+    let mut c = connect(s.addr, "KNOWN-16", "ocpp1.6", None).await.unwrap();
+    assert!(c.call("Heartbeat", json!({})).await["currentTime"].is_string());
+    s.expect(|e| (*e == Event::Heartbeat("KNOWN-16".into())).then_some(()))
+        .await;
+}
