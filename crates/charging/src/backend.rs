@@ -194,8 +194,12 @@ impl OcppBackend {
     }
 }
 
+/// The running cost shown to a charger: the chain's own rounding (energy x price, the
+/// fraction of a milli-won dropped), before the cap at the hold.
 fn cost_of(energy_wh: u64, price: u64) -> u64 {
-    u64::try_from(u128::from(energy_wh) * u128::from(price) / 1_000).unwrap_or(u64::MAX)
+    gridledger_types::PriceMilliWonPerKwh(price)
+        .cost_floor(gridledger_types::EnergyWh(energy_wh))
+        .map_or(u64::MAX, |c| c.0)
 }
 
 #[async_trait::async_trait]
