@@ -5,6 +5,7 @@ mod charging_cmd;
 mod cli;
 mod demo;
 mod node_cmd;
+mod testnet;
 mod time_arg;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     /// Write a genesis file or a validator key.
     #[command(subcommand)]
     Genesis(node_cmd::GenesisCmd),
+    /// A local multi-validator network on loopback: `init` writes it, `run` starts it.
+    #[command(subcommand)]
+    Testnet(testnet::TestnetCmd),
     /// Create and inspect encrypted key files.
     #[command(subcommand)]
     Key(cli::key::KeyCmd),
@@ -61,6 +65,8 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Devnet(_) | Command::Node(_) | Command::Genesis(_) => {
             unreachable!("node commands run outside the tokio runtime")
         }
+        Command::Testnet(testnet::TestnetCmd::Init(a)) => testnet::init(a),
+        Command::Testnet(testnet::TestnetCmd::Run(a)) => testnet::run(a).await,
         Command::Key(c) => cli::key::run(c).await,
         Command::Tx(c) => cli::tx::run(c).await,
         Command::Query(c) => cli::query::run(c).await,

@@ -143,7 +143,13 @@ pub enum GenesisCmd {
     },
 }
 
-fn now_ms() -> u64 {
+/// The public key (as an address) of a validator key file; for tests.
+#[cfg(test)]
+pub(crate) fn load_key_file(path: &Path) -> Address {
+    Address::of(&load_validator_key(path).unwrap())
+}
+
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

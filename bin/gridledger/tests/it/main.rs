@@ -12,3 +12,4 @@ mod metering_flow;
 mod month_flow;
 mod ocpp_e2e;
 mod restart;
+mod testnet;

@@ -1,0 +1,169 @@
+//! The consortium on loopback: `testnet init` writes 4 validators, each runs as its own
+//! `gridledger node` process; under a transfer load one validator is SIGKILLed, the other three
+//! keep finalizing; restarted, it catches up; at the end every node has the same blocks and
+//! state roots.
+use crate::devnet::{fund, key_from_seed, BIN};
+use gridledger_sdk::{client::Client, keystore::Keystore, signer::TxSigner};
+use gridledger_types::{Address, MilliWon, Payload};
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// A base port P with P..P+4 and P+100..P+104 free on 127.0.0.1.
+fn free_base() -> u16 {
+    for _ in 0..200 {
+        let p = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !(20_000..=60_000).contains(&p) {
+            continue;
+        }
+        let free = (0..4)
+            .flat_map(|i| [p + i, p + 100 + i])
+            .all(|q| TcpListener::bind(("127.0.0.1", q)).is_ok());
+        if free {
+            return p;
+        }
+    }
+    panic!("no free port range on 127.0.0.1");
+}
+
+fn start(dir: &Path, i: usize) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("node{i}.log")))
+        .unwrap();
+    Command::new(BIN)
+        .args(["node", "--config"])
+        .arg(dir.join(format!("node{i}.json")))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+async fn height(c: &Client) -> Option<u64> {
+    c.status().await.ok().map(|s| s.height)
+}
+
+/// Waits until `c` reports at least `h`.
+async fn reach(c: &Client, h: u64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while height(c).await.unwrap_or(0) < h {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: never reached height {h}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_validators_survive_a_crash_and_agree_on_every_block_slow_() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tn");
+    let base = free_base();
+    let out = Command::new(BIN)
+        .args(["testnet", "init", "--validators", "4", "--dir"])
+        .arg(&dir)
+        .args(["--base-port", &base.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut nodes: Vec<Option<Child>> = (0..4).map(|i| Some(start(&dir, i))).collect();
+    let clients: Vec<Client> = (0..4)
+        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)).unwrap())
+        .collect();
+    for c in &clients {
+        reach(c, 2, "start").await;
+    }
+    let key = |name: &str| {
+        Keystore::load(dir.join("keys").join(format!("{name}.json")))
+            .unwrap()
+            .decrypt(b"devnet")
+            .unwrap()
+    };
+    let c0 = &clients[0];
+    let mut operator = TxSigner::connect(c0, key("operator"), None).await.unwrap();
+    let mut bank = TxSigner::connect(c0, key("bank"), None).await.unwrap();
+    let keys: Vec<_> = (0..2).map(|i| key_from_seed(70 + i)).collect();
+    let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
+    fund(c0, &mut operator, &mut bank, &addrs, 1_000).await;
+    let mut alice = TxSigner::connect(c0, keys[0].clone(), None).await.unwrap();
+
+    // Transfers keep flowing to node 0 while node 3 is killed and restarted.
+    let mut sent = 0u64;
+    let mut send = |n: u64| {
+        (0..n)
+            .map(|_| {
+                sent += 1;
+                alice.sign(
+                    Payload::Transfer {
+                        to: addrs[1].clone(),
+                        amount: MilliWon(1),
+                        memo: String::new(),
+                    },
+                    None,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let batch = send(20);
+    c0.submit_batch(&batch).await.unwrap();
+    if let Some(mut n3) = nodes[3].take() {
+        n3.kill().unwrap();
+        n3.wait().unwrap();
+    }
+    let h = height(c0).await.unwrap();
+    for c in &clients[..3] {
+        reach(c, h + 5, "three of four validators").await;
+    }
+    let batch = send(20);
+    c0.submit_batch(&batch).await.unwrap();
+    let h = height(c0).await.unwrap();
+    nodes[3] = Some(start(&dir, 3));
+    reach(&clients[3], h + 2, "the restarted validator").await;
+
+    // Every transfer lands; then every node holds the same chain.
+    let last = batch.last().unwrap().hash();
+    c0.wait_for_tx(&last, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let h = height(c0).await.unwrap();
+    for c in &clients {
+        reach(c, h, "all").await;
+    }
+    let account = c0.account(&addrs[1]).await.unwrap();
+    assert_eq!(account.balance, MilliWon(1_000_000 + sent), "{account:?}");
+    for height in [1, h / 2, h] {
+        let blocks: Vec<_> = {
+            let mut v = Vec::new();
+            for c in &clients {
+                v.push(c.block(height).await.unwrap().unwrap());
+            }
+            v
+        };
+        for b in &blocks[1..] {
+            assert_eq!(b.hash, blocks[0].hash, "block {height} differs");
+            assert_eq!(
+                b.state_root, blocks[0].state_root,
+                "state root {height} differs"
+            );
+        }
+    }
+    for n in nodes.iter_mut().flatten() {
+        let _ = n.kill();
+        let _ = n.wait();
+    }
+}
