@@ -130,6 +130,34 @@ pub fn won_ceil(mwon: u64) -> u64 {
     mwon / 1000 + u64::from(!mwon.is_multiple_of(1000))
 }
 
+/// Default measurand of a sampled value.
+pub const DEFAULT_MEASURAND: &str = "Energy.Active.Import.Register";
+
+/// One sampled value as both versions describe it.
+pub struct Sample<'a> {
+    pub value: &'a Reading,
+    pub measurand: Option<&'a str>,
+    pub phase: Option<&'a str>,
+    /// `SignedData` samples (1.6 `format`) are skipped.
+    pub signed: bool,
+    /// Default `Wh`.
+    pub unit: Option<&'a str>,
+    pub multiplier: i32,
+}
+
+/// The highest total `Energy.Active.Import.Register` reading among `samples`, in Wh: other
+/// measurands, per-phase and signed values are skipped.
+pub fn highest_energy_wh<'a>(samples: impl Iterator<Item = Sample<'a>>) -> Option<u64> {
+    samples
+        .filter(|s| s.measurand.unwrap_or(DEFAULT_MEASURAND) == DEFAULT_MEASURAND)
+        .filter(|s| s.phase.is_none() && !s.signed)
+        .filter_map(|s| {
+            s.value
+                .wh(EnergyUnit::parse(s.unit.unwrap_or("Wh"))?, s.multiplier)
+        })
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

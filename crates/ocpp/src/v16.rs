@@ -8,8 +8,7 @@ use crate::decimal::Reading;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The measurand of a sampled value when none is given.
-pub const DEFAULT_MEASURAND: &str = "Energy.Active.Import.Register";
+pub use crate::decimal::DEFAULT_MEASURAND;
 /// The OCA "California pricing" vendor id for cost messages.
 pub const COSTMSG_VENDOR: &str = "org.openchargealliance.costmsg";
 
@@ -140,16 +139,16 @@ pub struct MeterValue {
 
 /// The highest total `Energy.Active.Import.Register` reading in `values`, in Wh.
 pub fn energy_wh(values: &[MeterValue]) -> Option<u64> {
-    values
-        .iter()
-        .flat_map(|v| v.sampled_value.iter())
-        .filter(|s| s.measurand.as_deref().unwrap_or(DEFAULT_MEASURAND) == DEFAULT_MEASURAND)
-        .filter(|s| s.phase.is_none() && s.format.as_deref() != Some("SignedData"))
-        .filter_map(|s| {
-            let unit = crate::decimal::EnergyUnit::parse(s.unit.as_deref().unwrap_or("Wh"))?;
-            s.value.wh(unit, 0)
-        })
-        .max()
+    crate::decimal::highest_energy_wh(values.iter().flat_map(|v| v.sampled_value.iter()).map(|s| {
+        crate::decimal::Sample {
+            value: &s.value,
+            measurand: s.measurand.as_deref(),
+            phase: s.phase.as_deref(),
+            signed: s.format.as_deref() == Some("SignedData"),
+            unit: s.unit.as_deref(),
+            multiplier: 0,
+        }
+    }))
 }
 
 /// `StopTransaction.req`.

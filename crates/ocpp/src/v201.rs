@@ -3,7 +3,7 @@
 //! Requests from stations are lenient (only what we need is required); replies and our calls are
 //! exactly what the official 2.0.1 JSON schemas allow.
 
-use crate::decimal::{EnergyUnit, Reading};
+use crate::decimal::Reading;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -146,24 +146,20 @@ pub struct MeterValue {
 
 /// The highest total `Energy.Active.Import.Register` reading in `values`, in Wh.
 pub fn energy_wh(values: &[MeterValue]) -> Option<u64> {
-    values
-        .iter()
-        .flat_map(|v| v.sampled_value.iter())
-        .filter(|s| {
-            s.measurand
-                .as_deref()
-                .unwrap_or(crate::v16::DEFAULT_MEASURAND)
-                == crate::v16::DEFAULT_MEASURAND
-        })
-        .filter(|s| s.phase.is_none())
-        .filter_map(|s| {
-            let (unit, multiplier) = match &s.unit_of_measure {
-                Some(u) => (u.unit.as_deref().unwrap_or("Wh"), u.multiplier.unwrap_or(0)),
-                None => ("Wh", 0),
-            };
-            s.value.wh(EnergyUnit::parse(unit)?, multiplier)
-        })
-        .max()
+    crate::decimal::highest_energy_wh(values.iter().flat_map(|v| v.sampled_value.iter()).map(|s| {
+        crate::decimal::Sample {
+            value: &s.value,
+            measurand: s.measurand.as_deref(),
+            phase: s.phase.as_deref(),
+            signed: false,
+            unit: s.unit_of_measure.as_ref().and_then(|u| u.unit.as_deref()),
+            multiplier: s
+                .unit_of_measure
+                .as_ref()
+                .and_then(|u| u.multiplier)
+                .unwrap_or(0),
+        }
+    }))
 }
 
 /// `TransactionEventEnumType`.
