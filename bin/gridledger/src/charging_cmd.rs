@@ -47,11 +47,7 @@ pub fn devnet_config() -> ConfigureCharging {
 }
 
 async fn bootstrap(svc: Arc<Service>, market_operator: PrivateKey) -> Result<()> {
-    let chain = gridledger_charging::chain::Chain {
-        node: svc_node(&svc),
-        chain_id: svc_chain_id(&svc),
-        finality_timeout: Duration::from_secs(30),
-    };
+    let chain = svc.chain();
     let me = svc.operator().clone();
     if chain.node.participant(&me).ok().flatten().is_none() {
         let nonce = chain.account(&Address::of(&market_operator))?.1;
@@ -81,14 +77,6 @@ async fn bootstrap(svc: Arc<Service>, market_operator: PrivateKey) -> Result<()>
     }
     tracing::info!(operator = %me, "charging operator ready");
     Ok(())
-}
-
-fn svc_node(svc: &Service) -> Arc<dyn gridledger_api::NodeApi> {
-    svc.chain().node.clone()
-}
-
-fn svc_chain_id(svc: &Service) -> ChainId {
-    svc.chain().chain_id.clone()
 }
 
 /// The node extension: member service, worker, OCPP listener (and the devnet bootstrap).
