@@ -86,6 +86,10 @@ pub struct NodeFile {
     /// Run the charging operator's member service and OCPP gateway on this node.
     #[serde(default)]
     pub charging: Option<ChargingFile>,
+    /// The network's non-voting full nodes (`public_key`, `p2p_addr`). A node whose key is not
+    /// a genesis validator must be listed here and then runs as a full node.
+    #[serde(default)]
+    pub full_nodes: Vec<ValidatorInfo>,
 }
 
 /// The `charging` section of a node config.
@@ -163,6 +167,7 @@ impl NodeFile {
             data_dir: self.data_dir,
             genesis,
             validator_key,
+            full_nodes: self.full_nodes,
             http_addr: self.http_addr,
             p2p_addr: self.p2p_addr,
             pacing: Pacing {
@@ -389,6 +394,7 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
         block_time_ms: args.block_time_ms,
         empty_block_ms: args.empty_block_ms,
         charging: None,
+        full_nodes: Vec::new(),
     };
     let chain_id = genesis.chain.chain_id.clone();
     let market_operator =

@@ -36,12 +36,13 @@ pub struct InitArgs {
     /// Validators (n = 3f + 1 tolerates f crashed or cut off).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub validators: u16,
-    /// Non-validating full nodes (not yet supported: must be 0).
-    #[arg(long, default_value_t = 0)]
+    /// Non-validating full nodes: they follow, check and serve the chain and forward
+    /// transactions to the validators.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
     pub full_nodes: u16,
     #[arg(long)]
     pub dir: PathBuf,
-    /// Node i serves HTTP on P + i and p2p on P + 100 + i.
+    /// Node i (validators first, then full nodes) serves HTTP on P + i and p2p on P + 100 + i.
     #[arg(long, default_value_t = 27_000, value_parser = clap::value_parser!(u16).range(1024..=65_000))]
     pub base_port: u16,
     #[arg(long, default_value = "gridledger-testnet")]
@@ -77,9 +78,6 @@ fn node_ports(base: u16, i: u16) -> Result<(SocketAddr, SocketAddr)> {
 }
 
 pub fn init(a: InitArgs) -> Result<()> {
-    if a.full_nodes > 0 {
-        bail!("full nodes are not supported yet: use --full-nodes 0 (every node is a validator)");
-    }
     if a.dir.join("genesis.json").exists() {
         bail!(
             "{} already holds a testnet (genesis.json exists)",
@@ -103,18 +101,33 @@ pub fn init(a: InitArgs) -> Result<()> {
     Keystore::encrypt(&bank, DEVNET_PASSWORD.as_bytes(), params)?
         .save(keys.join("bank.json"), false)?;
     std::fs::write(keys.join("password.txt"), format!("{DEVNET_PASSWORD}\n"))?;
+    // Keys and addresses first: every config lists the full nodes (the static network file).
     let mut validators = Vec::new();
-    let mut nodes = Vec::new();
-    for i in 0..a.validators {
-        let name = format!("node{i}");
+    let mut full_nodes = Vec::new();
+    let mut planned = Vec::new();
+    for i in 0..a.validators + a.full_nodes {
+        let name = if i < a.validators {
+            format!("node{i}")
+        } else {
+            format!("full{}", i - a.validators)
+        };
         let key = generate_key()?;
         let key_file = keys.join(format!("{name}.hex"));
         save_validator_key(&key_file, &key)?;
         let (http, p2p) = node_ports(a.base_port, i)?;
-        validators.push(ValidatorInfo {
+        let info = ValidatorInfo {
             public_key: Address::of(&key),
             p2p_addr: p2p,
-        });
+        };
+        if i < a.validators {
+            validators.push(info);
+        } else {
+            full_nodes.push(info);
+        }
+        planned.push((name, key_file, http, p2p));
+    }
+    let mut nodes = Vec::new();
+    for (name, key_file, http, p2p) in planned {
         let file = NodeFile {
             data_dir: a.dir.join(&name),
             genesis: a.dir.join("genesis.json"),
@@ -124,6 +137,7 @@ pub fn init(a: InitArgs) -> Result<()> {
             block_time_ms: 100,
             empty_block_ms: 1_000,
             charging: None,
+            full_nodes: full_nodes.clone(),
         };
         let config = a.dir.join(format!("{name}.json"));
         std::fs::write(&config, serde_json::to_string_pretty(&file)?)?;
@@ -149,11 +163,12 @@ pub fn init(a: InitArgs) -> Result<()> {
         })?,
     )?;
     println!(
-        "testnet {} in {}: {} validators (tolerates {} down)",
+        "testnet {} in {}: {} validators (tolerates {} down), {} full nodes",
         a.chain_id,
         a.dir.display(),
         a.validators,
-        (a.validators.saturating_sub(1)) / 3
+        (a.validators.saturating_sub(1)) / 3,
+        a.full_nodes
     );
     for n in &nodes {
         println!(
@@ -269,26 +284,37 @@ mod tests {
     }
 
     #[test]
-    fn init_writes_one_config_per_validator_and_a_genesis_naming_them_all() {
+    fn init_writes_one_config_per_node_and_a_genesis_naming_the_validators() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("tn");
-        init(args(&dir, 4, 0)).unwrap();
+        init(args(&dir, 4, 2)).unwrap();
         let g = GenesisFile::load(&dir.join("genesis.json")).unwrap();
         assert_eq!(g.validators.len(), 4);
         let file = load(&dir).unwrap();
-        assert_eq!(file.nodes.len(), 4);
+        assert_eq!(file.nodes.len(), 6);
+        let mut full_keys = Vec::new();
         for (i, n) in file.nodes.iter().enumerate() {
             let cfg: NodeFile =
                 serde_json::from_str(&std::fs::read_to_string(&n.config).unwrap()).unwrap();
             assert_eq!(cfg.http_addr.port(), 31_000 + i as u16);
-            assert_eq!(cfg.p2p_addr, g.validators[i].p2p_addr);
+            assert_eq!(cfg.p2p_addr.port(), 31_100 + i as u16);
             assert!(cfg.data_dir.is_absolute());
+            assert_eq!(cfg.full_nodes.len(), 2, "{}", n.name);
             let key = crate::node_cmd::load_key_file(&cfg.validator_key);
-            assert_eq!(key, g.validators[i].public_key);
+            if i < 4 {
+                assert_eq!(n.name, format!("node{i}"));
+                assert_eq!(cfg.p2p_addr, g.validators[i].p2p_addr);
+                assert_eq!(key, g.validators[i].public_key);
+            } else {
+                assert_eq!(n.name, format!("full{}", i - 4));
+                assert!(g.validators.iter().all(|v| v.public_key != key));
+                assert_eq!(cfg.full_nodes[i - 4].public_key, key);
+                assert_eq!(cfg.full_nodes[i - 4].p2p_addr, cfg.p2p_addr);
+                full_keys.push(key);
+            }
         }
-        // Never over an existing testnet; full nodes are refused for now.
+        assert_eq!(full_keys.len(), 2);
+        // Never over an existing testnet.
         assert!(init(args(&dir, 4, 0)).is_err());
-        let e = init(args(&tmp.path().join("other"), 4, 1)).unwrap_err();
-        assert!(e.to_string().contains("full nodes"), "{e}");
     }
 }

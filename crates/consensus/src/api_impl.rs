@@ -16,6 +16,8 @@ pub struct NodeService {
     pub chain: Arc<Chain>,
     pub role: &'static str,
     pub peers: Vec<String>,
+    /// Forwards transactions admitted here to the other nodes (`None`: a node without peers).
+    pub gossip: Option<crate::gossip::Outbox>,
     /// commonware's own metrics (runtime, p2p, consensus), rendered on demand.
     pub engine_metrics: Box<dyn Fn() -> String + Send + Sync>,
     /// The clock the node's proposer and verifier use.
@@ -72,7 +74,16 @@ impl NodeApi for NodeService {
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
-        self.chain.submit(txs)
+        let Some(gossip) = &self.gossip else {
+            return self.chain.submit(txs);
+        };
+        let out = self.chain.submit(txs.clone());
+        for (tx, r) in txs.into_iter().zip(&out) {
+            if r.is_ok() && !gossip.push(tx) {
+                self.chain.metrics.count_gossip_dropped();
+            }
+        }
+        out
     }
 
     fn tx(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError> {

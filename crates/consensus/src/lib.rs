@@ -10,6 +10,7 @@ pub mod clock;
 pub mod engine;
 mod error;
 pub mod genesis;
+pub mod gossip;
 pub mod mempool;
 pub mod metrics;
 pub mod node;

@@ -20,6 +20,7 @@ struct Inner {
     mempool_txs: AtomicU64,
     mempool_bytes: AtomicU64,
     submitted: AtomicU64,
+    gossip_dropped: AtomicU64,
     rejected: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -38,6 +39,9 @@ impl NodeMetrics {
     pub fn set_mempool(&self, txs: usize, bytes: usize) {
         self.0.mempool_txs.store(txs as u64, Relaxed);
         self.0.mempool_bytes.store(bytes as u64, Relaxed);
+    }
+    pub fn count_gossip_dropped(&self) {
+        self.0.gossip_dropped.fetch_add(1, Relaxed);
     }
     pub fn count_submit(&self, rejected_code: Option<&str>) {
         self.0.submitted.fetch_add(1, Relaxed);
@@ -104,6 +108,12 @@ impl NodeMetrics {
             "Transactions offered to the mempool.",
             "counter",
             i.submitted.load(Relaxed),
+        );
+        gauge(
+            "gridledger_gossip_dropped_txs_total",
+            "Admitted transactions not forwarded to peers because the gossip queue was full.",
+            "counter",
+            i.gossip_dropped.load(Relaxed),
         );
         let (rss, peak) = process_memory();
         gauge(

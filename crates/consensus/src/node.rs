@@ -5,7 +5,8 @@ use crate::{
     chain::{Chain, ChainConfig},
     clock::ClockConfig,
     engine::{Engine, EngineConfig, Timeouts, MAX_PENDING_ACKS},
-    genesis::GenesisFile,
+    genesis::{GenesisFile, ValidatorInfo},
+    gossip,
     mempool::MempoolConfig,
     metrics::NodeMetrics,
     Error, Scheme,
@@ -13,7 +14,9 @@ use crate::{
 use commonware_codec::{DecodeExt, Encode};
 use commonware_consensus::marshal;
 use commonware_cryptography::{ed25519, Signer as _};
-use commonware_p2p::{authenticated::lookup, Address as PeerAddress, AddressableManager as _};
+use commonware_p2p::{
+    authenticated::lookup, Address as PeerAddress, AddressableManager as _, AddressableTrackedPeers,
+};
 use commonware_runtime::{
     tokio as cw_tokio, Clock as _, Metrics as _, Quota, Runner as _, Supervisor as _,
 };
@@ -31,12 +34,18 @@ const CHANNEL_CERTIFICATES: u64 = 1;
 const CHANNEL_RESOLVER: u64 = 2;
 const CHANNEL_BROADCAST: u64 = 3;
 const CHANNEL_MARSHAL: u64 = 4;
+const CHANNEL_TXS: u64 = 5;
 const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
 
 pub struct NodeConfig {
     pub data_dir: PathBuf,
     pub genesis: GenesisFile,
+    /// This node's p2p identity: a validator key if it is in the genesis validator set,
+    /// otherwise it must be listed in `full_nodes` and the node follows without voting.
     pub validator_key: ed25519::PrivateKey,
+    /// The static network file's non-voting nodes (key and p2p address): every node accepts
+    /// their connections and serves them blocks.
+    pub full_nodes: Vec<ValidatorInfo>,
     pub http_addr: SocketAddr,
     pub p2p_addr: SocketAddr,
     pub pacing: Pacing,
@@ -105,12 +114,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     }
     std::fs::create_dir_all(&cfg.data_dir)?;
     let me = cfg.validator_key.public_key();
-    if !cfg.genesis.validators.iter().any(|v| v.public_key.0 == me) {
-        return Err(Error::Config(format!(
-            "validator key {} is not in the genesis validator set",
-            hex::encode(me.encode())
-        )));
-    }
+    let role = node_role(&cfg.genesis.validators, &cfg.full_nodes, &me)?;
     let store = Store::open(&cfg.data_dir.join("ledger.redb"))?;
     let (genesis_block, genesis_state) = cfg.genesis.genesis_block();
     let metrics = NodeMetrics::default();
@@ -148,21 +152,28 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let peer_map: Map<ed25519::PublicKey, PeerAddress> = Map::from_iter_dedup(peers.clone());
         let participants: Set<ed25519::PublicKey> =
             Set::from_iter_dedup(peers.iter().map(|(k, _)| k.clone()));
+        let followers: Map<ed25519::PublicKey, PeerAddress> = Map::from_iter_dedup(
+            cfg.full_nodes
+                .iter()
+                .filter(|f| participants.position(&f.public_key.0).is_none())
+                .map(|f| (f.public_key.0.clone(), f.p2p_addr.into())),
+        );
         let p2p_cfg = lookup::Config::local(
             cfg.validator_key.clone(),
             &union(&namespace, b"_P2P"),
             cfg.p2p_addr,
-            NZUsize!(participants.len().max(1) + 1),
+            NZUsize!(participants.len() + followers.len() + 1),
             MAX_MESSAGE_SIZE,
         );
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
-        let _ = oracle.track(0, peer_map);
+        let _ = oracle.track(0, AddressableTrackedPeers::new(peer_map, followers));
         let quota = Quota::per_second(NZU32!(10_000));
         let votes = network.register(CHANNEL_VOTES, quota);
         let certificates = network.register(CHANNEL_CERTIFICATES, quota);
         let resolver = network.register(CHANNEL_RESOLVER, quota);
         let broadcast = network.register(CHANNEL_BROADCAST, quota);
         let marshal_channel = network.register(CHANNEL_MARSHAL, quota);
+        let txs_channel = network.register(CHANNEL_TXS, quota);
         let p2p = network.start();
 
         let marshal_resolver = marshal::resolver::p2p::init(
@@ -179,15 +190,25 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             },
             marshal_channel,
         );
-        let Some(scheme) = Scheme::signer(
-            &union(&namespace, b"_CONSENSUS"),
-            participants.clone(),
-            cfg.validator_key.clone(),
-        ) else {
-            return Err(Error::Config(
-                "validator key not in the validator set".into(),
-            ));
+        let consensus_namespace = union(&namespace, b"_CONSENSUS");
+        let scheme = match role {
+            Role::Validator => Scheme::signer(
+                &consensus_namespace,
+                participants.clone(),
+                cfg.validator_key.clone(),
+            )
+            .ok_or_else(|| Error::Config("validator key not in the validator set".into()))?,
+            // Hears and checks certificates, never signs: follows without voting.
+            Role::Full => Scheme::verifier(&consensus_namespace, participants.clone()),
         };
+        let (outbox, queue) = gossip::Outbox::new();
+        gossip::start(
+            context.child("gossip"),
+            chain.clone(),
+            queue,
+            txs_channel,
+            oracle.clone(),
+        );
         let clock = cfg
             .clock
             .clock(context.current().epoch_millis(), chain.head().timestamp_ms);
@@ -226,14 +247,16 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let clock_ctx = context.child("clock");
         let service = Arc::new(NodeService {
             chain: chain.clone(),
-            role: "validator",
+            role: role.name(),
             peers: cfg
                 .genesis
                 .validators
                 .iter()
+                .chain(cfg.full_nodes.iter())
                 .filter(|v| v.public_key.0 != me)
                 .map(|v| format!("{}@{}", v.public_key, v.p2p_addr))
                 .collect(),
+            gossip: Some(outbox),
             engine_metrics: Box::new(move || metrics_ctx.encode()),
             clock,
             clock_control: cfg.clock.control,
@@ -282,6 +305,42 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         error!(%e, "node failed");
     }
     result
+}
+
+/// Whether this node votes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Validator,
+    /// Follows finalized blocks, executes and checks them, serves the API; never votes.
+    Full,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Validator => "validator",
+            Role::Full => "full",
+        }
+    }
+}
+
+/// A key in the validator set makes a validator; a key listed among the full nodes makes a
+/// full node; any other key is refused (no peer would accept its connections).
+pub fn node_role(
+    validators: &[ValidatorInfo],
+    full_nodes: &[ValidatorInfo],
+    me: &ed25519::PublicKey,
+) -> Result<Role, Error> {
+    if validators.iter().any(|v| &v.public_key.0 == me) {
+        Ok(Role::Validator)
+    } else if full_nodes.iter().any(|v| &v.public_key.0 == me) {
+        Ok(Role::Full)
+    } else {
+        Err(Error::Config(format!(
+            "node key {} is neither in the genesis validator set nor listed in full_nodes",
+            hex::encode(me.encode())
+        )))
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,7 +1,8 @@
-//! The consortium on loopback: `testnet init` writes 4 validators, each runs as its own
-//! `gridledger node` process; under a transfer load one validator is SIGKILLed, the other three
-//! keep finalizing; restarted, it catches up; at the end every node has the same blocks and
-//! state roots.
+//! The consortium on loopback: `testnet init` writes 4 validators and 1 full node, each runs as
+//! its own `gridledger node` process; under a transfer load (sent to a validator that is not the
+//! first, then to the full node, so gossip must carry it) one validator is SIGKILLed, the other
+//! three keep finalizing; restarted, it catches up; the full node, started late, catches up from
+//! genesis; at the end every node has the same blocks and state roots.
 use crate::devnet::{fund, key_from_seed, BIN};
 use gridledger_sdk::{client::Client, keystore::Keystore, signer::TxSigner};
 use gridledger_types::{Address, MilliWon, Payload};
@@ -12,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// A base port P with P..P+4 and P+100..P+104 free on 127.0.0.1.
+/// A base port P with P..P+5 and P+100..P+105 free on 127.0.0.1.
 fn free_base() -> u16 {
     for _ in 0..200 {
         let p = TcpListener::bind("127.0.0.1:0")
@@ -23,7 +24,7 @@ fn free_base() -> u16 {
         if !(20_000..=60_000).contains(&p) {
             continue;
         }
-        let free = (0..4)
+        let free = (0..5)
             .flat_map(|i| [p + i, p + 100 + i])
             .all(|q| TcpListener::bind(("127.0.0.1", q)).is_ok());
         if free {
@@ -33,15 +34,24 @@ fn free_base() -> u16 {
     panic!("no free port range on 127.0.0.1");
 }
 
+/// Node i of the testnet: validators node0..node3, then the full node full0.
+fn name(i: usize) -> String {
+    if i < 4 {
+        format!("node{i}")
+    } else {
+        format!("full{}", i - 4)
+    }
+}
+
 fn start(dir: &Path, i: usize) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.join(format!("node{i}.log")))
+        .open(dir.join(format!("{}.log", name(i))))
         .unwrap();
     Command::new(BIN)
         .args(["node", "--config"])
-        .arg(dir.join(format!("node{i}.json")))
+        .arg(dir.join(format!("{}.json", name(i))))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -66,12 +76,20 @@ async fn reach(c: &Client, h: u64, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_validators_survive_a_crash_and_agree_on_every_block_slow_() {
+async fn four_validators_and_a_late_full_node_survive_a_crash_and_agree_on_every_block_slow_() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("tn");
     let base = free_base();
     let out = Command::new(BIN)
-        .args(["testnet", "init", "--validators", "4", "--dir"])
+        .args([
+            "testnet",
+            "init",
+            "--validators",
+            "4",
+            "--full-nodes",
+            "1",
+            "--dir",
+        ])
         .arg(&dir)
         .args(["--base-port", &base.to_string()])
         .output()
@@ -81,11 +99,12 @@ async fn four_validators_survive_a_crash_and_agree_on_every_block_slow_() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut nodes: Vec<Option<Child>> = (0..4).map(|i| Some(start(&dir, i))).collect();
-    let clients: Vec<Client> = (0..4)
+    // The full node (index 4) is not started yet.
+    let mut nodes: Vec<Option<Child>> = (0..5).map(|i| (i < 4).then(|| start(&dir, i))).collect();
+    let clients: Vec<Client> = (0..5)
         .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)).unwrap())
         .collect();
-    for c in &clients {
+    for c in &clients[..4] {
         reach(c, 2, "start").await;
     }
     let key = |name: &str| {
@@ -119,8 +138,9 @@ async fn four_validators_survive_a_crash_and_agree_on_every_block_slow_() {
             })
             .collect::<Vec<_>>()
     };
+    // Node 1 leads only every fourth view: without gossip these would wait for it.
     let batch = send(20);
-    c0.submit_batch(&batch).await.unwrap();
+    clients[1].submit_batch(&batch).await.unwrap();
     if let Some(mut n3) = nodes[3].take() {
         n3.kill().unwrap();
         n3.wait().unwrap();
@@ -129,15 +149,25 @@ async fn four_validators_survive_a_crash_and_agree_on_every_block_slow_() {
     for c in &clients[..3] {
         reach(c, h + 5, "three of four validators").await;
     }
-    let batch = send(20);
-    c0.submit_batch(&batch).await.unwrap();
     let h = height(c0).await.unwrap();
     nodes[3] = Some(start(&dir, 3));
     reach(&clients[3], h + 2, "the restarted validator").await;
 
+    // The full node starts from genesis, catches up, and forwards what it is sent.
+    nodes[4] = Some(start(&dir, 4));
+    let full = &clients[4];
+    let h = height(c0).await.unwrap();
+    reach(full, h, "the late full node").await;
+    let status = full.status().await.unwrap();
+    assert_eq!(status.role, "full");
+    assert_eq!(status.peers.len(), 4, "{:?}", status.peers);
+    assert_eq!(c0.status().await.unwrap().role, "validator");
+    let batch = send(20);
+    full.submit_batch(&batch).await.unwrap();
+
     // Every transfer lands; then every node holds the same chain.
     let last = batch.last().unwrap().hash();
-    c0.wait_for_tx(&last, Duration::from_secs(60))
+    full.wait_for_tx(&last, Duration::from_secs(60))
         .await
         .unwrap();
     let h = height(c0).await.unwrap();
