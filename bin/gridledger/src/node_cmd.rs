@@ -13,7 +13,7 @@ use gridledger_consensus::{
 };
 use gridledger_execution::Genesis;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
-use gridledger_types::{Address, ChainId};
+use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};
 use std::{
     net::SocketAddr,
@@ -137,6 +137,10 @@ pub enum GenesisCmd {
         /// Genesis time in ms since the epoch (default: now).
         #[arg(long)]
         time_ms: Option<u64>,
+        /// Blocks per epoch: the validator set can change only from one epoch to the next.
+        #[arg(long, default_value_t = DEFAULT_EPOCH_LENGTH,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        epoch_length: u64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -218,6 +222,7 @@ pub fn genesis(cmd: GenesisCmd) -> Result<()> {
             bank_name,
             validators,
             time_ms,
+            epoch_length,
             out,
         } => {
             let validators = validators
@@ -232,6 +237,7 @@ pub fn genesis(cmd: GenesisCmd) -> Result<()> {
                     operator_name,
                     bank,
                     bank_name,
+                    epoch_length,
                 },
                 validators,
             };
@@ -250,15 +256,7 @@ pub fn genesis(cmd: GenesisCmd) -> Result<()> {
 }
 
 fn parse_validator(s: &str) -> Result<ValidatorInfo> {
-    let (key, addr) = s
-        .split_once('@')
-        .with_context(|| format!("validator '{s}' must be HEXKEY@IP:PORT"))?;
-    Ok(ValidatorInfo {
-        public_key: key.parse()?,
-        p2p_addr: addr
-            .parse()
-            .with_context(|| format!("validator address '{addr}'"))?,
-    })
+    Ok(ValidatorInfo::parse(s)?)
 }
 
 pub fn node(args: NodeArgs) -> Result<()> {
@@ -334,6 +332,7 @@ fn prepare_devnet(args: &DevnetArgs) -> Result<DevnetFiles> {
             operator_name: "Market operator (devnet)".into(),
             bank: Address::of(&bank),
             bank_name: "Settlement bank (devnet)".into(),
+            epoch_length: DEFAULT_EPOCH_LENGTH,
         },
         validators: vec![ValidatorInfo {
             public_key: Address::of(&validator),

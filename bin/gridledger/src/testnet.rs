@@ -14,7 +14,7 @@ use gridledger_consensus::{
 };
 use gridledger_execution::Genesis;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
-use gridledger_types::{Address, ChainId};
+use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};
 use std::{
     net::SocketAddr,
@@ -47,6 +47,10 @@ pub struct InitArgs {
     pub base_port: u16,
     #[arg(long, default_value = "gridledger-testnet")]
     pub chain_id: String,
+    /// Blocks per epoch: the validator set can change only from one epoch to the next.
+    #[arg(long, default_value_t = DEFAULT_EPOCH_LENGTH,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub epoch_length: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -151,6 +155,7 @@ pub fn init(a: InitArgs) -> Result<()> {
             operator_name: "Market operator (testnet)".into(),
             bank: Address::of(&bank),
             bank_name: "Settlement bank (testnet)".into(),
+            epoch_length: a.epoch_length,
         },
         validators,
     };
@@ -280,6 +285,7 @@ mod tests {
             dir: dir.to_path_buf(),
             base_port: 31_000,
             chain_id: "t".into(),
+            epoch_length: 50,
         }
     }
 
@@ -290,6 +296,7 @@ mod tests {
         init(args(&dir, 4, 2)).unwrap();
         let g = GenesisFile::load(&dir.join("genesis.json")).unwrap();
         assert_eq!(g.validators.len(), 4);
+        assert_eq!(g.chain.epoch_length, 50);
         let file = load(&dir).unwrap();
         assert_eq!(file.nodes.len(), 6);
         let mut full_keys = Vec::new();

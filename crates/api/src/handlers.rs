@@ -317,6 +317,11 @@ pub async fn participant(
         .ok_or_else(|| ApiError::not_found(format!("{address} is not a registered participant")))
 }
 
+pub async fn validators(State(st): State<AppState>) -> Result<Json<ValidatorsView>, ApiError> {
+    let node = st.node.clone();
+    Ok(Json(node_call(move || node.validators()).await??))
+}
+
 pub(crate) fn parse_site(s: &str) -> Result<SiteId, ApiError> {
     SiteId::new(s)
         .map_err(|_| ApiError::bad_request(codes::INVALID_SITE, "site ids are 1-32 of a-z 0-9 - _"))

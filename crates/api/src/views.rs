@@ -2,6 +2,7 @@
 //! milli-won, hashes and addresses are lowercase hex.
 use gridledger_types::{
     Address, ChargerId, Hash32, MilliWon, Receipt, Role, SessionState, SignedTransaction, SiteId,
+    ValidatorEntry,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -86,6 +87,27 @@ pub struct ParticipantView {
     pub role: Role,
     pub name: String,
     pub suspended: bool,
+}
+
+/// `GET /api/v1/validators`: the validator set in the finalized state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorsView {
+    /// Blocks per epoch; epoch `e` covers heights `[e*L, (e+1)*L - 1]`.
+    pub epoch_length: u64,
+    /// The epoch of the last finalized block.
+    pub current_epoch: u64,
+    /// The set in force in `current_epoch`, sorted by key.
+    pub validators: Vec<ValidatorEntry>,
+    /// A different set recorded for a later epoch (by `ChangeValidators`), if any. It can still
+    /// change until the last block of the current epoch is finalized.
+    pub scheduled: Option<ScheduledValidators>,
+}
+
+/// A validator set that takes effect at the first block of `epoch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledValidators {
+    pub epoch: u64,
+    pub validators: Vec<ValidatorEntry>,
 }
 
 /// `GET /api/v1/sites/{site}`
@@ -372,6 +394,13 @@ pub trait NodeApi: Send + Sync + 'static {
     fn charging(&self, q: &ChargingQuery) -> Result<Option<serde_json::Value>, NodeError> {
         let _ = q;
         Ok(None)
+    }
+    /// The validator set of the finalized state. Nodes without one keep this default, which
+    /// is an error (`500 internal_error`).
+    fn validators(&self) -> Result<ValidatorsView, NodeError> {
+        Err(NodeError(
+            "this node does not serve the validator set".into(),
+        ))
     }
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;

@@ -4,7 +4,8 @@ use commonware_codec::DecodeExt;
 use gridledger_api::{
     AccountView, BillingQuery, BlockView, ChargingQuery, ClockAdvance, ClockRefusal, ClockView,
     ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError,
-    ParticipantView, PeriodView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
+    ParticipantView, PeriodView, Rejected, ScheduledValidators, SiteReadingsView, SiteView,
+    StatusView, TxView, ValidatorsView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -148,6 +149,22 @@ impl NodeApi for NodeService {
                 _ => None,
             },
         )
+    }
+
+    fn validators(&self) -> Result<ValidatorsView, NodeError> {
+        // One read of the state and head, so the epoch and the sets agree.
+        let st = self.chain.read();
+        let epoch_length = gridledger_execution::epoch_length(&st.state);
+        let current_epoch = gridledger_types::epoch_of(st.head.height, epoch_length);
+        let validators = gridledger_execution::validators_at(&st.state, current_epoch);
+        let scheduled = gridledger_execution::scheduled_after(&st.state, current_epoch)
+            .map(|(epoch, validators)| ScheduledValidators { epoch, validators });
+        Ok(ValidatorsView {
+            epoch_length,
+            current_epoch,
+            validators,
+            scheduled,
+        })
     }
 
     fn history(

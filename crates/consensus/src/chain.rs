@@ -566,3 +566,19 @@ fn tx_record(index: u32, tx: &SignedTransaction, receipt: &Receipt) -> TxRecord 
         accounts: accounts.into_iter().collect(),
     }
 }
+
+/// The validator set and epochs as recorded in the finalized state (read by the engine to
+/// switch epochs and by marshal to check certificates of any epoch).
+impl Chain {
+    /// The validator set in force at `epoch` (sorted by key) in the finalized state: the genesis
+    /// set, or the latest `ChangeValidators` result at or before `epoch`. The set of the next
+    /// epoch is final only once the last block of the current epoch is finalized.
+    pub fn validators_at(&self, epoch: u64) -> Vec<crate::genesis::ValidatorInfo> {
+        gridledger_execution::validators_at(&self.read().state, epoch)
+    }
+
+    /// Blocks per epoch (from the genesis); epoch `e` covers heights `[e*L, (e+1)*L - 1]`.
+    pub fn epoch_length(&self) -> u64 {
+        gridledger_execution::epoch_length(&self.read().state)
+    }
+}

@@ -613,6 +613,7 @@ fn apply_payload<S: StateRead + ?Sized>(
         | Payload::HoldPlace { .. }
         | Payload::HoldRelease { .. }
         | Payload::HoldCapture { .. } => crate::ledger::apply(s, env, tx, &me),
+        Payload::ChangeValidators(p) => crate::validators::change(s, env.height, &me, p),
     }
 }
 

@@ -1,11 +1,16 @@
-//! The genesis state: the operator and the bank, and a supply of zero.
+//! The genesis state: the operator and the bank, a supply of zero, the built-in tariffs, the
+//! epoch length and the validator set of epoch 0.
 use crate::{
     executor::{state_root, BlockOutcome},
     state::{AccountState, Participant, StateKey, StateValue, WriteSet},
     Error,
 };
-use gridledger_types::{Address, ChainId, Hash32, MilliWon, Role, TEXT_MAX_BYTES};
+use gridledger_types::{
+    check_validator_set, Address, ChainId, Hash32, MilliWon, Role, ValidatorEntry,
+    DEFAULT_EPOCH_LENGTH, TEXT_MAX_BYTES,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What the chain starts from (the genesis file).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -16,6 +21,14 @@ pub struct Genesis {
     pub operator_name: String,
     pub bank: Address,
     pub bank_name: String,
+    /// Blocks per epoch (at least 1); the validator set can change only from one epoch to the
+    /// next. Genesis files written before epochs existed get [DEFAULT_EPOCH_LENGTH].
+    #[serde(default = "default_epoch_length")]
+    pub epoch_length: u64,
+}
+
+fn default_epoch_length() -> u64 {
+    DEFAULT_EPOCH_LENGTH
 }
 
 impl Genesis {
@@ -23,6 +36,9 @@ impl Genesis {
     pub fn validate(&self) -> Result<(), Error> {
         if self.operator == self.bank {
             return Err(Error::Genesis("operator and bank must differ".into()));
+        }
+        if self.epoch_length == 0 {
+            return Err(Error::Genesis("epoch_length must be at least 1".into()));
         }
         for (field, name) in [
             ("operator_name", &self.operator_name),
@@ -38,11 +54,32 @@ impl Genesis {
     }
 }
 
+/// Refuses a genesis validator set that is empty, larger than `MAX_VALIDATORS`, names a key
+/// twice or has an address that is not dialable.
+pub fn validate_validators(validators: &[ValidatorEntry]) -> Result<(), Error> {
+    check_validator_set(validators).map_err(|e| Error::Genesis(e.to_string()))
+}
+
 /// The writes of block 0: the operator ([Role::Operator]) and the bank ([Role::Bank]) with empty
-/// accounts, a zero supply and the built-in KEPCO tariff versions ([builtin_tariffs]). No receipts; the root chains from [Hash32::ZERO].
-pub fn genesis_outcome(g: &Genesis) -> BlockOutcome {
+/// accounts, a zero supply, the built-in KEPCO tariff versions ([builtin_tariffs]), the epoch
+/// length and `validators` as the set of epoch 0 (sorted by key; a key listed twice is kept
+/// once). Check the inputs first with [Genesis::validate] and [validate_validators]. No
+/// receipts; the root chains from [Hash32::ZERO].
+pub fn genesis_outcome(g: &Genesis, validators: &[ValidatorEntry]) -> BlockOutcome {
     let mut writes = WriteSet::new();
     writes.insert(StateKey::Supply, Some(StateValue::Supply(MilliWon::ZERO)));
+    writes.insert(
+        StateKey::EpochLength,
+        Some(StateValue::EpochLength(g.epoch_length.max(1))),
+    );
+    let set: BTreeMap<&Address, &ValidatorEntry> =
+        validators.iter().map(|v| (&v.public_key, v)).collect();
+    writes.insert(
+        StateKey::ValidatorSet(0),
+        Some(StateValue::ValidatorSet(
+            set.into_values().cloned().collect(),
+        )),
+    );
     for (addr, role, name) in [
         (&g.operator, Role::Operator, &g.operator_name),
         (&g.bank, Role::Bank, &g.bank_name),

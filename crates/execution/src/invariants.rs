@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 /// index and is its member's one open session; a settled session has all three tx hashes.
 /// PPAs: each index entry names a live PPA of its market; a PPA has one settlement per month it
 /// counts as settled, each within its term.
+/// Validators: the epoch length is at least 1, the set of epoch 0 exists once the epoch length
+/// does, and every recorded set is non-empty, at most `MAX_VALIDATORS`, strictly sorted by key,
+/// with dialable addresses.
 pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), String> {
     let mut supply: Option<u64> = None;
     let mut balances: u128 = 0;
@@ -144,6 +147,19 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
                     SessionState::Refunded => 0,
                 };
                 *holds_by.entry(&x.payer).or_default() += u128::from(held_now);
+            }
+            (StateKey::EpochLength, StateValue::EpochLength(l)) => {
+                if *l == 0 {
+                    return Err("epoch length is 0".into());
+                }
+                if !state.contains_key(&StateKey::ValidatorSet(0)) {
+                    return Err("no validator set for epoch 0".into());
+                }
+            }
+            (StateKey::ValidatorSet(e), StateValue::ValidatorSet(v)) => {
+                if let Some(problem) = crate::validators::record_problem(v) {
+                    return Err(format!("validator set of epoch {e}: {problem}"));
+                }
             }
             (StateKey::Hold(id), StateValue::Hold(h)) => {
                 if h.payer == h.beneficiary {

@@ -28,6 +28,7 @@ pub mod report;
 pub mod settlement;
 pub mod state;
 pub mod trading;
+pub mod validators;
 
 // Lets the shared test fixture name this crate the same way from unit and integration tests.
 #[cfg(test)]
@@ -40,7 +41,7 @@ pub use executor::{
     admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,
     BlockOutcome, Fail, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES, STATE_ROOT_DOMAIN,
 };
-pub use genesis::{genesis_outcome, Genesis};
+pub use genesis::{genesis_outcome, validate_validators, Genesis};
 pub use invariants::check_invariants;
 pub use metering::{
     interval_energy, meter, month_totals, site, IntervalEnergy, MeterState, MonthTotals, Site,
@@ -54,4 +55,7 @@ pub use state::{
 pub use trading::{
     contracts, gate_closure_ms, intentions, market, order_book, period, Contract, Intention,
     PeriodState, MAX_INTENTIONS_PER_PERIOD,
+};
+pub use validators::{
+    epoch_at_height, epoch_length, scheduled_after, validator_record, validators_at,
 };

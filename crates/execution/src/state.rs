@@ -14,9 +14,9 @@ use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_tariff::TariffVersion;
 use gridledger_types::{
-    read_string, string_size, write_string, Address, ChargerId, ConfigureBilling,
+    read_string, read_validators, string_size, write_string, Address, ChargerId, ConfigureBilling,
     ConfigureCharging, ConfigureMarket, DeviceKind, Hash32, MarketId, MilliWon, Role, SiteId,
-    CARD_MAX_BYTES, TEXT_MAX_BYTES,
+    ValidatorEntry, CARD_MAX_BYTES, TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, ops::Range};
@@ -87,6 +87,11 @@ pub enum StateKey {
     ChargerDay(ChargerId, u32),
     /// The next member number.
     ChargingMeta,
+    /// The validator set in force from this epoch until the next record (genesis writes epoch
+    /// 0; `ChangeValidators` writes the next epoch's).
+    ValidatorSet(u64),
+    /// Blocks per epoch (from the genesis).
+    EpochLength,
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -128,6 +133,9 @@ pub enum StateValue {
     ChargingExpiry,
     ChargerDay(ChargerDay),
     ChargingMeta(u64),
+    /// Sorted by key, unique, 1 to `MAX_VALIDATORS` entries.
+    ValidatorSet(Vec<ValidatorEntry>),
+    EpochLength(u64),
 }
 
 /// An account's money and its next nonce.
@@ -323,6 +331,11 @@ impl Write for StateKey {
                 d.write(buf);
             }
             Self::ChargingMeta => 33u8.write(buf),
+            Self::ValidatorSet(e) => {
+                34u8.write(buf);
+                e.write(buf);
+            }
+            Self::EpochLength => 35u8.write(buf),
         }
     }
 }
@@ -359,6 +372,8 @@ impl EncodeSize for StateKey {
             Self::ChargingExpiry(_, c, _) => 8 + c.encode_size() + 8,
             Self::ChargerDay(c, _) => c.encode_size() + 4,
             Self::ChargingMeta => 0,
+            Self::ValidatorSet(_) => 8,
+            Self::EpochLength => 0,
         }
     }
 }
@@ -401,6 +416,8 @@ impl Read for StateKey {
             31 => Self::ChargingExpiry(u64::read(buf)?, ChargerId::read(buf)?, u64::read(buf)?),
             32 => Self::ChargerDay(ChargerId::read(buf)?, u32::read(buf)?),
             33 => Self::ChargingMeta,
+            34 => Self::ValidatorSet(u64::read(buf)?),
+            35 => Self::EpochLength,
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -645,6 +662,14 @@ impl Write for StateValue {
                 33u8.write(buf);
                 v.write(buf);
             }
+            Self::ValidatorSet(v) => {
+                34u8.write(buf);
+                v.write(buf);
+            }
+            Self::EpochLength(v) => {
+                35u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -684,6 +709,8 @@ impl EncodeSize for StateValue {
             Self::ChargingSession(v) => v.encode_size(),
             Self::ChargingExpiry => 0,
             Self::ChargerDay(_) => ChargerDay::SIZE,
+            Self::ValidatorSet(v) => v.encode_size(),
+            Self::EpochLength(_) => 8,
         }
     }
 }
@@ -726,6 +753,8 @@ impl Read for StateValue {
             31 => Self::ChargingExpiry,
             32 => Self::ChargerDay(ChargerDay::read(buf)?),
             33 => Self::ChargingMeta(u64::read(buf)?),
+            34 => Self::ValidatorSet(read_validators(buf)?),
+            35 => Self::EpochLength(u64::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -968,13 +997,27 @@ mod tests {
             (
                 StateKey::Hold(h),
                 StateValue::Hold(Hold {
-                    payer: a,
+                    payer: a.clone(),
                     beneficiary: addr(3),
                     amount: MilliWon(9),
                     expires_at_ms: 1_000,
                     memo: "escrow".into(),
                 }),
             ),
+            (
+                StateKey::ValidatorSet(7),
+                StateValue::ValidatorSet(vec![
+                    ValidatorEntry {
+                        public_key: a,
+                        p2p_addr: "10.0.0.1:7070".parse().unwrap(),
+                    },
+                    ValidatorEntry {
+                        public_key: addr(4),
+                        p2p_addr: "[2001:db8::4]:7070".parse().unwrap(),
+                    },
+                ]),
+            ),
+            (StateKey::EpochLength, StateValue::EpochLength(1_000)),
         ]
     }
 

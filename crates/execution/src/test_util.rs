@@ -9,7 +9,7 @@ use gridledger_execution::{
 };
 use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
-    Transaction, TxStatus,
+    Transaction, TxStatus, ValidatorEntry, DEFAULT_EPOCH_LENGTH,
 };
 use std::collections::BTreeMap;
 
@@ -34,6 +34,19 @@ pub fn chain_id() -> ChainId {
     ChainId::new("gridledger-test").unwrap()
 }
 
+/// Validators of the fixture's genesis.
+pub const GENESIS_VALIDATORS: u64 = 4;
+
+/// Validator `i`: key seed `2_000_000 + i`, address `10.0.0.{i+1}:7070`.
+pub fn validator(i: u64) -> ValidatorEntry {
+    ValidatorEntry {
+        public_key: addr(&key(2_000_000 + i)),
+        p2p_addr: format!("10.0.{}.{}:7070", i / 250, i % 250 + 1)
+            .parse()
+            .expect("a valid socket address"),
+    }
+}
+
 pub struct Chain {
     pub state: BTreeMap<StateKey, StateValue>,
     pub root: Hash32,
@@ -47,8 +60,14 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// Genesis (operator, bank), then one block registering `users` prosumers named `user-i`.
+    /// Genesis (operator, bank, validators `0..GENESIS_VALIDATORS`, the default epoch length),
+    /// then one block registering `users` prosumers named `user-i`.
     pub fn new(users: usize) -> Self {
+        Self::with_epoch_length(users, DEFAULT_EPOCH_LENGTH)
+    }
+
+    /// Like [Chain::new] with `epoch_length` blocks per epoch.
+    pub fn with_epoch_length(users: usize, epoch_length: u64) -> Self {
         let operator = key(1_000_001);
         let bank = key(1_000_002);
         let g = Genesis {
@@ -58,9 +77,12 @@ impl Chain {
             operator_name: "operator".into(),
             bank: addr(&bank),
             bank_name: "bank".into(),
+            epoch_length,
         };
         g.validate().unwrap();
-        let out = genesis_outcome(&g);
+        let validators: Vec<_> = (0..GENESIS_VALIDATORS).map(validator).collect();
+        gridledger_execution::validate_validators(&validators).unwrap();
+        let out = genesis_outcome(&g, &validators);
         let mut state = BTreeMap::new();
         apply_writes(&mut state, &out.writes);
         let mut chain = Self {

@@ -9,7 +9,7 @@ use gridledger_api::{
     ChargerSecretResult, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
     ParticipantView, PrepayBody, PrepayResult, RevenueFilter, SessionFilter, SignUpBody,
     SignUpResult, SiteReadingsView, SiteView, SoftStopResult, StatusView, StopBody, StopResult,
-    SubmitRequest, SubmitResponse, TxView,
+    SubmitRequest, SubmitResponse, TxView, ValidatorsView,
 };
 use gridledger_types::{Address, ChargerId, Encode, Hash32, SignedTransaction, SiteId};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -238,6 +238,12 @@ impl Client {
     pub async fn participant(&self, address: &Address) -> Result<Option<ParticipantView>> {
         self.get_optional(&format!("/api/v1/participants/{address}"))
             .await
+    }
+
+    /// `GET /api/v1/validators`: the current epoch's validator set and any set scheduled for a
+    /// later epoch (finalized state).
+    pub async fn validators(&self) -> Result<ValidatorsView> {
+        self.get_json("/api/v1/validators").await
     }
 
     /// `GET /api/v1/accounts/{address}/txs?limit=&cursor=`: newest first.

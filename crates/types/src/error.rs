@@ -13,6 +13,8 @@ pub enum Error {
     ChainId(String),
     #[error("unknown {kind} '{value}'")]
     Unknown { kind: &'static str, value: String },
+    #[error("invalid {what}: {why}")]
+    Invalid { what: &'static str, why: String },
 }
 
 impl From<commonware_codec::Error> for Error {

@@ -17,6 +17,7 @@ mod role;
 mod trading;
 mod tx;
 mod units;
+mod validators;
 
 pub use billing::{ConfigureBilling, ContractRef, PaymentKind, TARIFF_MAX_BYTES};
 pub use block::{Block, BLOCK_MAX_BYTES, BLOCK_MAX_TXS};
@@ -38,6 +39,10 @@ pub use role::{DeviceKind, Role};
 pub use trading::{ConfigureMarket, MarketId, PeriodKind, Pricing, Side, SubmitIntention};
 pub use tx::{Payload, SignedTransaction, Transaction, TX_MAX_BYTES, TX_NAMESPACE};
 pub use units::{EnergyWh, MilliWon, PriceMilliWonPerKwh};
+pub use validators::{
+    check_p2p_addr, check_validator_set, epoch_of, epoch_start, read_validators, ChangeValidators,
+    ValidatorEntry, DEFAULT_EPOCH_LENGTH, MAX_VALIDATORS,
+};
 
 /// Re-exported so callers encode and decode with the same codec traits.
 pub use commonware_codec::{Decode, DecodeExt, Encode, EncodeSize, Read, ReadExt, Write};

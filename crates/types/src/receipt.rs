@@ -2,7 +2,7 @@
 use crate::{
     codec_util::{read_string, string_size, write_string},
     Address, ChargerId, ContractRef, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon,
-    PriceMilliWonPerKwh, Role, Side, SiteId, TEXT_MAX_BYTES,
+    PriceMilliWonPerKwh, Role, Side, SiteId, ValidatorEntry, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -271,6 +271,12 @@ pub enum Event {
         session: u64,
         payer: Address,
         amount: MilliWon,
+    },
+    /// The validator set of `epoch` (sorted by key), as a `ChangeValidators` left it; it takes
+    /// effect at the first block of that epoch.
+    ValidatorsScheduled {
+        epoch: u64,
+        validators: Vec<ValidatorEntry>,
     },
 }
 
@@ -697,6 +703,11 @@ impl Write for Event {
                 payer.write(b);
                 amount.write(b);
             }
+            Self::ValidatorsScheduled { epoch, validators } => {
+                42u8.write(b);
+                epoch.write(b);
+                validators.write(b);
+            }
         }
     }
 }
@@ -771,6 +782,7 @@ impl EncodeSize for Event {
             Self::ChargingSettled { charger, .. } | Self::ChargingRefunded { charger, .. } => {
                 charger.encode_size() + 8 + A + M
             }
+            Self::ValidatorsScheduled { validators, .. } => 8 + validators.encode_size(),
         }
     }
 }
@@ -1006,6 +1018,10 @@ impl Read for Event {
                 payer: Address::read(b)?,
                 amount: MilliWon::read(b)?,
             },
+            42 => Self::ValidatorsScheduled {
+                epoch: u64::read(b)?,
+                validators: crate::read_validators(b)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -1228,6 +1244,19 @@ mod tests {
                     session: 2,
                     payer: a.clone(),
                     amount: MilliWon(1),
+                },
+                Event::ValidatorsScheduled {
+                    epoch: 3,
+                    validators: vec![
+                        ValidatorEntry {
+                            public_key: a.clone(),
+                            p2p_addr: "10.0.0.1:7070".parse().unwrap(),
+                        },
+                        ValidatorEntry {
+                            public_key: a.clone(),
+                            p2p_addr: "[2001:db8::2]:7071".parse().unwrap(),
+                        },
+                    ],
                 },
                 Event::Minted {
                     to: a,

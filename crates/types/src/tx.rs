@@ -1,5 +1,6 @@
 //! The transaction envelope: chain id, signer, nonce, expiry, payload; signed over a
 //! domain-separated canonical encoding.
+use crate::validators::ChangeValidators;
 use crate::{
     billing::{
         bytes_size, read_bytes, read_reason, reason_size, write_bytes, write_reason,
@@ -158,6 +159,8 @@ pub enum Payload {
     ChargingSettle(SessionRef),
     /// Anyone: refund up to `max` prepaid sessions whose hold expired at block time.
     ExpireChargingHolds { max: u32 },
+    /// Operator only: add and remove validators; the result is the set of the next epoch.
+    ChangeValidators(ChangeValidators),
 }
 
 impl Payload {
@@ -204,6 +207,7 @@ impl Payload {
             Self::ChargingCancel(_) => "charging_cancel",
             Self::ChargingSettle(_) => "charging_settle",
             Self::ExpireChargingHolds { .. } => "expire_charging_holds",
+            Self::ChangeValidators(_) => "change_validators",
         }
     }
 
@@ -224,6 +228,12 @@ impl Payload {
             Self::ChargingPrepay(p) => vec![p.payer.clone()],
             Self::ChargingCancel(p) => vec![p.payer.clone()],
             Self::ChargingSettle(p) => vec![p.payer.clone()],
+            Self::ChangeValidators(c) => c
+                .add
+                .iter()
+                .map(|v| v.public_key.clone())
+                .chain(c.remove.iter().cloned())
+                .collect(),
             Self::ConfigureCharging(_)
             | Self::RegisterCharger(_)
             | Self::SetMember(_)
@@ -474,6 +484,10 @@ impl Write for Payload {
                 39u8.write(buf);
                 max.write(buf);
             }
+            Self::ChangeValidators(p) => {
+                40u8.write(buf);
+                p.write(buf);
+            }
         }
     }
 }
@@ -525,6 +539,7 @@ impl EncodeSize for Payload {
             Self::ChargingCancel(p) => p.encode_size(),
             Self::ChargingSettle(p) => p.encode_size(),
             Self::ExpireChargingHolds { .. } => 4,
+            Self::ChangeValidators(p) => p.encode_size(),
         }
     }
 }
@@ -651,6 +666,7 @@ impl Read for Payload {
             39 => Self::ExpireChargingHolds {
                 max: u32::read(buf)?,
             },
+            40 => Self::ChangeValidators(ChangeValidators::read(buf)?),
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -945,6 +961,13 @@ mod tests {
                 payer: Address::of(&key(4)),
             }),
             Payload::ExpireChargingHolds { max: 500 },
+            Payload::ChangeValidators(ChangeValidators {
+                add: vec![crate::ValidatorEntry {
+                    public_key: Address::of(&key(6)),
+                    p2p_addr: "10.0.0.6:7070".parse().unwrap(),
+                }],
+                remove: vec![Address::of(&key(7))],
+            }),
         ];
         for p in payloads {
             let enc = p.encode();

@@ -26,6 +26,9 @@ pub enum Query {
     Account { address: Address },
     /// A registered participant.
     Participant { address: Address },
+    /// The validator set: epoch length, current epoch and its validators, and a set scheduled
+    /// for a later epoch (by `tx change-validators`), if any.
+    Validators,
     /// A finalized transaction with its receipt.
     Tx {
         #[arg(value_parser = parse_hash)]
@@ -95,6 +98,29 @@ pub enum Query {
     },
 }
 
+/// `key: value` lines; one `validator:` line per validator (`KEY@IP:PORT`), and for a scheduled
+/// set its epoch, first height and one `scheduled:` line per validator.
+fn print_validators(v: &gridledger_api::ValidatorsView) {
+    println!("epoch_length: {}", v.epoch_length);
+    println!("current_epoch: {}", v.current_epoch);
+    for e in &v.validators {
+        println!("validator: {e}");
+    }
+    match &v.scheduled {
+        None => println!("scheduled_epoch: -"),
+        Some(s) => {
+            println!("scheduled_epoch: {}", s.epoch);
+            match gridledger_types::epoch_start(s.epoch, v.epoch_length) {
+                Some(h) => println!("scheduled_from_height: {h}"),
+                None => println!("scheduled_from_height: -"),
+            }
+            for e in &s.validators {
+                println!("scheduled: {e}");
+            }
+        }
+    }
+}
+
 fn found(v: Option<serde_json::Value>, what: String, json: bool) -> anyhow::Result<()> {
     match v {
         Some(v) => show(json, &v),
@@ -122,6 +148,15 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
             Some(p) => show(q.json, &p),
             None => bail!("not_found: {address} is not a participant"),
         },
+        Query::Validators => {
+            let v = c.validators().await?;
+            if q.json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print_validators(&v);
+            }
+            Ok(())
+        }
         Query::Tx { hash } => match c.tx(&hash).await? {
             Some(t) => show(q.json, &t),
             None => bail!("not_found: transaction {hash} is not finalized (or unknown)"),

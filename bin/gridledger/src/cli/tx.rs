@@ -7,8 +7,8 @@ use gridledger_types::{
     Address, BindMeter, ChainId, ChargerId, ChargerKind, ConfigureCharging, ConfigureMarket,
     CorrectReadings, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon, Payload, PeriodKind,
     PriceMilliWonPerKwh, Pricing, RegisterCharger, RegisterSite, Role, SetMember, Side, SiteId,
-    SiteKind, SubmitIntention, TxStatus, CARD_MAX_BYTES, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS,
-    HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS, TEXT_MAX_BYTES,
+    SiteKind, SubmitIntention, TxStatus, ValidatorEntry, CARD_MAX_BYTES, EXPIRE_BATCH_MAX,
+    HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS, MAX_VALIDATORS, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -409,6 +409,16 @@ pub enum PayloadCmd {
         #[arg(long, value_parser = parse_card)]
         card: Option<String>,
     },
+    /// Operator: add and remove validators. The change applies to the next epoch (from its first
+    /// block); several changes in one epoch build on each other.
+    ChangeValidators {
+        /// A validator to add, as HEXKEY@IP:PORT; repeat for each.
+        #[arg(long = "add", value_name = "KEY@IP:PORT", value_parser = parse_validator_entry)]
+        add: Vec<ValidatorEntry>,
+        /// The key of a validator to remove; repeat for each.
+        #[arg(long = "remove", value_name = "KEY")]
+        remove: Vec<Address>,
+    },
     /// Anyone: refund prepaid charging sessions whose hold expired (at block time).
     ExpireChargingHolds {
         /// Refund at most this many sessions (1 to 500).
@@ -429,6 +439,12 @@ pub fn parse_charger(s: &str) -> Result<ChargerId, String> {
 }
 
 /// `fast` or `slow` (for clap).
+/// Parses `HEXKEY@IP:PORT` (for clap); the address must be dialable (not port 0, not
+/// `0.0.0.0`).
+pub fn parse_validator_entry(s: &str) -> Result<ValidatorEntry, String> {
+    ValidatorEntry::parse(s).map_err(|e| e.to_string())
+}
+
 pub fn parse_charger_kind(s: &str) -> Result<ChargerKind, String> {
     s.parse()
         .map_err(|_| format!("'{s}' is not a charger kind: fast or slow"))
@@ -773,6 +789,18 @@ impl PayloadCmd {
                 card: card.clone().unwrap_or_default(),
             }),
             Self::ExpireChargingHolds { max } => Payload::ExpireChargingHolds { max: *max },
+            Self::ChangeValidators { add, remove } => {
+                if add.is_empty() && remove.is_empty() {
+                    bail!("change-validators needs at least one --add KEY@IP:PORT or --remove KEY");
+                }
+                if add.len() > MAX_VALIDATORS || remove.len() > MAX_VALIDATORS {
+                    bail!("at most {MAX_VALIDATORS} --add and {MAX_VALIDATORS} --remove");
+                }
+                Payload::ChangeValidators(gridledger_types::ChangeValidators {
+                    add: add.clone(),
+                    remove: remove.clone(),
+                })
+            }
         })
     }
 }
@@ -1347,6 +1375,54 @@ mod tests {
             payload_of(&["expire-charging-holds", "--max", "7"]),
             Payload::ExpireChargingHolds { max: 7 }
         );
+    }
+
+    #[test]
+    fn change_validators_parses_into_its_payload_and_refuses_bad_input() {
+        let (k1, k2, k3) = (addr(1), addr(2), addr(3));
+        let add1 = format!("{k1}@10.0.0.1:7070");
+        let add2 = format!("{k2}@[2001:db8::2]:7071");
+        let p = payload_of(&[
+            "change-validators",
+            "--add",
+            &add1,
+            "--add",
+            &add2,
+            "--remove",
+            &k3,
+        ]);
+        assert_eq!(
+            p,
+            Payload::ChangeValidators(gridledger_types::ChangeValidators {
+                add: vec![add1.parse().unwrap(), add2.parse().unwrap()],
+                remove: vec![k3.parse().unwrap()],
+            })
+        );
+        let p = payload_of(&["change-validators", "--remove", &k3]);
+        let Payload::ChangeValidators(c) = p else {
+            panic!("{p:?}")
+        };
+        assert!(c.add.is_empty() && c.remove.len() == 1);
+        for bad in [
+            k1.clone(),
+            format!("{k1}@10.0.0.1"),
+            format!("{k1}@10.0.0.1:0"),
+            format!("{k1}@0.0.0.0:7070"),
+            format!("{k1}@host:7070"),
+            "nokey@10.0.0.1:7070".to_string(),
+        ] {
+            assert!(
+                parse(&["change-validators", "--add", &bad]).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(parse(&["change-validators", "--remove", "xyz"]).is_err());
+        let e = parse(&["change-validators"])
+            .unwrap()
+            .payload
+            .to_payload(0)
+            .unwrap_err();
+        assert!(e.to_string().contains("at least one"), "{e}");
     }
 
     #[test]

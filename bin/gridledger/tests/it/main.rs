@@ -13,3 +13,4 @@ mod month_flow;
 mod ocpp_e2e;
 mod restart;
 mod testnet;
+mod validators_cli;

@@ -117,6 +117,16 @@ pub struct FakeNode {
     pub billing_calls: Mutex<Vec<BillingQuery>>,
     /// The chain clock when clock control is on; `None`: off (the trait's default refusal).
     pub clock: Mutex<Option<ClockView>>,
+    /// What `validators` answers.
+    pub validators: Mutex<ValidatorsView>,
+}
+
+/// Validator `i` at `10.0.0.{i}:7070` (key seed `40 + i`).
+pub fn validator(i: u8) -> gridledger_types::ValidatorEntry {
+    gridledger_types::ValidatorEntry {
+        public_key: Address::of(&key(40 + i)),
+        p2p_addr: format!("10.0.0.{i}:7070").parse().unwrap(),
+    }
 }
 
 impl FakeNode {
@@ -153,6 +163,15 @@ impl FakeNode {
             broken: AtomicBool::new(false),
             billing_calls: Mutex::new(Vec::new()),
             clock: Mutex::new(None),
+            validators: Mutex::new(ValidatorsView {
+                epoch_length: 1_000,
+                current_epoch: 0,
+                validators: vec![validator(1), validator(2)],
+                scheduled: Some(ScheduledValidators {
+                    epoch: 1,
+                    validators: vec![validator(1), validator(2), validator(3)],
+                }),
+            }),
         };
         for height in 1..=3 {
             node.blocks
@@ -250,6 +269,11 @@ impl NodeApi for FakeNode {
                 suspended: false,
                 holds: vec![],
             }))
+    }
+
+    fn validators(&self) -> Result<ValidatorsView, NodeError> {
+        self.check()?;
+        Ok(self.validators.lock().unwrap().clone())
     }
 
     fn site(&self, site: &SiteId) -> Result<Option<SiteView>, NodeError> {

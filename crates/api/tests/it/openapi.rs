@@ -562,3 +562,41 @@ fn the_pattern_matcher_is_strict() {
     assert!(!matches_pattern("^[a-z0-9_]+$", ""));
     assert!(!matches_pattern("^[a-z0-9_]+$", "Not-found"));
 }
+
+#[tokio::test]
+async fn validators_with_and_without_a_scheduled_set_validate() {
+    let doc = doc();
+    let node = FakeNode::new();
+    let app = app(&node);
+    let get = |app: axum::Router| async move {
+        let req = Request::get("/api/v1/validators")
+            .body(Body::empty())
+            .unwrap();
+        send(&app, req).await
+    };
+    let (status, _, body) = get(app.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    check_response(&doc, "/api/v1/validators", "GET", status, &body);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["epoch_length"], 1_000);
+    assert_eq!(v["current_epoch"], 0);
+    assert_eq!(
+        v["validators"][0],
+        json!({"public_key": crate::fake::validator(1).public_key, "p2p_addr": "10.0.0.1:7070"})
+    );
+    assert_eq!(v["scheduled"]["epoch"], 1);
+    assert_eq!(v["scheduled"]["validators"].as_array().unwrap().len(), 3);
+
+    node.validators.lock().unwrap().scheduled = None;
+    let (status, _, body) = get(app.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    check_response(&doc, "/api/v1/validators", "GET", status, &body);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["scheduled"].is_null());
+
+    // A node error is a documented 500.
+    node.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (status, _, body) = get(app).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    check_response(&doc, "/api/v1/validators", "GET", status, &body);
+}

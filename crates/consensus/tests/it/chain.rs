@@ -42,6 +42,7 @@ fn fixture() -> Fixture {
             operator_name: "op".into(),
             bank: Address::of(&bank),
             bank_name: "bank".into(),
+            epoch_length: 3,
         },
         validators: vec![ValidatorInfo {
             public_key: Address(validator.public_key()),
@@ -318,4 +319,70 @@ fn a_store_from_another_chain_is_refused() {
     .err()
     .expect("must refuse");
     assert!(err.to_string().contains("another chain"), "{err}");
+}
+
+#[test]
+fn the_validator_set_is_read_from_the_finalized_state_per_epoch() {
+    let f = fixture();
+    let a = open(&f, Store::open_in_memory().unwrap());
+    let b = open(&f, Store::open_in_memory().unwrap());
+    assert_eq!(a.epoch_length(), 3);
+    assert_eq!(a.validators_at(0), f.genesis.validators);
+    assert_eq!(a.validators_at(7), f.genesis.validators);
+
+    let new = ValidatorInfo {
+        public_key: Address::of(&key(30)),
+        p2p_addr: "127.0.0.1:2".parse().unwrap(),
+    };
+    let subs = a.submit(vec![sign(
+        &f.operator,
+        0,
+        Payload::ChangeValidators(gridledger_types::ChangeValidators {
+            add: vec![new.clone()],
+            remove: vec![],
+        }),
+    )]);
+    assert!(subs[0].is_ok(), "{subs:?}");
+    let g = genesis_block(&f);
+    let b1 = step(&a, &b, &g, 1);
+    assert_eq!(b1.body.transactions.len(), 1);
+    let mut next = f.genesis.validators.clone();
+    next.push(new);
+    next.sort_by(|x, y| x.public_key.cmp(&y.public_key));
+    for node in [&a, &b] {
+        // Block 1 is in epoch 0: the change is for epoch 1 onwards.
+        assert_eq!(node.validators_at(0), f.genesis.validators);
+        assert_eq!(node.validators_at(1), next);
+        assert_eq!(node.validators_at(2), next);
+    }
+}
+
+#[test]
+fn genesis_files_without_an_epoch_length_still_load() {
+    let f = fixture();
+    let mut json = serde_json::to_value(&f.genesis).unwrap();
+    assert_eq!(json["epoch_length"], 3);
+    assert!(json["validators"].is_array());
+    json.as_object_mut().unwrap().remove("epoch_length");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genesis.json");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let g = GenesisFile::load(&path).unwrap();
+    assert_eq!(g.chain.epoch_length, gridledger_types::DEFAULT_EPOCH_LENGTH);
+    assert_eq!(g.validators, f.genesis.validators);
+
+    for bad in [
+        serde_json::json!(0),
+        serde_json::json!(-1),
+        serde_json::json!("ten"),
+    ] {
+        json["epoch_length"] = bad;
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(GenesisFile::load(&path).is_err());
+    }
+    json["epoch_length"] = serde_json::json!(10);
+    json["validators"][0]["p2p_addr"] = serde_json::json!("0.0.0.0:7070");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let err = GenesisFile::load(&path).unwrap_err().to_string();
+    assert!(err.contains("p2p address"), "{err}");
 }

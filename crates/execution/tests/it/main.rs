@@ -15,3 +15,4 @@ mod metering;
 mod model;
 mod ppa;
 mod trading;
+mod validators;

@@ -6,7 +6,7 @@ use gridledger_api::{
     AutoChargeResult, Caller, CertifyOutcome, ChargingApi, ChargingFailure, ChargingRequest,
     ClockAdvance, NodeApi, NodeError, SoftStopAction,
 };
-use gridledger_types::SiteId;
+use gridledger_types::{DecodeExt, SiteId};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -76,11 +76,32 @@ impl NodeApi for NoNode {
     fn metrics_text(&self) -> String {
         String::new()
     }
+    fn validators(&self) -> std::result::Result<gridledger_api::ValidatorsView, NodeError> {
+        Ok(sample_validators())
+    }
     fn advance_clock(
         &self,
         _: ClockAdvance,
     ) -> std::result::Result<ClockView, gridledger_api::ClockRefusal> {
         Err(gridledger_api::ClockRefusal::Disabled)
+    }
+}
+
+fn sample_validators() -> gridledger_api::ValidatorsView {
+    let v = |seed: u8, addr: &str| gridledger_types::ValidatorEntry {
+        public_key: gridledger_types::Address::of(
+            &gridledger_types::PrivateKey::decode([seed; 32].as_slice()).unwrap(),
+        ),
+        p2p_addr: addr.parse().unwrap(),
+    };
+    gridledger_api::ValidatorsView {
+        epoch_length: 100,
+        current_epoch: 4,
+        validators: vec![v(1, "10.0.0.1:7070")],
+        scheduled: Some(gridledger_api::ScheduledValidators {
+            epoch: 5,
+            validators: vec![v(1, "10.0.0.1:7070"), v(2, "[2001:db8::2]:7070")],
+        }),
     }
 }
 
@@ -418,4 +439,10 @@ async fn failures_are_api_errors_and_unknowns_are_none() {
     }
     assert!(format!("{:?}", BasicAuth::new("CP-1", "s3cret")).contains("***"));
     assert!(!format!("{:?}", BasicAuth::new("CP-1", "s3cret")).contains("s3cret"));
+}
+
+#[tokio::test]
+async fn the_validator_set_decodes_from_the_router() {
+    let (client, _stop) = serve(Arc::new(Recorder::default())).await;
+    assert_eq!(client.validators().await.unwrap(), sample_validators());
 }
