@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 pub struct NodeService {
     pub chain: Arc<Chain>,
-    pub role: &'static str,
+    /// Whether this node votes in the current epoch (role `validator`; otherwise `full`).
+    pub voting: Arc<std::sync::atomic::AtomicBool>,
     pub peers: Vec<String>,
     /// Forwards transactions admitted here to the other nodes (`None`: a node without peers).
     pub gossip: Option<crate::gossip::Outbox>,
@@ -67,7 +68,11 @@ impl NodeApi for NodeService {
             state_root: head.state_root,
             timestamp_ms: head.timestamp_ms,
             now_ms: self.clock.now_ms((self.runtime_ms)()),
-            role: self.role.to_string(),
+            role: if self.voting.load(std::sync::atomic::Ordering::Relaxed) {
+                "validator".into()
+            } else {
+                "full".into()
+            },
             peers: self.peers.clone(),
             mempool_txs: self.chain.mempool_len() as u64,
             version: env!("CARGO_PKG_VERSION").to_string(),

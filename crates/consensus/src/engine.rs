@@ -1,7 +1,14 @@
 //! Wiring of commonware's engines: buffered broadcast of blocks, marshal (ordered finalized
 //! blocks, archives, backfill) and simplex consensus. Modelled on alto's engine; everything
 //! commonware-specific about running consensus stays in this file.
-use crate::{application::App, block::ChainBlock, Scheme};
+use crate::{
+    application::App,
+    block::{to_digest, ChainBlock},
+    chain::Chain,
+    epochs::{epoch_to_run, last_height, EpochSchemes},
+    genesis::ValidatorInfo,
+    Scheme,
+};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
@@ -11,15 +18,17 @@ use commonware_consensus::{
         standard::{Deferred, Standard},
     },
     simplex::{self, elector::RoundRobin, Engine as Consensus},
-    types::{Epoch, FixedEpocher, ViewDelta},
+    types::{Epoch, FixedEpocher, Height, ViewDelta},
 };
 use commonware_cryptography::{
-    certificate::ConstantProvider,
-    ed25519::PublicKey,
+    ed25519::{PrivateKey, PublicKey},
     sha256::{Digest, Sha256},
-    Digestible as _,
+    Digestible as _, Signer as _,
 };
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_p2p::{
+    utils::mux::{Builder as _, MuxHandle, Muxer, SubReceiver, SubSender},
+    Blocker, Provider, Receiver, Sender,
+};
 use commonware_parallel::Sequential;
 use commonware_resolver::TargetedResolver;
 use commonware_runtime::{
@@ -27,19 +36,17 @@ use commonware_runtime::{
     spawn_cell, BufferPooler, Clock, ContextCell, Handle, Metrics, Spawner, Storage,
 };
 use commonware_storage::archive::immutable;
-use commonware_utils::{NZUsize, NZU64};
+use commonware_utils::{vec::NonEmptyVec, NZUsize, NZU64};
 use futures::future::try_join_all;
 use governor::clock::Clock as GClock;
 use rand::{CryptoRng, Rng};
 use std::{
     num::{NonZero, NonZeroUsize},
+    sync::Arc,
     time::Duration,
 };
-use tracing::{error, warn};
+use tracing::{debug, error, info, warn};
 
-const EPOCH: Epoch = Epoch::zero();
-/// No reconfiguration yet: one epoch forever (validator-set changes come with the network issue).
-const EPOCH_LENGTH: NonZero<u64> = NZU64!(u64::MAX);
 const PRUNABLE_ITEMS_PER_SECTION: NonZero<u64> = NZU64!(4_096);
 const IMMUTABLE_ITEMS_PER_SECTION: NonZero<u64> = NZU64!(262_144);
 const FREEZER_TABLE_RESIZE_FREQUENCY: u8 = 4;
@@ -83,23 +90,33 @@ impl Default for Timeouts {
 pub struct EngineConfig<B, P> {
     pub blocker: B,
     pub provider: P,
-    pub me: PublicKey,
-    pub scheme: Scheme,
+    /// This node's key: it signs in the epochs whose validator set holds it.
+    pub key: PrivateKey,
+    /// Namespace of consensus signatures.
+    pub namespace: Vec<u8>,
+    /// The finalized chain: validator set of each epoch, epoch floors, the finalized height.
+    pub chain: Arc<Chain>,
     pub genesis: ChainBlock,
     pub timeouts: Timeouts,
     pub partition_prefix: String,
+    /// Called with each epoch's validator set before its consensus starts (p2p tracking).
+    pub on_epoch: OnEpoch,
 }
+
+/// See [EngineConfig::on_epoch].
+pub type OnEpoch = Box<dyn FnMut(u64, &[ValidatorInfo]) + Send>;
 
 type Marshaled<E> = Deferred<E, Scheme, App, ChainBlock, FixedEpocher>;
 type Marshal<E> = MarshalActor<
     E,
     Standard<ChainBlock>,
-    ConstantProvider<Scheme, Epoch>,
+    EpochSchemes,
     immutable::Archive<E, Digest, simplex::types::Finalization<Scheme, Digest>>,
     immutable::Archive<E, Digest, ChainBlock>,
     FixedEpocher,
     Sequential,
 >;
+
 type Simplex<E, B> = Consensus<
     E,
     Scheme,
@@ -123,7 +140,22 @@ where
     buffer_mailbox: buffered::Mailbox<PublicKey, ChainBlock>,
     marshal: Marshal<E>,
     marshaled: Marshaled<E>,
-    consensus: Simplex<E, B>,
+    epochs: EpochRunner<E, B>,
+}
+
+/// What starting one epoch's simplex instance needs.
+struct EpochRunner<E: Clock + Spawner + Storage + Metrics + BufferPooler, B> {
+    blocker: B,
+    chain: Arc<Chain>,
+    schemes: EpochSchemes,
+    length: u64,
+    genesis_digest: Digest,
+    timeouts: Timeouts,
+    prefix: String,
+    page_cache: CacheRef,
+    reporter: MarshalMailbox<Scheme, Standard<ChainBlock>>,
+    on_epoch: OnEpoch,
+    _context: std::marker::PhantomData<E>,
 }
 
 fn archive_config<C: Clone>(
@@ -163,7 +195,7 @@ where
         let (buffer, buffer_mailbox) = buffered::Engine::new(
             context.child("buffer"),
             buffered::Config {
-                public_key: cfg.me,
+                public_key: cfg.key.public_key(),
                 mailbox_size: MAILBOX,
                 deque_size: 10,
                 priority: true,
@@ -191,15 +223,21 @@ where
         .await
         .unwrap_or_else(|e| panic!("cannot open blocks archive: {e}"));
 
-        let provider = ConstantProvider::new(cfg.scheme.clone());
-        let epocher = FixedEpocher::new(EPOCH_LENGTH);
+        let length = cfg.chain.epoch_length().max(1);
+        let schemes = EpochSchemes::new(cfg.key, cfg.namespace);
+        // Every epoch up to the one that runs next: marshal checks old certificates too.
+        let current = epoch_to_run(cfg.chain.head().height, length);
+        for e in 0..=current {
+            schemes.insert(e, validator_keys(&cfg.chain.validators_at(e)));
+        }
+        let epocher = FixedEpocher::new(NonZero::new(length).unwrap_or(NZU64!(1)));
         let genesis_digest = cfg.genesis.digest();
         let (marshal, marshal_mailbox, _) = MarshalActor::init(
             context.child("marshal"),
             finalizations,
             blocks,
             marshal::Config {
-                provider,
+                provider: schemes.clone(),
                 epocher: epocher.clone(),
                 partition_prefix: prefix.clone(),
                 mailbox_size: MAILBOX,
@@ -223,44 +261,25 @@ where
             marshal_mailbox.clone(),
             epocher,
         );
-        let t = cfg.timeouts;
-        let consensus = Consensus::new(
-            context.child("consensus"),
-            simplex::Config {
-                epoch: EPOCH,
-                scheme: cfg.scheme,
-                automaton: marshaled.clone(),
-                relay: marshaled.clone(),
-                reporter: marshal_mailbox,
-                track_historical_votes: false,
-                partition: format!("{prefix}-consensus"),
-                mailbox_size: MAILBOX,
-                floor: simplex::Floor::Genesis(genesis_digest),
-                leader_timeout: t.leader,
-                certification_timeout: t.certification,
-                timeout_retry: t.nullify_retry,
-                fetch_timeout: t.fetch,
-                view_retention: t.activity,
-                skip: simplex::SkipPolicy::Enabled {
-                    timeout: t.skip,
-                    budget: simplex::SkipBudget::Participants,
-                },
-                forward: simplex::ForwardPolicy::Disabled,
-                replay_buffer: REPLAY_BUFFER,
-                write_buffer: WRITE_BUFFER,
-                blocker: cfg.blocker,
-                page_cache,
-                elector: RoundRobin::<Sha256>::default(),
-                strategy: Sequential,
-            },
-        );
         Self {
             context: ContextCell::new(context),
             buffer,
             buffer_mailbox,
             marshal,
-            marshaled,
-            consensus,
+            marshaled: marshaled.clone(),
+            epochs: EpochRunner {
+                blocker: cfg.blocker,
+                chain: cfg.chain,
+                schemes,
+                length,
+                genesis_digest,
+                timeouts: cfg.timeouts,
+                prefix,
+                page_cache,
+                reporter: marshal_mailbox,
+                on_epoch: cfg.on_epoch,
+                _context: std::marker::PhantomData,
+            },
         }
     }
 
@@ -301,7 +320,7 @@ where
 
     #[allow(clippy::type_complexity)]
     async fn run(
-        self,
+        mut self,
         votes: (
             impl Sender<PublicKey = PublicKey>,
             impl Receiver<PublicKey = PublicKey>,
@@ -330,12 +349,243 @@ where
         let buffer = self.buffer.start(broadcast);
         let marshal = self
             .marshal
-            .start(self.marshaled, self.buffer_mailbox, marshal);
-        let consensus = self.consensus.start(votes, certificates, resolver);
-        if let Err(e) = try_join_all(vec![buffer, marshal, consensus]).await {
+            .start(self.marshaled.clone(), self.buffer_mailbox, marshal);
+        // One simplex instance per epoch, each on its own sub-channel (the epoch number).
+        let ctx = self.context.take();
+        let (votes_mux, votes) =
+            Muxer::new(ctx.child("votes_mux"), votes.0, votes.1, MAILBOX.get());
+        let (resolver_mux, resolver) = Muxer::new(
+            ctx.child("resolver_mux"),
+            resolver.0,
+            resolver.1,
+            MAILBOX.get(),
+        );
+        let (certificates_mux, certificates, future) = Muxer::builder(
+            ctx.child("certificates_mux"),
+            certificates.0,
+            certificates.1,
+            MAILBOX.get(),
+        )
+        .with_backup()
+        .build();
+        let (votes_mux, resolver_mux, certificates_mux) = (
+            votes_mux.start(),
+            resolver_mux.start(),
+            certificates_mux.start(),
+        );
+        let epochs = ctx.child("epochs").spawn(move |ctx| {
+            self.epochs
+                .run(ctx, self.marshaled, votes, certificates, resolver, future)
+        });
+        let mux = async move {
+            let (v, r, c) = futures::join!(votes_mux, resolver_mux, certificates_mux);
+            if v.is_err() || r.is_err() || c.is_err() {
+                error!("p2p mux failed");
+            }
+        };
+        let all = futures::future::join(try_join_all(vec![buffer, marshal, epochs]), mux);
+        let (r, _) = all.await;
+        if let Err(e) = r {
             error!(?e, "engine failed");
         } else {
             warn!("engine stopped");
         }
+    }
+}
+
+/// The epoch's sub-channel of a muxed p2p channel.
+async fn sub_channel<S: Sender, R: Receiver>(
+    mux: &mut MuxHandle<S, R>,
+    epoch: u64,
+) -> Option<(SubSender<S>, SubReceiver<R>)> {
+    mux.register(epoch)
+        .await
+        .map_err(|e| error!(epoch, ?e, "cannot open the epoch's p2p sub-channel"))
+        .ok()
+}
+
+/// Keys of a validator list.
+pub fn validator_keys(v: &[ValidatorInfo]) -> Vec<PublicKey> {
+    v.iter().map(|v| v.public_key.0.clone()).collect()
+}
+
+/// An epoch's running consensus.
+struct Running {
+    epoch: u64,
+    handle: Handle<()>,
+}
+
+/// Lets an old epoch's instance keep answering peers that are finishing it.
+const OLD_EPOCH_GRACE: Duration = Duration::from_secs(10);
+/// How often the runner looks at the finalized height.
+const EPOCH_POLL: Duration = Duration::from_millis(20);
+/// Least time between two requests for a newer epoch's boundary.
+const HINT_INTERVAL: Duration = Duration::from_secs(1);
+
+impl<E, B> EpochRunner<E, B>
+where
+    E: BufferPooler + Clock + GClock + Rng + CryptoRng + Spawner + Storage + Metrics,
+    B: Blocker<PublicKey = PublicKey>,
+{
+    /// Runs the epoch the finalized chain is in, and each next one as soon as the last block of
+    /// the previous one is final. A certificate from a later epoch than ours means we are
+    /// behind: ask its sender for the finalization of our epoch's last block.
+    #[allow(clippy::too_many_arguments)]
+    async fn run<S: Sender<PublicKey = PublicKey>, R: Receiver<PublicKey = PublicKey>>(
+        mut self,
+        context: E,
+        marshaled: Marshaled<E>,
+        mut votes: MuxHandle<
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        >,
+        mut certificates: MuxHandle<S, R>,
+        mut resolver: MuxHandle<
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        >,
+        mut future: commonware_utils::channel::mpsc::Receiver<(
+            u64,
+            (PublicKey, commonware_runtime::IoBuf),
+        )>,
+    ) {
+        let mut running: Vec<Running> = Vec::new();
+        let mut retiring: Vec<(Running, std::time::SystemTime)> = Vec::new();
+        let mut current: Option<u64> = None;
+        let mut last_hint = std::time::SystemTime::UNIX_EPOCH;
+        loop {
+            let target = epoch_to_run(self.chain.head().height, self.length);
+            while current.is_none_or(|c| c < target) {
+                let epoch = current.map_or(target, |c| c + 1);
+                let Some(handle) = self
+                    .start_epoch(
+                        &context,
+                        epoch,
+                        &marshaled,
+                        &mut votes,
+                        &mut certificates,
+                        &mut resolver,
+                    )
+                    .await
+                else {
+                    return;
+                };
+                let now = context.current();
+                for r in running.drain(..) {
+                    retiring.push((r, now));
+                }
+                running.push(Running { epoch, handle });
+                current = Some(epoch);
+            }
+            let now = context.current();
+            retiring.retain(|(r, since)| {
+                let keep = now.duration_since(*since).unwrap_or_default() < OLD_EPOCH_GRACE;
+                if !keep {
+                    info!(epoch = r.epoch, "stopped consensus of a past epoch");
+                    r.handle.abort();
+                }
+                keep
+            });
+            // Messages of epochs we do not run: a later one means we are behind.
+            while let Ok((sub, (peer, _))) = future.try_recv() {
+                let Some(c) = current else { break };
+                if sub > c && now.duration_since(last_hint).unwrap_or_default() >= HINT_INTERVAL {
+                    last_hint = now;
+                    debug!(epoch = sub, %peer, "peer is in a later epoch; fetching our epoch's end");
+                    self.reporter.hint_finalized(
+                        Height::new(last_height(c, self.length)),
+                        NonEmptyVec::new(peer),
+                    );
+                }
+            }
+            context.sleep(EPOCH_POLL).await;
+        }
+    }
+
+    /// Records the epoch's set, tracks its peers, and starts its simplex instance from the
+    /// previous epoch's last block. `None` if the chain cannot name that block (corrupt store).
+    async fn start_epoch(
+        &mut self,
+        context: &E,
+        epoch: u64,
+        marshaled: &Marshaled<E>,
+        votes: &mut MuxHandle<
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        >,
+        certificates: &mut MuxHandle<
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        >,
+        resolver: &mut MuxHandle<
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        >,
+    ) -> Option<Handle<()>> {
+        let set = self.chain.validators_at(epoch);
+        (self.on_epoch)(epoch, &set);
+        let (scheme, member) = self.schemes.insert(epoch, validator_keys(&set));
+        let floor = if epoch == 0 {
+            self.genesis_digest
+        } else {
+            let h = last_height(epoch - 1, self.length);
+            match self.chain.stored_header(h) {
+                Ok(Some((hash, _))) => to_digest(&hash),
+                other => {
+                    error!(
+                        epoch,
+                        height = h,
+                        ?other,
+                        "cannot read the block an epoch starts from"
+                    );
+                    return None;
+                }
+            }
+        };
+        let v = sub_channel(votes, epoch).await?;
+        let c = sub_channel(certificates, epoch).await?;
+        let r = sub_channel(resolver, epoch).await?;
+        info!(
+            epoch,
+            validators = set.len(),
+            member,
+            "starting consensus for epoch"
+        );
+        let t = self.timeouts;
+        let consensus: Simplex<E, B> = Consensus::new(
+            context.child("consensus").with_attribute("epoch", epoch),
+            simplex::Config {
+                epoch: Epoch::new(epoch),
+                scheme: (*scheme).clone(),
+                automaton: marshaled.clone(),
+                relay: marshaled.clone(),
+                reporter: self.reporter.clone(),
+                track_historical_votes: false,
+                partition: if epoch == 0 {
+                    format!("{}-consensus", self.prefix)
+                } else {
+                    format!("{}-consensus-{epoch}", self.prefix)
+                },
+                mailbox_size: MAILBOX,
+                floor: simplex::Floor::Genesis(floor),
+                leader_timeout: t.leader,
+                certification_timeout: t.certification,
+                timeout_retry: t.nullify_retry,
+                fetch_timeout: t.fetch,
+                view_retention: t.activity,
+                skip: simplex::SkipPolicy::Enabled {
+                    timeout: t.skip,
+                    budget: simplex::SkipBudget::Participants,
+                },
+                forward: simplex::ForwardPolicy::Disabled,
+                replay_buffer: REPLAY_BUFFER,
+                write_buffer: WRITE_BUFFER,
+                blocker: self.blocker.clone(),
+                page_cache: self.page_cache.clone(),
+                elector: RoundRobin::<Sha256>::default(),
+                strategy: Sequential,
+            },
+        );
+        Some(consensus.start(v, c, r))
     }
 }

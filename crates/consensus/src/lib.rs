@@ -8,6 +8,7 @@ pub mod block;
 pub mod chain;
 pub mod clock;
 pub mod engine;
+pub mod epochs;
 mod error;
 pub mod genesis;
 pub mod gossip;

@@ -4,12 +4,13 @@ use crate::{
     application::{spawn_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
     clock::ClockConfig,
-    engine::{Engine, EngineConfig, Timeouts, MAX_PENDING_ACKS},
+    engine::{Engine, EngineConfig, OnEpoch, Timeouts, MAX_PENDING_ACKS},
+    epochs::epoch_to_run,
     genesis::{GenesisFile, ValidatorInfo},
     gossip,
     mempool::MempoolConfig,
     metrics::NodeMetrics,
-    Error, Scheme,
+    Error,
 };
 use commonware_codec::{DecodeExt, Encode};
 use commonware_consensus::marshal;
@@ -24,7 +25,15 @@ use commonware_utils::{ordered::Map, ordered::Set, union, NZUsize, SystemTimeExt
 use gridledger_api::ApiConfig;
 use gridledger_storage::Store;
 use gridledger_types::BLOCK_MAX_TXS;
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 use tracing::{error, info, warn};
 
 /// Namespace prefix of every consensus and p2p signature.
@@ -36,6 +45,12 @@ const CHANNEL_BROADCAST: u64 = 3;
 const CHANNEL_MARSHAL: u64 = 4;
 const CHANNEL_TXS: u64 = 5;
 const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
+/// Room in a p2p peer set for validators added after genesis (beyond it, restart the node
+/// after a change so the set is sized again). Each peer slot reserves mailbox space for every
+/// channel's burst, so this is not set to the largest possible validator set.
+const NEW_PEER_ROOM: usize = 16;
+/// Messages a peer may send per second on each channel (commonware sizes mailboxes from it).
+const PEER_RATE: u32 = 1_000;
 
 pub struct NodeConfig {
     pub data_dir: PathBuf,
@@ -158,16 +173,20 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
                 .filter(|f| participants.position(&f.public_key.0).is_none())
                 .map(|f| (f.public_key.0.clone(), f.p2p_addr.into())),
         );
+        let current_epoch = epoch_to_run(chain.head().height, chain.epoch_length());
+        let largest_set = participants
+            .len()
+            .max(chain.validators_at(current_epoch).len());
         let p2p_cfg = lookup::Config::local(
             cfg.validator_key.clone(),
             &union(&namespace, b"_P2P"),
             cfg.p2p_addr,
-            NZUsize!(participants.len() + followers.len() + 1),
+            NZUsize!(largest_set + followers.len() + NEW_PEER_ROOM),
             MAX_MESSAGE_SIZE,
         );
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
-        let _ = oracle.track(0, AddressableTrackedPeers::new(peer_map, followers));
-        let quota = Quota::per_second(NZU32!(10_000));
+        let _ = oracle.track(0, AddressableTrackedPeers::new(peer_map, followers.clone()));
+        let quota = Quota::per_second(NZU32!(PEER_RATE));
         let votes = network.register(CHANNEL_VOTES, quota);
         let certificates = network.register(CHANNEL_CERTIFICATES, quota);
         let resolver = network.register(CHANNEL_RESOLVER, quota);
@@ -190,16 +209,26 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             },
             marshal_channel,
         );
-        let consensus_namespace = union(&namespace, b"_CONSENSUS");
-        let scheme = match role {
-            Role::Validator => Scheme::signer(
-                &consensus_namespace,
-                participants.clone(),
-                cfg.validator_key.clone(),
-            )
-            .ok_or_else(|| Error::Config("validator key not in the validator set".into()))?,
-            // Hears and checks certificates, never signs: follows without voting.
-            Role::Full => Scheme::verifier(&consensus_namespace, participants.clone()),
+        // Each epoch's set becomes the p2p primary peers; the node votes in the epochs whose
+        // set holds its key and otherwise follows (a verifier scheme never signs).
+        let voting = Arc::new(AtomicBool::new(role == Role::Validator));
+        let on_epoch: OnEpoch = {
+            let mut oracle = oracle.clone();
+            let voting = voting.clone();
+            let me = me.clone();
+            Box::new(move |epoch, set: &[ValidatorInfo]| {
+                let primary: Map<ed25519::PublicKey, PeerAddress> = Map::from_iter_dedup(
+                    set.iter().map(|v| (v.public_key.0.clone(), v.p2p_addr.into())),
+                );
+                let secondary: Map<ed25519::PublicKey, PeerAddress> = Map::from_iter_dedup(
+                    followers
+                        .iter_pairs()
+                        .filter(|(k, _)| primary.position(k).is_none())
+                        .map(|(k, a)| (k.clone(), a.clone())),
+                );
+                voting.store(primary.position(&me).is_some(), Ordering::Relaxed);
+                let _ = oracle.track(epoch, AddressableTrackedPeers::new(primary, secondary));
+            })
         };
         let (outbox, queue) = gossip::Outbox::new();
         gossip::start(
@@ -233,11 +262,13 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             EngineConfig {
                 blocker: oracle.clone(),
                 provider: oracle.clone(),
-                me: me.clone(),
-                scheme,
+                key: cfg.validator_key.clone(),
+                namespace: union(&namespace, b"_CONSENSUS"),
+                chain: chain.clone(),
                 genesis: genesis_block,
                 timeouts: cfg.timeouts,
                 partition_prefix: "gridledger".into(),
+                on_epoch,
             },
         )
         .await;
@@ -247,7 +278,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let clock_ctx = context.child("clock");
         let service = Arc::new(NodeService {
             chain: chain.clone(),
-            role: role.name(),
+            voting,
             peers: cfg
                 .genesis
                 .validators
