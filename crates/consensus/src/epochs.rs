@@ -10,15 +10,11 @@ use commonware_cryptography::{
     ed25519::{PrivateKey, PublicKey},
 };
 use commonware_utils::ordered::Set;
+use gridledger_types::epoch_of;
 use std::{
     collections::BTreeMap,
     sync::{Arc, RwLock},
 };
-
-/// The epoch of a height.
-pub fn epoch_of(height: u64, length: u64) -> u64 {
-    height / length.max(1)
-}
 
 /// The epoch whose consensus runs once `finalized` is the finalized height: the epoch of the
 /// next height to finalize.
@@ -87,10 +83,17 @@ mod tests {
     use commonware_cryptography::Signer as _;
 
     #[test]
-    fn heights_map_to_epochs_like_the_fixed_epocher() {
-        assert_eq!(epoch_of(0, 10), 0);
-        assert_eq!(epoch_of(9, 10), 0);
-        assert_eq!(epoch_of(10, 10), 1);
+    fn epochs_end_and_start_where_the_fixed_epocher_says() {
+        use commonware_consensus::types::{Epocher, FixedEpocher, Height};
+        let fixed = FixedEpocher::new(commonware_utils::NZU64!(10));
+        for e in 0..5u64 {
+            assert_eq!(
+                fixed.last(Epoch::new(e)),
+                Some(Height::new(last_height(e, 10)))
+            );
+            let first = fixed.first(Epoch::new(e + 1)).unwrap().get();
+            assert_eq!(epoch_to_run(first - 1, 10), e + 1);
+        }
         assert_eq!(last_height(0, 10), 9);
         assert_eq!(last_height(3, 10), 39);
         // The next epoch runs only once the last block of the previous one is final.

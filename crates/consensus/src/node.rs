@@ -129,7 +129,6 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     }
     std::fs::create_dir_all(&cfg.data_dir)?;
     let me = cfg.validator_key.public_key();
-    let role = node_role(&cfg.genesis.validators, &cfg.full_nodes, &me)?;
     let store = Store::open(&cfg.data_dir.join("ledger.redb"))?;
     let (genesis_block, genesis_state) = cfg.genesis.genesis_block();
     let metrics = NodeMetrics::default();
@@ -145,6 +144,10 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         metrics,
     )?);
     let head = chain.head();
+    // Known as a validator of the genesis or of the epoch the chain is in, or as a full node.
+    let mut known = cfg.genesis.validators.clone();
+    known.extend(chain.validators_at(epoch_to_run(head.height, chain.epoch_length())));
+    let role = node_role(&known, &cfg.full_nodes, &me)?;
     info!(height = head.height, hash = %head.hash, state_root = %head.state_root, "opened ledger");
     // Larger than marshal's outstanding acknowledgements, so `report` never blocks marshal.
     let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(4 * MAX_PENDING_ACKS.get());
@@ -368,7 +371,7 @@ pub fn node_role(
         Ok(Role::Full)
     } else {
         Err(Error::Config(format!(
-            "node key {} is neither in the genesis validator set nor listed in full_nodes",
+            "node key {} is neither a validator (genesis or current epoch) nor listed in full_nodes",
             hex::encode(me.encode())
         )))
     }

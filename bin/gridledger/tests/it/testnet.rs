@@ -5,7 +5,7 @@
 //! genesis; at the end every node has the same blocks and state roots.
 use crate::devnet::{fund, key_from_seed, BIN};
 use gridledger_sdk::{client::Client, keystore::Keystore, signer::TxSigner};
-use gridledger_types::{Address, MilliWon, Payload};
+use gridledger_types::{Address, ChangeValidators, MilliWon, Payload, TxStatus, ValidatorEntry};
 use std::{
     net::TcpListener,
     path::Path,
@@ -59,6 +59,35 @@ fn start(dir: &Path, i: usize) -> Child {
         .unwrap()
 }
 
+/// `testnet init` with 4 validators and 1 full node.
+fn init(dir: &Path, base: u16, extra: &[&str]) {
+    let out = Command::new(BIN)
+        .args([
+            "testnet",
+            "init",
+            "--validators",
+            "4",
+            "--full-nodes",
+            "1",
+            "--dir",
+        ])
+        .arg(dir)
+        .args(["--base-port", &base.to_string()])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn node_config(dir: &Path, i: usize) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{}.json", name(i)))).unwrap())
+        .unwrap()
+}
+
 async fn height(c: &Client) -> Option<u64> {
     c.status().await.ok().map(|s| s.height)
 }
@@ -80,25 +109,7 @@ async fn four_validators_and_a_late_full_node_survive_a_crash_and_agree_on_every
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("tn");
     let base = free_base();
-    let out = Command::new(BIN)
-        .args([
-            "testnet",
-            "init",
-            "--validators",
-            "4",
-            "--full-nodes",
-            "1",
-            "--dir",
-        ])
-        .arg(&dir)
-        .args(["--base-port", &base.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    init(&dir, base, &[]);
     // The full node (index 4) is not started yet.
     let mut nodes: Vec<Option<Child>> = (0..5).map(|i| (i < 4).then(|| start(&dir, i))).collect();
     let clients: Vec<Client> = (0..5)
@@ -193,6 +204,103 @@ async fn four_validators_and_a_late_full_node_survive_a_crash_and_agree_on_every
         }
     }
     for n in nodes.iter_mut().flatten() {
+        let _ = n.kill();
+        let _ = n.wait();
+    }
+}
+
+/// The operator adds the full node to the validator set and removes node 3; from the next
+/// epoch the full node votes, and the chain keeps finalizing with node 2 and node 3 both
+/// killed, which the old set (nodes 0-3, two of four down) could not do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_change_takes_effect_at_the_next_epoch_slow_() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tn");
+    let base = free_base();
+    init(&dir, base, &["--epoch-length", "20"]);
+    let mut nodes: Vec<Child> = (0..5).map(|i| start(&dir, i)).collect();
+    let clients: Vec<Client> = (0..5)
+        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)).unwrap())
+        .collect();
+    for c in &clients {
+        reach(c, 2, "start").await;
+    }
+    let c0 = &clients[0];
+    let full = &clients[4];
+    assert_eq!(full.status().await.unwrap().role, "full");
+    let full_entry: ValidatorEntry =
+        serde_json::from_value(node_config(&dir, 0)["full_nodes"][0].clone()).unwrap();
+    let before = c0.validators().await.unwrap();
+    assert_eq!(before.epoch_length, 20);
+    assert_eq!(before.validators.len(), 4);
+    let genesis: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("genesis.json")).unwrap()).unwrap();
+    let node3: Address =
+        serde_json::from_value(genesis["validators"][3]["public_key"].clone()).unwrap();
+    let operator = Keystore::load(dir.join("keys").join("operator.json"))
+        .unwrap()
+        .decrypt(b"devnet")
+        .unwrap();
+    let mut operator = TxSigner::connect(c0, operator, None).await.unwrap();
+    let tx = operator.sign(
+        Payload::ChangeValidators(ChangeValidators {
+            add: vec![full_entry.clone()],
+            remove: vec![node3.clone()],
+        }),
+        None,
+    );
+    c0.submit_batch(std::slice::from_ref(&tx)).await.unwrap();
+    let view = c0
+        .wait_for_tx(&tx.hash(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(view.receipt.status, TxStatus::Success, "{:?}", view.receipt);
+    let at = view.height;
+    let next = at / 20 + 1;
+    let scheduled = c0
+        .validators()
+        .await
+        .unwrap()
+        .scheduled
+        .expect("a scheduled set");
+    assert_eq!(scheduled.epoch, next);
+
+    // From the first block of the next epoch the full node votes and node 3 does not.
+    reach(full, next * 20 + 2, "the new epoch").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while full.status().await.unwrap().role != "validator" {
+        assert!(
+            Instant::now() < deadline,
+            "the added node never became a validator"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let now = c0.validators().await.unwrap();
+    assert!(now.current_epoch >= next);
+    let keys: Vec<Address> = now
+        .validators
+        .iter()
+        .map(|v| v.public_key.clone())
+        .collect();
+    assert!(keys.contains(&full_entry.public_key) && !keys.contains(&node3));
+    for i in [2, 3] {
+        nodes[i].kill().unwrap();
+        nodes[i].wait().unwrap();
+    }
+    let h = height(c0).await.unwrap();
+    for c in [&clients[0], &clients[1], &clients[4]] {
+        reach(c, h + 5, "nodes 0, 1 and the former full node").await;
+    }
+    for height in [at, next * 20, h + 5] {
+        let a = c0.block(height).await.unwrap().unwrap();
+        let b = full.block(height).await.unwrap().unwrap();
+        assert_eq!(
+            (a.hash, a.state_root),
+            (b.hash, b.state_root),
+            "block {height}"
+        );
+    }
+    for n in nodes.iter_mut() {
         let _ = n.kill();
         let _ = n.wait();
     }
