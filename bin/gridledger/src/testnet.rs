@@ -51,6 +51,12 @@ pub struct InitArgs {
     #[arg(long, default_value_t = DEFAULT_EPOCH_LENGTH,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub epoch_length: u64,
+    /// Every node's `block_time_ms` (least time between blocks).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..2_000))]
+    pub block_time_ms: u64,
+    /// Every node's `empty_block_ms` (wait for transactions before an empty block).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..2_000))]
+    pub empty_block_ms: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -138,8 +144,8 @@ pub fn init(a: InitArgs) -> Result<()> {
             validator_key: key_file,
             http_addr: http,
             p2p_addr: p2p,
-            block_time_ms: 100,
-            empty_block_ms: 1_000,
+            block_time_ms: a.block_time_ms,
+            empty_block_ms: a.empty_block_ms,
             charging: None,
             full_nodes: full_nodes.clone(),
         };
@@ -286,6 +292,8 @@ mod tests {
             base_port: 31_000,
             chain_id: "t".into(),
             epoch_length: 50,
+            block_time_ms: 100,
+            empty_block_ms: 1_000,
         }
     }
 
