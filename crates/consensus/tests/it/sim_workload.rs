@@ -6,7 +6,8 @@
 use gridledger_consensus::chain::Chain;
 use gridledger_execution::{account, participant};
 use gridledger_types::{
-    Address, ChainId, MilliWon, Payload, PrivateKey, Role, SignedTransaction, Transaction,
+    Address, ChainId, DecodeExt as _, MilliWon, Payload, PrivateKey, Role, SignedTransaction,
+    Transaction,
 };
 use rand::{Rng, RngExt as _};
 use std::{collections::BTreeMap, sync::Arc};
@@ -24,8 +25,7 @@ pub fn key(seed: u64) -> PrivateKey {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_be_bytes());
     bytes[31] = 0x5A;
-    <PrivateKey as commonware_codec::DecodeExt<()>>::decode(bytes.as_slice())
-        .expect("any 32 bytes are a private key")
+    PrivateKey::decode(bytes.as_slice()).expect("any 32 bytes are a private key")
 }
 
 struct Signer {
