@@ -48,6 +48,41 @@ const MAX_REEXECUTE: u64 = 64;
 /// A finalized block with the acknowledgement marshal waits for.
 pub type Finalized = (Arc<ChainBlock>, Exact);
 
+/// Where the reporter hands finalized blocks. Neither channel blocks marshal: the thread's is
+/// larger than marshal's outstanding acknowledgements ([crate::engine::MAX_PENDING_ACKS]), and
+/// the task's is bounded by them.
+#[derive(Clone)]
+pub enum FinalizedSink {
+    /// The dedicated thread of [spawn_finalizer] (a node: storage commits never block the
+    /// runtime's workers).
+    Thread(std::sync::mpsc::SyncSender<Finalized>),
+    /// A task of the runtime that drains it with [run_finalizer] (the deterministic
+    /// simulation: a thread outside the runtime would make runs irreproducible).
+    Task(futures::channel::mpsc::UnboundedSender<Finalized>),
+}
+
+impl From<std::sync::mpsc::SyncSender<Finalized>> for FinalizedSink {
+    fn from(tx: std::sync::mpsc::SyncSender<Finalized>) -> Self {
+        Self::Thread(tx)
+    }
+}
+
+impl From<futures::channel::mpsc::UnboundedSender<Finalized>> for FinalizedSink {
+    fn from(tx: futures::channel::mpsc::UnboundedSender<Finalized>) -> Self {
+        Self::Task(tx)
+    }
+}
+
+impl FinalizedSink {
+    /// False if the receiving side has stopped.
+    fn send(&self, f: Finalized) -> bool {
+        match self {
+            Self::Thread(tx) => tx.send(f).is_ok(),
+            Self::Task(tx) => tx.unbounded_send(f).is_ok(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct App {
     chain: Arc<Chain>,
@@ -56,7 +91,7 @@ pub struct App {
     clock: ChainClock,
     /// Move `clock` up to a parent ahead of it (devnet; see [crate::clock::ClockConfig]).
     follow_chain: bool,
-    finalized: std::sync::mpsc::SyncSender<Finalized>,
+    finalized: FinalizedSink,
 }
 
 impl App {
@@ -65,14 +100,14 @@ impl App {
         pacing: Pacing,
         clock: ChainClock,
         follow_chain: bool,
-        finalized: std::sync::mpsc::SyncSender<Finalized>,
+        finalized: impl Into<FinalizedSink>,
     ) -> Self {
         Self {
             chain,
             pacing,
             clock,
             follow_chain,
-            finalized,
+            finalized: finalized.into(),
         }
     }
 
@@ -230,7 +265,7 @@ impl Reporter for App {
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
         if let Update::Block(block, ack) = activity {
-            if self.finalized.send((block, ack)).is_err() {
+            if !self.finalized.send((block, ack)) {
                 warn!("finalizer stopped; block not applied");
             }
         }
@@ -261,4 +296,21 @@ pub fn spawn_finalizer(
                 }
             }
         })
+}
+
+/// The finalizer as a task of the runtime ([FinalizedSink::Task]): applies each finalized block,
+/// then acknowledges it. Returns at the first error (as [spawn_finalizer] halts), or `Ok` once
+/// every sender is gone.
+pub async fn run_finalizer(
+    chain: Arc<Chain>,
+    mut rx: futures::channel::mpsc::UnboundedReceiver<Finalized>,
+) -> Result<(), crate::Error> {
+    while let Some((block, ack)) = rx.next().await {
+        if let Err(e) = chain.finalize(&block) {
+            tracing::error!(%e, "cannot apply finalized block; halting");
+            return Err(e);
+        }
+        ack.acknowledge();
+    }
+    Ok(())
 }

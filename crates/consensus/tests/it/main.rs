@@ -1,3 +1,7 @@
-//! The node's chain core without a network: build, verify and finalize blocks the way the
-//! consensus application does, on two independent "nodes", and reopen from storage.
+//! Integration tests of the node. `chain`: the chain core without a network (build, verify and
+//! finalize blocks on two independent "nodes", reopen from storage). `sim`: the whole consensus
+//! stack of N validators in commonware's deterministic runtime over a simulated network.
 mod chain;
+mod sim;
+mod sim_harness;
+mod sim_workload;
