@@ -125,8 +125,13 @@ fn genesis() -> Genesis {
         operator_name: "operator".into(),
         bank: Address::of(&key(2)),
         bank_name: "bank".into(),
+        // Short epochs: every run crosses epoch boundaries (a new simplex instance each time).
+        epoch_length: SIM_EPOCH_LENGTH,
     }
 }
+
+/// Blocks per epoch in the simulation.
+const SIM_EPOCH_LENGTH: u64 = 8;
 
 /// Runs `scenario` with `seed` and checks it; panics (naming nothing: see [run_seeds]) on any
 /// failed check.
@@ -163,7 +168,8 @@ pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
         }
         let plan = plan(&mut ctx, n, faults);
         let mut workload = Workload::new(genesis().chain_id, key(1), key(2), USERS);
-        let mut goal = scenario.min_height;
+        // Every run crosses at least one epoch boundary.
+        let mut goal = scenario.min_height.max(SIM_EPOCH_LENGTH + 2);
         let mut next_event = 0;
         let mut before_crash: BTreeMap<usize, Vec<Ledger>> = BTreeMap::new();
         let mut events = Vec::new();

@@ -10,7 +10,10 @@ use commonware_consensus::{
     types::Epoch,
 };
 use commonware_cryptography::{ed25519, Sha256, Signer as _};
-use commonware_p2p::simulated::{self, Link, Network, Oracle};
+use commonware_p2p::{
+    simulated::{self, Link, Network, Oracle},
+    utils::mux::{Muxer, SubReceiver, SubSender},
+};
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, union, NZUsize, NZU32};
 use gridledger_consensus::{
@@ -248,12 +251,8 @@ impl Sim {
         self.incarnations[i] += 1;
         let oracle = self.oracle.clone();
         let me = self.pks[i].clone();
-        let scheme = Scheme::signer(
-            &union(&self.namespace, b"_CONSENSUS"),
-            self.participants.clone(),
-            self.keys[i].clone(),
-        )
-        .expect("validator in the set");
+        let key = self.keys[i].clone();
+        let namespace = union(&self.namespace, b"_CONSENSUS");
         let genesis = self.genesis.genesis_block().0;
         let node_chain = chain.clone();
         let handle = self
@@ -306,11 +305,14 @@ impl Sim {
                     EngineConfig {
                         blocker: control.clone(),
                         provider: oracle.manager(),
-                        me,
-                        scheme,
+                        key,
+                        namespace,
+                        chain: node_chain.clone(),
                         genesis,
                         timeouts: timeouts(),
                         partition_prefix: format!("node{i}"),
+                        // The simulated network links every validator from the start.
+                        on_epoch: Box::new(|_, _| {}),
                     },
                 )
                 .await;
@@ -352,6 +354,9 @@ impl Sim {
         )
         .expect("validator in the set");
         let ctx = self.ctx.child("byzantine").with_attribute("index", i);
+        // Honest nodes run each epoch on its own sub-channel: speak epoch 0's.
+        let votes = epoch_zero(&ctx, "votes_mux", votes).await;
+        let certificates = epoch_zero(&ctx, "certificates_mux", certificates).await;
         let handle = match kind {
             Byzantine::Equivocator => mocks::equivocator::Equivocator::<_, _, _, Sha256>::new(
                 ctx,
@@ -465,4 +470,19 @@ pub fn finalized_txs(chain: &Chain) -> u64 {
                 .map_or(0, |(_, header)| u64::from(header.tx_count))
         })
         .sum()
+}
+
+/// Sub-channel 0 (epoch 0) of a p2p channel, as the engine's muxer numbers them.
+async fn epoch_zero<S, R>(
+    ctx: &deterministic::Context,
+    label: &'static str,
+    (sender, receiver): (S, R),
+) -> (SubSender<S>, SubReceiver<R>)
+where
+    S: commonware_p2p::Sender,
+    R: commonware_p2p::Receiver,
+{
+    let (mux, mut handle) = Muxer::new(ctx.child(label), sender, receiver, 1_024);
+    mux.start();
+    handle.register(0).await.expect("sub-channel 0")
 }
