@@ -267,6 +267,9 @@ fn verify_rejects_tampered_blocks() {
     );
     let bad = ChainBlock::new(good.context.clone(), body);
     assert!(matches!(b.verify(&bad, &g), Err(Invalid::Bad(m)) if m.contains("bad_signature")));
+    // Also on the node whose mempool holds the genuine transaction: only a transaction with
+    // the very same hash (signature included) skips the signature check.
+    assert!(matches!(a.verify(&bad, &g), Err(Invalid::Bad(m)) if m.contains("bad_signature")));
 
     // Time going backwards, wrong height, wrong parent.
     let mut body = good.body.clone();
