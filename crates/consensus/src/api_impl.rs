@@ -80,16 +80,10 @@ impl NodeApi for NodeService {
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
-        let Some(gossip) = &self.gossip else {
-            return self.chain.submit(txs);
-        };
-        let out = self.chain.submit(txs.clone());
-        for (tx, r) in txs.into_iter().zip(&out) {
-            if r.is_ok() && !gossip.push(tx) {
-                self.chain.metrics.count_gossip_dropped();
-            }
+        match &self.gossip {
+            Some(outbox) => crate::gossip::submit_and_forward(&self.chain, outbox, txs),
+            None => self.chain.submit(txs),
         }
-        out
     }
 
     fn tx(&self, hash: &Hash32) -> Result<Option<TxView>, NodeError> {

@@ -7,7 +7,8 @@ use commonware_codec::{Encode, RangeCfg, Read};
 use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::{Blocker, Receiver, Recipients, Sender};
 use commonware_runtime::{Clock, Spawner, Supervisor};
-use gridledger_types::SignedTransaction;
+use gridledger_api::Rejected;
+use gridledger_types::{Hash32, SignedTransaction};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -35,6 +36,22 @@ impl Outbox {
     pub fn push(&self, tx: SignedTransaction) -> bool {
         self.0.try_send(tx).is_ok()
     }
+}
+
+/// Admits `txs` to `chain`'s mempool and queues the admitted ones for forwarding: what a
+/// node does with transactions its own clients send.
+pub fn submit_and_forward(
+    chain: &Chain,
+    outbox: &Outbox,
+    txs: Vec<SignedTransaction>,
+) -> Vec<Result<Hash32, Rejected>> {
+    let out = chain.submit(txs.clone());
+    for (tx, r) in txs.into_iter().zip(&out) {
+        if r.is_ok() && !outbox.push(tx) {
+            chain.metrics.count_gossip_dropped();
+        }
+    }
+    out
 }
 
 /// Encodes a batch for the wire.

@@ -16,19 +16,21 @@ use commonware_p2p::{
 };
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, union, NZUsize, NZU32};
+use gridledger_api::Rejected;
 use gridledger_consensus::{
     application::{run_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
     clock::ChainClock,
     engine::{Engine, EngineConfig, Timeouts},
     genesis::{GenesisFile, ValidatorInfo},
+    gossip,
     mempool::MempoolConfig,
     metrics::NodeMetrics,
     node::NAMESPACE,
     Scheme,
 };
 use gridledger_storage::Store;
-use gridledger_types::{Address, Hash32, BLOCK_MAX_TXS};
+use gridledger_types::{Address, Hash32, SignedTransaction, BLOCK_MAX_TXS};
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::PathBuf,
@@ -44,6 +46,7 @@ const CHANNEL_CERTIFICATES: u64 = 1;
 const CHANNEL_RESOLVER: u64 = 2;
 const CHANNEL_BROADCAST: u64 = 3;
 const CHANNEL_MARSHAL: u64 = 4;
+const CHANNEL_TXS: u64 = 5;
 const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
 /// How long a crashed node's tasks may take to release its `Chain` (simulated time).
 const RELEASE_WAIT: Duration = Duration::from_secs(1);
@@ -79,7 +82,22 @@ pub enum Byzantine {
 /// One honest node that is up.
 pub struct Node {
     pub chain: Arc<Chain>,
+    /// Transactions this node's clients sent, to forward to its peers (gossip).
+    pub outbox: gossip::Outbox,
     handle: Handle<()>,
+}
+
+/// Where a client sends transactions: a live node's mempool, forwarded from there by gossip.
+#[derive(Clone)]
+pub struct EntryPoint {
+    pub chain: Arc<Chain>,
+    outbox: gossip::Outbox,
+}
+
+impl EntryPoint {
+    pub fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, Rejected>> {
+        gossip::submit_and_forward(&self.chain, &self.outbox, txs)
+    }
 }
 
 pub enum Slot {
@@ -255,6 +273,7 @@ impl Sim {
         let namespace = union(&self.namespace, b"_CONSENSUS");
         let genesis = self.genesis.genesis_block().0;
         let node_chain = chain.clone();
+        let (outbox, queue) = gossip::Outbox::new();
         let handle = self
             .ctx
             .child("node")
@@ -270,13 +289,21 @@ impl Sim {
                     CHANNEL_RESOLVER,
                     CHANNEL_BROADCAST,
                     CHANNEL_MARSHAL,
+                    CHANNEL_TXS,
                 ] {
                     channels.push(control.register(c, quota).await.expect("register channel"));
                 }
                 let mut channels = channels.into_iter();
-                let mut next = || channels.next().expect("five channels");
-                let (votes, certificates, resolver, broadcast, marshal_channel) =
-                    (next(), next(), next(), next(), next());
+                let mut next = || channels.next().expect("six channels");
+                let (votes, certificates, resolver, broadcast, marshal_channel, txs) =
+                    (next(), next(), next(), next(), next(), next());
+                gossip::start(
+                    ctx.child("gossip"),
+                    node_chain.clone(),
+                    queue,
+                    txs,
+                    control.clone(),
+                );
                 let marshal_resolver = marshal::resolver::p2p::init(
                     ctx.child("marshal_resolver"),
                     marshal::resolver::p2p::Config {
@@ -332,7 +359,11 @@ impl Sim {
                     }
                 }
             });
-        self.slots[i] = Slot::Up(Node { chain, handle });
+        self.slots[i] = Slot::Up(Node {
+            chain,
+            outbox,
+            handle,
+        });
     }
 
     /// Starts validator `i` as a byzantine mock (votes and certificates only).
@@ -404,6 +435,20 @@ impl Sim {
     }
 
     /// The honest nodes that are up, by index.
+    /// The live honest nodes as clients see them.
+    pub fn entry_points(&self) -> Vec<EntryPoint> {
+        self.slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Up(n) => Some(EntryPoint {
+                    chain: n.chain.clone(),
+                    outbox: n.outbox.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn up(&self) -> Vec<(usize, Arc<Chain>)> {
         self.slots
             .iter()

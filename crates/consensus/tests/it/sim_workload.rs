@@ -1,8 +1,9 @@
 //! The simulation's clients: the operator registers prosumers, the bank mints to them, and they
-//! pay each other. Each transaction goes to one random live node's mempool (there is no gossip:
-//! it waits there for that node's turn as leader). A client resubmits what is still pending to
+//! pay each other. Each transaction goes to one random live node, which admits it and forwards
+//! it to its peers (transaction gossip, as a real node does). A client resubmits what is still pending to
 //! another node now and then, as a real wallet would, so a crash that loses a mempool only
 //! delays its transactions.
+use crate::sim_harness::EntryPoint;
 use gridledger_consensus::chain::Chain;
 use gridledger_execution::{account, participant};
 use gridledger_types::{
@@ -10,7 +11,7 @@ use gridledger_types::{
     Transaction,
 };
 use rand::{Rng, RngExt as _};
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 /// Transactions one signer may have pending at once (well below the mempool's nonce gap).
 const MAX_PENDING_PER_SIGNER: usize = 4;
@@ -90,7 +91,7 @@ impl Workload {
     /// One step: forget what `reference` (the most advanced live node) has finalized, sign one
     /// new transaction if some signer may, and send it to a random node of `live`; every few
     /// steps resend what is pending.
-    pub fn step(&mut self, rng: &mut impl Rng, reference: &Chain, live: &[Arc<Chain>]) {
+    pub fn step(&mut self, rng: &mut impl Rng, reference: &Chain, live: &[EntryPoint]) {
         if live.is_empty() {
             return;
         }
