@@ -37,7 +37,6 @@ use commonware_runtime::{
 };
 use commonware_storage::archive::immutable;
 use commonware_utils::{vec::NonEmptyVec, NZUsize, NZU64};
-use futures::future::try_join_all;
 use governor::clock::Clock as GClock;
 use rand::{CryptoRng, Rng};
 use std::{
@@ -45,7 +44,7 @@ use std::{
     sync::Arc,
     time::Duration,
 };
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info};
 
 const PRUNABLE_ITEMS_PER_SECTION: NonZero<u64> = NZU64!(4_096);
 const IMMUTABLE_ITEMS_PER_SECTION: NonZero<u64> = NZU64!(262_144);
@@ -352,15 +351,21 @@ where
             .start(self.marshaled.clone(), self.buffer_mailbox, marshal);
         // One simplex instance per epoch, each on its own sub-channel (the epoch number).
         let ctx = self.context.take();
-        let (votes_mux, votes) =
-            Muxer::new(ctx.child("votes_mux"), votes.0, votes.1, MAILBOX.get());
-        let (resolver_mux, resolver) = Muxer::new(
+        // Messages of epochs this node does not run land in each muxer's backup channel: a
+        // later epoch there (votes, certificates or requests) means this node is behind.
+        let (votes_mux, votes, later_votes) =
+            Muxer::builder(ctx.child("votes_mux"), votes.0, votes.1, MAILBOX.get())
+                .with_backup()
+                .build();
+        let (resolver_mux, resolver, later_requests) = Muxer::builder(
             ctx.child("resolver_mux"),
             resolver.0,
             resolver.1,
             MAILBOX.get(),
-        );
-        let (certificates_mux, certificates, future) = Muxer::builder(
+        )
+        .with_backup()
+        .build();
+        let (certificates_mux, certificates, later_certificates) = Muxer::builder(
             ctx.child("certificates_mux"),
             certificates.0,
             certificates.1,
@@ -374,22 +379,27 @@ where
             certificates_mux.start(),
         );
         let epochs = ctx.child("epochs").spawn(move |ctx| {
-            self.epochs
-                .run(ctx, self.marshaled, votes, certificates, resolver, future)
+            self.epochs.run(
+                ctx,
+                self.marshaled,
+                (votes, certificates, resolver),
+                [later_votes, later_requests, later_certificates],
+            )
         });
-        let mux = async move {
-            let (v, r, c) = futures::join!(votes_mux, resolver_mux, certificates_mux);
-            if v.is_err() || r.is_err() || c.is_err() {
-                error!("p2p mux failed");
-            }
-        };
-        let all = futures::future::join(try_join_all(vec![buffer, marshal, epochs]), mux);
-        let (r, _) = all.await;
-        if let Err(e) = r {
-            error!(?e, "engine failed");
-        } else {
-            warn!("engine stopped");
-        }
+        // The first part to stop stops the engine (and with it the node): a node that no
+        // longer follows the chain must not keep answering as if it did.
+        let parts: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>> = vec![
+            Box::pin(async move { format!("broadcast: {:?}", buffer.await) }),
+            Box::pin(async move { format!("marshal: {:?}", marshal.await) }),
+            Box::pin(async move { format!("epochs: {:?}", epochs.await) }),
+            Box::pin(async move { format!("votes mux: {:?}", votes_mux.await.map(|_| ())) }),
+            Box::pin(async move { format!("resolver mux: {:?}", resolver_mux.await.map(|_| ())) }),
+            Box::pin(async move {
+                format!("certificates mux: {:?}", certificates_mux.await.map(|_| ()))
+            }),
+        ];
+        let (why, _, _) = futures::future::select_all(parts).await;
+        error!(part = why, "engine stopped");
     }
 }
 
@@ -428,26 +438,21 @@ where
     B: Blocker<PublicKey = PublicKey>,
 {
     /// Runs the epoch the finalized chain is in, and each next one as soon as the last block of
-    /// the previous one is final. A certificate from a later epoch than ours means we are
-    /// behind: ask its sender for the finalization of our epoch's last block.
-    #[allow(clippy::too_many_arguments)]
-    async fn run<S: Sender<PublicKey = PublicKey>, R: Receiver<PublicKey = PublicKey>>(
+    /// the previous one is final. A message from a later epoch than ours means we are behind:
+    /// ask its sender and our epoch's validators for the finalization of our epoch's last block.
+    /// Returns only if an epoch cannot start (which stops the node).
+    #[allow(clippy::type_complexity)]
+    async fn run(
         mut self,
         context: E,
         marshaled: Marshaled<E>,
-        mut votes: MuxHandle<
-            impl Sender<PublicKey = PublicKey>,
-            impl Receiver<PublicKey = PublicKey>,
-        >,
-        mut certificates: MuxHandle<S, R>,
-        mut resolver: MuxHandle<
-            impl Sender<PublicKey = PublicKey>,
-            impl Receiver<PublicKey = PublicKey>,
-        >,
-        mut future: commonware_utils::channel::mpsc::Receiver<(
-            u64,
-            (PublicKey, commonware_runtime::IoBuf),
-        )>,
+        (mut votes, mut certificates, mut resolver): (
+            MuxHandle<impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>>,
+            MuxHandle<impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>>,
+            MuxHandle<impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>>,
+        ),
+        mut later: [commonware_utils::channel::mpsc::Receiver<(u64, (PublicKey, commonware_runtime::IoBuf))>;
+            3],
     ) {
         let mut running: Vec<Running> = Vec::new();
         let mut retiring: Vec<(Running, std::time::SystemTime)> = Vec::new();
@@ -468,6 +473,7 @@ where
                     )
                     .await
                 else {
+                    error!(epoch, "cannot start the epoch's consensus; stopping");
                     return;
                 };
                 let now = context.current();
@@ -476,10 +482,18 @@ where
                 }
                 running.push(Running { epoch, handle });
                 current = Some(epoch);
+                // Walking forward through epochs: ask again at once.
+                last_hint = std::time::SystemTime::UNIX_EPOCH;
             }
+            // An old epoch's instance stays until this node has finalized a block of the new
+            // epoch and the grace period has passed: peers that missed the boundary can still
+            // finish the old epoch with it.
             let now = context.current();
+            let head = self.chain.head().height;
+            let length = self.length;
             retiring.retain(|(r, since)| {
-                let keep = now.duration_since(*since).unwrap_or_default() < OLD_EPOCH_GRACE;
+                let keep = head <= last_height(r.epoch, length).saturating_add(1)
+                    || now.duration_since(*since).unwrap_or_default() < OLD_EPOCH_GRACE;
                 if !keep {
                     info!(epoch = r.epoch, "stopped consensus of a past epoch");
                     r.handle.abort();
@@ -487,15 +501,25 @@ where
                 keep
             });
             // Messages of epochs we do not run: a later one means we are behind.
-            while let Ok((sub, (peer, _))) = future.try_recv() {
-                let Some(c) = current else { break };
-                if sub > c && now.duration_since(last_hint).unwrap_or_default() >= HINT_INTERVAL {
-                    last_hint = now;
-                    debug!(epoch = sub, %peer, "peer is in a later epoch; fetching our epoch's end");
-                    self.reporter.hint_finalized(
-                        Height::new(last_height(c, self.length)),
-                        NonEmptyVec::new(peer),
-                    );
+            for rx in later.iter_mut() {
+                while let Ok((sub, (peer, _))) = rx.try_recv() {
+                    let Some(c) = current else { break };
+                    if sub > c && now.duration_since(last_hint).unwrap_or_default() >= HINT_INTERVAL
+                    {
+                        last_hint = now;
+                        debug!(epoch = sub, %peer, "peer is in a later epoch; fetching our epoch's end");
+                        // The sender may not be a peer the resolver asks (it fetches only from
+                        // the current set's validators): name them too.
+                        let me = self.schemes.me();
+                        let mut targets = NonEmptyVec::new(peer);
+                        targets.extend(
+                            validator_keys(&self.chain.validators_at(c))
+                                .into_iter()
+                                .filter(|k| *k != me),
+                        );
+                        self.reporter
+                            .hint_finalized(Height::new(last_height(c, self.length)), targets);
+                    }
                 }
             }
             context.sleep(EPOCH_POLL).await;

@@ -8,6 +8,7 @@ use commonware_consensus::types::Epoch;
 use commonware_cryptography::{
     certificate::{Provider, Scoped},
     ed25519::{PrivateKey, PublicKey},
+    Signer as _,
 };
 use commonware_utils::ordered::Set;
 use gridledger_types::epoch_of;
@@ -63,6 +64,11 @@ impl EpochSchemes {
         (scheme, member)
     }
 
+    /// This node's public key.
+    pub fn me(&self) -> PublicKey {
+        self.key.public_key()
+    }
+
     pub fn get(&self, epoch: u64) -> Option<Arc<Scheme>> {
         self.schemes.read().ok()?.get(&epoch).cloned()
     }
@@ -80,7 +86,6 @@ impl Provider for EpochSchemes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use commonware_cryptography::Signer as _;
 
     #[test]
     fn epochs_end_and_start_where_the_fixed_epocher_says() {

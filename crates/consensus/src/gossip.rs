@@ -1,7 +1,7 @@
 //! Transaction gossip: a node forwards the transactions its own API admitted to every peer, in
 //! small batches, on one p2p channel. A receiver admits them to its mempool with the same checks
 //! as the API and never forwards them again (the mesh is complete, so one hop reaches every
-//! validator). A batch that does not decode blocks its sender.
+//! validator). A batch that does not decode, or carries a bad signature, blocks its sender.
 use crate::chain::Chain;
 use commonware_codec::{Encode, RangeCfg, Read};
 use commonware_cryptography::ed25519::PublicKey;
@@ -109,8 +109,18 @@ pub async fn receive(
         match decode_batch(bytes.as_ref()) {
             Ok(txs) => {
                 let n = txs.len();
-                let admitted = chain.submit(txs).iter().filter(|r| r.is_ok()).count();
+                let results = chain.submit(txs);
+                let admitted = results.iter().filter(|r| r.is_ok()).count();
                 debug!(%peer, received = n, admitted, "gossiped transactions");
+                // Honest nodes forward only what passed their own signature check, and that
+                // check gives the same answer everywhere: a bad signature is the sender's doing.
+                if results
+                    .iter()
+                    .any(|r| matches!(r, Err(e) if e.code == "bad_signature"))
+                {
+                    warn!(%peer, "gossiped a transaction with a bad signature; blocking peer");
+                    let _ = blocker.block(peer);
+                }
             }
             Err(e) => {
                 warn!(%peer, %e, "undecodable transaction batch; blocking peer");

@@ -147,7 +147,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     // Known as a validator of the genesis or of the epoch the chain is in, or as a full node.
     let mut known = cfg.genesis.validators.clone();
     known.extend(chain.validators_at(epoch_to_run(head.height, chain.epoch_length())));
-    let role = node_role(&known, &cfg.full_nodes, &me)?;
+    let role = node_role(&known, &cfg.full_nodes, &me);
     info!(height = head.height, hash = %head.hash, state_root = %head.state_root, "opened ledger");
     // Larger than marshal's outstanding acknowledgements, so `report` never blocks marshal.
     let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(4 * MAX_PENDING_ACKS.get());
@@ -180,11 +180,12 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let largest_set = participants
             .len()
             .max(chain.validators_at(current_epoch).len());
+        let max_peers = largest_set + followers.len() + NEW_PEER_ROOM;
         let p2p_cfg = lookup::Config::local(
             cfg.validator_key.clone(),
             &union(&namespace, b"_P2P"),
             cfg.p2p_addr,
-            NZUsize!(largest_set + followers.len() + NEW_PEER_ROOM),
+            NZUsize!(max_peers),
             MAX_MESSAGE_SIZE,
         );
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
@@ -230,6 +231,17 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
                         .map(|(k, a)| (k.clone(), a.clone())),
                 );
                 voting.store(primary.position(&me).is_some(), Ordering::Relaxed);
+                // commonware asserts the size; refuse here instead of panicking the node.
+                let others = primary.iter().chain(secondary.iter()).filter(|k| **k != me).count();
+                if others > max_peers {
+                    error!(
+                        epoch,
+                        peers = others,
+                        max_peers,
+                        "the epoch's peer set is larger than this node's p2p table: restart the node to size it again"
+                    );
+                    return;
+                }
                 let _ = oracle.track(epoch, AddressableTrackedPeers::new(primary, secondary));
             })
         };
@@ -358,22 +370,25 @@ impl Role {
     }
 }
 
-/// A key in the validator set makes a validator; a key listed among the full nodes makes a
-/// full node; any other key is refused (no peer would accept its connections).
+/// The role a node starts in: a validator if its key is in `validators`, else a full node
+/// (warned about if not listed in `full_nodes` either). Membership later follows the epochs.
 pub fn node_role(
     validators: &[ValidatorInfo],
     full_nodes: &[ValidatorInfo],
     me: &ed25519::PublicKey,
-) -> Result<Role, Error> {
+) -> Role {
     if validators.iter().any(|v| &v.public_key.0 == me) {
-        Ok(Role::Validator)
-    } else if full_nodes.iter().any(|v| &v.public_key.0 == me) {
-        Ok(Role::Full)
+        Role::Validator
     } else {
-        Err(Error::Config(format!(
-            "node key {} is neither a validator (genesis or current epoch) nor listed in full_nodes",
-            hex::encode(me.encode())
-        )))
+        if !full_nodes.iter().any(|v| &v.public_key.0 == me) {
+            // E.g. a validator added after genesis, starting from an empty data dir: peers
+            // accept it once they track the epoch that added it.
+            warn!(
+                key = hex::encode(me.encode()),
+                "node key is neither a known validator nor listed in full_nodes: following as a full node; peers accept this node only once it is in a validator set or in their full_nodes"
+            );
+        }
+        Role::Full
     }
 }
 
