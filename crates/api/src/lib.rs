@@ -11,6 +11,7 @@ mod admin;
 mod billing;
 mod charging;
 mod charging_api;
+pub mod dashboard;
 mod error;
 mod handlers;
 mod metrics;
@@ -180,6 +181,7 @@ fn build(
         }
     }
     router
+        .merge(dashboard::routes())
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

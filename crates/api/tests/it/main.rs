@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API against an in-memory node double.
 mod charging;
 mod clock;
+mod dashboard;
 mod events;
 mod fake;
 mod openapi;

@@ -1,0 +1,88 @@
+//! The dashboard's files: served at their paths with their content types, and every string the
+//! page names exists in every language's dictionary.
+use crate::fake::FakeNode;
+use crate::{app, send};
+use axum::{body::Body, http::Request, http::StatusCode};
+use gridledger_api::dashboard::{ASSETS, LANGUAGES};
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn every_dashboard_file_is_served_with_its_content_type() {
+    let app = app(&FakeNode::new());
+    for (path, content_type, body) in ASSETS {
+        let req = Request::get(*path).body(Body::empty()).unwrap();
+        let (s, ctype, got) = send(&app, req).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert_eq!(ctype, *content_type, "{path}");
+        assert_eq!(got, body.as_bytes(), "{path}");
+    }
+    // The page loads its script and style from where they are served.
+    let index = ASSETS.iter().find(|a| a.0 == "/").unwrap().2;
+    for path in ["/ui/app.js", "/ui/style.css"] {
+        assert!(index.contains(&format!("\"{path}\"")), "{path}");
+        assert!(ASSETS.iter().any(|a| a.0 == path));
+    }
+    // Anything else under /ui is the API's JSON 404.
+    let req = Request::get("/ui/nope.js").body(Body::empty()).unwrap();
+    let (s, ctype, _) = send(&app, req).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(ctype.starts_with("application/json"));
+}
+
+fn dictionary(lang: &str) -> serde_json::Map<String, serde_json::Value> {
+    let path = format!("/ui/i18n/{lang}.json");
+    let body = ASSETS.iter().find(|a| a.0 == path).expect(&path).2;
+    serde_json::from_str(body).expect("a JSON object")
+}
+
+/// Keys named by `data-i18n="..."` in the page and `t("...")`, `fail("...")` or
+/// `dataset.i18n = "..."` in the script.
+fn keys_used() -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for (_, _, body) in ASSETS {
+        for marker in [
+            "data-i18n=\"",
+            " t(\"",
+            "(t(\"",
+            "fail(\"",
+            "dataset.i18n = \"",
+        ] {
+            for part in body.split(marker).skip(1) {
+                let key = part.split('"').next().unwrap();
+                if !key.is_empty() {
+                    keys.insert(key.to_string());
+                }
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_language_has_every_string_the_page_uses() {
+    let used = keys_used();
+    assert!(used.len() >= 20, "{used:?}");
+    let en: BTreeSet<String> = dictionary("en").keys().cloned().collect();
+    for lang in LANGUAGES {
+        let d = dictionary(lang);
+        let keys: BTreeSet<String> = d.keys().cloned().collect();
+        // Same keys in every language, each a non-empty string.
+        assert_eq!(keys, en, "{lang} and en differ");
+        for (k, v) in &d {
+            assert!(v.as_str().is_some_and(|s| !s.is_empty()), "{lang}: {k}");
+        }
+        let missing: Vec<_> = used.difference(&keys).collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+    }
+    // Roles are looked up as `role.<status role>`: both roles the node reports exist.
+    for role in ["role.validator", "role.full"] {
+        assert!(en.contains(role), "{role}");
+    }
+    // Korean really is Korean.
+    let ko = dictionary("ko");
+    assert!(ko["node.title"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)));
+}
