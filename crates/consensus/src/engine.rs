@@ -62,6 +62,59 @@ const MAX_REPAIR: NonZero<usize> = NZUsize!(20);
 pub const MAX_PENDING_ACKS: NonZero<usize> = NZUsize!(16);
 const MAILBOX: NonZeroUsize = NZUsize!(1_024);
 
+/// p2p channels of a node (the simulation registers the same ones).
+pub const CHANNEL_VOTES: u64 = 0;
+pub const CHANNEL_CERTIFICATES: u64 = 1;
+pub const CHANNEL_RESOLVER: u64 = 2;
+pub const CHANNEL_BROADCAST: u64 = 3;
+pub const CHANNEL_MARSHAL: u64 = 4;
+pub const CHANNEL_TXS: u64 = 5;
+/// Every channel, in the order a node registers them.
+pub const CHANNELS: [u64; 6] = [
+    CHANNEL_VOTES,
+    CHANNEL_CERTIFICATES,
+    CHANNEL_RESOLVER,
+    CHANNEL_BROADCAST,
+    CHANNEL_MARSHAL,
+    CHANNEL_TXS,
+];
+
+/// Marshal's backfill resolver on `channel`: fetches missing finalized blocks from `peers`,
+/// blocking peers that answer wrongly. `timeout` bounds one request.
+pub fn marshal_resolver<E, C, B, S, R>(
+    context: E,
+    me: PublicKey,
+    peers: C,
+    blocker: B,
+    timeout: Duration,
+    channel: (S, R),
+) -> (
+    handler::Receiver<Digest>,
+    marshal::resolver::p2p::Mailbox<Digest, PublicKey>,
+)
+where
+    E: BufferPooler + Rng + Spawner + Clock + Metrics,
+    C: Provider<PublicKey = PublicKey>,
+    B: Blocker<PublicKey = PublicKey>,
+    S: Sender<PublicKey = PublicKey>,
+    R: Receiver<PublicKey = PublicKey>,
+{
+    marshal::resolver::p2p::init(
+        context,
+        marshal::resolver::p2p::Config {
+            public_key: me,
+            peer_provider: peers,
+            blocker,
+            mailbox_size: MAILBOX,
+            timeout,
+            fetch_retry_timeout: Duration::from_millis(100),
+            priority_requests: false,
+            priority_responses: false,
+        },
+        channel,
+    )
+}
+
 /// Consensus timing.
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {

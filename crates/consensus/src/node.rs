@@ -4,7 +4,11 @@ use crate::{
     application::{spawn_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
     clock::ClockConfig,
-    engine::{Engine, EngineConfig, OnEpoch, Timeouts, MAX_PENDING_ACKS},
+    engine::{
+        marshal_resolver, Engine, EngineConfig, OnEpoch, Timeouts, CHANNEL_BROADCAST,
+        CHANNEL_CERTIFICATES, CHANNEL_MARSHAL, CHANNEL_RESOLVER, CHANNEL_TXS, CHANNEL_VOTES,
+        MAX_PENDING_ACKS,
+    },
     epochs::epoch_to_run,
     genesis::{GenesisFile, ValidatorInfo},
     gossip,
@@ -13,7 +17,6 @@ use crate::{
     Error,
 };
 use commonware_codec::{DecodeExt, Encode};
-use commonware_consensus::marshal;
 use commonware_cryptography::{ed25519, Signer as _};
 use commonware_p2p::{
     authenticated::lookup, Address as PeerAddress, AddressableManager as _, AddressableTrackedPeers,
@@ -38,12 +41,6 @@ use tracing::{error, info, warn};
 
 /// Namespace prefix of every consensus and p2p signature.
 pub const NAMESPACE: &[u8] = b"GRIDLEDGER";
-const CHANNEL_VOTES: u64 = 0;
-const CHANNEL_CERTIFICATES: u64 = 1;
-const CHANNEL_RESOLVER: u64 = 2;
-const CHANNEL_BROADCAST: u64 = 3;
-const CHANNEL_MARSHAL: u64 = 4;
-const CHANNEL_TXS: u64 = 5;
 const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
 /// Room in a p2p peer set for validators added after genesis (beyond it, restart the node
 /// after a change so the set is sized again). Each peer slot reserves mailbox space for every
@@ -199,18 +196,12 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         let txs_channel = network.register(CHANNEL_TXS, quota);
         let p2p = network.start();
 
-        let marshal_resolver = marshal::resolver::p2p::init(
+        let marshal_resolver = marshal_resolver(
             context.child("marshal_resolver"),
-            marshal::resolver::p2p::Config {
-                public_key: me.clone(),
-                peer_provider: oracle.clone(),
-                blocker: oracle.clone(),
-                mailbox_size: NZUsize!(1_024),
-                timeout: Duration::from_secs(5),
-                fetch_retry_timeout: Duration::from_millis(100),
-                priority_requests: false,
-                priority_responses: false,
-            },
+            me.clone(),
+            oracle.clone(),
+            oracle.clone(),
+            Duration::from_secs(5),
             marshal_channel,
         );
         // Each epoch's set becomes the p2p primary peers; the node votes in the epochs whose

@@ -5,7 +5,6 @@
 //! aborted, its `Chain` and redb file closed) and restart from its storage, and a validator can
 //! be replaced by one of commonware's byzantine mocks.
 use commonware_consensus::{
-    marshal,
     simplex::{elector::RoundRobin, mocks},
     types::Epoch,
 };
@@ -21,7 +20,10 @@ use gridledger_consensus::{
     application::{run_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
     clock::ChainClock,
-    engine::{Engine, EngineConfig, Timeouts},
+    engine::{
+        marshal_resolver, Engine, EngineConfig, Timeouts, CHANNELS, CHANNEL_CERTIFICATES,
+        CHANNEL_VOTES,
+    },
     genesis::{GenesisFile, ValidatorInfo},
     gossip,
     mempool::MempoolConfig,
@@ -41,12 +43,6 @@ use std::{
 pub type Ctx = deterministic::Context;
 type Pk = ed25519::PublicKey;
 
-const CHANNEL_VOTES: u64 = 0;
-const CHANNEL_CERTIFICATES: u64 = 1;
-const CHANNEL_RESOLVER: u64 = 2;
-const CHANNEL_BROADCAST: u64 = 3;
-const CHANNEL_MARSHAL: u64 = 4;
-const CHANNEL_TXS: u64 = 5;
 const MAX_MESSAGE_SIZE: u32 = 8 * 1024 * 1024;
 /// How long a crashed node's tasks may take to release its `Chain` (simulated time).
 const RELEASE_WAIT: Duration = Duration::from_secs(1);
@@ -283,14 +279,7 @@ impl Sim {
                 let control = oracle.control(me.clone());
                 let quota = Quota::per_second(NZU32!(10_000));
                 let mut channels = Vec::new();
-                for c in [
-                    CHANNEL_VOTES,
-                    CHANNEL_CERTIFICATES,
-                    CHANNEL_RESOLVER,
-                    CHANNEL_BROADCAST,
-                    CHANNEL_MARSHAL,
-                    CHANNEL_TXS,
-                ] {
+                for c in CHANNELS {
                     channels.push(control.register(c, quota).await.expect("register channel"));
                 }
                 let mut channels = channels.into_iter();
@@ -304,18 +293,12 @@ impl Sim {
                     txs,
                     control.clone(),
                 );
-                let marshal_resolver = marshal::resolver::p2p::init(
+                let marshal_resolver = marshal_resolver(
                     ctx.child("marshal_resolver"),
-                    marshal::resolver::p2p::Config {
-                        public_key: me.clone(),
-                        peer_provider: oracle.manager(),
-                        blocker: control.clone(),
-                        mailbox_size: NZUsize!(1_024),
-                        timeout: Duration::from_secs(2),
-                        fetch_retry_timeout: Duration::from_millis(100),
-                        priority_requests: false,
-                        priority_responses: false,
-                    },
+                    me.clone(),
+                    oracle.manager(),
+                    control.clone(),
+                    Duration::from_secs(2),
                     marshal_channel,
                 );
                 let (fin_tx, fin_rx) = futures::channel::mpsc::unbounded();
