@@ -1,6 +1,6 @@
 //! The dashboard's static files, embedded in the binary and served beside the API: `/` and
 //! `/ui/...`. Plain HTML, CSS and ES-module JavaScript, no build step; the pages read the JSON
-//! API and the event stream. Strings live in one dictionary per language (`/ui/i18n/*.json`).
+//! API and the event stream. Strings live in dictionaries per language and screen (`/ui/i18n/...`).
 use axum::{
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
@@ -8,7 +8,9 @@ use axum::{
     Router,
 };
 
-/// (path, content type, body) of every file the dashboard serves.
+/// (path, content type, body) of every file the dashboard serves. Screens live in
+/// `screens/<id>.js`, each with its own dictionary per language (`i18n/<lang>/<id>.json`) beside
+/// the common one (`i18n/<lang>.json`).
 pub const ASSETS: &[(&str, &str, &str)] = &[
     (
         "/",
@@ -21,9 +23,59 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../dashboard/app.js"),
     ),
     (
+        "/ui/lib.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/lib.js"),
+    ),
+    (
         "/ui/style.css",
         "text/css; charset=utf-8",
         include_str!("../dashboard/style.css"),
+    ),
+    (
+        "/ui/screens/home.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/home.js"),
+    ),
+    (
+        "/ui/screens/signin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/signin.js"),
+    ),
+    (
+        "/ui/screens/trade.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/trade.js"),
+    ),
+    (
+        "/ui/screens/market.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/market.js"),
+    ),
+    (
+        "/ui/screens/metering.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/metering.js"),
+    ),
+    (
+        "/ui/screens/settlement.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/settlement.js"),
+    ),
+    (
+        "/ui/screens/charging.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/charging.js"),
+    ),
+    (
+        "/ui/screens/explorer.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/explorer.js"),
+    ),
+    (
+        "/ui/screens/admin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/screens/admin.js"),
     ),
     (
         "/ui/i18n/en.json",
@@ -31,10 +83,113 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../dashboard/i18n/en.json"),
     ),
     (
+        "/ui/i18n/en/home.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/home.json"),
+    ),
+    (
+        "/ui/i18n/en/signin.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/signin.json"),
+    ),
+    (
+        "/ui/i18n/en/trade.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/trade.json"),
+    ),
+    (
+        "/ui/i18n/en/market.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/market.json"),
+    ),
+    (
+        "/ui/i18n/en/metering.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/metering.json"),
+    ),
+    (
+        "/ui/i18n/en/settlement.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/settlement.json"),
+    ),
+    (
+        "/ui/i18n/en/charging.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/charging.json"),
+    ),
+    (
+        "/ui/i18n/en/explorer.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/explorer.json"),
+    ),
+    (
+        "/ui/i18n/en/admin.json",
+        "application/json",
+        include_str!("../dashboard/i18n/en/admin.json"),
+    ),
+    (
         "/ui/i18n/ko.json",
         "application/json",
         include_str!("../dashboard/i18n/ko.json"),
     ),
+    (
+        "/ui/i18n/ko/home.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/home.json"),
+    ),
+    (
+        "/ui/i18n/ko/signin.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/signin.json"),
+    ),
+    (
+        "/ui/i18n/ko/trade.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/trade.json"),
+    ),
+    (
+        "/ui/i18n/ko/market.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/market.json"),
+    ),
+    (
+        "/ui/i18n/ko/metering.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/metering.json"),
+    ),
+    (
+        "/ui/i18n/ko/settlement.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/settlement.json"),
+    ),
+    (
+        "/ui/i18n/ko/charging.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/charging.json"),
+    ),
+    (
+        "/ui/i18n/ko/explorer.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/explorer.json"),
+    ),
+    (
+        "/ui/i18n/ko/admin.json",
+        "application/json",
+        include_str!("../dashboard/i18n/ko/admin.json"),
+    ),
+];
+
+/// The screens (one module and one dictionary per language each).
+pub const SCREENS: &[&str] = &[
+    "home",
+    "signin",
+    "trade",
+    "market",
+    "metering",
+    "settlement",
+    "charging",
+    "explorer",
+    "admin",
 ];
 
 /// The languages the dashboard speaks (one dictionary each).

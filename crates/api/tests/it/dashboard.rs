@@ -3,7 +3,7 @@
 use crate::fake::FakeNode;
 use crate::{app, send};
 use axum::{body::Body, http::Request, http::StatusCode};
-use gridledger_api::dashboard::{ASSETS, LANGUAGES};
+use gridledger_api::dashboard::{ASSETS, LANGUAGES, SCREENS};
 use std::collections::BTreeSet;
 
 #[tokio::test]
@@ -22,6 +22,18 @@ async fn every_dashboard_file_is_served_with_its_content_type() {
         assert!(index.contains(&format!("\"{path}\"")), "{path}");
         assert!(ASSETS.iter().any(|a| a.0 == path));
     }
+    // Every module the shell imports is served, and every screen is imported.
+    let app_js = ASSETS.iter().find(|a| a.0 == "/ui/app.js").unwrap().2;
+    for part in app_js.split("from \"./").skip(1) {
+        let file = part.split('"').next().unwrap();
+        assert!(
+            ASSETS.iter().any(|a| a.0 == format!("/ui/{file}")),
+            "app.js imports {file}, which is not served"
+        );
+    }
+    for screen in SCREENS {
+        assert!(app_js.contains(&format!("\"./screens/{screen}.js\"")), "{screen}");
+    }
     // Anything else under /ui is the API's JSON 404.
     let req = Request::get("/ui/nope.js").body(Body::empty()).unwrap();
     let (s, ctype, _) = send(&app, req).await;
@@ -29,26 +41,52 @@ async fn every_dashboard_file_is_served_with_its_content_type() {
     assert!(ctype.starts_with("application/json"));
 }
 
+/// Every dictionary file of `lang` (common and per screen) merged; a key in two files fails.
 fn dictionary(lang: &str) -> serde_json::Map<String, serde_json::Value> {
-    let path = format!("/ui/i18n/{lang}.json");
-    let body = ASSETS.iter().find(|a| a.0 == path).expect(&path).2;
-    serde_json::from_str(body).expect("a JSON object")
+    let mut all = serde_json::Map::new();
+    let prefix = format!("/ui/i18n/{lang}");
+    let files: Vec<_> = ASSETS
+        .iter()
+        .filter(|a| a.0 == format!("{prefix}.json") || a.0.starts_with(&format!("{prefix}/")))
+        .collect();
+    assert_eq!(files.len(), 1 + SCREENS.len(), "{lang}: one common file and one per screen");
+    for (path, _, body) in files {
+        let part: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for (k, v) in part {
+            assert!(all.insert(k.clone(), v).is_none(), "{path}: {k} is also in another file");
+        }
+    }
+    all
 }
 
-/// Keys named by `data-i18n="..."` in the page and `t("...")`, `fail("...")` or
-/// `dataset.i18n = "..."` in the script.
+/// Keys named by `data-i18n="..."` in the page and, in the scripts, by `t("...")`,
+/// `"data-i18n": "..."`, `fail("...")`, `key: "..."`, `dataset.i18n = "..."` or the title of
+/// `section("id", "...")`: the dashboard writes every literal key in one of these forms.
 fn keys_used() -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     for (_, _, body) in ASSETS {
         for marker in [
             "data-i18n=\"",
+            "\"data-i18n\": \"",
             " t(\"",
             "(t(\"",
+            "[t(\"",
             "fail(\"",
+            "key: \"",
             "dataset.i18n = \"",
         ] {
             for part in body.split(marker).skip(1) {
                 let key = part.split('"').next().unwrap();
+                if !key.is_empty() {
+                    keys.insert(key.to_string());
+                }
+            }
+        }
+        // `section("<element id>", "<title key>", ...)`
+        for part in body.split("section(\"").skip(1) {
+            if let Some(rest) = part.split_once("\", \"") {
+                let key = rest.1.split('"').next().unwrap();
                 if !key.is_empty() {
                     keys.insert(key.to_string());
                 }
@@ -61,7 +99,7 @@ fn keys_used() -> BTreeSet<String> {
 #[test]
 fn every_language_has_every_string_the_page_uses() {
     let used = keys_used();
-    assert!(used.len() >= 20, "{used:?}");
+    assert!(used.len() >= 15, "{used:?}");
     let en: BTreeSet<String> = dictionary("en").keys().cloned().collect();
     for lang in LANGUAGES {
         let d = dictionary(lang);
