@@ -195,7 +195,7 @@ pub const SCREENS: &[&str] = &[
 /// The languages the dashboard speaks (one dictionary each).
 pub const LANGUAGES: &[&str] = &["en", "ko"];
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -207,16 +207,37 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
                 ),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
 
+/// Environment variable naming a directory to serve the dashboard's files from instead of the
+/// embedded copies (for working on the dashboard without rebuilding; the same paths only).
+pub const DEV_DIR_ENV: &str = "GRIDLEDGER_DASHBOARD_DIR";
+
 /// Routes of every dashboard file.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    ASSETS
-        .iter()
-        .fold(Router::new(), |r, (path, content_type, body)| {
-            r.route(path, get(move || async move { asset(content_type, body) }))
-        })
+    let dev_dir = std::env::var_os(DEV_DIR_ENV).map(std::path::PathBuf::from);
+    ASSETS.iter().fold(
+        Router::new(),
+        |r, (path, content_type, body)| match &dev_dir {
+            None => r.route(path, get(move || async move { asset(content_type, body) })),
+            Some(dir) => {
+                let file = dir.join(match *path {
+                    "/" => "index.html",
+                    p => p.trim_start_matches("/ui/"),
+                });
+                r.route(
+                    path,
+                    get(move || async move {
+                        match tokio::fs::read_to_string(&file).await {
+                            Ok(text) => asset(content_type, text),
+                            Err(_) => asset(content_type, body),
+                        }
+                    }),
+                )
+            }
+        },
+    )
 }

@@ -32,7 +32,10 @@ async fn every_dashboard_file_is_served_with_its_content_type() {
         );
     }
     for screen in SCREENS {
-        assert!(app_js.contains(&format!("\"./screens/{screen}.js\"")), "{screen}");
+        assert!(
+            app_js.contains(&format!("\"./screens/{screen}.js\"")),
+            "{screen}"
+        );
     }
     // Anything else under /ui is the API's JSON 404.
     let req = Request::get("/ui/nope.js").body(Body::empty()).unwrap();
@@ -49,12 +52,19 @@ fn dictionary(lang: &str) -> serde_json::Map<String, serde_json::Value> {
         .iter()
         .filter(|a| a.0 == format!("{prefix}.json") || a.0.starts_with(&format!("{prefix}/")))
         .collect();
-    assert_eq!(files.len(), 1 + SCREENS.len(), "{lang}: one common file and one per screen");
+    assert_eq!(
+        files.len(),
+        1 + SCREENS.len(),
+        "{lang}: one common file and one per screen"
+    );
     for (path, _, body) in files {
         let part: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}"));
         for (k, v) in part {
-            assert!(all.insert(k.clone(), v).is_none(), "{path}: {k} is also in another file");
+            assert!(
+                all.insert(k.clone(), v).is_none(),
+                "{path}: {k} is also in another file"
+            );
         }
     }
     all
