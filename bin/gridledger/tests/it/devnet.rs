@@ -1,5 +1,5 @@
 //! Starting and stopping a real devnet process for a test.
-use gridledger_sdk::{client::Client, keystore::Keystore, signer::TxSigner};
+use gridledger_sdk::{api::ClockAdvance, client::Client, keystore::Keystore, signer::TxSigner};
 use gridledger_types::{Address, MilliWon, Payload, PrivateKey, Role};
 use std::{
     net::TcpListener,
@@ -191,4 +191,19 @@ pub async fn wait_all(client: &Client, txs: &[gridledger_types::SignedTransactio
             .unwrap();
         assert!(v.receipt.is_success(), "{:?}", v.receipt);
     }
+}
+
+/// Moves the devnet's clock to `to_ms` and waits until a block carries that time.
+pub async fn clock_to(client: &Client, to_ms: u64, signers: &mut [&mut TxSigner]) {
+    client.advance_clock(ClockAdvance::To(to_ms)).await.unwrap();
+    for _ in 0..200 {
+        if client.status().await.unwrap().timestamp_ms >= to_ms {
+            for s in signers.iter_mut() {
+                s.resync_clock(client).await.unwrap();
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no block at {to_ms} after moving the clock");
 }

@@ -4,10 +4,8 @@
 //! post June's hourly readings from their synthetic profiles, settlement runs after the dispute
 //! window on July 1st, every site's bill is issued with and without P2P, bills are paid or
 //! auto-debited on the 18th (one stays overdue), and the bank report balances.
-use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
-use gridledger_api::ClockAdvance;
+use crate::devnet::{clock_to, key_from_seed, wait_all, Devnet, BIN};
 use gridledger_sdk::{
-    client::Client,
     keystore::{KdfParams, Keystore},
     signer::TxSigner,
 };
@@ -114,21 +112,6 @@ const MEMBERS: [Member; 9] = [
         limit_won: 230,
     },
 ];
-
-/// Moves the devnet's clock to `to_ms` and waits until a block carries that time.
-async fn clock_to(client: &Client, to_ms: u64, signers: &mut [&mut TxSigner]) {
-    client.advance_clock(ClockAdvance::To(to_ms)).await.unwrap();
-    for _ in 0..200 {
-        if client.status().await.unwrap().timestamp_ms >= to_ms {
-            for s in signers.iter_mut() {
-                s.resync_clock(client).await.unwrap();
-            }
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no block at {to_ms} after moving the clock");
-}
 
 fn save_key(dir: &Path, name: &str, k: &PrivateKey) -> std::path::PathBuf {
     let path = dir.join(format!("{name}.json"));

@@ -1,0 +1,486 @@
+//! The participants' and the operator's screens through a month of the pilot: sign-in, sell
+//! and buy intentions entered in the browser (bad input refused before anything is signed), the
+//! operator's market screen through pairing and the contract's steps, the buyer's bill with its
+//! tariff breakdown, a transaction and a contract found in the explorer; and an EV session's
+//! three transactions on the charging screen.
+use super::{
+    fixture::{price_en, won_en, World, CHARGER_PRICE, EV_ENERGY_WH, HOUR, MARKET, MONTH},
+    Browser,
+};
+use gridledger_types::{Address, Hash32, Payload};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Chrome's console entry for the failed sign-in request (a 401 answer).
+const SIGN_IN_401: &str =
+    "/api/v1/session - Failed to load resource: the server responded with a status of 401";
+
+/// Signs in through the sign-in screen and waits for `#who` to name the user.
+async fn sign_in(b: &mut Browser, login: &str, password: &str, who: &str) {
+    b.goto("signin").await;
+    b.submit(
+        "form#signin-form",
+        &[("login", login), ("password", password)],
+    )
+    .await;
+    b.wait_text("#who", who).await;
+}
+
+async fn sign_out(b: &mut Browser) {
+    b.click("#sign-out").await;
+    b.wait_until(
+        "signed out",
+        "document.getElementById('who').textContent === '' && !document.getElementById('sign-in-link').hidden",
+        vec![],
+    )
+    .await;
+}
+
+/// Waits for the form's error and returns its text.
+async fn form_error(b: &mut Browser, form: &str) -> String {
+    let css = format!("{form} .error[role=alert]");
+    b.wait_until(
+        &format!("an error under {form}"),
+        "(() => { const e = document.querySelector(arguments[0]); \
+          return e && !e.hidden && e.textContent.trim() !== ''; })()",
+        vec![json!(css)],
+    )
+    .await;
+    b.text(&css).await
+}
+
+/// Waits for a success message on the screen naming a transaction hash other than `seen`;
+/// that hash.
+async fn ok_hash(b: &mut Browser, seen: &[&str]) -> String {
+    let v = b
+        .wait_until(
+            "a success message naming a new transaction hash",
+            "(() => { for (const e of document.querySelectorAll('main#view .ok[role=status]')) { \
+               if (e.hidden) continue; \
+               for (const m of e.innerHTML.matchAll(/[0-9a-f]{64}/g)) \
+                 if (!arguments[0].includes(m[0])) return m[0]; } \
+               return null; })()",
+            vec![json!(seen)],
+        )
+        .await;
+    v.as_str().unwrap().to_string()
+}
+
+/// The classes of the steps `ol.steps li[data-step]` in `scope`: (step, done).
+async fn steps(b: &mut Browser, scope: &str) -> Vec<(String, bool)> {
+    let v = b
+        .js(
+            "return [...document.querySelectorAll(arguments[0] + ' ol.steps li[data-step]')]\
+             .map((li) => [li.dataset.step, li.classList.contains('done'), li.classList.contains('pending')]);",
+            vec![json!(scope)],
+        )
+        .await;
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let (done, pending) = (s[1] == true, s[2] == true);
+            assert!(done != pending, "a step is either done or pending: {v}");
+            (s[0].as_str().unwrap().to_string(), done)
+        })
+        .collect()
+}
+
+/// Waits until steps `1..=7` are shown in `scope` and exactly `done` are done.
+async fn wait_steps(b: &mut Browser, scope: &str, done: &[u8]) {
+    let want: Vec<(String, bool)> = (1..=7u8)
+        .map(|s| (s.to_string(), done.contains(&s)))
+        .collect();
+    let css = format!("{scope} ol.steps li[data-step]");
+    let start = Instant::now();
+    loop {
+        if b.count(&css).await == 7 && steps(b, scope).await == want {
+            return;
+        }
+        if start.elapsed() > super::WAIT {
+            let got = steps(b, scope).await;
+            b.fail(&format!("steps in {scope}: want {want:?}, got {got:?}"))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `hash` is final with a successful receipt and a payload of type `kind`.
+async fn final_tx(w: &World, hash: &str, kind: &str) {
+    let v = w
+        .client
+        .wait_for_tx(&Hash32::from_hex(hash).unwrap(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(v.receipt.is_success(), "{hash}: {:?}", v.receipt);
+    assert_eq!(v.tx["payload"]["type"], kind, "{hash}: {:?}", v.tx);
+}
+
+async fn nonce(w: &World, a: &Address) -> u64 {
+    w.client.account(a).await.unwrap().nonce
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
+    let mut w = World::start(false).await;
+    let mut b = Browser::start("portal-month", w.base()).await;
+    let june = w.june.to_string();
+    let (seller, buyer) = (
+        (
+            w.seller.login,
+            w.seller.password,
+            w.seller.name,
+            w.seller.site,
+        ),
+        (w.buyer.login, w.buyer.password, w.buyer.name, w.buyer.site),
+    );
+
+    // ---- Sign-in: a wrong password is refused on the form; the right one names the user.
+    b.goto("signin").await;
+    b.screenshot("signin-form").await;
+    b.assert_no_console_errors(&[]).await;
+    b.submit(
+        "form#signin-form",
+        &[("login", seller.0), ("password", "not-the-password")],
+    )
+    .await;
+    let err = form_error(&mut b, "form#signin-form").await;
+    assert!(!err.trim().is_empty());
+    assert_eq!(b.text("#who").await, "", "nobody is signed in");
+    b.screenshot("signin-wrong-password").await;
+    b.assert_no_console_errors(&[SIGN_IN_401]).await;
+    sign_in(
+        &mut b,
+        seller.0,
+        seller.1,
+        &format!("{} (prosumer)", seller.2),
+    )
+    .await;
+    b.screenshot("signed-in-seller").await;
+
+    // ---- The seller's sell intention; bad input first, which signs nothing.
+    b.goto("trade").await;
+    b.wait_for(
+        &format!("form#sell-form select[name=period] option[value='{june}']"),
+        "June offered for selling",
+    )
+    .await;
+    b.screenshot("trade-seller").await;
+    let before = nonce(&w, &w.seller.address()).await;
+    let sell = "form#sell-form";
+    b.submit(
+        sell,
+        &[
+            ("site", seller.3),
+            ("period", &june),
+            ("energy_kwh", "abc"),
+            ("price", "120.5"),
+        ],
+    )
+    .await;
+    form_error(&mut b, sell).await;
+    b.screenshot("sell-energy-abc-refused").await;
+    b.submit(sell, &[("energy_kwh", "100"), ("price", "-5")])
+        .await;
+    form_error(&mut b, sell).await;
+    b.screenshot("sell-negative-price-refused").await;
+    assert_eq!(b.count("#my-orders tr[data-intention]").await, 0);
+    assert_eq!(
+        nonce(&w, &w.seller.address()).await,
+        before,
+        "nothing was signed"
+    );
+    let period = w.client.market_period(MARKET, w.june).await.unwrap();
+    assert!(
+        period
+            .as_ref()
+            .is_none_or(|p| p["sells"].as_array().unwrap().is_empty()),
+        "{period:?}"
+    );
+
+    b.submit(sell, &[("energy_kwh", "100"), ("price", "120.5")])
+        .await;
+    let sell_tx = ok_hash(&mut b, &[]).await;
+    final_tx(&w, &sell_tx, "submit_intention").await;
+    let p = w
+        .client
+        .market_period(MARKET, w.june)
+        .await
+        .unwrap()
+        .unwrap();
+    let sells = p["sells"].as_array().unwrap();
+    assert_eq!(sells.len(), 1, "{p}");
+    assert_eq!(sells[0]["energy_wh"], 100_000, "{p}");
+    assert_eq!(sells[0]["limit"], 120_500, "{p}");
+    let sell_id = sells[0]["id"].as_str().unwrap().to_string();
+    b.wait_for(
+        &format!("#my-orders tr[data-intention='{sell_id}']"),
+        "the sell intention in my orders",
+    )
+    .await;
+    b.screenshot("sell-entered").await;
+    b.assert_no_console_errors(&[]).await;
+    sign_out(&mut b).await;
+
+    // ---- The buyer's buy intention.
+    sign_in(&mut b, buyer.0, buyer.1, &format!("{} (consumer)", buyer.2)).await;
+    b.goto("trade").await;
+    b.submit(
+        "form#buy-form",
+        &[
+            ("site", buyer.3),
+            ("period", &june),
+            ("energy_kwh", "100"),
+            ("price", "200"),
+        ],
+    )
+    .await;
+    let buy_tx = ok_hash(&mut b, &[]).await;
+    assert_ne!(buy_tx, sell_tx);
+    final_tx(&w, &buy_tx, "submit_intention").await;
+    let p = w
+        .client
+        .market_period(MARKET, w.june)
+        .await
+        .unwrap()
+        .unwrap();
+    let buy_id = p["buys"][0]["id"].as_str().unwrap().to_string();
+    b.wait_for(
+        &format!("#my-orders tr[data-intention='{buy_id}']"),
+        "the buy intention in my orders",
+    )
+    .await;
+    assert_eq!(
+        b.count(&format!("#my-orders tr[data-intention='{sell_id}']"))
+            .await,
+        0,
+        "the buyer sees only its own orders"
+    );
+    b.screenshot("buy-entered").await;
+    b.assert_no_console_errors(&[]).await;
+    sign_out(&mut b).await;
+
+    // ---- The operator's market screen: both intentions, then the pair after gate closure.
+    sign_in(&mut b, "operator", w.operator_password, "(operator)").await;
+    b.goto("market").await;
+    b.choose("select#market-select", MARKET).await;
+    b.choose("select#period-select", &june).await;
+    b.wait_for(
+        &format!("#sells tr[data-intention='{sell_id}']"),
+        "the sell intention on the market screen",
+    )
+    .await;
+    b.wait_for(
+        &format!("#buys tr[data-intention='{buy_id}']"),
+        "the buy intention on the market screen",
+    )
+    .await;
+    b.wait_for("#supply-demand svg.chart", "the supply/demand chart")
+        .await;
+    b.screenshot("market-before-gate").await;
+
+    // Past gate closure the operator pairs the period from the screen.
+    let gate = p["gate_closure_ms"].as_u64().unwrap();
+    w.clock_to(gate + 60_000).await;
+    b.click("button[data-action='clear']").await;
+    let clear_tx = ok_hash(&mut b, &[]).await;
+    final_tx(&w, &clear_tx, "clear_period").await;
+    let p = w
+        .client
+        .market_period(MARKET, w.june)
+        .await
+        .unwrap()
+        .unwrap();
+    let contract = &p["contracts"][0];
+    assert_eq!(contract["energy_wh"], 100_000, "{p}");
+    let price = p["clearing_price"].as_u64().unwrap();
+    let contract_id = format!("{MARKET}/{}/{}", w.june, contract["number"]);
+    let pair = format!("#pairs tr[data-contract='{contract_id}']");
+    b.wait_for(&pair, "the pair on the market screen after clearing")
+        .await;
+    b.wait_text("#clearing-price", &price_en(price)).await;
+    wait_steps(&mut b, &pair, &[1, 2, 3, 4]).await;
+    b.screenshot("market-paired").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // ---- The month passes: readings, settlement after the dispute window, bills.
+    w.clock_to(w.july + 10 * 60_000).await;
+    w.post_june_readings().await;
+    w.clock_to(w.july + 2 * HOUR).await;
+    // The market screen follows (no reload); the operator settles from it.
+    b.wait_for(
+        "button[data-action='settle']:not([disabled])",
+        "Settle enabled",
+    )
+    .await;
+    b.click("button[data-action='settle']").await;
+    let settle_tx = ok_hash(&mut b, &[&clear_tx]).await;
+    assert_ne!(settle_tx, clear_tx);
+    final_tx(&w, &settle_tx, "settle_period").await;
+    w.operator_tx(Payload::IssueBills { month: MONTH }).await;
+    wait_steps(&mut b, &pair, &[1, 2, 3, 4, 5, 6]).await;
+    b.screenshot("market-settled").await;
+
+    // The contract's trace in the explorer, by its id.
+    b.goto("explorer").await;
+    b.submit("form#search-form", &[("q", &contract_id)]).await;
+    b.wait_for(
+        "#search-result[data-kind='contract']",
+        "the contract found by the explorer",
+    )
+    .await;
+    wait_steps(&mut b, "#trace", &[1, 2, 3, 4, 5, 6]).await;
+    b.screenshot("explorer-contract-trace").await;
+    b.assert_no_console_errors(&[]).await;
+    sign_out(&mut b).await;
+
+    // ---- The buyer's bill: tariff breakdown, with and without P2P, savings.
+    let bill = w.client.site_bill(buyer.3, MONTH).await.unwrap().unwrap();
+    assert_eq!(bill["bill"]["p2p"]["bought_wh"], 100_000, "{bill}");
+    sign_in(&mut b, buyer.0, buyer.1, buyer.2).await;
+    b.goto("trade").await;
+    b.wait_for(
+        &format!("#my-contracts tr[data-contract='{contract_id}']"),
+        "the buyer's contract",
+    )
+    .await;
+    b.wait_for(
+        &format!("#my-bills tr[data-month='{MONTH}']"),
+        "the buyer's June bill in the trade screen",
+    )
+    .await;
+    b.screenshot("buyer-contracts-and-bills").await;
+    b.goto("settlement").await;
+    let row = format!("#bills tr[data-site='{}']", buyer.3);
+    b.wait_for(&row, "the buyer's bill").await;
+    if b.count(&format!("{row} a")).await > 0 {
+        b.click(&format!("{row} a")).await;
+    } else {
+        b.click(&row).await;
+    }
+    b.wait_for("#bill-detail", "the bill's detail").await;
+    let num = |v: &Value| -> i128 {
+        v.as_i64()
+            .map(i128::from)
+            .or_else(|| v.as_u64().map(i128::from))
+            .unwrap_or_else(|| panic!("not a number: {v}"))
+    };
+    b.wait_text("#with-p2p", &won_en(num(&bill["with_p2p"]["net"])))
+        .await;
+    b.wait_text("#without-p2p", &won_en(num(&bill["without_p2p"]["net"])))
+        .await;
+    b.wait_text("#savings", &won_en(num(&bill["savings"])))
+        .await;
+    b.wait_text(
+        "table#tariff-breakdown",
+        &won_en(num(&bill["with_p2p"]["kepco"]["energy_charge"])),
+    )
+    .await;
+    assert!(b.count("table#tariff-breakdown tbody tr").await >= 3);
+    b.screenshot("buyer-bill").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // ---- The bill is paid on the due date: the contract's last step (payment) is done.
+    let due = w
+        .client
+        .account_bill(&w.buyer.address(), MONTH)
+        .await
+        .unwrap()
+        .unwrap()["bill"]["due"]
+        .as_u64()
+        .unwrap();
+    let mint = w.bank.sign(
+        Payload::Mint {
+            to: w.buyer.address(),
+            amount: gridledger_types::MilliWon(due),
+            bank_ref: "DEP-BAKER".into(),
+        },
+        None,
+    );
+    crate::devnet::wait_all(&w.client, &[mint]).await;
+    w.clock_to(w.july + 17 * 24 * HOUR + 60_000).await;
+    w.operator_tx(Payload::CollectBills { month: MONTH }).await;
+    let paid = w
+        .client
+        .account_bill(&w.buyer.address(), MONTH)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paid["status"], "paid", "{paid}");
+    b.goto(&format!("explorer?q={contract_id}")).await;
+    b.wait_for(
+        "#search-result[data-kind='contract']",
+        "the contract from an explorer link",
+    )
+    .await;
+    wait_steps(&mut b, "#trace", &[1, 2, 3, 4, 5, 6, 7]).await;
+    b.screenshot("explorer-contract-paid").await;
+
+    // ---- The sell intention's transaction in the explorer, by its hash.
+    b.goto("explorer").await;
+    b.submit("form#search-form", &[("q", &sell_tx)]).await;
+    b.wait_for("#search-result[data-kind='tx']", "the transaction found")
+        .await;
+    b.wait_text("#search-result", &sell_tx).await;
+    b.wait_for("#receipt", "the transaction's receipt").await;
+    b.screenshot("explorer-sell-tx").await;
+    b.assert_no_console_errors(&[]).await;
+    b.close().await;
+    drop(w);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
+    let w = World::start(true).await;
+    let ev = w.ev.as_ref().unwrap();
+    let mut b = Browser::start("portal-charging", w.base()).await;
+    sign_in(&mut b, "operator", w.operator_password, "(operator)").await;
+    b.goto("charging").await;
+    b.wait_for(
+        &format!("#chargers tr[data-charger='{}']", ev.charger),
+        "the charger",
+    )
+    .await;
+    let row = format!("#sessions tr[data-session='{}/{}']", ev.charger, ev.session);
+    b.wait_for(&row, "the EV session").await;
+    let cost = u128::from(EV_ENERGY_WH) * u128::from(CHARGER_PRICE) / 1_000;
+    assert_eq!(ev.view["cost_mwon"], cost as u64, "{}", ev.view);
+    let mut hashes = Vec::new();
+    for tx in ["prepay", "cancel", "settle"] {
+        let hash = ev.view[format!("{tx}_tx")].as_str().unwrap().to_string();
+        let link = format!("{row} a[data-tx='{tx}']");
+        b.wait_for(&link, &format!("the session's {tx} transaction"))
+            .await;
+        let href = b
+            .js(
+                "return document.querySelector(arguments[0]).getAttribute('href');",
+                vec![json!(link)],
+            )
+            .await;
+        assert!(
+            href.as_str().unwrap_or("").contains(&hash),
+            "{tx} links to {href}, not {hash}"
+        );
+        hashes.push(hash);
+    }
+    hashes.sort();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 3, "three distinct transactions");
+    b.wait_text("#revenue", &won_en(cost as i128)).await;
+    b.screenshot("charging-session").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // The prepay link opens the transaction in the explorer.
+    let prepay = ev.view["prepay_tx"].as_str().unwrap().to_string();
+    b.click(&format!("{row} a[data-tx='prepay']")).await;
+    b.wait_for("main#view[data-screen='explorer']", "the explorer")
+        .await;
+    b.wait_for("#search-result[data-kind='tx']", "the prepay transaction")
+        .await;
+    b.wait_text("#search-result", &prepay).await;
+    b.wait_for("#receipt", "its receipt").await;
+    b.screenshot("explorer-prepay-tx").await;
+    b.assert_no_console_errors(&[]).await;
+    b.close().await;
+}
