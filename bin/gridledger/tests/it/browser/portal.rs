@@ -117,6 +117,13 @@ async fn final_tx(w: &World, hash: &str, kind: &str) {
     assert_eq!(v.tx["payload"]["type"], kind, "{hash}: {:?}", v.tx);
 }
 
+fn num(v: &Value) -> i128 {
+    v.as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
+        .unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
 async fn nonce(w: &World, a: &Address) -> u64 {
     w.client.account(a).await.unwrap().nonce
 }
@@ -338,6 +345,10 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     // ---- The buyer's bill: tariff breakdown, with and without P2P, savings.
     let bill = w.client.site_bill(buyer.3, MONTH).await.unwrap().unwrap();
     assert_eq!(bill["bill"]["p2p"]["bought_wh"], 100_000, "{bill}");
+    assert!(
+        num(&bill["savings"]) > 0,
+        "buying on the market saved money: {bill}"
+    );
     sign_in(&mut b, buyer.0, buyer.1, buyer.2).await;
     b.goto("trade").await;
     b.wait_for(
@@ -351,7 +362,7 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     )
     .await;
     b.screenshot("buyer-contracts-and-bills").await;
-    b.goto("settlement").await;
+    b.goto(&format!("settlement?month={MONTH}")).await;
     let row = format!("#bills tr[data-site='{}']", buyer.3);
     b.wait_for(&row, "the buyer's bill").await;
     if b.count(&format!("{row} a")).await > 0 {
@@ -360,12 +371,6 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
         b.click(&row).await;
     }
     b.wait_for("#bill-detail", "the bill's detail").await;
-    let num = |v: &Value| -> i128 {
-        v.as_i64()
-            .map(i128::from)
-            .or_else(|| v.as_u64().map(i128::from))
-            .unwrap_or_else(|| panic!("not a number: {v}"))
-    };
     b.wait_text("#with-p2p", &won_en(num(&bill["with_p2p"]["net"])))
         .await;
     b.wait_text("#without-p2p", &won_en(num(&bill["without_p2p"]["net"])))
