@@ -62,6 +62,7 @@ pub struct World {
     pub net: Devnet,
     pub client: Client,
     pub op: TxSigner,
+    op_key: PrivateKey,
     pub bank: TxSigner,
     pub seller: User,
     pub buyer: User,
@@ -130,7 +131,8 @@ impl World {
         let client = net.ready().await;
         // The devnet adds its own logins (operator, bank, charging; password `devnet`).
         assert!(portal.join("operator.json").is_file(), "no operator login");
-        let mut op = TxSigner::connect(&client, net.key("operator"), None)
+        let op_key = net.key("operator");
+        let mut op = TxSigner::connect(&client, op_key.clone(), None)
             .await
             .unwrap();
         let bank = TxSigner::connect(&client, net.key("bank"), None)
@@ -225,6 +227,7 @@ impl World {
             net,
             client,
             op,
+            op_key,
             bank,
             seller,
             buyer,
@@ -253,8 +256,12 @@ impl World {
         clock_to(&self.client, to_ms, &mut [&mut self.op, &mut self.bank]).await;
     }
 
-    /// Signs `payload` as the operator and waits for its successful receipt.
+    /// Signs `payload` as the operator and waits for its successful receipt. The nonce is read
+    /// from the chain first: the operator also signs through its browser session.
     pub async fn operator_tx(&mut self, payload: Payload) {
+        self.op = TxSigner::connect(&self.client, self.op_key.clone(), None)
+            .await
+            .unwrap();
         let tx = self.op.sign(payload, None);
         wait_all(&self.client, &[tx]).await;
     }

@@ -290,6 +290,12 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     // Past gate closure the operator pairs the period from the screen.
     let gate = p["gate_closure_ms"].as_u64().unwrap();
     w.clock_to(gate + 60_000).await;
+    b.wait_for(
+        "button[data-action='clear']:not([disabled])",
+        "Pair now enabled",
+    )
+    .await;
+    b.screenshot("market-gate-closed").await;
     b.click("button[data-action='clear']").await;
     let clear_tx = ok_hash(&mut b, &[]).await;
     final_tx(&w, &clear_tx, "clear_period").await;
