@@ -247,10 +247,6 @@ impl World {
         &self.net.rpc
     }
 
-    pub fn chain(&self) -> ChainId {
-        ChainId::new("gridledger-devnet").unwrap()
-    }
-
     /// Moves the chain clock to `to_ms` (waiting for a block at that time).
     pub async fn clock_to(&mut self, to_ms: u64) {
         clock_to(&self.client, to_ms, &mut [&mut self.op, &mut self.bank]).await;
@@ -271,6 +267,7 @@ impl World {
     pub async fn post_june_readings(&mut self) {
         let hours = (self.july - self.june) / HOUR;
         let offset = self.op.clock_offset_ms();
+        let chain = ChainId::new(self.client.status().await.unwrap().chain_id).unwrap();
         for (u, e) in [
             (
                 &self.seller,
@@ -298,7 +295,7 @@ impl World {
                 .await
                 .unwrap()
                 .nonce;
-            let mut signer = TxSigner::new(u.meter.clone(), self.chain(), meter_nonce)
+            let mut signer = TxSigner::new(u.meter.clone(), chain.clone(), meter_nonce)
                 .with_clock_offset_ms(offset);
             let txs: Vec<_> = batches(self.june, HOUR as u32, &regs)
                 .into_iter()
@@ -419,31 +416,32 @@ impl World {
     }
 }
 
+/// Digits grouped by thousands with commas, as `lib.js` does.
+fn group(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Milli-won as the dashboard shows it in English (`lib.js` `won`): whole won, rounded toward
 /// zero, with thousands separators ("₩12,345", "-₩5").
 pub fn won_en(milli: i128) -> String {
-    let w = (milli / 1000).unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in w.chars().enumerate() {
-        if i > 0 && (w.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}₩{grouped}", if milli < 0 { "-" } else { "" })
+    let sign = if milli < 0 { "-" } else { "" };
+    format!("{sign}₩{}", group(&(milli / 1000).unsigned_abs().to_string()))
 }
 
 /// Milli-won per kWh as the dashboard shows it in English (`lib.js` `pricePerKwh`).
 pub fn price_en(milli: u64) -> String {
-    let w = (milli / 1000).to_string();
-    let mut grouped = String::new();
-    for (i, c) in w.chars().enumerate() {
-        if i > 0 && (w.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{:03} won/kWh", milli % 1000)
+    format!(
+        "{}.{:03} won/kWh",
+        group(&(milli / 1000).to_string()),
+        milli % 1000
+    )
 }
 
 #[test]
