@@ -8,7 +8,7 @@
 //! Every step leaves a screenshot in `<target>/browser-screenshots/<test>/<nn>-<step>.png`.
 mod fixture;
 mod home;
-mod portal;
+mod screens;
 
 use crate::devnet::free_port;
 use fantoccini::{
