@@ -432,7 +432,10 @@ fn group(digits: &str) -> String {
 /// zero, with thousands separators ("₩12,345", "-₩5").
 pub fn won_en(milli: i128) -> String {
     let sign = if milli < 0 { "-" } else { "" };
-    format!("{sign}₩{}", group(&(milli / 1000).unsigned_abs().to_string()))
+    format!(
+        "{sign}₩{}",
+        group(&(milli / 1000).unsigned_abs().to_string())
+    )
 }
 
 /// Milli-won per kWh as the dashboard shows it in English (`lib.js` `pricePerKwh`).

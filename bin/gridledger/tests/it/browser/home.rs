@@ -29,7 +29,11 @@ async fn home_in_english_and_korean_with_blocks_arriving_live_slow_() {
     let (_tmp, _dir, mut net) = Devnet::temp();
     net.ready().await;
     let (en, ko) = (dictionary("en"), dictionary("ko"));
-    let mut b = Browser::start("home", &net.rpc).await;
+    let mut b = Browser::start(
+        "home_in_english_and_korean_with_blocks_arriving_live_slow_",
+        &net.rpc,
+    )
+    .await;
 
     // English (the browser's language): headings, navigation, node status.
     b.wait_for(

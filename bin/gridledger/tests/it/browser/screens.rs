@@ -131,7 +131,11 @@ async fn nonce(w: &World, a: &Address) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     let mut w = World::start(false).await;
-    let mut b = Browser::start("portal-month", w.base()).await;
+    let mut b = Browser::start(
+        "sign_in_trade_pair_settle_and_read_the_bill_slow_",
+        w.base(),
+    )
+    .await;
     let june = w.june.to_string();
     let (seller, buyer) = (
         (
@@ -445,7 +449,11 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
 async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
     let w = World::start(true).await;
     let ev = w.ev.as_ref().unwrap();
-    let mut b = Browser::start("portal-charging", w.base()).await;
+    let mut b = Browser::start(
+        "charging_screen_shows_an_ev_sessions_three_transactions_slow_",
+        w.base(),
+    )
+    .await;
     sign_in(&mut b, "operator", w.operator_password, "(operator)").await;
     b.goto("charging").await;
     b.wait_for(
