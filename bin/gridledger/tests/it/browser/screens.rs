@@ -15,15 +15,21 @@ use std::time::{Duration, Instant};
 const SIGN_IN_401: &str =
     "/api/v1/session - Failed to load resource: the server responded with a status of 401";
 
-/// Signs in through the sign-in screen and waits for `#who` to name the user.
-async fn sign_in(b: &mut Browser, login: &str, password: &str, who: &str) {
-    b.goto("signin").await;
+/// Asks for `screen` signed out, which shows the sign-in form (`#/signin?next=<screen>`), signs
+/// in there and waits for `#who` to name the user and for `screen` to be shown.
+async fn sign_in(b: &mut Browser, screen: &str, login: &str, password: &str, who: &str) {
+    b.goto(&format!("signin?next={screen}")).await;
     b.submit(
         "form#signin-form",
         &[("login", login), ("password", password)],
     )
     .await;
     b.wait_text("#who", who).await;
+    b.wait_for(
+        &format!("main#view[data-screen='{screen}']"),
+        &format!("screen {screen} after signing in"),
+    )
+    .await;
 }
 
 async fn sign_out(b: &mut Browser) {
@@ -163,6 +169,7 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     b.assert_no_console_errors(&[SIGN_IN_401]).await;
     sign_in(
         &mut b,
+        "trade",
         seller.0,
         seller.1,
         &format!("{} (prosumer)", seller.2),
@@ -171,7 +178,6 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     b.screenshot("signed-in-seller").await;
 
     // ---- The seller's sell intention; bad input first, which signs nothing.
-    b.goto("trade").await;
     b.wait_for(
         &format!("form#sell-form select[name=period] option[value='{june}']"),
         "June offered for selling",
@@ -235,8 +241,14 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     sign_out(&mut b).await;
 
     // ---- The buyer's buy intention.
-    sign_in(&mut b, buyer.0, buyer.1, &format!("{} (consumer)", buyer.2)).await;
-    b.goto("trade").await;
+    sign_in(
+        &mut b,
+        "trade",
+        buyer.0,
+        buyer.1,
+        &format!("{} (consumer)", buyer.2),
+    )
+    .await;
     b.submit(
         "form#buy-form",
         &[
@@ -273,8 +285,14 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     sign_out(&mut b).await;
 
     // ---- The operator's market screen: both intentions, then the pair after gate closure.
-    sign_in(&mut b, "operator", w.operator_password, "(operator)").await;
-    b.goto("market").await;
+    sign_in(
+        &mut b,
+        "market",
+        "operator",
+        w.operator_password,
+        "(operator)",
+    )
+    .await;
     b.choose("select#market-select", MARKET).await;
     b.choose("select#period-select", &june).await;
     b.wait_for(
@@ -359,8 +377,7 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
         num(&bill["savings"]) > 0,
         "buying on the market saved money: {bill}"
     );
-    sign_in(&mut b, buyer.0, buyer.1, buyer.2).await;
-    b.goto("trade").await;
+    sign_in(&mut b, "trade", buyer.0, buyer.1, buyer.2).await;
     b.wait_for(
         &format!("#my-contracts tr[data-contract='{contract_id}']"),
         "the buyer's contract",
@@ -454,8 +471,14 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
         w.base(),
     )
     .await;
-    sign_in(&mut b, "operator", w.operator_password, "(operator)").await;
-    b.goto("charging").await;
+    sign_in(
+        &mut b,
+        "charging",
+        "operator",
+        w.operator_password,
+        "(operator)",
+    )
+    .await;
     b.wait_for(
         &format!("#chargers tr[data-charger='{}']", ev.charger),
         "the charger",
