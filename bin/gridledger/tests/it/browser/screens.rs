@@ -196,12 +196,18 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
         ],
     )
     .await;
-    form_error(&mut b, sell).await;
+    let energy_error = form_error(&mut b, sell).await;
     b.screenshot("sell-energy-abc-refused").await;
     b.submit(sell, &[("energy_kwh", "100"), ("price", "-5")])
         .await;
-    form_error(&mut b, sell).await;
+    let price_error = form_error(&mut b, sell).await;
     b.screenshot("sell-negative-price-refused").await;
+    assert_ne!(energy_error, price_error, "each error names its field");
+    assert_eq!(
+        b.count(&format!("{sell} .ok[role=status]:not([hidden])"))
+            .await,
+        0
+    );
     assert_eq!(b.count("#my-orders tr[data-intention]").await, 0);
     assert_eq!(
         nonce(&w, &w.seller.address()).await,
