@@ -1,11 +1,62 @@
-// signin screen (issue 6): to be built; see docs/ARCHITECTURE.md, "Integrated operating system".
-import { section } from "../lib.js";
+// Sign-in (issue 6): the portal user's login and password unlock their keystore on the operator's
+// node (POST /api/v1/session); the session then signs for them. Errors stay in the form.
+import { send, setSession, h, section, t, formError, ApiFailure } from "../lib.js";
+
+const LOGIN = /^[a-z0-9_-]{1,32}$/;
+
+// API error codes this form explains itself (the rest fall back to formError's lookup).
+const ERRORS = {
+  bad_credentials: { key: "signin.error.bad_credentials" },
+  locked_out: { key: "signin.error.locked_out" },
+  portal_disabled: { key: "signin.error.portal_disabled" },
+  invalid_request: { key: "signin.error.invalid_login" },
+};
+
+function field(name, key, attrs) {
+  return h("label", {}, h("span", { "data-i18n": key }), h("input", { name, ...attrs }));
+}
 
 export default {
   id: "signin",
   nav: null,
   who: "anyone",
-  async render(root) {
-    root.append(section("signin", "signin.title"));
+  async render(root, ctx) {
+    const form = h("form", { id: "signin-form", novalidate: true, autocomplete: "on" },
+      field("login", "signin.login", { type: "text", autocomplete: "username", autocapitalize: "none", spellcheck: "false", maxlength: "32" }),
+      field("password", "signin.password", { type: "password", autocomplete: "current-password" }),
+      h("button", { type: "submit", "data-i18n": "signin.submit" }),
+      h("p", { class: "muted", "data-i18n": "signin.hint" }));
+    const next = ctx.params.get("next");
+    const note = next ? h("p", { class: "muted", "data-i18n": "signin.needed" }) : null;
+    root.append(section("signin", "signin.title", note, form));
+    form.login.focus();
+
+    const fail = (what) => formError(form, what);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      formError(form, null);
+      const login = form.login.value.trim().toLowerCase();
+      const password = form.password.value;
+      if (!login || !password) return fail("signin.error.empty");
+      if (!LOGIN.test(login)) return fail("signin.error.invalid_login");
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const answer = await send("/session", { login, password });
+        setSession(answer);
+        form.password.value = "";
+        const target = next && next !== "signin" ? next : "trade";
+        ctx.go(`#/${target}`);
+      } catch (e) {
+        form.password.value = "";
+        const known = e instanceof ApiFailure ? ERRORS[e.code] : null;
+        if (known) fail(known.key);
+        else if (e instanceof ApiFailure && e.status === 404) fail("signin.error.portal_disabled");
+        else if (e instanceof ApiFailure) fail(e);
+        else fail("signin.error.network");
+      } finally {
+        button.disabled = false;
+      }
+    });
   },
 };
