@@ -55,7 +55,7 @@ async function show() {
   const chart = barChart(labels, [
     { key: "metering.generation", values: daily.exp, cls: "generation" },
     { key: "metering.consumption", values: daily.imp, cls: "consumption" },
-  ], { unit: " Wh", height: 180 });
+  ], { unit: " Wh", height: 120 });
   chart.id = "daily-chart";
   const rows = [];
   for (let d = 0; d < daily.days; d++) {

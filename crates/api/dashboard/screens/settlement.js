@@ -124,8 +124,8 @@ function side(id, titleKey, s) {
     h("dl", { class: "compact" },
       row({ key: "settlement.side.grid_charge" }, won(s.grid_charge)),
       row({ key: "settlement.side.purchases" }, won(s.p2p_purchases)),
-      row({ key: "settlement.side.sales" }, `-${won(s.p2p_sales)}`),
-      row({ key: "settlement.side.feed_in" }, `-${won(s.feed_in)}`),
+      row({ key: "settlement.side.sales" }, won(-Number(s.p2p_sales))),
+      row({ key: "settlement.side.feed_in" }, won(-Number(s.feed_in))),
       row({ key: "settlement.side.net" }, signedWon(s.net), "strong")));
 }
 
@@ -242,7 +242,7 @@ async function refresh() {
       p.due_ms ? h("span", {}, [t("settlement.info.due")], ` ${kstTime(p.due_ms).slice(0, 10)}`) : null,
       h("span", {}, [t("settlement.info.paid")], ` ${p.paid} / ${p.bills}`),
       p.overdue ? h("span", { class: "error" }, [t("settlement.info.overdue")], ` ${p.overdue}`) : null,
-    ] : []));
+    ].filter(Boolean) : []));
     v.root.querySelector("#bills-body").replaceChildren(billsTable(v, bills));
     if (v.selected && !bills.some((b) => b.site === v.selected)) v.selected = null;
     if (!v.selected && bills.length === 1) v.selected = bills[0].site;

@@ -45,8 +45,12 @@ export default {
         const answer = await send("/session", { login, password });
         setSession(answer);
         form.password.value = "";
+        // The router showed this form in place of the screen asked for, without changing the
+        // address: then the address is still that screen's (with its parameters), so route again.
         const target = next && next !== "signin" ? next : "trade";
-        ctx.go(`#/${target}`);
+        const asked = location.hash.replace(/^#\/?/, "").split("?")[0];
+        if (asked === target) window.dispatchEvent(new HashChangeEvent("hashchange"));
+        else ctx.go(`#/${target}`);
       } catch (e) {
         form.password.value = "";
         const known = e instanceof ApiFailure ? ERRORS[e.code] : null;

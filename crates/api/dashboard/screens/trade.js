@@ -102,7 +102,7 @@ function periodOptions(select, markets, nowMs) {
   if (select.dataset.signature === signature) return;
   select.dataset.signature = signature;
   select.replaceChildren(...opts);
-  if (!before && opts.length === 2) opts[1].selected = true;
+  if (!before && opts.length > 1) opts[1].selected = true;
 }
 
 function entryForm(side, sites) {
