@@ -384,3 +384,26 @@ export function monthSelect(attrs, last, selected, count = 13) {
   }
   return h("select", attrs, opts);
 }
+
+/** Like `signAndSubmit`, but waits for the receipt in the signer's own history (always 200)
+ *  instead of polling `/txs/{hash}` (404 until finalized, which the browser logs as a console
+ *  error on every poll). Resolves to the transaction view; throws ApiFailure if refused or
+ *  failed. */
+export async function signAndWait(payload, timeoutMs = 30000) {
+  const { hash } = await send("/session/txs", { payload });
+  const address = current?.address;
+  if (!address) return waitForTx(hash, timeoutMs);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const page = await api(`/accounts/${address}/txs?limit=20`);
+    const v = page?.items?.find((x) => x.hash === hash);
+    if (v) {
+      if (v.receipt.status !== "success") {
+        throw new ApiFailure(200, v.receipt.code ?? "failed", v.receipt.message);
+      }
+      return v;
+    }
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  throw new ApiFailure(0, "timeout", t("error.timeout"));
+}
