@@ -149,7 +149,7 @@ async function showForecast(form, side) {
       row({ key: "trade.forecast.recent_price" }, f.recent_price != null ? pricePerKwh(f.recent_price) : "–"),
       side === "sell"
         ? row({ key: "trade.forecast.sell_benefit" }, won(f.sell_benefit))
-        : [row({ key: "trade.forecast.buy_energy" }, kwh(f.buy_energy_wh)), row({ key: "trade.forecast.buy_benefit" }, won(f.buy_benefit))]),
+        : [...row({ key: "trade.forecast.buy_energy" }, kwh(f.buy_energy_wh)), ...row({ key: "trade.forecast.buy_benefit" }, won(f.buy_benefit))]),
     h("p", { class: "muted" }, t("trade.forecast.method"), " ",
       t((METHOD[side === "sell" ? f.surplus_method : f.demand_method] ?? METHOD.fallback).key)),
     suggestWh > 0 ? use : null);
@@ -314,7 +314,9 @@ async function loadBills(s, book, contracts, dir, nowMs, hasSites) {
   for (const x of contracts) {
     if (x.role === "buyer" && x.period.settled) months.add(kstMonth(x.period.period_start_ms));
   }
-  if (dir && dir.billing && hasSites) {
+  // Billing progress of the recent months (answered once billing is configured: the directory
+  // says so; a node without the directory is asked anyway).
+  if ((dir ? dir.billing : true) && hasSites) {
     const recent = [];
     for (let i = 0, m = prevMonth(kstMonth(nowMs)); i < BILL_MONTHS; i++, m = prevMonth(m)) recent.push(m);
     const progress = await Promise.all(recent.map((m) => api(`/billing/${m}`).catch(() => null)));
