@@ -31,7 +31,15 @@ function siteName(v, site) {
 
 function accountName(v, address) {
   const p = v.dir?.participants?.find((x) => x.address === address);
-  return p ? p.name : null;
+  return p ? p.name : v.names.get(address) ?? null;
+}
+
+/** Without the directory: the names of `addresses` from `/participants/{address}` (once each). */
+async function learnNames(v, addresses) {
+  if (v.dir) return;
+  const todo = [...new Set(addresses)].filter((a) => !v.names.has(a));
+  const got = await Promise.all(todo.map((a) => api(`/participants/${a}`).catch(() => null)));
+  todo.forEach((a, i) => v.names.set(a, got[i]?.name ?? null));
 }
 
 // ---- the month's site bills -------------------------------------------------------------------
@@ -216,6 +224,7 @@ async function drawBank() {
   const box = v.root.querySelector("#bank-report");
   if (!box) return;
   const r = await api(`/reports/bank/${v.month}`);
+  await learnNames(v, (r?.accounts ?? []).map((a) => a.account));
   if (view !== v) return;
   const csv = box.querySelector("#bank-report-csv");
   csv.href = `${API}/reports/bank/${v.month}?format=csv`;
@@ -233,6 +242,7 @@ async function refresh() {
   v.busy = true;
   try {
     const bills = await loadBills(v);
+    await learnNames(v, bills.map((b) => b.bill.owner));
     if (view !== v) return;
     v.bills = bills;
     const p = v.progress;
@@ -271,7 +281,7 @@ export default {
     const current = kstMonth(nowMs);
     const want = Number(ctx.params.get("month"));
     const month = want >= 197001 && want % 100 >= 1 && want % 100 <= 12 && want <= current ? want : prevMonth(current);
-    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false };
+    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false, names: new Map() };
 
     const monthSel = monthSelect({ id: "settlement-month", name: "month" }, current, month);
     monthSel.addEventListener("change", () => {
