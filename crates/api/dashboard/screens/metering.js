@@ -78,7 +78,7 @@ async function show() {
     h("h3", {}, `${site} · ${monthLabel(month)}`),
     totalsList(r, daily),
     r.intervals.length ? chart : h("p", { class: "muted", "data-i18n": "metering.no_readings" }),
-    table);
+    ...(table ? [table] : []));
 }
 
 function remember() {

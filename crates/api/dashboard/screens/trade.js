@@ -152,7 +152,7 @@ async function showForecast(form, side) {
         : [...row({ key: "trade.forecast.buy_energy" }, kwh(f.buy_energy_wh)), ...row({ key: "trade.forecast.buy_benefit" }, won(f.buy_benefit))]),
     h("p", { class: "muted" }, t("trade.forecast.method"), " ",
       t((METHOD[side === "sell" ? f.surplus_method : f.demand_method] ?? METHOD.fallback).key)),
-    suggestWh > 0 ? use : null);
+    ...(suggestWh > 0 ? [use] : []));
 }
 
 function wireForm(form, side) {
