@@ -109,7 +109,13 @@ function breakdown(w, wo) {
     const l = b?.energy_lines?.find((x) => x.label === label);
     return l ? `${kwh(l.energy_wh)} × ${pricePerKwh(l.rate)} = ${won(l.amount)}` : "–";
   };
-  for (const label of labels) line(t("settlement.row.energy_block", { label }), block(w, label), block(wo, label), "sub");
+  const blockName = (label) => {
+    const tier = /^tier (\d+)$/.exec(label);
+    return tier ? t("settlement.row.tier", { n: tier[1] }) : label;
+  };
+  for (const label of labels) {
+    line(t("settlement.row.energy_block", { label: blockName(label) }), block(w, label), block(wo, label), "sub");
+  }
   if (w?.super_user || wo?.super_user) {
     const su = (b) => (b?.super_user ? `${kwh(b.super_user.energy_wh)} × ${pricePerKwh(b.super_user.rate)} = ${won(b.super_user.amount)}` : "–");
     line(t("settlement.row.super_user"), su(w), su(wo), "sub");
