@@ -90,13 +90,13 @@ function periodLabel(market, start, many) {
 
 function periodOptions(select, markets, nowMs) {
   const before = select.value ? `${select.selectedOptions[0]?.dataset.market}/${select.value}` : null;
+  const periods = markets.flatMap((m) => openPeriods(m, nowMs).map((start) => ({ m, start })))
+    .sort((a, b) => a.start - b.start || (a.m.market < b.m.market ? -1 : 1));
   const opts = [h("option", { value: "", "data-i18n": "trade.choose_period" })];
-  for (const m of markets) {
-    for (const start of openPeriods(m, nowMs)) {
-      opts.push(h("option", {
-        value: String(start), "data-market": m.market, selected: before === `${m.market}/${start}`,
-      }, periodLabel(m, start, markets.length > 1)));
-    }
+  for (const { m, start } of periods) {
+    opts.push(h("option", {
+      value: String(start), "data-market": m.market, selected: before === `${m.market}/${start}`,
+    }, periodLabel(m, start, markets.length > 1)));
   }
   const signature = opts.map((o) => `${o.dataset.market}/${o.value}`).join(",");
   if (select.dataset.signature === signature) return;
