@@ -374,32 +374,40 @@ async function act(button, sectionSel, payload, okLabel) {
   }
 }
 
-async function refreshLists() {
+/** Re-reads the lists; a call during a refresh makes it run once more and resolves with it
+ *  (so a caller that just sent a transaction sees it listed when the promise resolves). */
+function refreshLists() {
   const v = view;
-  if (!v) return;
-  if (v.busy) { v.again = true; return; }
-  v.busy = true;
-  try {
-    do {
-      v.again = false;
-      const { root, s } = v;
-      const [status, dir, account] = await Promise.all([api("/status"), directory(), api(`/accounts/${s.address}`)]);
-      const nowMs = status.now_ms || status.timestamp_ms;
-      v.nowMs = nowMs;
-      for (const f of root.querySelectorAll("form.entry")) periodOptions(f.period, v.markets, nowMs);
-      const book = await loadBook(s);
-      const contracts = myContracts(book, s.address);
-      const bills = await loadBills(s, book, contracts, dir, nowMs, v.sites.length > 0);
-      if (view !== v) return;
-      root.querySelector("#orders-body").replaceChildren(ordersTable(book, nowMs));
-      root.querySelector("#contracts-body").replaceChildren(contractsTable(contracts, nowMs));
-      root.querySelector("#bills-body").replaceChildren(billsTable(bills));
-      root.querySelector("#balance").textContent = `${won(account.balance)}` +
-        (Number(account.held) > 0 ? ` (${[t("trade.held")]} ${won(account.held)})` : "");
-    } while (v.again);
-  } finally {
-    v.busy = false;
-  }
+  if (!v) return Promise.resolve();
+  if (v.running) { v.again = true; return v.running; }
+  v.running = (async () => {
+    try {
+      do {
+        v.again = false;
+        await refreshOnce(v);
+      } while (v.again && view === v);
+    } finally {
+      v.running = null;
+    }
+  })();
+  return v.running;
+}
+
+async function refreshOnce(v) {
+  const { root, s } = v;
+  const [status, dir, account] = await Promise.all([api("/status"), directory(), api(`/accounts/${s.address}`)]);
+  const nowMs = status.now_ms || status.timestamp_ms;
+  v.nowMs = nowMs;
+  for (const f of root.querySelectorAll("form.entry")) periodOptions(f.period, v.markets, nowMs);
+  const book = await loadBook(s);
+  const contracts = myContracts(book, s.address);
+  const bills = await loadBills(s, book, contracts, dir, nowMs, v.sites.length > 0);
+  if (view !== v) return;
+  root.querySelector("#orders-body").replaceChildren(ordersTable(book, nowMs));
+  root.querySelector("#contracts-body").replaceChildren(contractsTable(contracts, nowMs));
+  root.querySelector("#bills-body").replaceChildren(billsTable(bills));
+  root.querySelector("#balance").textContent = `${won(account.balance)}` +
+    (Number(account.held) > 0 ? ` (${[t("trade.held")]} ${won(account.held)})` : "");
 }
 
 function statusBox() {
@@ -416,7 +424,7 @@ export default {
     const nowMs = status.now_ms || status.timestamp_ms;
     const sites = await userSites(s, s.role === "sales_company", dir);
     const markets = await userMarkets(s, dir, nowMs);
-    view = { root, s, sites, markets, nowMs, busy: false, lastRefresh: 0 };
+    view = { root, s, sites, markets, nowMs, running: null, again: false };
 
     const notes = [];
     if (!sites.length) notes.push(h("p", { class: "muted", "data-i18n": "trade.no_sites" }));
