@@ -102,7 +102,10 @@ function periodOptions(select, markets, nowMs) {
   if (select.dataset.signature === signature) return;
   select.dataset.signature = signature;
   select.replaceChildren(...opts);
-  if (!before && opts.length > 1) opts[1].selected = true;
+  // The first open period by default, also when the one chosen has just closed.
+  if (!select.value && opts.length > 1) opts[1].selected = true;
+  const now = select.value ? `${select.selectedOptions[0].dataset.market}/${select.value}` : null;
+  if (before && now !== before) select.dispatchEvent(new Event("change"));
 }
 
 function entryForm(side, sites) {
