@@ -407,3 +407,25 @@ export async function signAndWait(payload, timeoutMs = 30000) {
   }
   throw new ApiFailure(0, "timeout", t("error.timeout"));
 }
+
+/** `fn` run at most once per `ms`: a call inside the interval schedules one run at its end
+ *  (screens re-reading on every block of a busy chain). */
+export function throttle(fn, ms) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    const wait = last + ms - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      return Promise.resolve(fn()).catch((e) => console.warn(e));
+    }
+    if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        Promise.resolve(fn()).catch((e) => console.warn(e));
+      }, wait);
+    }
+    return Promise.resolve();
+  };
+}

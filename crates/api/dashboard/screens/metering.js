@@ -4,7 +4,7 @@
 // every site.
 import {
   api, h, section, t, barChart, kwh, kstMonth, monthStartMs, nextMonth,
-  userSites, monthSelect, monthLabel,
+  userSites, monthSelect, monthLabel, throttle,
 } from "../lib.js";
 
 const DAY_MS = 86400000;
@@ -100,7 +100,7 @@ export default {
     const month = wantMonth >= 197001 && wantMonth % 100 >= 1 && wantMonth % 100 <= 12 && wantMonth <= current ? wantMonth : current;
     const wantSite = ctx.params.get("site");
     const site = sites.find((x) => x.site === wantSite)?.site ?? sites[0]?.site ?? null;
-    view = { root, site, month, nowMs, sites };
+    view = { root, site, month, nowMs, sites, live: throttle(() => show(), 3000) };
 
     const siteSelect = h("select", { id: "site-select", name: "site" },
       sites.map((x) => h("option", { value: x.site, selected: x.site === site },
@@ -122,8 +122,7 @@ export default {
   async onBlock({ block }) {
     if (!view || !view.root.isConnected) { view = null; return; }
     view.nowMs = Math.max(view.nowMs, block.timestamp_ms);
-    if (block.tx_count === 0 || view.busy) return;
-    view.busy = true;
-    try { await show(); } finally { if (view) view.busy = false; }
+    if (block.tx_count === 0) return; // new readings come in transactions (re-read at most every 3 s)
+    await view.live();
   },
 };

@@ -4,7 +4,7 @@
 // sites, the operator every site. Amounts are integers in milli-won.
 import {
   API, api, h, t, won, kwh, pricePerKwh, kstTime, kstMonth, prevMonth,
-  directory, userSites, monthSelect, monthLabel, explorerLink,
+  directory, userSites, monthSelect, monthLabel, explorerLink, throttle,
 } from "../lib.js";
 
 const KINDS = {
@@ -287,7 +287,7 @@ export default {
     const current = kstMonth(nowMs);
     const want = Number(ctx.params.get("month"));
     const month = want >= 197001 && want % 100 >= 1 && want % 100 <= 12 && want <= current ? want : prevMonth(current);
-    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false, names: new Map() };
+    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false, names: new Map(), live: throttle(() => refresh(), 3000) };
 
     const monthSel = monthSelect({ id: "settlement-month", name: "month" }, current, month);
     monthSel.addEventListener("change", () => {
@@ -321,7 +321,7 @@ export default {
   },
   async onBlock({ block }) {
     if (!view || !view.root.isConnected) { view = null; return; }
-    if (block.tx_count === 0) return;
-    await refresh();
+    if (block.tx_count === 0) return; // (re-read at most every 3 s)
+    await view.live();
   },
 };

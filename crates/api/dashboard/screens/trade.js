@@ -5,7 +5,7 @@
 import {
   api, h, section, t, formError, signAndWait, explorerLink, ApiFailure,
   won, kwh, pricePerKwh, kstTime, kstMonth, parseDecimal,
-  directory, accountTxs, userSites, userMarkets, openPeriods, monthLabel, prevMonth,
+  directory, accountTxs, userSites, userMarkets, openPeriods, monthLabel, prevMonth, throttle,
 } from "../lib.js";
 
 // Strings that depend on the side of the form.
@@ -427,7 +427,7 @@ export default {
     const nowMs = status.now_ms || status.timestamp_ms;
     const sites = await userSites(s, s.role === "sales_company", dir);
     const markets = await userMarkets(s, dir, nowMs);
-    view = { root, s, sites, markets, nowMs, running: null, again: false };
+    view = { root, s, sites, markets, nowMs, running: null, again: false, live: throttle(() => refreshLists(), 3000) };
 
     const notes = [];
     if (!sites.length) notes.push(h("p", { class: "muted", "data-i18n": "trade.no_sites" }));
@@ -454,7 +454,8 @@ export default {
   async onBlock({ block }) {
     if (!view || !view.root.isConnected) { view = null; return; }
     // Re-read after blocks with transactions, and every 10th block for the clock (gates, deadlines).
+    // (At most every 3 s on a busy chain.)
     if (block.tx_count === 0 && block.height % 10 !== 0) return;
-    await refreshLists();
+    await view.live();
   },
 };
