@@ -1,6 +1,6 @@
 // Sign-in (issue 6): the portal user's login and password unlock their keystore on the operator's
 // node (POST /api/v1/session); the session then signs for them. Errors stay in the form.
-import { send, setSession, h, section, t, formError, ApiFailure } from "../lib.js";
+import { send, setSession, h, section, t, formError, ApiFailure, kstTime } from "../lib.js";
 
 const LOGIN = /^[a-z0-9_-]{1,32}$/;
 
@@ -14,6 +14,14 @@ const ERRORS = {
 
 function field(name, key, attrs) {
   return h("label", {}, h("span", { "data-i18n": key }), h("input", { name, ...attrs }));
+}
+
+/** The lockout message with the time the login opens again (KST). */
+function lockedUntil(form, ms) {
+  formError(form, "signin.error.locked_out");
+  const p = form.querySelector(".error[role=alert]");
+  delete p.dataset.i18n;
+  p.textContent = t("signin.error.locked_until", { time: kstTime(ms) });
 }
 
 export default {
@@ -54,7 +62,9 @@ export default {
       } catch (e) {
         form.password.value = "";
         const known = e instanceof ApiFailure ? ERRORS[e.code] : null;
-        if (known) fail(known.key);
+        const until = e instanceof ApiFailure && e.code === "locked_out" ? /until (\d+)/.exec(e.message ?? "") : null;
+        if (until) lockedUntil(form, Number(until[1]));
+        else if (known) fail(known.key);
         else if (e instanceof ApiFailure && e.status === 404) fail("signin.error.portal_disabled");
         else if (e instanceof ApiFailure) fail(e);
         else fail("signin.error.network");
