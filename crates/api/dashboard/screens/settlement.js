@@ -18,6 +18,14 @@ const KINDS = {
   feed_in: { key: "settlement.kind.feed_in" },
 };
 
+const SEASONS = {
+  summer: { key: "settlement.season.summer" },
+  winter: { key: "settlement.season.winter" },
+  "spring-autumn": { key: "settlement.season.spring_autumn" },
+  other: { key: "settlement.season.other" },
+};
+const season = (name) => (SEASONS[name] ? t(SEASONS[name].key) : name);
+
 let view = null;
 
 const signedWon = (m) => won(m); // won() keeps the sign of negative amounts
@@ -111,7 +119,7 @@ function breakdown(w, wo) {
   };
   const blockName = (label) => {
     const tier = /^tier (\d+)$/.exec(label);
-    return tier ? t("settlement.row.tier", { n: tier[1] }) : label;
+    return tier ? t("settlement.row.tier", { n: tier[1] }) : season(label);
   };
   for (const label of labels) {
     line(t("settlement.row.energy_block", { label: blockName(label) }), block(w, label), block(wo, label), "sub");
@@ -151,7 +159,7 @@ function detail(v, b) {
     h("h3", {}, `${siteName(v, b.site)} · ${monthLabel(b.month)}`),
     h("dl", { class: "compact" },
       row({ key: "settlement.detail.owner" }, explorerLink(b.bill.owner, accountName(v, b.bill.owner) ?? b.bill.owner.slice(0, 16) + "…")),
-      row({ key: "settlement.detail.tariff" }, `${b.bill.tariff_version}${k ? ` · ${k.class}${k.contract_kw ? ` ${k.contract_kw} kW` : ""} · ${k.season}` : ""}`),
+      row({ key: "settlement.detail.tariff" }, `${b.bill.tariff_version}${k ? ` · ${k.class}${k.contract_kw ? ` ${k.contract_kw} kW` : ""} · ${season(k.season)}` : ""}`),
       row({ key: "settlement.detail.import" }, kwh(b.bill.import_wh)),
       row({ key: "settlement.detail.export" }, kwh(b.bill.export_wh)),
       row({ key: "settlement.detail.grid" }, kwh(b.bill.grid_wh)),
