@@ -54,6 +54,7 @@ const BILL_STATUS = {
 
 const MAX_PERIODS = 40; // most recent periods of the user's orders that are looked up
 const BILL_MONTHS = 4; // recent months whose billing is looked up
+const HISTORY_PAGES = 5; // pages of 100 of the account's history read for its orders
 
 let view = null;
 
@@ -199,7 +200,7 @@ function wireForm(form, side) {
 // ---- the user's orders, contracts and bills ---------------------------------------------------
 
 async function loadBook(s) {
-  const txs = await accountTxs(s.address, ["submit_intention", "cancel_intention"]);
+  const txs = await accountTxs(s.address, ["submit_intention", "cancel_intention"], HISTORY_PAGES);
   const cancelled = new Set(txs.filter((v) => v.tx.payload.type === "cancel_intention").map((v) => v.tx.payload.intention));
   const intents = txs.filter((v) => v.tx.payload.type === "submit_intention");
   const keys = [];
