@@ -244,7 +244,7 @@ async function drawBank() {
   csv.href = `${API}/reports/bank/${v.month}?format=csv`;
   csv.setAttribute("download", `bank-report-${v.month}.csv`);
   box.querySelector(".bank-body").replaceChildren(
-    h("p", { class: "muted" }, [t("settlement.bank.lines")], ` ${r?.lines ?? 0}`),
+    h("p", { class: "muted" }, t("settlement.bank.lines", { n: r?.lines ?? 0 })),
     r ? bankTable(v, r) : h("p", { class: "muted empty", "data-i18n": "settlement.bank.none" }));
 }
 
@@ -262,10 +262,10 @@ async function refresh() {
     const p = v.progress;
     const info = v.root.querySelector("#billing-info");
     info.replaceChildren(...(p ? [
-      h("span", {}, [t("settlement.info.billed")], ` ${p.progress.sites_billed}`),
-      p.due_ms ? h("span", {}, [t("settlement.info.due")], ` ${kstTime(p.due_ms).slice(0, 10)}`) : null,
-      h("span", {}, [t("settlement.info.paid")], ` ${p.paid} / ${p.bills}`),
-      p.overdue ? h("span", { class: "error" }, [t("settlement.info.overdue")], ` ${p.overdue}`) : null,
+      h("span", {}, t("settlement.info.billed", { n: p.progress.sites_billed })),
+      p.due_ms ? h("span", {}, t("settlement.info.due", { date: kstTime(p.due_ms).slice(0, 10) })) : null,
+      h("span", {}, t("settlement.info.paid", { paid: p.paid, bills: p.bills })),
+      p.overdue ? h("span", { class: "error" }, t("settlement.info.overdue", { n: p.overdue })) : null,
     ].filter(Boolean) : []));
     v.root.querySelector("#bills-body").replaceChildren(billsTable(v, bills));
     if (v.selected && !bills.some((b) => b.site === v.selected)) v.selected = null;

@@ -86,7 +86,8 @@ function periodLabel(market, start, many) {
   const name = many ? `${market.market} · ` : "";
   const when = market.period_kind === "monthly" || !market.period_kind
     ? monthLabel(kstMonth(start)) : kstTime(start);
-  return `${name}${when} (${[t("trade.gate")]} ${kstTime(start - Number(market.gate_lead_ms ?? 0))})`;
+  const gate = kstTime(start - Number(market.gate_lead_ms ?? 0));
+  return t("trade.period_option", { period: `${name}${when}`, gate });
 }
 
 function periodOptions(select, markets, nowMs) {
@@ -146,7 +147,7 @@ async function showForecast(form, side) {
     if (f.recent_price) form.price.value = kwhText(f.recent_price);
   });
   box.replaceChildren(
-    h("h4", {}, [t("trade.forecast.title")], ` · ${monthLabel(month)}`),
+    h("h4", {}, t("trade.forecast.title", { month: monthLabel(month) })),
     h("dl", { class: "compact" },
       row({ key: "trade.forecast.demand" }, kwh(f.demand_wh)),
       row({ key: "trade.forecast.surplus" }, kwh(f.surplus_wh)),
@@ -288,7 +289,7 @@ function approvalCell(x, nowMs) {
   b.addEventListener("click", () => act(b, "#my-contracts", {
     type: "approve_contract", market: period.market, period_start_ms: period.period_start_ms, number: c.number,
   }, { key: "trade.contract.approve_sent" }));
-  return h("span", {}, b, " ", h("span", { class: "muted" }, [t("trade.contract.until")], ` ${kstTime(c.approval_deadline_ms)}`));
+  return h("span", {}, b, " ", h("span", { class: "muted" }, t("trade.contract.until", { time: kstTime(c.approval_deadline_ms) })));
 }
 
 function contractsTable(list, nowMs) {
@@ -411,7 +412,7 @@ async function refreshOnce(v) {
   root.querySelector("#contracts-body").replaceChildren(contractsTable(contracts, nowMs));
   root.querySelector("#bills-body").replaceChildren(billsTable(bills));
   root.querySelector("#balance").textContent = `${won(account.balance)}` +
-    (Number(account.held) > 0 ? ` (${[t("trade.held")]} ${won(account.held)})` : "");
+    (Number(account.held) > 0 ? " " + t("trade.held", { amount: won(account.held) }) : "");
 }
 
 function statusBox() {
