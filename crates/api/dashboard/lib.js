@@ -90,8 +90,7 @@ export async function send(path, body, method = "POST") {
  *  signed-in participant's key on the server and submits it; resolves to the receipt view once
  *  it is in a finalized block (throws ApiFailure if refused, or if the receipt failed). */
 export async function signAndSubmit(payload) {
-  const { hash } = await send("/session/txs", { payload });
-  return waitForTx(hash);
+  return signAndWait(payload);
 }
 
 export async function waitForTx(hash, timeoutMs = 30000) {
