@@ -25,10 +25,12 @@ export async function apiRoutes() {
   return routes;
 }
 
-/** True if the node serves `path` (as written in its OpenAPI document, e.g.
- *  `/api/v1/search`). */
+/** True if the node serves `path`: as written in its OpenAPI document (e.g. `/api/v1/search`;
+ *  path parameters may have any name, `{x}`). */
 export async function serves(path) {
-  return (await apiRoutes()).has(path);
+  const want = path.replace(/\{[^}]*\}/g, "{}");
+  for (const p of await apiRoutes()) if (p.replace(/\{[^}]*\}/g, "{}") === want) return true;
+  return false;
 }
 
 // ---- readable values -------------------------------------------------------------------------
@@ -89,9 +91,7 @@ const STEP_KEYS = [
  *  contract's own view shows (without their transactions). `contract` is its ContractView,
  *  `settled` whether its period is settled. */
 export async function contractTrace(market, start, n, contract, settled) {
-  if (await serves("/api/v1/markets/{market}/periods/{start}/contracts/{number}/trace")
-      || await serves("/api/v1/markets/{market}/periods/{period}/contracts/{number}/trace")
-      || await serves("/api/v1/markets/{m}/periods/{p}/contracts/{n}/trace")) {
+  if (await serves("/api/v1/markets/{m}/periods/{p}/contracts/{n}/trace")) {
     const tr = await api(`/markets/${market}/periods/${start}/contracts/${n}/trace`);
     if (tr) return tr;
   }
