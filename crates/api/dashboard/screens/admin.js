@@ -96,7 +96,7 @@ function sitesTable(d) {
       h("span", {}, explorerLink(s.site), s.name ? h("div", { class: "muted" }, s.name) : null),
       short(s.owner), t(`admin.site_kind.${s.kind === "household" ? "household" : "commercial_building"}`),
       s.tariff_class, `${s.contract_kw ?? 0} kW`, String(s.feeder ?? "-"),
-      s.meters.length ? h("span", {}, s.meters.map((m, i) => [i ? ", " : "", short(m)])) : "-"]]), "data-site");
+      s.meters.length ? h("span", {}, s.meters.flatMap((m, i) => [i ? ", " : "", short(m)])) : "-"]]), "data-site");
 }
 
 function devicesTable(d) {
@@ -146,7 +146,7 @@ function billingBox(d) {
   const accounts = [["admin.operator_account", d.operator], ["admin.bank_account", d.bank ?? (Array.isArray(d.banks) ? d.banks[0] : undefined)]]
     .filter(([, a]) => a);
   if (accounts.length) {
-    parts.push(h("dl", {}, accounts.map(([k, a]) => [h("dt", { "data-i18n": k }), h("dd", {}, readable("account", typeof a === "string" ? a : a.address ?? a.account))])));
+    parts.push(h("dl", {}, accounts.flatMap(([k, a]) => [h("dt", { "data-i18n": k }), h("dd", {}, readable("account", typeof a === "string" ? a : a.address ?? a.account))])));
   }
   return h("div", { id: "billing" }, parts);
 }

@@ -59,7 +59,7 @@ export function readable(key, v) {
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
     if (v.every((x) => typeof x !== "object" || x === null)) {
-      return h("span", {}, v.map((x, i) => [i ? ", " : "", readable(key, x)]));
+      return h("span", {}, v.flatMap((x, i) => [i ? ", " : "", readable(key, x)]));
     }
     return h("ol", { class: "plain" }, v.map((x) => h("li", {}, readable(key, x))));
   }
@@ -71,12 +71,12 @@ export function readable(key, v) {
 export function fields(obj, skip = []) {
   return h("dl", { class: "fields" }, Object.entries(obj ?? {})
     .filter(([k]) => !skip.includes(k))
-    .map(([k, v]) => [h("dt", { class: "hash" }, k), h("dd", {}, readable(k, v))]));
+    .flatMap(([k, v]) => [h("dt", { class: "hash" }, k), h("dd", {}, readable(k, v))]));
 }
 
 /** A labelled list: `rows` are [i18n key, value] pairs. */
 function facts(rows) {
-  return h("dl", {}, rows.filter(Boolean).map(([key, v]) => [h("dt", { "data-i18n": key }), h("dd", {}, v)]));
+  return h("dl", {}, rows.filter(Boolean).flatMap(([key, v]) => [h("dt", { "data-i18n": key }), h("dd", {}, v)]));
 }
 
 // ---- contract steps 1-7 (shared with the market screen) --------------------------------------
@@ -300,7 +300,7 @@ async function showSite(s) {
       ["explorer.tariff_class", s.tariff_class],
       ["explorer.contract_kw", `${s.contract_kw} kW`],
       ["explorer.feeder", String(s.feeder)],
-      ["explorer.meters", meters?.length ? h("span", {}, meters.map((m, i) => [i ? ", " : "", explorerLink(typeof m === "string" ? m : m.meter ?? m.address ?? m.device)])) : "-"],
+      ["explorer.meters", meters?.length ? h("span", {}, meters.flatMap((m, i) => [i ? ", " : "", explorerLink(typeof m === "string" ? m : m.meter ?? m.address ?? m.device)])) : "-"],
     ]),
   ];
 }

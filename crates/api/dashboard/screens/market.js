@@ -117,7 +117,7 @@ function svgEl(tag, attrs, text) {
 /** Step curves: cumulative sell quantity by price (rising) and buy quantity by price (falling),
  *  with the clearing price; x in kWh, y in won/kWh. */
 function supplyDemandChart(sells, buys, clearing) {
-  const W = 100, H = 56, L = 11, R = 3, T = 3, B = 7;
+  const W = 200, H = 80, L = 34, R = 4, T = 4, B = 9;
   const total = (xs) => xs.reduce((a, x) => a + Number(x.energy_wh), 0);
   const maxQ = Math.max(1, total(sells), total(buys));
   const prices = [...sells, ...buys].map((x) => Number(x.limit));
@@ -129,10 +129,10 @@ function supplyDemandChart(sells, buys, clearing) {
   svg.append(
     svgEl("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }),
     svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }),
-    svgEl("text", { x: L - 1, y: Number(y(maxP / 1.1)) + 0.7, class: "axis-label", "text-anchor": "end" }, pricePerKwh(Math.round(maxP / 1.1))),
+    svgEl("text", { x: L - 1, y: Number(y(maxP / 1.1)) + 1.2, class: "axis-label", "text-anchor": "end" }, pricePerKwh(Math.round(maxP / 1.1))),
     svgEl("text", { x: L - 1, y: H - B, class: "axis-label", "text-anchor": "end" }, "0"),
-    svgEl("text", { x: W - R, y: H - 2, class: "axis-label", "text-anchor": "end" }, kwh(maxQ)),
-    svgEl("text", { x: L, y: H - 2, class: "axis-label" }, "0 kWh"),
+    svgEl("text", { x: W - R, y: H - 3, class: "axis-label", "text-anchor": "end" }, kwh(maxQ)),
+    svgEl("text", { x: L, y: H - 3, class: "axis-label" }, "0 kWh"),
   );
   const curve = (xs, cls, key) => {
     if (!xs.length) return;
@@ -210,7 +210,7 @@ async function pairsTable(m, view, now) {
 const state = { root: null, ctx: null, markets: [], market: null, start: null, busy: false, lastHeight: 0 };
 
 function facts(rows) {
-  return h("dl", {}, rows.filter(Boolean).map(([key, v, id]) => [h("dt", { "data-i18n": key }), h("dd", { id }, v)]));
+  return h("dl", {}, rows.filter(Boolean).flatMap(([key, v, id]) => [h("dt", { "data-i18n": key }), h("dd", { id }, v)]));
 }
 
 async function act(button, payload, okKey) {
