@@ -359,8 +359,6 @@ export default {
     state.root = root;
     const wide = (s) => { s.classList.add("wide"); return s; };
     root.append(
-      wide(section("admin-actions", "admin.actions",
-        h("div", { class: "forms" }, participantForm(), siteForm(), deviceForm(), bindForm(), marketForm()))),
       wide(section("admin-participants", "admin.participants",
         h("p", { class: "muted", id: "directory-note", hidden: true, "data-i18n": "admin.rebuilt" }), h("div", { id: "participants-box" }))),
       wide(section("admin-sites", "admin.sites", h("div", { id: "sites-box" }))),
@@ -369,6 +367,8 @@ export default {
       wide(section("admin-markets", "admin.markets", h("div", { id: "markets-box" }))),
       section("admin-tariffs", "admin.tariffs", h("div", { id: "tariffs-box" })),
       section("admin-billing", "admin.billing", h("div", { id: "billing-box" })),
+      wide(section("admin-actions", "admin.actions",
+        h("div", { class: "forms" }, participantForm(), siteForm(), deviceForm(), bindForm(), marketForm()))),
     );
     await draw();
   },

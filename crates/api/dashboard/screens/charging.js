@@ -220,8 +220,7 @@ export default {
       h("p", { id: "soft-stop-status", class: "ok", role: "status" }),
       h("div", { id: "sessions-box" }));
     const revenue = section("revenue", "charging.revenue", h("div", { id: "revenue-box" }));
-    chargers.classList.add("wide");
-    sessions.classList.add("wide");
+    for (const s of [chargers, sessions, revenue]) s.classList.add("wide");
     root.append(chargers, sessions, revenue);
     await draw();
   },

@@ -207,7 +207,7 @@ async function pairsTable(m, view, now) {
 
 // ---- the screen ------------------------------------------------------------------------------
 
-const state = { root: null, ctx: null, markets: [], market: null, start: null, busy: false, lastHeight: 0 };
+const state = { root: null, ctx: null, markets: [], market: null, start: null, busy: false, lastHeight: 0, notice: null };
 
 function facts(rows) {
   return h("dl", {}, rows.filter(Boolean).flatMap(([key, v, id]) => [h("dt", { "data-i18n": key }), h("dd", { id }, v)]));
@@ -221,12 +221,11 @@ async function act(button, payload, okKey) {
   button.disabled = true;
   try {
     const r = await signAndSubmit(payload);
-    status.dataset.i18n = okKey;
-    status.textContent = `${t(okKey)} `;
-    status.append(explorerLink(r.hash, r.hash.slice(0, 12) + "…"));
+    state.notice = { key: okKey, hash: r.hash, at: `${state.market}/${state.start}` };
     await refresh();
   } catch (e) {
     console.warn(e);
+    state.notice = { error: e, at: `${state.market}/${state.start}` };
     formError(form, e);
     button.disabled = false;
   }
@@ -246,8 +245,12 @@ function actions(m, view, now) {
   if (ph === "open") hint = t("market.hint_open", { time: kstTime(view.gate_closure_ms) });
   else if (!view.cleared) hint = t("market.hint_pair");
   else if (!view.settled && now < settleAt) hint = t("market.hint_settle", { time: kstTime(settleAt) });
-  return h("form", { id: "market-actions", class: "actions" }, pair, settle,
-    hint ? h("span", { class: "muted" }, hint) : null, h("span", { class: "status ok" }));
+  const n = state.notice?.at === `${state.market}/${state.start}` ? state.notice : null;
+  const form = h("form", { id: "market-actions", class: "actions" }, pair, settle,
+    hint ? h("span", { class: "muted" }, hint) : null,
+    h("span", { class: "status ok", role: "status" }, n?.hash ? [t(n.key), " ", explorerLink(n.hash, n.hash.slice(0, 12) + "…")] : null));
+  if (n?.error) formError(form, n.error);
+  return form;
 }
 
 async function drawPeriod() {
