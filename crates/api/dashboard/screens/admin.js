@@ -108,7 +108,7 @@ function devicesTable(d) {
 }
 
 function chargersTable(list) {
-  return grid("admin-chargers", ["admin.charger", "admin.owner", "admin.kind", "admin.connectors", "admin.price", "admin.idle_fee", "admin.active", "admin.secret"],
+  return grid("admin-charger-list", ["admin.charger", "admin.owner", "admin.kind", "admin.connectors", "admin.price", "admin.idle_fee", "admin.active", "admin.secret"],
     list.map((c) => [c.charger, [h("span", {}, h("strong", {}, c.charger), c.label ? h("div", { class: "muted" }, c.label) : null),
       short(c.owner), t(`admin.charger_kind.${c.kind === "fast" ? "fast" : "slow"}`), String(c.connectors), pricePerKwh(c.price_mwon_per_kwh),
       `${won(c.idle_fee_per_min_mwon)}/min (${c.idle_grace_min} min)`, yes(c.active), yes(c.has_secret)]]), "data-charger");
@@ -363,7 +363,7 @@ export default {
         h("p", { class: "muted", id: "directory-note", hidden: true, "data-i18n": "admin.rebuilt" }), h("div", { id: "participants-box" }))),
       wide(section("admin-sites", "admin.sites", h("div", { id: "sites-box" }))),
       section("admin-devices", "admin.devices", h("div", { id: "devices-box" })),
-      section("admin-chargers", "admin.chargers", h("div", { id: "chargers-box" })),
+      wide(section("admin-chargers", "admin.chargers", h("div", { id: "chargers-box" }))),
       wide(section("admin-markets", "admin.markets", h("div", { id: "markets-box" }))),
       section("admin-tariffs", "admin.tariffs", h("div", { id: "tariffs-box" })),
       section("admin-billing", "admin.billing", h("div", { id: "billing-box" })),

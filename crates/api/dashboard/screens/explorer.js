@@ -10,6 +10,7 @@ import {
 
 const BLOCKS_SHOWN = 15;
 const HISTORY_PAGE = 20;
+const ARRAY_SHOWN = 24;
 
 // ---- what the node serves (so the screen never asks for a route that is not there) ----------
 
@@ -58,10 +59,15 @@ export function readable(key, v) {
   if (key === "site" || key === "seller_site" || key === "buyer_site") return explorerLink(String(v));
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
+    if (v.every((x) => typeof x === "number")) {
+      // Raw bytes (a tariff version) or a long list of numbers: their count, not each one.
+      if (v.length > ARRAY_SHOWN) return t("explorer.items", { n: v.length });
+    }
     if (v.every((x) => typeof x !== "object" || x === null)) {
       return h("span", {}, v.flatMap((x, i) => [i ? ", " : "", readable(key, x)]));
     }
-    return h("ol", { class: "plain" }, v.map((x) => h("li", {}, readable(key, x))));
+    const more = v.length > ARRAY_SHOWN ? h("li", { class: "muted" }, t("explorer.more", { n: v.length - ARRAY_SHOWN })) : null;
+    return h("ol", { class: "plain" }, v.slice(0, ARRAY_SHOWN).map((x) => h("li", {}, readable(key, x))), more);
   }
   if (typeof v === "object") return fields(v);
   return String(v);
