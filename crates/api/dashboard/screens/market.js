@@ -207,7 +207,7 @@ async function pairsTable(m, view, now) {
 
 // ---- the screen ------------------------------------------------------------------------------
 
-const state = { root: null, ctx: null, markets: [], market: null, start: null, busy: false, lastHeight: 0, notice: null };
+const state = { root: null, ctx: null, markets: [], market: null, start: null, busy: false, lastHeight: 0, notice: null, wanted: null };
 
 function facts(rows) {
   return h("dl", {}, rows.filter(Boolean).flatMap(([key, v, id]) => [h("dt", { "data-i18n": key }), h("dd", { id }, v)]));
@@ -308,7 +308,7 @@ function settingsFacts(m) {
 }
 
 async function choose() {
-  const { root, ctx } = state;
+  const { root } = state;
   const m = state.markets.find((x) => x.market === state.market);
   const sel = root.querySelector("#period-select");
   sel.replaceChildren();
@@ -316,11 +316,14 @@ async function choose() {
   if (!m) { state.start = null; return drawPeriod(); }
   const now = (await api("/status")).now_ms;
   const { open, list } = periodChoices(m, now);
-  const wanted = Number(ctx.params.get("period"));
-  if (wanted && !list.includes(wanted) && wanted % 60000 === 0) list.unshift(wanted);
+  // A period named in the address (`#/market?market=M&period=START`) is shown once, even if
+  // older than the list; later choices come from the selects.
+  const wanted = state.wanted;
+  state.wanted = null;
+  if (wanted && !list.includes(wanted) && wanted % QUARTER_MS === 0) list.push(wanted);
   if (!list.includes(state.start)) state.start = wanted && list.includes(wanted) ? wanted : open;
   for (const p of list) {
-    const tag = p === open ? ` (${t("market.open_now")})` : p < open && periodAfter(m.period_kind, p) > now ? ` (${t("market.phase.gate_closed")})` : "";
+    const tag = p === open ? ` (${t("market.open_now")})` : p < open && periodAfter(m.period_kind, p) > now ? ` (${t("market.closed_now")})` : "";
     sel.append(h("option", { value: String(p), selected: p === state.start }, periodLabel(m.period_kind, p) + tag));
   }
   await drawPeriod();
@@ -353,6 +356,7 @@ export default {
     for (const m of state.markets) marketSel.append(h("option", { value: m.market }, m.market));
     const want = ctx.params.get("market");
     state.market = state.markets.some((m) => m.market === want) ? want : state.markets[0]?.market ?? null;
+    state.wanted = state.market === want ? Number(ctx.params.get("period")) || null : null;
     marketSel.value = state.market ?? "";
     state.start = null;
     marketSel.addEventListener("change", () => { state.market = marketSel.value; state.start = null; choose().catch((e) => console.warn(e)); });
