@@ -280,6 +280,7 @@ async function drawPeriod() {
     view.cleared
       ? (view.contracts.length ? await pairsTable(m, view, now) : h("p", { class: "muted", id: "pairs", "data-i18n": "market.no_pairs" }))
       : h("p", { class: "muted", id: "pairs", "data-i18n": "market.not_paired" }));
+  const activity = await periodTxs(view);
   out.replaceChildren(
     facts([
       ["market.phase", h("span", { class: `badge ${ph === "open" ? "ok" : ph === "settled" ? "done" : "pending"}`, "data-phase": ph, "data-i18n": `market.phase.${ph}` }), "period-phase"],
@@ -290,7 +291,24 @@ async function drawPeriod() {
       ["market.matched", kwh(view.matched_wh)],
     ]),
     actions(m, view, now),
-    book, chart, pairs);
+    book, chart, pairs, activity);
+}
+
+/** The period's transactions, newest first, when the node serves them. */
+async function periodTxs(view) {
+  if (!(await serves("/api/v1/markets/{m}/periods/{p}/txs"))) return null;
+  const r = await api(`/markets/${view.market}/periods/${view.period_start_ms}/txs?limit=20`);
+  const items = Array.isArray(r) ? r : r?.items ?? [];
+  return h("div", { id: "period-txs" }, h("h3", { "data-i18n": "market.period_txs" }),
+    items.length
+      ? h("table", {},
+        h("thead", {}, h("tr", {}, ["market.time", "market.tx_type", "market.signer", "market.tx"].map((k) => h("th", { "data-i18n": k })))),
+        h("tbody", {}, items.map((x) => h("tr", {},
+          h("td", {}, kstTime(x.timestamp_ms)),
+          h("td", { class: x.receipt?.status === "failed" ? "error" : "" }, x.tx?.payload?.type ?? x.type ?? "-"),
+          h("td", {}, x.tx?.signer ? short(x.tx.signer) : "-"),
+          h("td", {}, explorerLink(x.hash, x.hash.slice(0, 12) + "…"))))))
+      : h("p", { class: "muted", "data-i18n": "market.none" }));
 }
 
 function settingsFacts(m) {
