@@ -222,7 +222,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     ASSETS.iter().fold(
         Router::new(),
         |r, (path, content_type, body)| match &dev_dir {
-            None => r.route(path, get(move || async move { asset(content_type, body) })),
+            None => r.route(path, get(move || async move { asset(content_type, *body) })),
             Some(dir) => {
                 let file = dir.join(match *path {
                     "/" => "index.html",
@@ -233,7 +233,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
                     get(move || async move {
                         match tokio::fs::read_to_string(&file).await {
                             Ok(text) => asset(content_type, text),
-                            Err(_) => asset(content_type, body),
+                            Err(_) => asset(content_type, *body),
                         }
                     }),
                 )
