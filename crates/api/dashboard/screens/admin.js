@@ -362,7 +362,7 @@ export default {
       wide(section("admin-participants", "admin.participants",
         h("p", { class: "muted", id: "directory-note", hidden: true, "data-i18n": "admin.rebuilt" }), h("div", { id: "participants-box" }))),
       wide(section("admin-sites", "admin.sites", h("div", { id: "sites-box" }))),
-      section("admin-devices", "admin.devices", h("div", { id: "devices-box" })),
+      wide(section("admin-devices", "admin.devices", h("div", { id: "devices-box" }))),
       wide(section("admin-chargers", "admin.chargers", h("div", { id: "chargers-box" }))),
       wide(section("admin-markets", "admin.markets", h("div", { id: "markets-box" }))),
       section("admin-tariffs", "admin.tariffs", h("div", { id: "tariffs-box" })),

@@ -96,11 +96,16 @@ function periodLabel(kind, start) {
   return kstTime(start);
 }
 
+/** The end of a period: the node says so (`period_end_ms`), else from the market's kind. */
+function periodEnd(m, view) {
+  return view.period_end_ms ?? periodAfter(m.period_kind, view.period_start_ms);
+}
+
 /** open | gate_closed | ended | cleared | settled */
 function phase(m, view, now) {
   if (view?.settled) return "settled";
   if (view?.cleared) return "cleared";
-  if (now >= periodAfter(m.period_kind, view.period_start_ms)) return "ended";
+  if (now >= periodEnd(m, view)) return "ended";
   if (now >= view.gate_closure_ms) return "gate_closed";
   return "open";
 }
@@ -233,7 +238,7 @@ async function act(button, payload, okKey) {
 
 function actions(m, view, now) {
   const ph = phase(m, view, now);
-  const end = periodAfter(m.period_kind, view.period_start_ms);
+  const end = periodEnd(m, view);
   const settleAt = end + m.dispute_window_ms;
   const pair = h("button", { type: "button", id: "pair-now", "data-action": "clear", "data-i18n": "market.pair_now" });
   const settle = h("button", { type: "button", id: "settle", "data-action": "settle", "data-i18n": "market.settle" });
@@ -268,7 +273,7 @@ async function drawPeriod() {
     return;
   }
   const ph = phase(m, view, now);
-  const end = periodAfter(m.period_kind, view.period_start_ms);
+  const end = periodEnd(m, view);
   const book = h("div", { class: "forms" },
     h("div", {}, h("h3", { "data-i18n": "market.sells" }),
       view.sells.length ? intentionTable("sells", view.sells, false) : h("p", { class: "muted", id: "sells", "data-i18n": "market.none" })),
@@ -291,7 +296,7 @@ async function drawPeriod() {
       ["market.matched", kwh(view.matched_wh)],
     ]),
     actions(m, view, now),
-    book, chart, pairs, activity);
+    book, chart, pairs, activity ?? "");
 }
 
 /** The period's transactions, newest first, when the node serves them. */
