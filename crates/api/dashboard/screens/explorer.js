@@ -102,11 +102,12 @@ export async function contractTrace(market, start, n, contract, settled) {
     if (tr) return tr;
   }
   if (!contract) return null;
+  const measured = contract.delivered_wh !== null && contract.delivered_wh !== undefined;
   const done = [
     true, true, true, !!contract.approved,
-    contract.delivered_wh !== null && contract.delivered_wh !== undefined,
-    !!settled && contract.delivered_wh !== null && contract.delivered_wh !== undefined,
-    false,
+    measured && Number(contract.delivered_wh) > 0, // energy supplied, as the meters showed
+    measured, // confirmed and settled
+    false, // payment: only the trace (bills, escrow) knows
   ];
   return { steps: done.map((d, i) => ({ step: i + 1, done: d, txs: [] })), derived: true };
 }
