@@ -7,7 +7,7 @@ import {
   api, h, section, t, won, pricePerKwh, explorerLink, formError, signAndSubmit,
   parseDecimal, session,
 } from "../lib.js";
-import { serves, fields, readable } from "./explorer.js";
+import { serves, fields, readable, accountLink } from "./explorer.js";
 
 const ROLES = ["operator", "bank", "grid_company", "sales_company", "generator", "prosumer", "consumer", "charging_operator", "member"];
 const TARIFF_CLASSES = ["residential-low", "residential-high", "general-low"];
@@ -16,7 +16,7 @@ const U32 = 4294967295;
 
 const state = { root: null, directory: null, busy: false, lastHeight: 0 };
 
-const short = (a) => (a ? explorerLink(a, a.slice(0, 12) + "…") : "-");
+const short = (a) => (a ? accountLink(a, a.slice(0, 12) + "…") : "-");
 
 // ---- data ------------------------------------------------------------------------------------
 

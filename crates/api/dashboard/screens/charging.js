@@ -5,6 +5,7 @@
 import {
   API, api, h, section, t, kstTime, won, kwh, pricePerKwh, explorerLink, formError, barChart, ApiFailure,
 } from "../lib.js";
+import { accountLink } from "./explorer.js";
 
 const SESSIONS_SHOWN = 100;
 const TOKEN_KEY = "gridledger.charging_token";
@@ -12,7 +13,7 @@ const STATES = ["all", "open", "finished", "refunded"];
 
 const state = { root: null, filter: "all", busy: false, lastHeight: 0 };
 
-const short = (a) => explorerLink(a, a.slice(0, 10) + "…");
+const short = (a) => accountLink(a);
 
 function badge(cls, key) {
   return h("span", { class: `badge ${cls}`, "data-i18n": key });

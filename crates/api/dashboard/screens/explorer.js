@@ -37,6 +37,13 @@ export async function serves(path) {
 // ---- readable values -------------------------------------------------------------------------
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const ADDRESS = /^(account|address|owner|signer|to|payer|payee|beneficiary|seller|buyer|grid_company|platform_account|device|meter|operator|bank)$/;
+
+/** A link to an account in the explorer (the link says it is an account, so a node without
+ *  the search route looks it up without guessing). `label` defaults to its first characters. */
+export function accountLink(address, label) {
+  return h("a", { href: `#/explorer?q=${address}&kind=account`, class: "hash" }, label ?? address.slice(0, 10) + "…");
+}
 const MONEY = /^(amount|balance|held|cost|hold|released|fees|cap|max_prepay|auto_charge_max|energy_amount|revenue|due|prepaid|total|paid_total|idle_fee_per_min|wheeling|platform)$|_mwon$|_amount$/;
 const PRICE = /^(limit|price|clearing_price|feed_in_price)$|_fee$|_per_kwh$/;
 const TIME = /(_at_ms|_start_ms|^timestamp_ms|_until_ms|deadline_ms|^due_ms|_closure_ms|^now_ms|_end_ms)$/;
@@ -46,7 +53,7 @@ const TIME = /(_at_ms|_start_ms|^timestamp_ms|_until_ms|deadline_ms|^due_ms|_clo
 export function readable(key, v) {
   if (v === null || v === undefined) return "-";
   if (typeof v === "boolean") return t(v ? "explorer.yes" : "explorer.no");
-  if (typeof v === "string" && HEX64.test(v)) return explorerLink(v);
+  if (typeof v === "string" && HEX64.test(v)) return ADDRESS.test(key) ? accountLink(v, v) : explorerLink(v);
   const integer = typeof v === "number" || (typeof v === "string" && /^\d{1,20}$/.test(v));
   if (integer) {
     if (/_wh$/.test(key)) return kwh(v);
@@ -141,17 +148,21 @@ export function classify(q) {
   return null;
 }
 
-/** Client-side lookups for nodes without `GET /search`: `{kind, value}` or null. */
-async function lookup(q) {
+/** Client-side lookups for nodes without `GET /search`: `{kind, value}` or null. `hint` is
+ *  the kind a link named (`account`). */
+async function lookup(q, hint) {
   switch (classify(q)) {
     case "block": {
       const b = await api(`/blocks/${q}`);
       return b && { kind: "block", value: b };
     }
     case "hash": {
+      // A link that knows it names an account says so (`&kind=account`): no failed lookup.
       const x = q.replace(/^0x/, "").toLowerCase();
-      const tx = await api(`/txs/${x}`);
-      if (tx) return { kind: "tx", value: tx };
+      if (hint !== "account") {
+        const tx = await api(`/txs/${x}`);
+        if (tx) return { kind: "tx", value: tx };
+      }
       return { kind: "account", value: await api(`/accounts/${x}`) };
     }
     case "contract": {
@@ -178,7 +189,7 @@ async function lookup(q) {
   }
 }
 
-async function find(q) {
+async function find(q, hint) {
   if (await serves("/api/v1/search")) {
     const r = await api(`/search?q=${encodeURIComponent(q)}`);
     if (!r || !r.kind) return null;
@@ -186,7 +197,7 @@ async function find(q) {
     if ((value === undefined || value === null) && r.path) value = await api(r.path.replace(/^\/api\/v1/, ""));
     return { kind: r.kind, value };
   }
-  return lookup(q);
+  return lookup(q, hint);
 }
 
 // ---- results by kind -------------------------------------------------------------------------
@@ -208,7 +219,7 @@ async function showBlock(b) {
       hashes.slice(0, 100).map((x, i) => [
         explorerLink(x),
         txs[i]?.tx?.payload?.type ?? "-",
-        txs[i] ? explorerLink(txs[i].tx.signer, txs[i].tx.signer.slice(0, 12) + "…") : "-",
+        txs[i] ? accountLink(txs[i].tx.signer, txs[i].tx.signer.slice(0, 12) + "…") : "-",
         txs[i] ? statusText(txs[i].receipt) : "-",
       ]), { id: "block-txs" }),
   ];
@@ -242,7 +253,7 @@ function showTx(v) {
       ["explorer.block", explorerLink(String(v.height))],
       ["explorer.index", String(v.index)],
       ["explorer.time", `${kstTime(v.timestamp_ms)} KST`],
-      ["explorer.signer", explorerLink(tx.signer ?? "")],
+      ["explorer.signer", tx.signer ? accountLink(tx.signer, tx.signer) : "-"],
       ["explorer.nonce", String(tx.nonce ?? "-")],
       ["explorer.expires", tx.expires_at_ms ? `${kstTime(tx.expires_at_ms)} KST` : "-"],
     ]),
@@ -257,7 +268,7 @@ function historyTable(items) {
     items.map((x) => [
       `${kstTime(x.timestamp_ms)}`,
       x.tx?.payload?.type ?? "-",
-      explorerLink(x.tx.signer, x.tx.signer.slice(0, 12) + "…"),
+      accountLink(x.tx.signer, x.tx.signer.slice(0, 12) + "…"),
       statusText(x.receipt),
       explorerLink(x.hash, x.hash.slice(0, 16) + "…"),
     ]));
@@ -277,7 +288,7 @@ async function showAccount(a) {
   if ((a.holds ?? []).length) {
     out.push(h("h3", { "data-i18n": "explorer.holds" }),
       table(["explorer.hold", "explorer.beneficiary", "explorer.amount", "explorer.expires"],
-        a.holds.map((x) => [explorerLink(x.id, x.id.slice(0, 12) + "…"), explorerLink(x.beneficiary, x.beneficiary.slice(0, 12) + "…"), won(x.amount), kstTime(x.expires_at_ms)])));
+        a.holds.map((x) => [explorerLink(x.id, x.id.slice(0, 12) + "…"), accountLink(x.beneficiary, x.beneficiary.slice(0, 12) + "…"), won(x.amount), kstTime(x.expires_at_ms)])));
   }
   const history = h("div", { id: "history" });
   out.push(h("h3", { "data-i18n": "explorer.history" }), history);
@@ -302,12 +313,12 @@ async function showSite(s) {
     facts([
       ["explorer.site", h("strong", {}, s.site)],
       ["explorer.name", s.name || "-"],
-      ["explorer.owner", explorerLink(s.owner)],
+      ["explorer.owner", accountLink(s.owner, s.owner)],
       ["explorer.site_kind", t(`explorer.kind.${s.kind === "household" ? "household" : "building"}`)],
       ["explorer.tariff_class", s.tariff_class],
       ["explorer.contract_kw", `${s.contract_kw} kW`],
       ["explorer.feeder", String(s.feeder)],
-      ["explorer.meters", meters?.length ? h("span", {}, meters.flatMap((m, i) => [i ? ", " : "", explorerLink(typeof m === "string" ? m : m.meter ?? m.address ?? m.device)])) : "-"],
+      ["explorer.meters", meters?.length ? h("span", {}, meters.flatMap((m, i) => [i ? ", " : "", accountLink(typeof m === "string" ? m : m.meter ?? m.address ?? m.device)])) : "-"],
     ]),
   ];
 }
@@ -336,8 +347,8 @@ async function showContract(c, q) {
   const out = [facts([
     ["explorer.contract", h("strong", {}, `${market}/${start}/${number}`)],
     ["explorer.period", `${kstTime(start)} KST`],
-    contract && ["explorer.seller", h("span", {}, explorerLink(contract.seller_site), " (", explorerLink(contract.seller, contract.seller.slice(0, 12) + "…"), ")")],
-    contract && ["explorer.buyer", h("span", {}, explorerLink(contract.buyer_site), " (", explorerLink(contract.buyer, contract.buyer.slice(0, 12) + "…"), ")")],
+    contract && ["explorer.seller", h("span", {}, explorerLink(contract.seller_site), " (", accountLink(contract.seller, contract.seller.slice(0, 12) + "…"), ")")],
+    contract && ["explorer.buyer", h("span", {}, explorerLink(contract.buyer_site), " (", accountLink(contract.buyer, contract.buyer.slice(0, 12) + "…"), ")")],
     contract && ["explorer.energy", kwh(contract.energy_wh)],
     contract && ["explorer.price", pricePerKwh(contract.price)],
     contract && ["explorer.approved", t(contract.approved ? "explorer.yes" : "explorer.no")],
@@ -355,7 +366,7 @@ function showSession(s) {
     ["explorer.session", h("strong", {}, `${s.charger}/${s.session}`)],
     ["explorer.state", t(`explorer.session_state.${s.state}`)],
     ["explorer.member", String(s.member_no)],
-    ["explorer.payer", explorerLink(s.payer)],
+    ["explorer.payer", accountLink(s.payer, s.payer)],
     ["explorer.connector", String(s.connector)],
     ["explorer.hold", won(s.hold_mwon)],
     ["explorer.energy", kwh(s.energy_wh)],
@@ -373,7 +384,7 @@ const SHOW = {
   contract: showContract, session: showSession, charging_session: showSession,
 };
 
-async function search(root, q) {
+async function search(root, q, hint) {
   const form = root.querySelector("#search-form");
   const out = root.querySelector("#search-result");
   formError(form, null);
@@ -384,7 +395,7 @@ async function search(root, q) {
   if (!classify(q)) return formError(form, "explorer.search_bad");
   let found;
   try {
-    found = await find(q);
+    found = await find(q, hint);
   } catch (e) {
     console.warn(e);
     return formError(form, e);
@@ -455,7 +466,7 @@ export default {
     }
     if (q) {
       input.value = q;
-      await search(root, q);
+      await search(root, q, ctx.params.get("kind"));
     }
   },
   onBlock({ block }) {

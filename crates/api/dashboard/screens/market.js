@@ -7,7 +7,7 @@ import {
   api, h, section, t, kstTime, kstMonth, monthStartMs, nextMonth, prevMonth, won, kwh,
   pricePerKwh, explorerLink, formError, signAndSubmit, session,
 } from "../lib.js";
-import { serves, contractTrace, stepsList } from "./explorer.js";
+import { serves, contractTrace, stepsList, accountLink } from "./explorer.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const HOUR_MS = 3_600_000;
@@ -167,7 +167,7 @@ function supplyDemandChart(sells, buys, clearing) {
 
 // ---- tables ----------------------------------------------------------------------------------
 
-const short = (a) => explorerLink(a, a.slice(0, 10) + "…");
+const short = (a) => accountLink(a);
 
 function intentionTable(id, rows, buy) {
   return h("table", { id },
