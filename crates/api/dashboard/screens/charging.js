@@ -52,6 +52,13 @@ function txLink(which, hash) {
   return h("a", { href: `#/explorer?q=${hash}`, class: "hash", "data-tx": which, title: hash }, `${t(`charging.tx.${which}`)} ${hash.slice(0, 8)}…`);
 }
 
+/** A stop reason in words (the code itself if it is a new one). */
+function reasonText(code) {
+  const key = `charging.reason.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
 function stateBadge(s) {
   const cls = s === "prepaid" ? "pending" : s === "settled" ? "done" : s === "refunded" ? "warn" : "";
   return h("span", { class: `badge ${cls}`, "data-state": s, "data-i18n": `charging.state.${s}` });
@@ -70,7 +77,7 @@ function sessionsTable(sessions) {
       }
       return h("tr", { "data-session": ref, "data-state": s.state },
         h("td", {}, explorerLink(ref)),
-        h("td", {}, stateBadge(s.state), s.reason ? h("div", { class: "muted" }, s.reason) : null),
+        h("td", {}, stateBadge(s.state), s.reason ? h("div", { class: "muted", "data-reason": s.reason }, reasonText(s.reason)) : null),
         h("td", {}, String(s.member_no), h("br"), short(s.payer)),
         h("td", { class: "num" }, String(s.connector)),
         h("td", { class: "num" }, kwh(s.energy_wh)),
