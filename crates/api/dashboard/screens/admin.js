@@ -266,6 +266,33 @@ function bindForm() {
   });
 }
 
+function suspendForm() {
+  const account = h("select", {});
+  const form = txForm("suspend-participant", "admin.suspend_title", [
+    field("account", "admin.participant", account),
+    field("action", "admin.action", select(["suspend", "reinstate"], "admin.action.")),
+    field("reason", "admin.reason", h("input", { autocomplete: "off" })),
+  ], (v) => {
+    if (!HEX_ADDR.test(v.account)) return "admin.bad_participant";
+    if (v.action === "reinstate") return { type: "reinstate_participant", account: addr(v.account) };
+    if (!v.reason || bytes(v.reason) > 256) return "admin.bad_reason";
+    if (addr(v.account) === session()?.address) return "admin.not_self";
+    return { type: "suspend_participant", account: addr(v.account), reason: v.reason };
+  });
+  return form;
+}
+
+/** The participants to choose from in the suspend form (kept when the lists refresh). */
+function fillParticipants(d) {
+  const sel = state.root.querySelector("#suspend-participant select[name=account]");
+  if (!sel) return;
+  const was = sel.value;
+  sel.replaceChildren(h("option", { value: "", "data-i18n": "admin.choose" }),
+    ...[...d.participants].sort((a, b) => a.name.localeCompare(b.name))
+      .map((p) => h("option", { value: p.address }, `${p.name} (${t(`role.${p.role}`)}${p.suspended ? `, ${t("admin.is_suspended")}` : ""})`)));
+  sel.value = was;
+}
+
 function minutes(s) {
   if (!/^\d{1,6}$/.test(s)) return null;
   const n = Number(s);
@@ -343,6 +370,7 @@ async function draw() {
   put("tariffs-box", tariffsBox(d));
   put("billing-box", billingBox(d));
   root.querySelector("#directory-note").hidden = !d.rebuilt;
+  fillParticipants(d);
 }
 
 async function refresh() {
@@ -368,7 +396,7 @@ export default {
       section("admin-tariffs", "admin.tariffs", h("div", { id: "tariffs-box" })),
       section("admin-billing", "admin.billing", h("div", { id: "billing-box" })),
       wide(section("admin-actions", "admin.actions",
-        h("div", { class: "forms" }, participantForm(), siteForm(), deviceForm(), bindForm(), marketForm()))),
+        h("div", { class: "forms" }, participantForm(), suspendForm(), siteForm(), deviceForm(), bindForm(), marketForm()))),
     );
     await draw();
   },
