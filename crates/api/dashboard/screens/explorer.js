@@ -131,7 +131,7 @@ export function stepsList(trace) {
       txs.length ? h("span", { class: "step-txs" }, txs.map((x) => {
         const hash = typeof x === "string" ? x : x.hash;
         const what = typeof x === "string" ? "" : [x.type ?? x.kind, x.timestamp_ms ? kstTime(x.timestamp_ms) : ""].filter(Boolean).join(" ");
-        return h("span", { class: "step-tx" }, explorerLink(hash, hash.slice(0, 10) + "…"), what ? ` ${what}` : "");
+        return h("span", { class: x.success === false ? "step-tx error" : "step-tx" }, explorerLink(hash, hash.slice(0, 10) + "…"), what ? ` ${what}` : "");
       })) : null);
   }));
 }
@@ -274,8 +274,11 @@ function historyTable(items) {
     ]));
 }
 
-async function showAccount(a) {
-  const participant = a.role ? await api(`/participants/${a.address}`) : null;
+async function showAccount(value) {
+  // `/search` answers {account, participant, history}; the client-side lookup the account.
+  const a = value.account && typeof value.account === "object" ? value.account : value;
+  const participant = value.participant !== undefined ? value.participant
+    : a.role ? await api(`/participants/${a.address}`) : null;
   const out = [facts([
     ["explorer.address", h("span", { class: "hash" }, a.address)],
     ["explorer.name", participant?.name ?? "-"],
@@ -338,12 +341,12 @@ async function showContract(c, q) {
   const number = c.number ?? Number(n);
   let contract = c.contract ?? (c.seller_site ? c : null);
   let settled = c.settled;
-  if (!contract || settled === undefined) {
+  if (!contract || (settled === undefined && !Array.isArray(c.steps))) {
     const per = await api(`/markets/${market}/periods/${start}`);
     contract = contract ?? per?.contracts?.find((k) => k.number === number);
     settled = per?.settled;
   }
-  const trace = await contractTrace(market, start, number, contract, settled);
+  const trace = Array.isArray(c.steps) ? c : await contractTrace(market, start, number, contract, settled);
   const out = [facts([
     ["explorer.contract", h("strong", {}, `${market}/${start}/${number}`)],
     ["explorer.period", `${kstTime(start)} KST`],

@@ -302,8 +302,8 @@ async function drawPeriod() {
 /** The period's transactions, newest first, when the node serves them. */
 async function periodTxs(view) {
   if (!(await serves("/api/v1/markets/{m}/periods/{p}/txs"))) return null;
-  const r = await api(`/markets/${view.market}/periods/${view.period_start_ms}/txs?limit=20`);
-  const items = Array.isArray(r) ? r : r?.items ?? [];
+  const r = await api(`/markets/${view.market}/periods/${view.period_start_ms}/txs`);
+  const items = (Array.isArray(r) ? r : r?.items ?? []).slice(0, 20);
   return h("div", { id: "period-txs" }, h("h3", { "data-i18n": "market.period_txs" }),
     items.length
       ? h("table", {},
