@@ -270,3 +270,41 @@ export function showAppError(e) {
   p.hidden = false;
   p.textContent = `${t("error.screen")} ${e.message ?? e}`;
 }
+
+// ---- signing without polling (operator screens) ----------------------------------------------
+
+/** Like `signAndSubmit`, but waits for the transaction's receipt on the event stream instead of
+ *  polling `GET /txs/{hash}`, whose 404s until the block is final show in the browser console
+ *  as failed loads. Resolves to `{hash, receipt}`; throws ApiFailure if refused or failed. */
+export async function signAndWatch(payload, timeoutMs = 30000) {
+  const es = new EventSource(API + "/events");
+  const seen = new Map();
+  let want = null;
+  let wake = null;
+  es.addEventListener("block", (ev) => {
+    for (const r of JSON.parse(ev.data).receipts ?? []) seen.set(r.tx_hash, r);
+    if (want && seen.has(want) && wake) wake();
+  });
+  const timeout = () => new ApiFailure(0, "timeout", t("error.timeout"));
+  try {
+    await new Promise((res, rej) => {
+      es.addEventListener("open", res, { once: true });
+      setTimeout(() => rej(timeout()), 10000);
+    });
+    const { hash } = await send("/session/txs", { payload });
+    want = hash;
+    if (!seen.has(hash)) {
+      const arrived = await new Promise((res) => {
+        wake = () => res(true);
+        setTimeout(() => res(false), timeoutMs);
+      });
+      // Missed on the stream (it lagged): ask once.
+      if (!arrived) return waitForTx(hash, 3000).then((v) => ({ hash, receipt: v.receipt }));
+    }
+    const receipt = seen.get(hash);
+    if (receipt.status !== "success") throw new ApiFailure(200, receipt.code ?? "failed", receipt.message);
+    return { hash, receipt };
+  } finally {
+    es.close();
+  }
+}

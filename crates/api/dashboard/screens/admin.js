@@ -4,8 +4,8 @@
 // (register a participant, a site, a device; bind a meter; configure a market), each checked
 // here first and signed through the session; the chain's refusal is shown under the form.
 import {
-  api, h, section, t, won, pricePerKwh, explorerLink, formError, signAndSubmit,
-  parseDecimal, session,
+  api, h, section, t, won, pricePerKwh, explorerLink, formError, signAndWatch,
+  parseDecimal, session, ApiFailure,
 } from "../lib.js";
 import { serves, fields, readable, accountLink } from "./explorer.js";
 
@@ -141,7 +141,14 @@ function tariffsBox(d) {
 function billingBox(d) {
   const b = d.billing;
   const parts = [];
-  if (b) parts.push(fields(b, ["type"]));
+  if (b) {
+    parts.push(h("dl", {}, [
+      ["admin.grid_company", readable("grid_company", b.grid_company)],
+      ["admin.platform_account", readable("platform_account", b.platform_account)],
+      ["admin.feed_in_price", readable("feed_in_price", b.feed_in_price)],
+      ["admin.due_day", String(b.due_day)],
+    ].flatMap(([k, v]) => [h("dt", { "data-i18n": k }), h("dd", {}, v)])));
+  }
   else parts.push(h("p", { class: "muted", "data-i18n": "admin.no_billing" }));
   const accounts = [["admin.operator_account", d.operator], ["admin.bank_account", d.bank ?? (Array.isArray(d.banks) ? d.banks[0] : undefined)]]
     .filter(([, a]) => a);
@@ -187,12 +194,12 @@ function txForm(id, titleKey, body, build) {
     if (typeof payload === "string") { formError(form, payload); return; }
     button.disabled = true;
     try {
-      const r = await signAndSubmit(payload);
+      const r = await signAndWatch(payload);
       status.textContent = `${t("admin.done")} `;
       status.append(explorerLink(r.hash, r.hash.slice(0, 12) + "…"));
       await refresh();
     } catch (e) {
-      console.warn(e);
+      if (!(e instanceof ApiFailure)) console.warn(e); // the chain's refusal is shown, not logged
       formError(form, e);
     } finally {
       button.disabled = false;

@@ -5,7 +5,7 @@
 // it once it has ended ("Settle", `settle_period`), signed through the session.
 import {
   api, h, section, t, kstTime, kstMonth, monthStartMs, nextMonth, prevMonth, won, kwh,
-  pricePerKwh, explorerLink, formError, signAndSubmit, session,
+  pricePerKwh, explorerLink, formError, signAndWatch, session, ApiFailure,
 } from "../lib.js";
 import { serves, contractTrace, stepsList, accountLink } from "./explorer.js";
 
@@ -225,13 +225,14 @@ async function act(button, payload, okKey) {
   status.textContent = "";
   button.disabled = true;
   try {
-    const r = await signAndSubmit(payload);
+    const r = await signAndWatch(payload);
     state.notice = { key: okKey, hash: r.hash, at: `${state.market}/${state.start}` };
     await refresh();
   } catch (e) {
-    console.warn(e);
+    if (!(e instanceof ApiFailure)) console.warn(e); // the chain's refusal is shown, not logged
     state.notice = { error: e, at: `${state.market}/${state.start}` };
-    formError(form, e);
+    // The block with the receipt may have redrawn the period meanwhile: show it on the form now.
+    formError(state.root.querySelector("#market-actions") ?? form, e);
     button.disabled = false;
   }
 }
