@@ -234,7 +234,8 @@ export default {
   },
   async onBlock({ block, receipts }) {
     if (!state.root?.isConnected) return;
-    if ((receipts ?? []).length || block.tx_count || block.height - state.lastHeight >= 15) {
+    const events = (receipts ?? []).flatMap((r) => r.events ?? []);
+    if (events.some((e) => /^(charg|member_)/.test(e.type)) || block.height - state.lastHeight >= 15) {
       state.lastHeight = block.height;
       await refresh();
     }

@@ -389,8 +389,11 @@ export default {
   },
   async onBlock({ block, receipts }) {
     if (!state.root?.isConnected) return;
-    // Re-read when something happened, and now and then for the clock (gate closure, end).
-    if ((receipts ?? []).length || block.tx_count || block.height - state.lastHeight >= 10) {
+    // Re-read when something happened to this market (or to meters and bills, steps 5 and 7),
+    // and now and then for the clock (gate closure, end).
+    const events = (receipts ?? []).flatMap((r) => r.events ?? []);
+    const relevant = events.some((e) => e.market === state.market || /^(readings_|bill_|escrow_)/.test(e.type));
+    if (relevant || block.height - state.lastHeight >= 10) {
       state.lastHeight = block.height;
       await refresh();
     }
