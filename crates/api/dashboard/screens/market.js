@@ -183,8 +183,9 @@ function intentionTable(id, rows, buy) {
 function approval(c, now) {
   if (c.approved) return h("span", { class: "badge ok", "data-i18n": "market.approved" });
   if (c.approval_deadline_ms && now > c.approval_deadline_ms) return h("span", { class: "badge bad", "data-i18n": "market.lapsed" });
-  return h("span", { class: "badge pending" },
-    `${t("market.awaiting")} (${t("market.seller")} ${c.seller_approved ? "✔" : "…"}, ${t("market.buyer")} ${c.buyer_approved ? "✔" : "…"})`);
+  return h("span", {}, h("span", { class: "badge pending" },
+    `${t("market.awaiting")} (${t("market.seller")} ${c.seller_approved ? "✔" : "…"}, ${t("market.buyer")} ${c.buyer_approved ? "✔" : "…"})`),
+  c.approval_deadline_ms ? h("div", { class: "muted" }, t("market.until", { time: kstTime(c.approval_deadline_ms) })) : null);
 }
 
 async function pairsTable(m, view, now) {
