@@ -7,7 +7,7 @@ import {
   api, h, section, t, won, pricePerKwh, explorerLink, formError, signAndWatch,
   parseDecimal, session, ApiFailure,
 } from "../lib.js";
-import { serves, fields, readable, accountLink } from "./explorer.js";
+import { fields, readable, accountLink } from "./explorer.js";
 
 const ROLES = ["operator", "bank", "grid_company", "sales_company", "generator", "prosumer", "consumer", "charging_operator", "member"];
 const TARIFF_CLASSES = ["residential-low", "residential-high", "general-low"];
@@ -20,40 +20,9 @@ const short = (a) => (a ? accountLink(a, a.slice(0, 12) + "…") : "-");
 
 // ---- data ------------------------------------------------------------------------------------
 
-/** The directory: `GET /directory` when served, else rebuilt from the operator's own
- *  transactions (registrations, bindings, market settings). */
+/** The directory: everything registered on chain. */
 async function loadDirectory() {
-  if (await serves("/api/v1/directory")) return normalize(await api("/directory"));
-  const me = session()?.address;
-  const d = { participants: new Map(), sites: new Map(), devices: new Map(), markets: new Map(), tariffs: [], billing: null, rebuilt: true };
-  const items = [];
-  let cursor = null;
-  for (let page = 0; me && page < 20; page++) {
-    const r = await api(`/accounts/${me}/txs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    items.push(...(r?.items ?? []));
-    cursor = r?.next_cursor;
-    if (!cursor) break;
-  }
-  for (const x of items.reverse()) { // oldest first, so later settings win
-    const p = x.tx?.payload;
-    if (!p || x.receipt.status !== "success") continue;
-    if (p.type === "register_participant") d.participants.set(p.account, { address: p.account, role: p.role, name: p.name, suspended: false });
-    if (p.type === "suspend_participant" && d.participants.has(p.account)) d.participants.get(p.account).suspended = true;
-    if (p.type === "reinstate_participant" && d.participants.has(p.account)) d.participants.get(p.account).suspended = false;
-    if (p.type === "register_site") d.sites.set(p.site, { ...p, meters: [] });
-    if (p.type === "register_device") d.devices.set(p.device, { device: p.device, kind: p.kind, owner: p.owner, label: p.label });
-    if (p.type === "bind_meter") {
-      d.sites.get(p.site)?.meters.push(p.meter);
-      if (d.devices.has(p.meter)) d.devices.get(p.meter).site = p.site;
-    }
-    if (p.type === "configure_market") d.markets.set(p.market, p);
-    if (p.type === "configure_billing") d.billing = p;
-  }
-  if (me && !d.participants.has(me)) d.participants.set(me, { address: me, role: "operator", name: session()?.name ?? "", suspended: false });
-  return {
-    participants: [...d.participants.values()], sites: [...d.sites.values()], devices: [...d.devices.values()],
-    markets: [...d.markets.values()], tariffs: [], billing: d.billing, rebuilt: true,
-  };
+  return normalize(await api("/directory"));
 }
 
 /** The directory's lists in one shape, whatever names its fields use. */
@@ -128,7 +97,7 @@ function marketsTable(d) {
 
 function tariffsBox(d) {
   const list = d.tariffs ?? [];
-  if (!list.length) return h("p", { class: "muted", id: "tariffs", "data-i18n": d.rebuilt ? "admin.needs_directory" : "admin.empty" });
+  if (!list.length) return h("p", { class: "muted", id: "tariffs", "data-i18n": "admin.empty" });
   return h("table", { id: "tariffs" },
     h("thead", {}, h("tr", {}, ["admin.tariff_version", "admin.details"].map((k) => h("th", { "data-i18n": k })))),
     h("tbody", {}, list.map((v) => {
@@ -376,7 +345,6 @@ async function draw() {
   put("markets-box", marketsTable(d));
   put("tariffs-box", tariffsBox(d));
   put("billing-box", billingBox(d));
-  root.querySelector("#directory-note").hidden = !d.rebuilt;
   fillParticipants(d);
 }
 
@@ -395,7 +363,7 @@ export default {
     const wide = (s) => { s.classList.add("wide"); return s; };
     root.append(
       wide(section("admin-participants", "admin.participants",
-        h("p", { class: "muted", id: "directory-note", hidden: true, "data-i18n": "admin.rebuilt" }), h("div", { id: "participants-box" }))),
+        h("div", { id: "participants-box" }))),
       wide(section("admin-sites", "admin.sites", h("div", { id: "sites-box" }))),
       wide(section("admin-devices", "admin.devices", h("div", { id: "devices-box" }))),
       wide(section("admin-chargers", "admin.chargers", h("div", { id: "chargers-box" }))),

@@ -12,37 +12,14 @@ const BLOCKS_SHOWN = 15;
 const HISTORY_PAGE = 20;
 const ARRAY_SHOWN = 24;
 
-// ---- what the node serves (so the screen never asks for a route that is not there) ----------
-
-let routes = null;
-
-/** The set of API paths this node's OpenAPI document lists (fetched once). */
-export async function apiRoutes() {
-  if (!routes) {
-    routes = api("/openapi.json")
-      .then((doc) => new Set(Object.keys(doc?.paths ?? {})))
-      .catch(() => new Set());
-  }
-  return routes;
-}
-
-/** True if the node serves `path`: as written in its OpenAPI document (e.g. `/api/v1/search`;
- *  path parameters may have any name, `{x}`). */
-export async function serves(path) {
-  const want = path.replace(/\{[^}]*\}/g, "{}");
-  for (const p of await apiRoutes()) if (p.replace(/\{[^}]*\}/g, "{}") === want) return true;
-  return false;
-}
-
 // ---- readable values -------------------------------------------------------------------------
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const ADDRESS = /^(account|address|owner|signer|to|payer|payee|beneficiary|seller|buyer|grid_company|platform_account|device|meter|operator|bank)$/;
 
-/** A link to an account in the explorer (the link says it is an account, so a node without
- *  the search route looks it up without guessing). `label` defaults to its first characters. */
+/** A link to an account in the explorer; `label` defaults to its first characters. */
 export function accountLink(address, label) {
-  return h("a", { href: `#/explorer?q=${address}&kind=account`, class: "hash" }, label ?? address.slice(0, 10) + "…");
+  return explorerLink(address, label ?? address.slice(0, 10) + "…");
 }
 const MONEY = /^(amount|balance|held|cost|hold|released|fees|cap|max_prepay|auto_charge_max|energy_amount|revenue|due|prepaid|total|paid_total|idle_fee_per_min|wheeling|platform)$|_mwon$|_amount$/;
 const PRICE = /^(limit|price|clearing_price|feed_in_price)$|_fee$|_per_kwh$/;
@@ -100,23 +77,9 @@ const STEP_KEYS = [
   "explorer.step.5", "explorer.step.6", "explorer.step.7",
 ];
 
-/** The trace of a contract: the node's trace route when it serves one, else the steps the
- *  contract's own view shows (without their transactions). `contract` is its ContractView,
- *  `settled` whether its period is settled. */
-export async function contractTrace(market, start, n, contract, settled) {
-  if (await serves("/api/v1/markets/{m}/periods/{p}/contracts/{n}/trace")) {
-    const tr = await api(`/markets/${market}/periods/${start}/contracts/${n}/trace`);
-    if (tr) return tr;
-  }
-  if (!contract) return null;
-  const measured = contract.delivered_wh !== null && contract.delivered_wh !== undefined;
-  const done = [
-    true, true, true, !!contract.approved,
-    measured && Number(contract.delivered_wh) > 0, // energy supplied, as the meters showed
-    measured, // confirmed and settled
-    false, // payment: only the trace (bills, escrow) knows
-  ];
-  return { steps: done.map((d, i) => ({ step: i + 1, done: d, txs: [] })), derived: true };
+/** The trace of a contract (steps 1-7 with their transactions); null if there is none. */
+export async function contractTrace(market, start, n) {
+  return api(`/markets/${market}/periods/${start}/contracts/${n}/trace`);
 }
 
 /** `ol.steps` with one `li[data-step]` per step, class `done` or `pending`, each step's
@@ -148,56 +111,11 @@ export function classify(q) {
   return null;
 }
 
-/** Client-side lookups for nodes without `GET /search`: `{kind, value}` or null. `hint` is
- *  the kind a link named (`account`). */
-async function lookup(q, hint) {
-  switch (classify(q)) {
-    case "block": {
-      const b = await api(`/blocks/${q}`);
-      return b && { kind: "block", value: b };
-    }
-    case "hash": {
-      // A link that knows it names an account says so (`&kind=account`): no failed lookup.
-      const x = q.replace(/^0x/, "").toLowerCase();
-      if (hint !== "account") {
-        const tx = await api(`/txs/${x}`);
-        if (tx) return { kind: "tx", value: tx };
-      }
-      return { kind: "account", value: await api(`/accounts/${x}`) };
-    }
-    case "contract": {
-      const [m, p, n] = q.split("/");
-      const per = await api(`/markets/${m}/periods/${p}`);
-      const c = per?.contracts?.find((k) => k.number === Number(n));
-      return c ? { kind: "contract", value: { market: m, period_start_ms: Number(p), ...c } } : null;
-    }
-    case "session": {
-      const [c, s] = q.split("/");
-      try {
-        const v = await api(`/charging/sessions/${encodeURIComponent(c)}/${s}`);
-        return v && { kind: "session", value: v };
-      } catch (_) {
-        return null; // no charging service on this node
-      }
-    }
-    case "site": {
-      const s = await api(`/sites/${q}`);
-      return s && { kind: "site", value: s };
-    }
-    default:
-      return null;
-  }
-}
-
-async function find(q, hint) {
-  if (await serves("/api/v1/search")) {
-    const r = await api(`/search?q=${encodeURIComponent(q)}`);
-    if (!r || !r.kind) return null;
-    let value = r.value;
-    if ((value === undefined || value === null) && r.path) value = await api(r.path.replace(/^\/api\/v1/, ""));
-    return { kind: r.kind, value };
-  }
-  return lookup(q, hint);
+/** `{kind, value}` of what the chain's search finds for `q`, or null. */
+async function find(q) {
+  const r = await api(`/search?q=${encodeURIComponent(q)}`);
+  if (!r || !r.kind) return null;
+  return { kind: r.kind, value: r.value ?? await api(r.path) };
 }
 
 // ---- results by kind -------------------------------------------------------------------------
@@ -275,10 +193,9 @@ function historyTable(items) {
 }
 
 async function showAccount(value) {
-  // `/search` answers {account, participant, history}; the client-side lookup the account.
-  const a = value.account && typeof value.account === "object" ? value.account : value;
-  const participant = value.participant !== undefined ? value.participant
-    : a.role ? await api(`/participants/${a.address}`) : null;
+  // `/search` answers {account, participant, history}.
+  const a = value.account ?? value;
+  const participant = value.participant ?? null;
   const out = [facts([
     ["explorer.address", h("span", { class: "hash" }, a.address)],
     ["explorer.name", participant?.name ?? "-"],
@@ -326,41 +243,30 @@ async function showSite(s) {
   ];
 }
 
-/** The meters bound to a site, from the directory when the node serves it. */
+/** The meters bound to a site, from the directory. */
 async function siteMeters(site) {
-  if (!(await serves("/api/v1/directory"))) return null;
   const d = await api("/directory");
-  const s = (d?.sites ?? []).find((x) => x.site === site);
-  return s?.meters ?? null;
+  return (d?.sites ?? []).find((x) => x.site === site)?.meters ?? null;
 }
 
-async function showContract(c, q) {
-  const [m, p, n] = q.split("/");
-  const market = c.market ?? m;
-  const start = c.period_start_ms ?? Number(p);
-  const number = c.number ?? Number(n);
-  let contract = c.contract ?? (c.seller_site ? c : null);
-  let settled = c.settled;
-  if (!contract || (settled === undefined && !Array.isArray(c.steps))) {
-    const per = await api(`/markets/${market}/periods/${start}`);
-    contract = contract ?? per?.contracts?.find((k) => k.number === number);
-    settled = per?.settled;
-  }
-  const trace = Array.isArray(c.steps) ? c : await contractTrace(market, start, number, contract, settled);
-  const out = [facts([
-    ["explorer.contract", h("strong", {}, `${market}/${start}/${number}`)],
-    ["explorer.period", `${kstTime(start)} KST`],
-    contract && ["explorer.seller", h("span", {}, explorerLink(contract.seller_site), " (", accountLink(contract.seller, contract.seller.slice(0, 12) + "…"), ")")],
-    contract && ["explorer.buyer", h("span", {}, explorerLink(contract.buyer_site), " (", accountLink(contract.buyer, contract.buyer.slice(0, 12) + "…"), ")")],
-    contract && ["explorer.energy", kwh(contract.energy_wh)],
-    contract && ["explorer.price", pricePerKwh(contract.price)],
-    contract && ["explorer.approved", t(contract.approved ? "explorer.yes" : "explorer.no")],
-    contract && ["explorer.delivered", contract.delivered_wh === null || contract.delivered_wh === undefined ? "-" : kwh(contract.delivered_wh)],
-    contract && ["explorer.amount", contract.energy_amount === null || contract.energy_amount === undefined ? "-" : won(contract.energy_amount)],
-  ])];
-  out.push(h("div", { id: "trace" }, h("h3", { "data-i18n": "explorer.trace" }), stepsList(trace),
-    trace?.derived ? h("p", { class: "muted", "data-i18n": "explorer.trace_derived" }) : null));
-  return out;
+async function showContract(trace) {
+  const { market, period_start_ms: start, contract } = trace;
+  const ref = `${market}/${start}/${contract.number}`;
+  const settled = contract.delivered_wh !== null && contract.delivered_wh !== undefined;
+  return [
+    facts([
+      ["explorer.contract", h("strong", {}, ref)],
+      ["explorer.period", `${kstTime(start)} – ${kstTime(trace.period_end_ms)} KST`],
+      ["explorer.seller", h("span", {}, explorerLink(contract.seller_site), " (", accountLink(contract.seller, contract.seller.slice(0, 12) + "…"), ")")],
+      ["explorer.buyer", h("span", {}, explorerLink(contract.buyer_site), " (", accountLink(contract.buyer, contract.buyer.slice(0, 12) + "…"), ")")],
+      ["explorer.energy", kwh(contract.energy_wh)],
+      ["explorer.price", pricePerKwh(contract.price)],
+      ["explorer.approved", t(contract.approved ? "explorer.yes" : "explorer.no")],
+      ["explorer.delivered", settled ? kwh(contract.delivered_wh) : "-"],
+      ["explorer.amount", settled ? won(contract.energy_amount) : "-"],
+    ]),
+    h("div", { id: "trace" }, h("h3", { "data-i18n": "explorer.trace" }), stepsList(trace)),
+  ];
 }
 
 function showSession(s) {
@@ -387,7 +293,7 @@ const SHOW = {
   contract: showContract, session: showSession, charging_session: showSession,
 };
 
-async function search(root, q, hint) {
+async function search(root, q) {
   const form = root.querySelector("#search-form");
   const out = root.querySelector("#search-result");
   formError(form, null);
@@ -398,7 +304,7 @@ async function search(root, q, hint) {
   if (!classify(q)) return formError(form, "explorer.search_bad");
   let found;
   try {
-    found = await find(q, hint);
+    found = await find(q);
   } catch (e) {
     console.warn(e);
     return formError(form, e);
@@ -408,7 +314,7 @@ async function search(root, q, hint) {
   const show = SHOW[kind];
   out.dataset.kind = kind;
   out.append(h("h3", { "data-i18n": `explorer.kind.${kind}` }),
-    ...(show ? await show(found.value, q) : [fields(found.value)]));
+    ...(show ? await show(found.value) : [fields(found.value)]));
   out.hidden = false;
 }
 
@@ -469,7 +375,7 @@ export default {
     }
     if (q) {
       input.value = q;
-      await search(root, q, ctx.params.get("kind"));
+      await search(root, q);
     }
   },
   onBlock({ block }) {

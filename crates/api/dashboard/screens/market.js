@@ -5,9 +5,9 @@
 // it once it has ended ("Settle", `settle_period`), signed through the session.
 import {
   api, h, section, t, kstTime, kstMonth, monthStartMs, nextMonth, prevMonth, won, kwh,
-  pricePerKwh, explorerLink, formError, signAndWatch, session, ApiFailure,
+  pricePerKwh, explorerLink, formError, signAndWatch, ApiFailure,
 } from "../lib.js";
-import { serves, contractTrace, stepsList, accountLink } from "./explorer.js";
+import { contractTrace, stepsList, accountLink } from "./explorer.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const HOUR_MS = 3_600_000;
@@ -32,26 +32,10 @@ function settingsOf(m) {
   };
 }
 
-/** Every market: from `GET /directory` when the node serves it, else the markets the operator
- *  configured (its `configure_market` transactions, latest settings win). */
+/** Every market's settings, from the directory. */
 async function loadMarkets() {
-  if (await serves("/api/v1/directory")) {
-    const d = await api("/directory");
-    return (d?.markets ?? []).map(settingsOf).sort((a, b) => a.market.localeCompare(b.market));
-  }
-  const me = session()?.address;
-  const found = new Map();
-  let cursor = null;
-  for (let page = 0; me && page < 10; page++) {
-    const r = await api(`/accounts/${me}/txs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    for (const x of r?.items ?? []) {
-      const p = x.tx?.payload;
-      if (p?.type === "configure_market" && x.receipt.status === "success" && !found.has(p.market)) found.set(p.market, settingsOf(p));
-    }
-    cursor = r?.next_cursor;
-    if (!cursor) break;
-  }
-  return [...found.values()].sort((a, b) => a.market.localeCompare(b.market));
+  const d = await api("/directory");
+  return (d?.markets ?? []).map(settingsOf).sort((a, b) => a.market.localeCompare(b.market));
 }
 
 function periodLength(kind) {
@@ -191,7 +175,7 @@ function approval(c, now) {
 async function pairsTable(m, view, now) {
   const rows = await Promise.all(view.contracts.map(async (c) => {
     const ref = `${view.market}/${view.period_start_ms}/${c.number}`;
-    const trace = await contractTrace(view.market, view.period_start_ms, c.number, c, view.settled);
+    const trace = await contractTrace(view.market, view.period_start_ms, c.number);
     const settled = c.delivered_wh !== null && c.delivered_wh !== undefined;
     return h("tr", { "data-contract": ref, class: "pair" },
       h("td", {}, explorerLink(ref, `#${c.number}`)),
@@ -298,12 +282,11 @@ async function drawPeriod() {
       ["market.matched", kwh(view.matched_wh)],
     ]),
     actions(m, view, now),
-    book, chart, pairs, activity ?? "");
+    book, chart, pairs, activity);
 }
 
-/** The period's transactions, newest first, when the node serves them. */
+/** The period's transactions, newest first (the latest 20). */
 async function periodTxs(view) {
-  if (!(await serves("/api/v1/markets/{m}/periods/{p}/txs"))) return null;
   const r = await api(`/markets/${view.market}/periods/${view.period_start_ms}/txs`);
   const items = (Array.isArray(r) ? r : r?.items ?? []).slice(0, 20);
   return h("div", { id: "period-txs" }, h("h3", { "data-i18n": "market.period_txs" }),
