@@ -86,12 +86,6 @@ export async function send(path, body, method = "POST") {
   return r.status === 204 ? null : r.json();
 }
 
-/** Signs `payload` (the JSON form of a transaction payload, `{"type": "...", ...}`) with the
- *  signed-in participant's key on the server and submits it; resolves to the receipt view once
- *  it is in a finalized block (throws ApiFailure if refused, or if the receipt failed). */
-export async function signAndSubmit(payload) {
-  return signAndWait(payload);
-}
 
 export async function waitForTx(hash, timeoutMs = 30000) {
   const until = Date.now() + timeoutMs;
@@ -384,11 +378,12 @@ export function monthSelect(attrs, last, selected, count = 13) {
   return h("select", attrs, opts);
 }
 
-/** Like `signAndSubmit`, but waits for the receipt in the signer's own history (always 200)
- *  instead of polling `/txs/{hash}` (404 until finalized, which the browser logs as a console
- *  error on every poll). Resolves to the transaction view; throws ApiFailure if refused or
- *  failed. */
-export async function signAndWait(payload, timeoutMs = 30000) {
+/** Signs `payload` (the JSON form of a transaction payload, `{"type": "...", ...}`) with the
+ *  signed-in user's key on the node and submits it; resolves to the transaction view (hash,
+ *  receipt, ...) once it is in a finalized block; throws ApiFailure if refused or failed. It
+ *  waits for the receipt in the signer's own history (always 200) instead of polling
+ *  `/txs/{hash}` (404 until finalized, which the browser logs as a console error). */
+export async function signAndSubmit(payload, timeoutMs = 30000) {
   const { hash } = await send("/session/txs", { payload });
   const address = current?.address;
   if (!address) return waitForTx(hash, timeoutMs);
@@ -427,4 +422,3 @@ export function throttle(fn, ms) {
     }
     return Promise.resolve();
   };
-}

@@ -3,7 +3,7 @@
 // cancel before the gate), contracts (with approval) and bills (with Pay). Everything is read from
 // the chain and refreshed as blocks are finalized; amounts are integers (milli-won, Wh).
 import {
-  api, h, section, t, formError, signAndWait, explorerLink, ApiFailure,
+  api, h, section, t, formError, signAndSubmit, explorerLink, ApiFailure,
   won, kwh, pricePerKwh, kstTime, kstMonth, parseDecimal,
   directory, accountTxs, userSites, userMarkets, openPeriods, monthLabel, prevMonth, throttle,
 } from "../lib.js";
@@ -181,7 +181,7 @@ function wireForm(form, side) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const v = await signAndWait({
+      const v = await signAndSubmit({
         type: "submit_intention", market: option.dataset.market, period_start_ms: start,
         side, site, energy_wh: energy, limit,
       });
@@ -370,7 +370,7 @@ async function act(button, sectionSel, payload, okLabel) {
   clearOk(box);
   button.disabled = true;
   try {
-    const v = await signAndWait(payload);
+    const v = await signAndSubmit(payload);
     ok(box, okLabel, v.hash);
     await refreshLists();
   } catch (e) {
