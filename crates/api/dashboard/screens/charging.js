@@ -3,12 +3,11 @@
 // three transactions (prepay, cancel, settle) linked to the explorer; a soft stop for a session
 // in progress; revenue by day. Re-read on every block that carries transactions.
 import {
-  API, api, h, section, t, kstTime, won, kwh, pricePerKwh, explorerLink, formError, barChart, ApiFailure,
+  api, send, h, section, t, kstTime, won, kwh, pricePerKwh, explorerLink, barChart,
 } from "../lib.js";
 import { accountLink } from "./explorer.js";
 
 const SESSIONS_SHOWN = 100;
-const TOKEN_KEY = "gridledger.charging_token";
 const STATES = ["all", "open", "finished", "refunded"];
 
 const state = { root: null, filter: "all", busy: false, lastHeight: 0 };
@@ -89,55 +88,23 @@ function sessionsTable(sessions) {
     })));
 }
 
-/** Soft stop: `POST .../sessions/{charger}/{session}/soft-stop` with the charging operator's
- *  bearer token (the member service checks it; the portal session does not reach it). */
+/** Soft stop: `POST .../sessions/{charger}/{session}/soft-stop` as the signed-in charging
+ *  operator (the API passes the session, cookie and CSRF header checked, to the member service,
+ *  which accepts its own operator's account). */
 async function softStop(button, s) {
-  const form = state.root.querySelector("#token-form");
   const status = state.root.querySelector("#soft-stop-status");
-  formError(form, null);
   status.textContent = "";
-  const token = (sessionStorage.getItem(TOKEN_KEY) ?? "").trim();
-  if (!token) {
-    formError(form, "charging.token_needed");
-    form.querySelector("input").focus();
-    return;
-  }
+  status.classList.remove("error");
   button.disabled = true;
   try {
-    const r = await fetch(`${API}/charging/sessions/${encodeURIComponent(s.charger)}/${s.session}/soft-stop`, {
-      method: "POST", credentials: "same-origin",
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-    });
-    const body = await r.json().catch(() => ({}));
-    if (!r.ok) {
-      const e = body.error ?? body;
-      throw new ApiFailure(r.status, e.code, e.message);
-    }
+    const body = await send(`/charging/sessions/${encodeURIComponent(s.charger)}/${s.session}/soft-stop`);
     status.textContent = t(body.action === "remote_stop" ? "charging.stopped_remote" : "charging.stopped_settled",
       { session: `${s.charger}/${s.session}` });
   } catch (e) {
     button.disabled = false;
-    if (e.status === 401 || e.status === 403) formError(form, "charging.token_refused");
-    else formError(form, e);
+    status.classList.add("error");
+    status.textContent = e.status === 401 || e.status === 403 ? t("charging.stop_refused") : (e.message || t("error.unknown"));
   }
-}
-
-function tokenForm() {
-  const input = h("input", { type: "password", name: "token", autocomplete: "off", id: "operator-token" });
-  input.value = sessionStorage.getItem(TOKEN_KEY) ?? "";
-  const form = h("form", { id: "token-form", novalidate: true },
-    h("label", { for: "operator-token", "data-i18n": "charging.token" }),
-    h("div", { class: "inline" }, input, h("button", { type: "submit", "data-i18n": "charging.token_save" })),
-    h("p", { class: "muted", "data-i18n": "charging.token_help" }));
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const v = input.value.trim();
-    if (v && !/^[\x21-\x7e]{8,256}$/.test(v)) { formError(form, "charging.token_bad"); return; }
-    formError(form, null);
-    if (v) sessionStorage.setItem(TOKEN_KEY, v); else sessionStorage.removeItem(TOKEN_KEY);
-    state.root.querySelector("#soft-stop-status").textContent = t(v ? "charging.token_saved" : "charging.token_cleared");
-  });
-  return form;
 }
 
 // ---- revenue ---------------------------------------------------------------------------------
@@ -224,7 +191,7 @@ export default {
     filter.addEventListener("change", () => { state.filter = filter.value; refresh().catch((e) => console.warn(e)); });
     const chargers = section("charging-chargers", "charging.chargers", h("div", { id: "chargers-box" }));
     const sessions = section("charging-sessions", "charging.sessions",
-      h("div", { class: "toolbar" }, h("label", {}, h("span", { "data-i18n": "charging.show" }), filter), tokenForm()),
+      h("div", { class: "toolbar" }, h("label", {}, h("span", { "data-i18n": "charging.show" }), filter)),
       h("p", { id: "soft-stop-status", class: "ok", role: "status" }),
       h("div", { id: "sessions-box" }));
     const revenue = section("revenue", "charging.revenue", h("div", { id: "revenue-box" }));
