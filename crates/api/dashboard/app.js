@@ -13,7 +13,8 @@ import explorer from "./screens/explorer.js";
 import admin from "./screens/admin.js";
 
 // Screen modules export { id, nav, who, render(root, ctx), onBlock?(event, ctx) }.
-// `who`: "anyone" (no sign-in needed), "participant" (any signed-in user), "operator".
+// `who`: "anyone" (no sign-in needed), "participant" (any signed-in user), "operator", or a list
+// of on-chain roles besides the operator (e.g. ["charging_operator"]).
 const SCREENS = [home, trade, market, metering, settlement, charging, explorer, admin, signin];
 const byId = new Map(SCREENS.map((s) => [s.id, s]));
 let current = null;
@@ -25,6 +26,7 @@ function allowed(screen) {
   const s = session();
   if (screen.who === "anyone") return true;
   if (!s) return false;
+  if (Array.isArray(screen.who)) return s.operator || screen.who.includes(s.role);
   return screen.who === "participant" || s.operator;
 }
 

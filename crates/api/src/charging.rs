@@ -284,12 +284,16 @@ fn charger_session(
 
 // ---------------------------------------------------------------- the service
 
-fn caller(headers: &HeaderMap) -> Caller {
-    Caller::from_header(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    )
+/// Who is asking: the `Authorization` header if there is one, else a dashboard session whose
+/// cookie and CSRF header both check out, else anonymous.
+async fn caller(st: &AppState, headers: &HeaderMap) -> Caller {
+    if let Some(v) = headers.get(header::AUTHORIZATION) {
+        return Caller::from_header(v.to_str().ok());
+    }
+    match crate::portal::session_of(st, headers).await {
+        Some(address) => Caller::Session(address),
+        None => Caller::Anonymous,
+    }
 }
 
 /// `1..=64` of `a-z 0-9 _`, as every error code.
@@ -326,7 +330,7 @@ async fn ask(
         )
     })?;
     let value = service
-        .handle(caller(headers), req)
+        .handle(caller(st, headers).await, req)
         .await
         .map_err(failure)?;
     Ok((ok, Json(value)).into_response())

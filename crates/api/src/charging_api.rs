@@ -15,6 +15,9 @@ pub enum Caller {
     Basic { user: String, password: String },
     /// `Bearer` (the charging operator's token).
     Bearer(String),
+    /// No `Authorization` header, but a dashboard session (cookie and CSRF header both
+    /// checked by the API) signed in as this account.
+    Session(gridledger_types::Address),
 }
 
 impl Caller {
@@ -47,6 +50,7 @@ impl std::fmt::Debug for Caller {
                 .field("password", &"***")
                 .finish(),
             Self::Bearer(_) => f.debug_tuple("Bearer").field(&"***").finish(),
+            Self::Session(a) => f.debug_tuple("Session").field(a).finish(),
         }
     }
 }

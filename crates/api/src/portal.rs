@@ -204,6 +204,28 @@ pub(crate) async fn session(State(st): State<AppState>, headers: HeaderMap) -> R
     resp
 }
 
+/// The account of the dashboard session named by the request's cookie, if its CSRF header
+/// matches too (for services behind the API that accept a signed-in user, e.g. the charging
+/// operator's soft stop).
+pub(crate) async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<Address> {
+    let p = st.portal.clone()?;
+    let token = cookie_token(headers)?;
+    let csrf = headers.get(CSRF_HEADER)?.to_str().ok()?.to_string();
+    let view = node_call(move || p.session(&token)).await.ok()??;
+    let same = view.csrf.as_deref().is_some_and(|c| {
+        c.len() == csrf.len()
+            && c.bytes()
+                .zip(csrf.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0
+    });
+    if same {
+        view.address
+    } else {
+        None
+    }
+}
+
 /// `DELETE /api/v1/session`.
 pub(crate) async fn sign_out(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if let (Some(p), Some(token)) = (st.portal.clone(), cookie_token(&headers)) {

@@ -67,6 +67,11 @@ fn request(method: &str, uri: &str, caller: &Caller, body: Option<Value>) -> Req
         Caller::Anonymous => {}
         Caller::Basic { user, password } => b = b.header("authorization", basic(user, password)),
         Caller::Bearer(t) => b = b.header("authorization", format!("Bearer {t}")),
+        Caller::Session(_) => {
+            b = b
+                .header("cookie", format!("gl_session={}", crate::portal::TOKEN))
+                .header("x-csrf-token", crate::portal::CSRF)
+        }
     }
     let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
     b.header("content-type", "application/json")

@@ -305,3 +305,37 @@ async fn without_a_portal_sign_in_is_404_but_the_session_reads_signed_out() {
         false
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_session_with_its_csrf_token_reaches_the_charging_service_as_its_account() {
+    use gridledger_api::Caller;
+    let node = FakeNode::new();
+    let charging = crate::fake::FakeCharging::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = crate::app_with_services(&node, &charging, &portal);
+    let stop = |cookie: Option<&str>, csrf: Option<&str>| {
+        let mut r = Request::post("/api/v1/charging/sessions/CP-1/3/soft-stop");
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let cookie = format!("gl_session={TOKEN}");
+    call(&app, stop(Some(&cookie), Some(CSRF))).await;
+    call(&app, stop(Some(&cookie), Some("forged"))).await;
+    call(&app, stop(Some(&cookie), None)).await;
+    call(&app, stop(Some("gl_session=other"), Some(CSRF))).await;
+    let callers: Vec<Caller> = charging.calls().into_iter().map(|(c, _)| c).collect();
+    assert_eq!(
+        callers,
+        vec![
+            Caller::Session(crate::fake::alice()),
+            Caller::Anonymous,
+            Caller::Anonymous,
+            Caller::Anonymous
+        ]
+    );
+}
