@@ -165,8 +165,14 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
     let out = run(full.clone());
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("bldg-t: sell 200 kWh at 140 won/kWh"), "{stdout}");
-    assert!(stdout.contains("bldg-t: buy 12.500 kWh at 250.500 won/kWh"), "{stdout}");
+    assert!(
+        stdout.contains("bldg-t: sell 200 kWh at 140 won/kWh"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bldg-t: buy 12.500 kWh at 250.500 won/kWh"),
+        "{stdout}"
+    );
 
     // The meter reported every hour from --from up to the head time.
     let pos = last_position(&client, &Address::of(&meter))
@@ -193,7 +199,11 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
     // Both rules are in next month's book, for this site, at their limits.
     let now = client.status().await.unwrap().now_ms;
     let next = kst_month_start_ms(next_month(kst_month(now))).unwrap();
-    let book = client.market_period("monthly", next).await.unwrap().unwrap();
+    let book = client
+        .market_period("monthly", next)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(book["sells"].as_array().unwrap().len(), 1, "{book}");
     assert_eq!(book["sells"][0]["site"], "bldg-t", "{book}");
     assert_eq!(book["sells"][0]["energy_wh"], 200_000, "{book}");
@@ -209,19 +219,30 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
         "{}",
         text(&out)
     );
-    let book = client.market_period("monthly", next).await.unwrap().unwrap();
+    let book = client
+        .market_period("monthly", next)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(book["sells"].as_array().unwrap().len(), 1, "{book}");
     assert_eq!(book["buys"].as_array().unwrap().len(), 1, "{book}");
 
     // A rules file works the same way; bad input is refused before anything is signed.
     let rules = tmp.path().join("rules.json");
-    std::fs::write(&rules, r#"[{"side": "sell", "kwh": "x", "won_per_kwh": 1}]"#).unwrap();
+    std::fs::write(
+        &rules,
+        r#"[{"side": "sell", "kwh": "x", "won_per_kwh": 1}]"#,
+    )
+    .unwrap();
     let out = run(with(&["--rules", rules.to_str().unwrap(), "--once"]));
     assert_refused(&out, "rule 1");
     for (args, what) in [
         (vec!["--sell", "200", "--once"], "KWH@WON_PER_KWH"),
         (vec!["--sell", "0@140", "--once"], "more than 0 kWh"),
-        (vec!["--period", "weekly", "--once"], "must be monthly, hourly or 15m"),
+        (
+            vec!["--period", "weekly", "--once"],
+            "must be monthly, hourly or 15m",
+        ),
         (vec!["--meter-key", "m.json", "--once"], "--profile"),
     ] {
         assert_refused(&run(with(&args)), what);
@@ -245,8 +266,17 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
     ]);
     assert_refused(&out, "is not the owner of site bldg-t");
     let out = gridledger(&[
-        "agent", "site", "--rpc", &net.rpc, "--site", "nowhere", "--owner-key",
-        owner_file.to_str().unwrap(), "--password-file", pw.to_str().unwrap(), "--once",
+        "agent",
+        "site",
+        "--rpc",
+        &net.rpc,
+        "--site",
+        "nowhere",
+        "--owner-key",
+        owner_file.to_str().unwrap(),
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--once",
     ]);
     assert_refused(&out, "no site nowhere");
     // The old command is still there.
@@ -264,7 +294,10 @@ async fn charging_operator(net: &Devnet, client: &Client) -> TxSigner {
         if a.role.is_some() && a.nonce > 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "charging operator never configured");
+        assert!(
+            Instant::now() < deadline,
+            "charging operator never configured"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     TxSigner::connect(client, key, None).await.unwrap()
@@ -386,7 +419,10 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
         .map(|k| s[k].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
-        hashes.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        hashes
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         3,
         "{s}"
     );
@@ -408,22 +444,42 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
     // Bad input: a clear error, never a panic.
     for (args, what) in [
         (vec!["--charger", "bad id!", "--card", "C"], "--charger"),
-        (vec!["--charger", "CP-AGENT", "--card", "C", "--ocpp", "http://x"], "ws://"),
+        (
+            vec!["--charger", "CP-AGENT", "--card", "C", "--ocpp", "http://x"],
+            "ws://",
+        ),
         (vec!["--charger", "CP-AGENT"], "--card"),
-        (vec!["--charger", "CP-AGENT", "--card", "C", "--energy-wh", "0"], "--energy-wh"),
+        (
+            vec!["--charger", "CP-AGENT", "--card", "C", "--energy-wh", "0"],
+            "--energy-wh",
+        ),
     ] {
         let mut a = vec!["agent", "charger"];
         a.extend(args);
         let o = gridledger(&a);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && !stderr.contains("panicked"), "{}", text(&o));
+        assert!(
+            !o.status.success() && !stderr.contains("panicked"),
+            "{}",
+            text(&o)
+        );
         assert!(stderr.contains(what), "{what}: {}", text(&o));
     }
     // A charger with a wrong secret is refused at the handshake (and says so).
     std::fs::write(&secret_file, "wrong").unwrap();
     let o = gridledger(&[
-        "agent", "charger", "--ocpp", &ocpp, "--charger", "CP-AGENT", "--secret-file",
-        secret_file.to_str().unwrap(), "--card", "CARD-AGENT-1", "--sessions", "1",
+        "agent",
+        "charger",
+        "--ocpp",
+        &ocpp,
+        "--charger",
+        "CP-AGENT",
+        "--secret-file",
+        secret_file.to_str().unwrap(),
+        "--card",
+        "CARD-AGENT-1",
+        "--sessions",
+        "1",
     ]);
     assert_refused(&o, "401");
     net.kill();

@@ -122,7 +122,10 @@ pub fn parse_rules_json(text: &str) -> anyhow::Result<Vec<Rule>> {
         match x {
             Value::Number(n) => Ok(n.to_string()),
             Value::String(s) => Ok(s.clone()),
-            _ => bail!("rule {}: {what} must be a number or a decimal string", i + 1),
+            _ => bail!(
+                "rule {}: {what} must be a number or a decimal string",
+                i + 1
+            ),
         }
     };
     items
@@ -351,7 +354,7 @@ pub async fn confirm(
 }
 
 fn fmt_kwh(wh: u64) -> String {
-    if wh % 1_000 == 0 {
+    if wh.is_multiple_of(1_000) {
         format!("{} kWh", wh / 1_000)
     } else {
         format!("{}.{:03} kWh", wh / 1_000, wh % 1_000)
@@ -359,7 +362,7 @@ fn fmt_kwh(wh: u64) -> String {
 }
 
 fn fmt_price(p: PriceMilliWonPerKwh) -> String {
-    if p.0 % 1_000 == 0 {
+    if p.0.is_multiple_of(1_000) {
         format!("{} won/kWh", p.0 / 1_000)
     } else {
         format!("{}.{:03} won/kWh", p.0 / 1_000, p.0 % 1_000)
@@ -429,7 +432,11 @@ pub async fn run(a: SiteArgs) -> anyhow::Result<()> {
         "site {site}: owner {} market {market}, {} standing rule(s){}",
         owner.address(),
         rules.len(),
-        if a.approve { ", approving contracts" } else { "" }
+        if a.approve {
+            ", approving contracts"
+        } else {
+            ""
+        }
     );
     let mut agent = SiteAgent {
         client,
@@ -482,7 +489,9 @@ mod tests {
             parse_rule_arg("12.5@131.25"),
             Ok((12_500, PriceMilliWonPerKwh(131_250)))
         );
-        for bad in ["200", "@140", "200@", "0@140", "200@0", "x@1", "1@-3", "1.2345@1"] {
+        for bad in [
+            "200", "@140", "200@", "0@140", "200@0", "x@1", "1@-3", "1.2345@1",
+        ] {
             assert!(parse_rule_arg(bad).is_err(), "{bad}");
         }
         let rules = parse_rules_json(
@@ -539,7 +548,10 @@ mod tests {
             next_periods(PeriodKind::QuarterHour, 1_000, 2),
             vec![900_000, 1_800_000]
         );
-        assert_eq!(next_periods(PeriodKind::Hourly, 3_600_000, 1), vec![7_200_000]);
+        assert_eq!(
+            next_periods(PeriodKind::Hourly, 3_600_000, 1),
+            vec![7_200_000]
+        );
         assert!(parse_period_kind("weekly").is_err());
     }
 }
