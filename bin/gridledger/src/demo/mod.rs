@@ -121,6 +121,7 @@ async fn run(cfg: Config) -> Result<()> {
                 limit: gridledger_types::PriceMilliWonPerKwh(s.rule.2 * 1_000),
             }],
             approve: true,
+            seen: Default::default(),
         });
     }
     let mut operator = market::Operator {

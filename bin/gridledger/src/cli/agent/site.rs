@@ -205,6 +205,29 @@ pub struct SiteAgent {
     pub period: PeriodKind,
     pub rules: Vec<Rule>,
     pub approve: bool,
+    /// What earlier rounds learned (fewer reads per round).
+    pub seen: Seen,
+}
+
+/// Periods an agent already dealt with (in memory; a restarted agent reads them again).
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Gate closure of each period looked at.
+    gates: std::collections::BTreeMap<u64, u64>,
+    /// Periods where the site has its intentions (or that are cleared).
+    entered: std::collections::BTreeSet<u64>,
+    /// Cleared periods with nothing left for this site to approve.
+    approved: std::collections::BTreeSet<u64>,
+}
+
+impl Seen {
+    /// Forgets periods that started more than 40 days before `now`.
+    fn prune(&mut self, now: u64) {
+        let old = now.saturating_sub(40 * 86_400_000);
+        self.gates.retain(|s, _| *s >= old);
+        self.entered.retain(|s| *s >= old);
+        self.approved.retain(|s| *s >= old);
+    }
 }
 
 /// How much chain time must be left before a gate for the agent to still enter an intention.
@@ -226,6 +249,7 @@ impl SiteAgent {
         self.owner.resync(&self.client).await?;
         self.owner.resync_clock(&self.client).await?;
         let now = chain_time_ms(&self.client.status().await?);
+        self.seen.prune(now);
         if !self.rules.is_empty() {
             self.intentions(now, &mut r).await?;
         }
@@ -245,8 +269,17 @@ impl SiteAgent {
     /// The first period whose gate is still open: the rules, unless the site is in its book.
     async fn intentions(&mut self, now: u64, r: &mut Round) -> anyhow::Result<()> {
         for start in next_periods(self.period, now, 3) {
+            if let Some(&gate) = self.seen.gates.get(&start) {
+                if gate < now + GATE_MARGIN_MS {
+                    continue;
+                }
+                if self.seen.entered.contains(&start) {
+                    return Ok(());
+                }
+            }
             let p = self.period(start).await?;
             let gate = p["gate_closure_ms"].as_u64().unwrap_or(0);
+            self.seen.gates.insert(start, gate);
             if gate < now + GATE_MARGIN_MS {
                 continue;
             }
@@ -255,6 +288,7 @@ impl SiteAgent {
                     .is_some_and(|l| l.iter().any(|i| i["site"] == self.site.as_str()))
             };
             if mine(&p["sells"]) || mine(&p["buys"]) || p["cleared"] == true {
+                self.seen.entered.insert(start);
                 return Ok(());
             }
             let txs: Vec<_> = self
@@ -303,10 +337,15 @@ impl SiteAgent {
         let mut starts = vec![current_period(self.period, now)];
         starts.extend(next_periods(self.period, now, 1));
         for start in starts {
+            let not_yet = self.seen.gates.get(&start).is_some_and(|g| *g > now);
+            if not_yet || self.seen.approved.contains(&start) {
+                continue;
+            }
             let p = self.period(start).await?;
             let Some(contracts) = p["contracts"].as_array() else {
                 continue;
             };
+            let mut all_done = p["cleared"] == true;
             for c in contracts {
                 let waiting = (c["seller_site"] == self.site.as_str()
                     && c["seller_approved"] == false)
@@ -333,7 +372,12 @@ impl SiteAgent {
                 ));
                 if status == "success" {
                     r.approvals += 1;
+                } else {
+                    all_done = false;
                 }
+            }
+            if all_done {
+                self.seen.approved.insert(start);
             }
         }
         Ok(())
@@ -447,6 +491,7 @@ pub async fn run(a: SiteArgs) -> anyhow::Result<()> {
         period: a.period,
         rules,
         approve: a.approve,
+        seen: Seen::default(),
     };
     let poll = Duration::from_secs(a.poll_secs);
     loop {
