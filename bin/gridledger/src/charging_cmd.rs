@@ -97,6 +97,7 @@ pub fn extension(setup: ChargingSetup) -> Extension {
             let svc = Service::new(cfg, node).map_err(|e| e.to_string())?;
             let mut parts = ExtensionParts {
                 charging: Some(Arc::new(ChargingRoutes(svc.clone()))),
+                portal: None,
                 tasks: vec![Box::pin(gridledger_charging::worker::run(svc.clone()))],
             };
             if let Some(k) = setup.bootstrap_with {

@@ -5,6 +5,7 @@ mod charging_cmd;
 mod cli;
 mod demo;
 mod node_cmd;
+mod portal_cmd;
 mod testnet;
 mod time_arg;
 

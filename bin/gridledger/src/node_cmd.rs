@@ -94,6 +94,10 @@ pub struct NodeFile {
     /// a genesis validator must be listed here and then runs as a full node.
     #[serde(default)]
     pub full_nodes: Vec<ValidatorInfo>,
+    /// Serve the dashboard's sign-in from the keystores in this directory
+    /// (`<login>.json`); absent = no sign-in on this node.
+    #[serde(default)]
+    pub portal_dir: Option<PathBuf>,
 }
 
 /// The `charging` section of a node config.
@@ -271,8 +275,17 @@ pub fn node(args: NodeArgs) -> Result<()> {
     let genesis = GenesisFile::load(&f.genesis)?;
     let key = load_validator_key(&f.validator_key)?;
     let charging = f.charging_setup(genesis.chain.chain_id.clone())?;
+    let chain_id = genesis.chain.chain_id.clone();
+    let portal_dir = f.portal_dir.clone();
     let mut config = f.config(genesis, key);
     config.extension = charging.map(crate::charging_cmd::extension);
+    if let Some(dir) = portal_dir {
+        config.extension = Some(crate::portal_cmd::with_portal(
+            config.extension.take(),
+            dir,
+            chain_id,
+        ));
+    }
     node::run(config)?;
     Ok(())
 }
@@ -411,8 +424,10 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         empty_block_ms: args.empty_block_ms,
         charging: None,
         full_nodes: Vec::new(),
+        portal_dir: None,
     };
     let chain_id = genesis.chain.chain_id.clone();
+    let market_operator_chain_id = chain_id.clone();
     let market_operator =
         Keystore::load(&files.operator_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
     if !files.charging_key.exists() {
@@ -445,8 +460,18 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         bootstrap_with: Some(market_operator),
         allow_unsecured_chargers: args.ocpp_insecure,
     };
+    let portal_dir = args.data_dir.join("portal");
+    seed_portal(&portal_dir, &files)?;
+    println!(
+        "  dashboard     http://{}/  (sign in: operator, bank, charging; password {DEVNET_PASSWORD})",
+        args.http
+    );
     let mut config = file.config(genesis, key);
-    config.extension = Some(crate::charging_cmd::extension(setup));
+    config.extension = Some(crate::portal_cmd::with_portal(
+        Some(crate::charging_cmd::extension(setup)),
+        portal_dir,
+        market_operator_chain_id,
+    ));
     // One validator: every verifier shares this clock, so it may start elsewhere and move.
     config.clock = ClockConfig {
         start_ms: args.clock_start,
@@ -454,5 +479,24 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         control: args.clock_control,
     };
     node::run(config)?;
+    Ok(())
+}
+
+/// The devnet's portal directory: the operator's, the bank's and the charging operator's
+/// keystores under the logins `operator`, `bank` and `charging` (copied once; a file already
+/// there is kept).
+fn seed_portal(dir: &Path, files: &DevnetFiles) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (login, from) in [
+        ("operator", &files.operator_key),
+        ("bank", &files.bank_key),
+        ("charging", &files.charging_key),
+    ] {
+        let to = dir.join(format!("{login}.json"));
+        if !to.exists() && from.exists() {
+            std::fs::copy(from, &to)
+                .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        }
+    }
     Ok(())
 }

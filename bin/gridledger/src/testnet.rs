@@ -148,6 +148,7 @@ pub fn init(a: InitArgs) -> Result<()> {
             empty_block_ms: a.empty_block_ms,
             charging: None,
             full_nodes: full_nodes.clone(),
+            portal_dir: None,
         };
         let config = a.dir.join(format!("{name}.json"));
         std::fs::write(&config, serde_json::to_string_pretty(&file)?)?;

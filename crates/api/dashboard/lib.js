@@ -270,3 +270,162 @@ export function showAppError(e) {
   p.hidden = false;
   p.textContent = `${t("error.screen")} ${e.message ?? e}`;
 }
+
+// ---- participant screens: who owns what, markets, open periods, months -----------------------
+// (Shared by trade, metering and settlement. Routes that may not exist on an older node are
+// looked up in the OpenAPI document first, so a screen never asks for a URL that answers 404.)
+
+let apiPaths = null;
+
+/** True if this node serves `path` (as written in the OpenAPI document, e.g. "/directory"). */
+export async function hasRoute(path) {
+  if (!apiPaths) {
+    const doc = await api("/openapi.json").catch(() => null);
+    apiPaths = new Set(Object.keys(doc?.paths ?? {}));
+  }
+  return apiPaths.has(API + path);
+}
+
+/** `GET /directory` (participants, sites with owners, markets with settings, billing), or null
+ *  on a node that does not serve it yet. */
+export async function directory() {
+  return (await hasRoute("/directory")) ? api("/directory") : null;
+}
+
+/** Every transaction of `address` (newest first) whose payload type is in `types`, successful
+ *  ones only; at most `pages` pages of 100. */
+export async function accountTxs(address, types, pages = 20) {
+  const out = [];
+  let cursor = null;
+  for (let i = 0; i < pages; i++) {
+    const q = `?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await api(`/accounts/${address}/txs${q}`);
+    if (!page) break;
+    for (const v of page.items) {
+      const p = v.tx?.payload;
+      if (p && types.includes(p.type) && v.receipt?.status === "success") out.push(v);
+    }
+    if (!page.next_cursor) break;
+    cursor = page.next_cursor;
+  }
+  return out;
+}
+
+/** The sites the signed-in user may look at, sorted by id: their own, or every site for the
+ *  operator (`all`). Each `{site, owner, kind, tariff_class, contract_kw, feeder, name}`. From the
+ *  directory, else from the RegisterSite transactions in the account's history. */
+export async function userSites(s, all = false, dir = undefined) {
+  if (!s) return [];
+  const d = dir === undefined ? await directory() : dir;
+  let sites;
+  if (d) {
+    sites = (d.sites ?? []).filter((x) => all || x.owner === s.address);
+  } else {
+    const txs = await accountTxs(s.address, ["register_site"]);
+    const seen = new Map();
+    for (const v of txs) {
+      const p = v.tx.payload;
+      if ((all || p.owner === s.address) && !seen.has(p.site)) seen.set(p.site, { ...p });
+    }
+    sites = [...seen.values()];
+  }
+  return sites.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
+}
+
+/** Active markets with their settings (`{market, period_kind, gate_lead_ms, ...}`): from the
+ *  directory; else the markets named by the user's own intentions (monthly assumed; the gate is
+ *  read from the market's next period). */
+export async function userMarkets(s, dir = undefined, nowMs = Date.now()) {
+  const d = dir === undefined ? await directory() : dir;
+  if (d) return (d.markets ?? []).filter((m) => m.active !== false);
+  if (!s) return [];
+  const ids = new Set((await accountTxs(s.address, ["submit_intention", "configure_market"], 5))
+    .map((v) => v.tx.payload.market));
+  const out = [];
+  for (const market of [...ids].sort()) {
+    const start = monthStartMs(nextMonth(kstMonth(nowMs)));
+    const p = await api(`/markets/${encodeURIComponent(market)}/periods/${start}`);
+    if (p) out.push({ market, period_kind: "monthly", gate_lead_ms: start - p.gate_closure_ms });
+  }
+  return out;
+}
+
+const PERIOD_MS = { hourly: 3600000, quarter_hour: 900000 };
+
+/** The next periods of `market` whose gate has not closed at `nowMs` (start ms, ascending):
+ *  up to `count` monthly periods, or the next `count` hourly / quarter-hour ones. */
+export function openPeriods(market, nowMs, count = 3) {
+  const lead = Number(market.gate_lead_ms ?? 0);
+  const out = [];
+  if (market.period_kind === "monthly" || !PERIOD_MS[market.period_kind]) {
+    let m = kstMonth(nowMs);
+    for (let i = 0; i < count + 24 && out.length < count; i++, m = nextMonth(m)) {
+      const start = monthStartMs(m);
+      if (start - lead > nowMs) out.push(start);
+    }
+  } else {
+    const len = PERIOD_MS[market.period_kind];
+    let start = Math.ceil((nowMs + lead + 1) / len) * len;
+    while (out.length < count) { out.push(start); start += len; }
+  }
+  return out;
+}
+
+/** "2026-06" for 202606. */
+export function monthLabel(yyyymm) {
+  return `${Math.floor(yyyymm / 100)}-${String(yyyymm % 100).padStart(2, "0")}`;
+}
+
+/** A `<select>` of the `count` months up to `last` (newest first), `selected` chosen. */
+export function monthSelect(attrs, last, selected, count = 13) {
+  const opts = [];
+  for (let i = 0, m = last; i < count; i++, m = prevMonth(m)) {
+    opts.push(h("option", { value: String(m), selected: m === selected }, monthLabel(m)));
+  }
+  return h("select", attrs, opts);
+}
+
+/** Like `signAndSubmit`, but waits for the receipt in the signer's own history (always 200)
+ *  instead of polling `/txs/{hash}` (404 until finalized, which the browser logs as a console
+ *  error on every poll). Resolves to the transaction view; throws ApiFailure if refused or
+ *  failed. */
+export async function signAndWait(payload, timeoutMs = 30000) {
+  const { hash } = await send("/session/txs", { payload });
+  const address = current?.address;
+  if (!address) return waitForTx(hash, timeoutMs);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const page = await api(`/accounts/${address}/txs?limit=20`);
+    const v = page?.items?.find((x) => x.hash === hash);
+    if (v) {
+      if (v.receipt.status !== "success") {
+        throw new ApiFailure(200, v.receipt.code ?? "failed", v.receipt.message);
+      }
+      return v;
+    }
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  throw new ApiFailure(0, "timeout", t("error.timeout"));
+}
+
+/** `fn` run at most once per `ms`: a call inside the interval schedules one run at its end
+ *  (screens re-reading on every block of a busy chain). */
+export function throttle(fn, ms) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    const wait = last + ms - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      return Promise.resolve(fn()).catch((e) => console.warn(e));
+    }
+    if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        Promise.resolve(fn()).catch((e) => console.warn(e));
+      }, wait);
+    }
+    return Promise.resolve();
+  };
+}

@@ -33,6 +33,12 @@ pub const ERROR_CODES: &[&str] = &[
     codes::INVALID_SESSION,
     codes::INVALID_DAY,
     codes::CHARGING_DISABLED,
+    codes::BAD_CREDENTIALS,
+    codes::LOCKED_OUT,
+    codes::NOT_SIGNED_IN,
+    codes::BAD_CSRF,
+    codes::INVALID_PAYLOAD,
+    codes::PORTAL_DISABLED,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -68,6 +74,18 @@ pub mod codes {
     pub const INVALID_DAY: &str = "invalid_day";
     /// 503: this node runs no charging service.
     pub const CHARGING_DISABLED: &str = "charging_disabled";
+    /// 401: wrong login or password (the same for an unknown login).
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// 429: too many wrong passwords for this login; wait.
+    pub const LOCKED_OUT: &str = "locked_out";
+    /// 401: no session, or it expired.
+    pub const NOT_SIGNED_IN: &str = "not_signed_in";
+    /// 403: the session's CSRF token is missing or wrong.
+    pub const BAD_CSRF: &str = "bad_csrf";
+    /// 400: not a transaction payload (the decoder's message says why).
+    pub const INVALID_PAYLOAD: &str = "invalid_payload";
+    /// 404: this node runs no sign-in.
+    pub const PORTAL_DISABLED: &str = "portal_disabled";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";

@@ -13,19 +13,22 @@ mod charging;
 mod charging_api;
 pub mod dashboard;
 mod error;
+mod explore;
 mod handlers;
 mod metrics;
+pub mod portal;
 pub mod views;
 
 pub use charging_api::*;
 pub use error::{codes, ApiError, ERROR_CODES};
+pub use explore::{contract_trace, TraceStep, TraceTx, TraceView};
 pub use views::*;
 
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
     middleware::{self, Next},
     response::Response,
-    routing::{get, post, MethodRouter},
+    routing::{delete, get, post, MethodRouter},
     Router,
 };
 use metrics::ApiMetrics;
@@ -57,6 +60,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/ppas/{id}"),
     ("GET", "/api/v1/markets/{market}/ppas"),
     ("GET", "/api/v1/reports/bank/{month}"),
+    ("GET", "/api/v1/directory"),
+    ("GET", "/api/v1/search"),
+    ("GET", "/api/v1/markets/{market}/periods/{start}/txs"),
+    (
+        "GET",
+        "/api/v1/markets/{market}/periods/{start}/contracts/{n}/trace",
+    ),
+    ("POST", "/api/v1/session"),
+    ("GET", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("POST", "/api/v1/session/txs"),
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/metrics"),
@@ -111,6 +125,8 @@ pub(crate) struct AppState {
     pub shutdown: Option<watch::Receiver<bool>>,
     /// The charging operator's member service, if this node runs one.
     pub charging: Option<Arc<dyn ChargingApi>>,
+    /// The dashboard's sign-in, if this node runs one.
+    pub portal: Option<Arc<dyn portal::PortalApi>>,
 }
 
 /// The handler of one entry of [ROUTES].
@@ -135,6 +151,16 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/ppas/{id}") => get(billing::ppa),
         ("GET", "/api/v1/markets/{market}/ppas") => get(billing::market_ppas),
         ("GET", "/api/v1/reports/bank/{month}") => get(billing::bank_report),
+        ("GET", "/api/v1/directory") => get(explore::directory),
+        ("GET", "/api/v1/search") => get(explore::search),
+        ("GET", "/api/v1/markets/{market}/periods/{start}/txs") => get(explore::period_txs),
+        ("GET", "/api/v1/markets/{market}/periods/{start}/contracts/{n}/trace") => {
+            get(explore::trace)
+        }
+        ("POST", "/api/v1/session") => post(portal::sign_in),
+        ("GET", "/api/v1/session") => get(portal::session),
+        ("DELETE", "/api/v1/session") => delete(portal::sign_out),
+        ("POST", "/api/v1/session/txs") => post(portal::submit),
         ("GET", "/api/v1/events") => get(handlers::events),
         ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
         ("GET", "/metrics") => get(handlers::metrics),
@@ -158,11 +184,20 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     })
 }
 
+/// Services a node may run behind the API besides the chain itself.
+#[derive(Clone, Default)]
+pub struct Services {
+    /// The charging operator's member service (the `/charging` routes).
+    pub charging: Option<Arc<dyn ChargingApi>>,
+    /// The dashboard's sign-in and signing (the `/session` routes).
+    pub portal: Option<Arc<dyn portal::PortalApi>>,
+}
+
 fn build(
     node: Arc<dyn NodeApi>,
     cfg: ApiConfig,
     shutdown: Option<watch::Receiver<bool>>,
-    charging: Option<Arc<dyn ChargingApi>>,
+    services: Services,
 ) -> Router {
     let metrics = Arc::new(ApiMetrics::default());
     let body_limit = cfg.max_body_bytes;
@@ -171,7 +206,8 @@ fn build(
         cfg: Arc::new(cfg),
         metrics: metrics.clone(),
         shutdown,
-        charging,
+        charging: services.charging,
+        portal: services.portal,
     };
     let mut router = Router::new();
     for (method, path) in ROUTES {
@@ -209,7 +245,7 @@ async fn track(State(m): State<Arc<ApiMetrics>>, req: Request, next: Next) -> Re
 /// Its event streams end only when the node's broadcast channel closes; use [serve] to have
 /// them end on shutdown.
 pub fn router(node: Arc<dyn NodeApi>, cfg: ApiConfig) -> Router {
-    build(node, cfg, None, None)
+    build(node, cfg, None, Services::default())
 }
 
 /// [router] with the charging routes served by `charging`.
@@ -218,7 +254,20 @@ pub fn router_with_charging(
     cfg: ApiConfig,
     charging: Arc<dyn ChargingApi>,
 ) -> Router {
-    build(node, cfg, None, Some(charging))
+    build(
+        node,
+        cfg,
+        None,
+        Services {
+            charging: Some(charging),
+            portal: None,
+        },
+    )
+}
+
+/// [router] with the given services.
+pub fn router_with(node: Arc<dyn NodeApi>, cfg: ApiConfig, services: Services) -> Router {
+    build(node, cfg, None, services)
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting connections,
@@ -227,11 +276,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     node: Arc<dyn NodeApi>,
     cfg: ApiConfig,
-    charging: Option<Arc<dyn ChargingApi>>,
+    services: Services,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (tx, rx) = watch::channel(false);
-    let app = build(node, cfg, Some(rx), charging);
+    let app = build(node, cfg, Some(rx), services);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -193,6 +193,10 @@ pub struct PeriodView {
     pub market: SiteId,
     pub period_start_ms: u64,
     pub gate_closure_ms: u64,
+    /// When the period ends (settlement and delivery are counted up to here).
+    pub period_end_ms: u64,
+    /// `monthly`, `hourly` or `quarter_hour`.
+    pub period_kind: String,
     pub cleared: bool,
     pub settled: bool,
     pub clearing_price: Option<u64>,
@@ -401,6 +405,22 @@ pub trait NodeApi: Send + Sync + 'static {
         Err(NodeError(
             "this node does not serve the validator set".into(),
         ))
+    }
+    /// Everything registered on chain (the execution crate's `Directory` as JSON). Nodes
+    /// without one keep this default, which is an error (`500 internal_error`).
+    fn directory(&self) -> Result<serde_json::Value, NodeError> {
+        Err(NodeError("this node does not serve the directory".into()))
+    }
+    /// Transactions filed under a topic key (`gridledger_types::Topic::key`), newest first, as
+    /// [NodeApi::history]. Nodes without a history index keep this default (empty).
+    fn topic_history(
+        &self,
+        key: &[u8; 32],
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError> {
+        let _ = (key, before, limit);
+        Ok(Vec::new())
     }
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;

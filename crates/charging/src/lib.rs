@@ -7,7 +7,8 @@ pub mod api;
 pub mod backend;
 pub mod chain;
 mod error;
-pub mod lockout;
+/// Password lockout, shared with the dashboard's sign-in (lives in the SDK).
+pub use gridledger_sdk::lockout;
 pub mod password;
 pub mod service;
 pub mod store;

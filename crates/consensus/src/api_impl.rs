@@ -174,10 +174,24 @@ impl NodeApi for NodeService {
     ) -> Result<Vec<TxView>, NodeError> {
         let mut key = [0u8; 32];
         key.copy_from_slice(address.as_bytes());
+        self.topic_history(&key, before, limit)
+    }
+
+    fn directory(&self) -> Result<serde_json::Value, NodeError> {
+        let st = self.chain.read();
+        serde_json::to_value(gridledger_execution::directory(&st.state)).map_err(err)
+    }
+
+    fn topic_history(
+        &self,
+        key: &[u8; 32],
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError> {
         let locs = self
             .chain
             .store
-            .account_history(&key, before, limit)
+            .account_history(key, before, limit)
             .map_err(err)?;
         let mut out = Vec::with_capacity(locs.len());
         for l in locs {
@@ -355,6 +369,12 @@ impl NodeApi for NodeService {
             market: id.clone(),
             period_start_ms: start,
             gate_closure_ms: gridledger_execution::gate_closure_ms(&m, start),
+            period_end_ms: gridledger_execution::period_end(m.period_kind, start)
+                .unwrap_or(u64::MAX),
+            period_kind: serde_json::to_value(m.period_kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             cleared: per.cleared,
             settled: per.settled,
             clearing_price: per.clearing_price.map(|p| p.0),

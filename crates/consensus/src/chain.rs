@@ -570,6 +570,9 @@ fn tx_record(index: u32, tx: &SignedTransaction, receipt: &Receipt) -> TxRecord 
     for a in tx.tx.payload.counterparties() {
         add(&a);
     }
+    for topic in tx.tx.payload.topics() {
+        accounts.insert(topic.key());
+    }
     TxRecord {
         hash: tx.hash().0,
         index,

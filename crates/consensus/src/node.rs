@@ -77,6 +77,8 @@ pub struct NodeConfig {
 #[derive(Default)]
 pub struct ExtensionParts {
     pub charging: Option<Arc<dyn gridledger_api::ChargingApi>>,
+    /// The dashboard's sign-in (custodial keystores), if this node runs one.
+    pub portal: Option<Arc<dyn gridledger_api::portal::PortalApi>>,
     pub tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 }
 
@@ -314,7 +316,10 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             listener,
             service,
             api_cfg,
-            parts.charging,
+            gridledger_api::Services {
+                charging: parts.charging,
+                portal: parts.portal,
+            },
             shutdown_signal(),
         ));
         // Run until asked to stop, or until a part that cannot recover stops: a node that no

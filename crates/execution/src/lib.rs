@@ -12,6 +12,7 @@ pub mod billing_view;
 pub mod charging;
 pub mod charging_state;
 pub mod charging_view;
+pub mod directory;
 mod disputes;
 mod error;
 pub mod escrow;
@@ -36,6 +37,7 @@ extern crate self as gridledger_execution;
 #[cfg(test)]
 mod test_util;
 
+pub use directory::{directory, Directory};
 pub use error::Error;
 pub use executor::{
     admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,

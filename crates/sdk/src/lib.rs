@@ -6,6 +6,7 @@
 pub mod client;
 mod error;
 pub mod keystore;
+pub mod lockout;
 pub mod profile;
 pub mod readings;
 pub mod signer;

@@ -14,6 +14,7 @@ mod metering;
 mod ppa;
 mod receipt;
 mod role;
+mod topic;
 mod trading;
 mod tx;
 mod units;
@@ -36,6 +37,7 @@ pub use metering::{
 pub use ppa::{PpaStatus, ProposePpa, PPA_PROFILE_MONTHS};
 pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
 pub use role::{DeviceKind, Role};
+pub use topic::Topic;
 pub use trading::{ConfigureMarket, MarketId, PeriodKind, Pricing, Side, SubmitIntention};
 pub use tx::{Payload, SignedTransaction, Transaction, TX_MAX_BYTES, TX_NAMESPACE};
 pub use units::{EnergyWh, MilliWon, PriceMilliWonPerKwh};

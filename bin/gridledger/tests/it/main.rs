@@ -12,6 +12,7 @@ mod market_flow;
 mod metering_flow;
 mod month_flow;
 mod ocpp_e2e;
+mod portal;
 mod restart;
 mod testnet;
 mod validators_cli;

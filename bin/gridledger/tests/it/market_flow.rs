@@ -174,6 +174,49 @@ async fn intentions_are_paired_at_gate_closure() {
         .unwrap()
         .iter()
         .all(|c| c["approved"] == true));
+    // The history index files the period's transactions under the period: four intentions,
+    // then the pairing, newest first.
+    let txs: serde_json::Value = reqwest::get(format!("{url}/txs"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = txs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tx"]["payload"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "clear_period",
+            "submit_intention",
+            "submit_intention",
+            "submit_intention",
+            "submit_intention"
+        ]
+    );
+    // Contract 0's trace: offered, paired, approved at pairing; nothing metered or paid yet.
+    let trace: serde_json::Value = reqwest::get(format!("{url}/contracts/0/trace"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let done: Vec<bool> = trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["done"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        done,
+        [true, true, true, true, false, false, false],
+        "{trace}"
+    );
+    assert_eq!(trace["steps"][2]["txs"][0]["kind"], "clear_period");
     let _ = tmp;
     net.kill();
 }

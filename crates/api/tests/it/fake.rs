@@ -119,6 +119,14 @@ pub struct FakeNode {
     pub clock: Mutex<Option<ClockView>>,
     /// What `validators` answers.
     pub validators: Mutex<ValidatorsView>,
+    /// Contracts of every period of the `monthly` market.
+    pub contracts: Mutex<Vec<ContractView>>,
+    /// Whether the `monthly` market's periods are cleared and settled.
+    pub cleared_settled: Mutex<(bool, bool)>,
+    /// Transactions per topic key, newest first.
+    pub topics: Mutex<HashMap<[u8; 32], Vec<TxView>>>,
+    /// What `directory` answers.
+    pub directory: Mutex<serde_json::Value>,
 }
 
 /// Validator `i` at `10.0.0.{i}:7070` (key seed `40 + i`).
@@ -172,6 +180,13 @@ impl FakeNode {
                     validators: vec![validator(1), validator(2), validator(3)],
                 }),
             }),
+            contracts: Mutex::new(Vec::new()),
+            cleared_settled: Mutex::new((false, false)),
+            topics: Mutex::new(HashMap::new()),
+            directory: Mutex::new(serde_json::json!({
+                "participants": [], "devices": [], "sites": [], "markets": [], "tariffs": [],
+                "billing": null
+            })),
         };
         for height in 1..=3 {
             node.blocks
@@ -344,17 +359,20 @@ impl NodeApi for FakeNode {
         period_start_ms: u64,
     ) -> Result<Option<PeriodView>, NodeError> {
         self.check()?;
+        let (cleared, settled) = *self.cleared_settled.lock().unwrap();
         Ok((market.as_str() == "monthly").then(|| PeriodView {
             market: market.clone(),
             period_start_ms,
             gate_closure_ms: period_start_ms,
-            cleared: false,
-            settled: false,
+            period_end_ms: period_start_ms + 31 * 86_400_000,
+            period_kind: "monthly".into(),
+            cleared,
+            settled,
             clearing_price: None,
             matched_wh: 0,
             sells: vec![],
             buys: vec![],
-            contracts: vec![],
+            contracts: self.contracts.lock().unwrap().clone(),
         }))
     }
 
@@ -376,6 +394,32 @@ impl NodeApi for FakeNode {
             .lock()
             .unwrap()
             .get(address)
+            .cloned()
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|t| before.is_none_or(|b| (t.height, t.index) < b))
+            .take(limit)
+            .collect())
+    }
+
+    fn directory(&self) -> Result<serde_json::Value, NodeError> {
+        self.check()?;
+        Ok(self.directory.lock().unwrap().clone())
+    }
+
+    fn topic_history(
+        &self,
+        key: &[u8; 32],
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<TxView>, NodeError> {
+        self.check()?;
+        let all = self
+            .topics
+            .lock()
+            .unwrap()
+            .get(key)
             .cloned()
             .unwrap_or_default();
         Ok(all

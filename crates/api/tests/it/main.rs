@@ -3,8 +3,10 @@ mod charging;
 mod clock;
 mod dashboard;
 mod events;
+mod explore;
 mod fake;
 mod openapi;
+mod portal;
 mod reads;
 mod submit;
 mod tcp;
@@ -31,6 +33,22 @@ pub fn app_with(node: &Arc<FakeNode>, cfg: ApiConfig) -> Router {
 /// The router with `charging` as the member service.
 pub fn app_with_charging(node: &Arc<FakeNode>, charging: &Arc<FakeCharging>) -> Router {
     router_with_charging(node.clone(), ApiConfig::default(), charging.clone())
+}
+
+/// The router with every service: `charging` and the portal double.
+pub fn app_with_services(
+    node: &Arc<FakeNode>,
+    charging: &Arc<FakeCharging>,
+    portal: &Arc<portal::FakePortal>,
+) -> Router {
+    gridledger_api::router_with(
+        node.clone(),
+        ApiConfig::default(),
+        gridledger_api::Services {
+            charging: Some(charging.clone()),
+            portal: Some(portal.clone()),
+        },
+    )
 }
 
 /// Sends one request; returns status, content type and body bytes.

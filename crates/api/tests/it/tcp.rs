@@ -64,7 +64,7 @@ async fn serve_answers_over_tcp_streams_events_and_shuts_down_with_a_stream_open
         listener,
         node.clone(),
         ApiConfig::default(),
-        None,
+        gridledger_api::Services::default(),
         async {
             let _ = stop_rx.await;
         },

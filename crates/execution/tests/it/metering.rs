@@ -390,3 +390,37 @@ fn corrections_are_audited_and_bounded() {
     assert_eq!(code(&c.exec(&u, fix(5, "self-service"))), "not_operator");
     assert_eq!(month_totals(&c.state, &sid("h-1"), 202507).import_wh, 800);
 }
+
+#[test]
+fn the_directory_lists_participants_devices_sites_with_meters_and_settings_in_key_order() {
+    let (mut c, m) = setup();
+    assert_eq!(
+        register_site(&mut c, "b-1", 1, "general-low", 50),
+        "success"
+    );
+    c.with_billing(50);
+    let d = gridledger_execution::directory(&c.state);
+    // Genesis operator and bank, two users, the grid company: sorted by address.
+    assert_eq!(d.participants.len(), 5);
+    let addrs: Vec<_> = d.participants.iter().map(|p| p.address.clone()).collect();
+    let mut sorted = addrs.clone();
+    sorted.sort();
+    assert_eq!(addrs, sorted);
+    assert!(d.participants.iter().any(|p| p.name == "user-1"));
+    assert_eq!(d.devices.len(), 1);
+    assert_eq!(d.devices[0].device, addr(&m));
+    assert_eq!(d.devices[0].kind, DeviceKind::Meter);
+    let sites: Vec<_> = d.sites.iter().map(|s| s.site.as_str()).collect();
+    assert_eq!(sites, ["b-1", "h-1"]);
+    assert_eq!(d.sites[1].meters, vec![addr(&m)]);
+    assert!(d.sites[0].meters.is_empty());
+    assert_eq!(d.sites[0].record.contract_kw, 50);
+    assert!(d.billing.as_ref().is_some_and(|b| b.due_day == 18));
+    assert!(
+        !d.tariffs.is_empty(),
+        "genesis stores the built-in tariff versions"
+    );
+    assert!(d.markets.is_empty());
+    // The same state gives the same directory.
+    assert_eq!(d, gridledger_execution::directory(&c.state.clone()));
+}

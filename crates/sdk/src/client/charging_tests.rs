@@ -181,7 +181,10 @@ async fn serve(service: Arc<Recorder>) -> (Client, tokio::sync::oneshot::Sender<
         listener,
         node,
         gridledger_api::ApiConfig::default(),
-        Some(service),
+        gridledger_api::Services {
+            charging: Some(service),
+            portal: None,
+        },
         async move {
             let _ = stopped.await;
         },

@@ -1,4 +1,4 @@
-//! Repeated wrong passwords lock a member: 5 in a row lock it 15 minutes, each further lock
+//! Repeated wrong passwords lock an account (a charging member, a dashboard login): 5 in a row lock it 15 minutes, each further lock
 //! twice as long, at most 24 hours; a right password resets the count. Pure: time is an
 //! argument.
 use serde::{Deserialize, Serialize};

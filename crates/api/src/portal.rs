@@ -1,0 +1,267 @@
+//! Sign-in for the dashboard and signing through a session (the integrated operating system's
+//! custodial keystores). The API owns the HTTP side (cookie, CSRF header, JSON); a [PortalApi]
+//! (the `gridledger-portal` crate) owns the keystores, the sessions and the keys.
+use crate::error::{codes, ApiError};
+use crate::handlers::node_call;
+use crate::views::Rejected;
+use crate::AppState;
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use gridledger_types::{Address, Hash32, Payload, SignedTransaction};
+use serde::{Deserialize, Serialize};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "gl_session";
+/// Header that must carry the session's CSRF token on `POST /api/v1/session/txs`.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `GET /api/v1/session` (and the answer to a sign-in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub signed_in: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub login: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<Address>,
+    /// The participant's name on chain (the login if it is not a participant).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// The participant's role on chain (`none` if it is not a participant).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role: Option<String>,
+    /// True for the market operator, who sees everything.
+    #[serde(default)]
+    pub operator: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub csrf: Option<String>,
+    /// When the session ends if unused (ms since the epoch, wall clock).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires_ms: Option<u64>,
+}
+
+impl SessionView {
+    pub fn signed_out() -> Self {
+        Self {
+            signed_in: false,
+            login: None,
+            address: None,
+            name: None,
+            role: None,
+            operator: false,
+            csrf: None,
+            expires_ms: None,
+        }
+    }
+}
+
+/// Why the portal refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortalError {
+    /// Wrong password or unknown login (the same answer for both).
+    BadCredentials,
+    /// Too many wrong passwords; try again after `until_ms`.
+    LockedOut { until_ms: u64 },
+    /// No session, or it expired.
+    NotSignedIn,
+    /// The CSRF token is missing or not the session's.
+    BadCsrf,
+    /// The portal could not do it (keystore unreadable, node unavailable).
+    Unavailable(String),
+}
+
+impl From<PortalError> for ApiError {
+    fn from(e: PortalError) -> Self {
+        match e {
+            PortalError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                codes::BAD_CREDENTIALS,
+                "wrong login or password",
+            ),
+            PortalError::LockedOut { until_ms } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::LOCKED_OUT,
+                format!("too many wrong passwords; locked until {until_ms} (ms since the epoch)"),
+            ),
+            PortalError::NotSignedIn => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                codes::NOT_SIGNED_IN,
+                "not signed in, or the session has expired",
+            ),
+            PortalError::BadCsrf => ApiError::new(
+                StatusCode::FORBIDDEN,
+                codes::BAD_CSRF,
+                format!("missing or wrong {CSRF_HEADER} header"),
+            ),
+            PortalError::Unavailable(m) => ApiError::internal(m),
+        }
+    }
+}
+
+/// Keystores, sessions and signing for the dashboard. Calls may block (a KDF, a file read).
+pub trait PortalApi: Send + Sync + 'static {
+    /// Unlocks `login`'s keystore with `password` and opens a session: its token and view.
+    fn sign_in(&self, login: &str, password: &str) -> Result<(String, SessionView), PortalError>;
+    /// The session of `token`, refreshing its idle expiry; `None` if there is none.
+    fn session(&self, token: &str) -> Option<SessionView>;
+    /// Ends the session (and drops its key).
+    fn sign_out(&self, token: &str);
+    /// Signs `payload` with the session's key, after checking `csrf`.
+    fn sign(
+        &self,
+        token: &str,
+        csrf: &str,
+        payload: Payload,
+    ) -> Result<SignedTransaction, PortalError>;
+    /// The node refused a transaction this session signed: read the nonce again next time.
+    fn refused(&self, token: &str);
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+fn portal(st: &AppState) -> Result<std::sync::Arc<dyn PortalApi>, ApiError> {
+    st.portal.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            codes::PORTAL_DISABLED,
+            "this node runs no sign-in (no portal directory)",
+        )
+    })
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+    serde_json::from_slice(&body).map_err(|e| {
+        let code = if e.is_syntax() || e.is_eof() {
+            codes::INVALID_JSON
+        } else {
+            codes::INVALID_REQUEST
+        };
+        ApiError::bad_request(code, e.to_string())
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    login: String,
+    password: String,
+}
+
+/// `POST /api/v1/session`.
+pub(crate) async fn sign_in(
+    State(st): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let p = portal(&st)?;
+    let SignIn { login, password } = json_body(body)?;
+    if login.is_empty() || login.len() > 32 || password.is_empty() || password.len() > 256 {
+        return Err(ApiError::bad_request(
+            codes::INVALID_REQUEST,
+            "login must be 1-32 characters and password 1-256",
+        ));
+    }
+    let (token, view) = node_call(move || p.sign_in(&login, &password)).await??;
+    let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+    let mut resp = Json(view).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// `GET /api/v1/session`: the session, or `{"signed_in": false}` (also without a portal).
+pub(crate) async fn session(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let view = match (st.portal.clone(), cookie_token(&headers)) {
+        (Some(p), Some(token)) => node_call(move || p.session(&token))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(SessionView::signed_out),
+        _ => SessionView::signed_out(),
+    };
+    let mut resp = Json(view).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// `DELETE /api/v1/session`.
+pub(crate) async fn sign_out(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let (Some(p), Some(token)) = (st.portal.clone(), cookie_token(&headers)) {
+        let _ = node_call(move || p.sign_out(&token)).await;
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("gl_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    payload: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct Signed {
+    hash: Hash32,
+}
+
+/// `POST /api/v1/session/txs`: sign `payload` with the session's key and submit it.
+pub(crate) async fn submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let p = portal(&st)?;
+    let token = cookie_token(&headers).ok_or(PortalError::NotSignedIn)?;
+    let csrf = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let SignRequest { payload } = json_body(body)?;
+    let payload: Payload = serde_json::from_value(payload)
+        .map_err(|e| ApiError::bad_request(codes::INVALID_PAYLOAD, e.to_string()))?;
+    let (p2, t2) = (p.clone(), token.clone());
+    let tx = node_call(move || p2.sign(&t2, &csrf, payload)).await??;
+    let node = st.node.clone();
+    let result = node_call(move || node.submit(vec![tx])).await?;
+    match result.into_iter().next() {
+        Some(Ok(hash)) => {
+            st.metrics.record_accepted();
+            Ok((StatusCode::ACCEPTED, Json(Signed { hash })).into_response())
+        }
+        Some(Err(Rejected { code, message })) => {
+            st.metrics.record_rejected(&code);
+            let _ = node_call(move || p.refused(&token)).await;
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message,
+            ))
+        }
+        None => Err(ApiError::internal("node gave no result")),
+    }
+}

@@ -1,0 +1,307 @@
+//! The sign-in routes over a portal double: cookie, CSRF header, error codes, and that a
+//! signed transaction reaches the node (and a refusal reaches the portal).
+use crate::fake::{signed, FakeNode};
+use crate::{assert_error, send};
+use axum::{body::Body, http::Request, http::StatusCode, Router};
+use gridledger_api::portal::{PortalApi, PortalError, SessionView};
+use gridledger_api::{router_with, ApiConfig, Services};
+use gridledger_types::{Payload, SignedTransaction};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+pub const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const CSRF: &str = "c5rf";
+
+/// Knows one login (`apt1-101` / `right horse`) and token [TOKEN].
+#[derive(Default)]
+pub struct FakePortal {
+    pub signed: Mutex<Vec<Payload>>,
+    pub refused: Mutex<u32>,
+    pub signed_out: Mutex<Vec<String>>,
+    /// Sign with the nonce the node double refuses.
+    pub sign_refused: bool,
+}
+
+fn view() -> SessionView {
+    SessionView {
+        signed_in: true,
+        login: Some("apt1-101".into()),
+        address: Some(crate::fake::alice()),
+        name: Some("Haneul".into()),
+        role: Some("prosumer".into()),
+        operator: false,
+        csrf: Some(CSRF.into()),
+        expires_ms: Some(1),
+    }
+}
+
+impl PortalApi for FakePortal {
+    fn sign_in(&self, login: &str, password: &str) -> Result<(String, SessionView), PortalError> {
+        match (login, password) {
+            ("apt1-101", "right horse") => Ok((TOKEN.into(), view())),
+            ("locked", _) => Err(PortalError::LockedOut { until_ms: 5 }),
+            _ => Err(PortalError::BadCredentials),
+        }
+    }
+    fn session(&self, token: &str) -> Option<SessionView> {
+        (token == TOKEN).then(view)
+    }
+    fn sign_out(&self, token: &str) {
+        self.signed_out.lock().unwrap().push(token.into());
+    }
+    fn sign(
+        &self,
+        token: &str,
+        csrf: &str,
+        payload: Payload,
+    ) -> Result<SignedTransaction, PortalError> {
+        if token != TOKEN {
+            return Err(PortalError::NotSignedIn);
+        }
+        if csrf != CSRF {
+            return Err(PortalError::BadCsrf);
+        }
+        self.signed.lock().unwrap().push(payload);
+        Ok(signed(if self.sign_refused {
+            crate::fake::REJECTED_NONCE
+        } else {
+            5
+        }))
+    }
+    fn refused(&self, _: &str) {
+        *self.refused.lock().unwrap() += 1;
+    }
+}
+
+pub fn app(node: &Arc<FakeNode>, portal: &Arc<FakePortal>) -> Router {
+    router_with(
+        node.clone(),
+        ApiConfig::default(),
+        Services {
+            charging: None,
+            portal: Some(portal.clone()),
+        },
+    )
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Value, Option<String>) {
+    let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap()
+    };
+    (status, v, cookie)
+}
+
+fn sign_in(body: Value) -> Request<Body> {
+    Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn sign_tx(cookie: Option<&str>, csrf: Option<&str>, body: &str) -> Request<Body> {
+    let mut r = Request::post("/api/v1/session/txs").header("content-type", "application/json");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    if let Some(c) = csrf {
+        r = r.header("x-csrf-token", c);
+    }
+    r.body(Body::from(body.to_string())).unwrap()
+}
+
+fn transfer_json() -> String {
+    json!({ "payload": {
+        "type": "transfer", "to": crate::fake::bob().to_hex(), "amount": 1000, "memo": "x"
+    }})
+    .to_string()
+}
+
+#[tokio::test]
+async fn signing_in_sets_an_http_only_cookie_and_the_session_reads_back() {
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = app(&node, &portal);
+    // Signed out: 200 with signed_in false (no error logged by a browser).
+    let (s, v, _) = call(
+        &app,
+        Request::get("/api/v1/session").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, json!({ "signed_in": false, "operator": false }));
+    let (s, v, cookie) = call(
+        &app,
+        sign_in(json!({ "login": "apt1-101", "password": "right horse" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["name"], "Haneul");
+    assert_eq!(v["csrf"], CSRF);
+    let cookie = cookie.expect("a cookie");
+    assert!(
+        cookie.starts_with(&format!("gl_session={TOKEN};")),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let (s, v, _) = call(
+        &app,
+        Request::get("/api/v1/session")
+            .header("cookie", format!("theme=dark; gl_session={TOKEN}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["login"], "apt1-101");
+    // Sign-out ends the portal's session and clears the cookie.
+    let (s, _, cookie) = call(
+        &app,
+        Request::delete("/api/v1/session")
+            .header("cookie", format!("gl_session={TOKEN}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(cookie.unwrap().contains("Max-Age=0"));
+    assert_eq!(*portal.signed_out.lock().unwrap(), vec![TOKEN.to_string()]);
+}
+
+#[tokio::test]
+async fn bad_sign_ins_get_their_codes_and_no_cookie() {
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = app(&node, &portal);
+    let long = "x".repeat(33);
+    for (body, status, code) in [
+        (
+            json!({ "login": "apt1-101", "password": "wrong" }),
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+        ),
+        (
+            json!({ "login": "locked", "password": "x" }),
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked_out",
+        ),
+        (
+            json!({ "login": "", "password": "x" }),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            json!({ "login": long, "password": "x" }),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            json!({ "login": "a" }),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            json!({ "login": "a", "password": "b", "admin": true }),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let (s, v, cookie) = call(&app, sign_in(body.clone())).await;
+        assert_eq!(s, status, "{body}");
+        assert_error(&v, code);
+        assert!(cookie.is_none(), "{body}");
+    }
+    let (s, _, _) = call(
+        &app,
+        Request::post("/api/v1/session")
+            .body(Body::from("{not json"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn signing_needs_cookie_and_csrf_and_submits_to_the_node() {
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = app(&node, &portal);
+    let cookie = format!("gl_session={TOKEN}");
+    let (s, v, _) = call(&app, sign_tx(None, Some(CSRF), &transfer_json())).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_error(&v, "not_signed_in");
+    let (s, v, _) = call(&app, sign_tx(Some(&cookie), None, &transfer_json())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_error(&v, "bad_csrf");
+    for bad in [
+        r#"{"payload": {"type": "fly_to_the_moon"}}"#,
+        r#"{"payload": {"type": "transfer", "to": "zz", "amount": 1, "memo": ""}}"#,
+        r#"{"payload": 5}"#,
+    ] {
+        let (s, v, _) = call(&app, sign_tx(Some(&cookie), Some(CSRF), bad)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&v, "invalid_payload");
+    }
+    assert!(node.submitted.lock().unwrap().is_empty());
+    assert!(portal.signed.lock().unwrap().is_empty());
+    let (s, v, _) = call(&app, sign_tx(Some(&cookie), Some(CSRF), &transfer_json())).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["hash"], signed(5).hash().to_hex());
+    assert_eq!(*node.submitted.lock().unwrap(), vec![signed(5)]);
+    assert!(matches!(
+        portal.signed.lock().unwrap()[0],
+        Payload::Transfer { .. }
+    ));
+    assert_eq!(*portal.refused.lock().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_refused_transaction_is_422_with_the_node_code_and_tells_the_portal() {
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal {
+        sign_refused: true,
+        ..FakePortal::default()
+    });
+    let app = app(&node, &portal);
+    let (s, v, _) = call(
+        &app,
+        sign_tx(
+            Some(&format!("gl_session={TOKEN}")),
+            Some(CSRF),
+            &transfer_json(),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error(&v, "bad_signature");
+    assert_eq!(*portal.refused.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn without_a_portal_sign_in_is_404_but_the_session_reads_signed_out() {
+    let node = FakeNode::new();
+    let app = crate::app(&node);
+    let (s, v, _) = call(&app, sign_in(json!({ "login": "a", "password": "b" }))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "portal_disabled");
+    let req = Request::get("/api/v1/session").body(Body::empty()).unwrap();
+    let (s, _, body) = send(&app, req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["signed_in"],
+        false
+    );
+}
