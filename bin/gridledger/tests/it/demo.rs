@@ -134,6 +134,23 @@ async fn demo_runs_a_month_of_the_pilot_and_continues_after_a_restart_slow_() {
         );
         assert_eq!(&Address::of(&key), ks.address());
     }
+    // The node's dashboard signs them in: a household and an EV member.
+    for (login, role) in [
+        ("apt1-101", "prosumer"),
+        ("bldg-c", "consumer"),
+        ("ev-02", "member"),
+    ] {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/session", net.rpc))
+            .json(&serde_json::json!({"login": login, "password": "devnet"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{login}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["login"], login, "{v}");
+        assert_eq!(v["role"], role, "{v}");
+    }
     let readme = std::fs::read_to_string(portal.join("README.txt")).unwrap();
     assert!(
         readme.contains("apt2-302") && readme.contains("ev-04"),
