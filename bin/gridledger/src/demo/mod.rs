@@ -166,6 +166,7 @@ async fn run(cfg: Config) -> Result<()> {
                 heartbeat: Some(Duration::from_secs(30)),
                 connector: 1,
                 gate: Some(gate.clone()),
+                patient: true,
             };
             let client = client.clone();
             tokio::spawn(async move {

@@ -482,5 +482,18 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
         "1",
     ]);
     assert_refused(&o, "401");
+    // Nobody listening: said at once, not retried forever.
+    let closed = format!("ws://127.0.0.1:{}/ocpp", crate::devnet::free_port());
+    let o = gridledger(&[
+        "agent",
+        "charger",
+        "--ocpp",
+        &closed,
+        "--charger",
+        "CP-AGENT",
+        "--card",
+        "C",
+    ]);
+    assert_refused(&o, "Connection refused");
     net.kill();
 }

@@ -68,6 +68,9 @@ pub struct Sim {
     /// Held (read) during each session and its report: the demo takes it (write) to move the
     /// chain clock between sessions, never during one.
     pub gate: Option<std::sync::Arc<tokio::sync::RwLock<()>>>,
+    /// Keep retrying when the first connection fails (the demo, started with its node); the
+    /// CLI reports a wrong or unreachable endpoint at once instead.
+    pub patient: bool,
 }
 
 /// Wall time in ms (OCPP timestamps; the central system keeps its own clock).
@@ -99,6 +102,7 @@ impl Sim {
         let mut done = 0u64;
         let mut register = 0u64;
         let mut next_session = Instant::now();
+        let mut connected = false;
         'connect: loop {
             let (mut c, hb) = match self.connect().await {
                 Ok(x) => x,
@@ -110,12 +114,14 @@ impl Sim {
                 {
                     return Err(e)
                 }
+                Err(e) if !connected && !self.patient => return Err(e),
                 Err(e) => {
                     eprintln!("charger {}: {e:#}; reconnecting in 5 s", self.charger);
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     continue;
                 }
             };
+            connected = true;
             let mut next_hb = Instant::now() + hb;
             loop {
                 if self.sessions > 0 && done >= self.sessions {
@@ -222,6 +228,7 @@ pub async fn run(a: ChargerArgs) -> anyhow::Result<()> {
         heartbeat: a.heartbeat_secs.map(Duration::from_secs),
         connector: a.connector,
         gate: None,
+        patient: false,
     };
     println!(
         "charger {} -> {}/{} ({} card(s), a session every {} s)",
