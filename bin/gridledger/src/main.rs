@@ -47,8 +47,12 @@ enum Command {
     /// Meter readings: import exported AMI data.
     #[command(subcommand)]
     Readings(cli::readings::ReadingsCmd),
-    /// A meter posting its own readings (CSV or synthetic profile), backfill or --follow.
+    /// A meter posting its own readings (CSV or synthetic profile), backfill or --follow
+    /// (the same as `agent meter`).
     MeterAgent(cli::agent::AgentArgs),
+    /// Device agents: a site's energy management system, a charger simulator, a meter.
+    #[command(subcommand)]
+    Agent(cli::agent::AgentCmd),
     /// Load test: register accounts, fund them, submit paced transfers and measure finality.
     Bench(cli::bench::BenchArgs),
     /// Many simulated OCPP chargers against one node: connections, memory, sessions per second.
@@ -73,6 +77,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Query(c) => cli::query::run(c).await,
         Command::Readings(c) => cli::readings::run(c).await,
         Command::MeterAgent(c) => cli::agent::run(c).await,
+        Command::Agent(c) => cli::agent::run_cmd(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
         Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,

@@ -41,9 +41,13 @@ pub struct DevnetArgs {
     /// With an empty mempool, propose an empty block after this many milliseconds.
     #[arg(long, default_value_t = 1_000)]
     pub empty_block_ms: u64,
-    /// Seed demo participants and keep a little traffic going.
+    /// Run the demo: seed the pilot's participants, run their agents and a market clock (turns
+    /// on --clock-control; a fresh chain starts 5 days before the current month).
     #[arg(long)]
     pub demo: bool,
+    /// Wall seconds per chain month in the demo.
+    #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub demo_speed: u64,
     /// Start the chain's clock (block time) here instead of at wall time: ms since the Unix
     /// epoch or RFC 3339, e.g. 2026-06-01T00:00:00+09:00. On first start it is also the
     /// genesis time. The chain never resumes before its last block.
@@ -356,7 +360,15 @@ fn prepare_devnet(args: &DevnetArgs) -> Result<DevnetFiles> {
     Ok(files)
 }
 
-pub fn devnet(args: DevnetArgs) -> Result<()> {
+pub fn devnet(mut args: DevnetArgs) -> Result<()> {
+    if args.demo {
+        args.clock_control = true;
+        if !args.data_dir.join("genesis.json").exists() {
+            args.clock_start = args
+                .clock_start
+                .or_else(|| Some(crate::demo::clock_start(now_ms())));
+        }
+    }
     let files = prepare_devnet(&args)?;
     let genesis = GenesisFile::load(&files.genesis)?;
     if genesis.validators.len() != 1 {
@@ -395,7 +407,12 @@ pub fn devnet(args: DevnetArgs) -> Result<()> {
     println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
     println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
     if args.demo {
-        crate::demo::spawn(rpc.clone(), args.data_dir.join("keys"));
+        crate::demo::spawn(crate::demo::Config {
+            rpc: rpc.clone(),
+            data_dir: args.data_dir.clone(),
+            ocpp: args.ocpp.0,
+            secs_per_month: args.demo_speed,
+        });
     }
     let file = NodeFile {
         data_dir: args.data_dir.clone(),

@@ -422,3 +422,4 @@ export function throttle(fn, ms) {
     }
     return Promise.resolve();
   };
+}

@@ -7,8 +7,11 @@
 //! time has passed its end, until Ctrl-C.
 use super::{
     client, load_key,
-    readings::{check_rows, fmt_kst, parse_csv, parse_time, post_batches},
+    readings::{check_rows, fmt_kst, parse_csv, parse_time, post_batches_with},
 };
+
+pub mod charger;
+pub mod site;
 use anyhow::{bail, Context};
 use clap::Args;
 use gridledger_sdk::{
@@ -18,6 +21,28 @@ use gridledger_sdk::{
 };
 use gridledger_types::{Address, Registers};
 use std::{path::PathBuf, time::Duration};
+
+/// `gridledger agent ...`.
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, clap::Subcommand)]
+pub enum AgentCmd {
+    /// A site's energy management system (k-BEMS / HEMS): posts its meter's readings, enters
+    /// its standing sell/buy rules each period, approves its contracts.
+    Site(site::SiteArgs),
+    /// An OCPP 1.6 charger simulator: boots, heartbeats, runs member sessions on a schedule.
+    Charger(charger::ChargerArgs),
+    /// A meter posting its own readings (the same as `meter-agent`).
+    Meter(AgentArgs),
+}
+
+pub async fn run_cmd(cmd: AgentCmd) -> anyhow::Result<()> {
+    match cmd {
+        AgentCmd::Site(a) => site::run(a).await,
+        AgentCmd::Charger(a) => charger::run(a).await,
+        AgentCmd::Meter(a) => run(a).await,
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct AgentArgs {
@@ -65,7 +90,7 @@ pub struct AgentArgs {
     pub poll_secs: u64,
 }
 
-fn time_arg(s: &str) -> Result<u64, String> {
+pub(crate) fn time_arg(s: &str) -> Result<u64, String> {
     parse_time(s).map_err(|e| format!("{e:#} (expected RFC 3339, YYYY-MM-DD HH:MM or Unix ms)"))
 }
 
@@ -79,8 +104,8 @@ pub fn parse_interval(s: &str) -> Result<u32, String> {
 }
 
 /// Where readings come from.
-#[derive(Debug)]
-enum Source {
+#[derive(Debug, Clone)]
+pub enum Source {
     Csv(PathBuf),
     Profile {
         profile: Profile,
@@ -206,18 +231,50 @@ pub fn plan_rows(
     }))
 }
 
-struct Agent {
-    client: Client,
-    signer: TxSigner,
-    meter: Address,
-    source: Source,
-    interval_ms: u32,
-    from: Option<u64>,
+/// One meter posting its readings (`meter-agent`, and the meter half of `agent site`).
+pub struct MeterAgent {
+    pub client: Client,
+    pub signer: TxSigner,
+    pub meter: Address,
+    pub source: Source,
+    pub interval_ms: u32,
+    pub from: Option<u64>,
+    /// Print one line per batch posted.
+    pub print: bool,
 }
 
-impl Agent {
+impl MeterAgent {
+    /// A meter posting a synthetic profile; a meter that never reported starts at `from` with
+    /// zero registers.
+    pub fn profile(
+        client: Client,
+        signer: TxSigner,
+        (profile, seed): (Profile, u64),
+        interval_ms: u32,
+        from: Option<u64>,
+    ) -> Self {
+        Self {
+            client,
+            meter: signer.address().clone(),
+            signer,
+            source: Source::Profile {
+                profile,
+                seed,
+                start: Registers {
+                    import_wh: 0,
+                    export_wh: 0,
+                },
+            },
+            interval_ms,
+            from,
+            print: true,
+        }
+    }
+
     /// Posts what is due up to `until`, at most [STEP_MAX_INTERVALS]; the number of batches.
-    async fn step(&mut self, until: u64) -> anyhow::Result<usize> {
+    pub async fn step(&mut self, until: u64) -> anyhow::Result<usize> {
+        // A devnet's clock may have moved (a transaction signed against the old time expires).
+        self.signer.resync_clock(&self.client).await?;
         let pos = last_position(&self.client, &self.meter).await?;
         if let Some(p) = pos.filter(|p| p.interval_ms != self.interval_ms) {
             bail!(
@@ -254,22 +311,26 @@ impl Agent {
             return Ok(0);
         };
         let batches = readings::batches(plan.start_ms, self.interval_ms, &plan.registers);
-        post_batches(&self.client, &mut self.signer, batches).await
+        post_batches_with(&self.client, &mut self.signer, batches, self.print).await
+    }
+
+    /// Posts everything due up to `until` (repeating steps); the number of batches.
+    pub async fn catch_up(&mut self, until: u64) -> anyhow::Result<usize> {
+        let mut posted = 0;
+        loop {
+            let n = self.step(until).await?;
+            if n == 0 {
+                return Ok(posted);
+            }
+            posted += n;
+        }
     }
 
     /// Posts everything due up to `to` (at most the head time), then returns.
     async fn backfill(&mut self, to: Option<u64>) -> anyhow::Result<()> {
         let head = self.client.status().await?.timestamp_ms;
         let until = to.map_or(head, |t| t.min(head));
-        let mut posted = 0;
-        loop {
-            let n = self.step(until).await?;
-            if n == 0 {
-                break;
-            }
-            posted += n;
-        }
-        if posted == 0 {
+        if self.catch_up(until).await? == 0 {
             println!("nothing new to post up to {} KST", fmt_kst(until));
         }
         Ok(())
@@ -326,13 +387,14 @@ pub async fn run(a: AgentArgs) -> anyhow::Result<()> {
         }
     }
     let signer = TxSigner::connect(&client, key, None).await?;
-    let mut agent = Agent {
+    let mut agent = MeterAgent {
         client,
         signer,
         meter,
         source,
         interval_ms: a.interval,
         from: a.from,
+        print: true,
     };
     if !a.follow {
         return agent.backfill(a.to).await;

@@ -7,17 +7,16 @@
 //! `--session-rate` per second for `--session-secs` (Authorize -> the operator's prepayment,
 //! final before `Accepted`; StartTransaction; 2 MeterValues; StopTransaction -> the outbox's
 //! cancel + settle); a session counts when its `ChargingSettled` event reaches the SSE stream.
-use super::{bench::spawn_event_pump, load_key};
+use super::{bench::spawn_event_pump, load_key, ocpp_client::Charger};
 use anyhow::{bail, Context};
 use clap::Args;
-use futures::{SinkExt, StreamExt};
 use gridledger_sdk::{Client, TxSigner};
 use gridledger_types::{
     ChargerId, ChargerKind, Event, MilliWon, Payload, PriceMilliWonPerKwh, RegisterCharger,
     TxStatus,
 };
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::{
     collections::BTreeMap,
     path::PathBuf,
@@ -28,7 +27,6 @@ use std::{
     time::Duration,
 };
 use tokio::{sync::Notify, time::Instant};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 #[derive(Debug, Args)]
 pub struct BenchOcppArgs {
@@ -116,88 +114,7 @@ fn fd_limit() -> Option<usize> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A minimal OCPP 1.6 charger: calls one at a time, answers the central system's calls.
-struct Charger {
-    ws: Ws,
-    next: u64,
-}
-
-impl Charger {
-    async fn connect(base: &str, id: &str) -> anyhow::Result<Self> {
-        let mut req = format!("{base}/{id}").into_client_request()?;
-        req.headers_mut()
-            .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
-        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-        Ok(Self { ws, next: 0 })
-    }
-
-    /// Sends a CALL and returns its CALLRESULT payload (answering calls that arrive first).
-    async fn call(&mut self, action: &str, payload: Value) -> anyhow::Result<Value> {
-        self.next += 1;
-        let id = format!("b{}", self.next);
-        self.ws
-            .send(Message::text(json!([2, id, action, payload]).to_string()))
-            .await?;
-        loop {
-            let msg = tokio::time::timeout(Duration::from_secs(60), self.ws.next())
-                .await
-                .context("no answer within 60 s")?
-                .context("connection closed")??;
-            let Message::Text(text) = msg else { continue };
-            let v: Value = serde_json::from_str(&text)?;
-            match v[0].as_u64() {
-                Some(3) if v[1] == id.as_str() => return Ok(v[2].clone()),
-                Some(4) if v[1] == id.as_str() => bail!("CALLERROR {}", v[2]),
-                Some(2) => {
-                    // RemoteStopTransaction, ChangeConfiguration, cost messages: all accepted.
-                    let answer = json!([3, v[1], {"status": "Accepted"}]);
-                    self.ws.send(Message::text(answer.to_string())).await?;
-                }
-                _ => {}
-            }
-        }
-    }
-
-    async fn boot(&mut self) -> anyhow::Result<()> {
-        let r = self
-            .call(
-                "BootNotification",
-                json!({"chargePointVendor": "bench", "chargePointModel": "sim"}),
-            )
-            .await?;
-        anyhow::ensure!(r["status"] == "Accepted", "boot {}", r);
-        self.call(
-            "StatusNotification",
-            json!({"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Keeps the connection alive (answers calls) until `stop` fires.
-    async fn hold(mut self, stop: Arc<Notify>) {
-        loop {
-            tokio::select! {
-                _ = stop.notified() => return,
-                m = self.ws.next() => match m {
-                    Some(Ok(Message::Text(text))) => {
-                        if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                            if v[0] == 2 {
-                                let _ = self.ws.send(Message::text(json!([3, v[1], {"status": "Accepted"}]).to_string())).await;
-                            }
-                        }
-                    }
-                    Some(Ok(_)) => {}
-                    _ => return,
-                }
-            }
-        }
-    }
-}
-
+/// Placeholder timestamps (the central system keeps its own clock).
 fn now_iso() -> String {
     "2026-01-01T00:00:00Z".to_string()
 }
@@ -267,8 +184,8 @@ async fn phase_connections(a: &BenchOcppArgs, r: &mut Report) {
         );
         tasks.spawn(async move {
             let c = async {
-                let mut c = Charger::connect(&base, &format!("BENCH-{i}")).await?;
-                c.boot().await?;
+                let mut c = Charger::connect(&base, &format!("BENCH-{i}"), None).await?;
+                c.boot("bench", "sim").await?;
                 anyhow::Ok(c)
             }
             .await;
@@ -431,8 +348,8 @@ async fn phase_sessions(
             tokens.clone(),
         );
         tasks.spawn(async move {
-            let mut c = Charger::connect(&base, &format!("BENCH-{i}")).await?;
-            c.boot().await?;
+            let mut c = Charger::connect(&base, &format!("BENCH-{i}"), None).await?;
+            c.boot("bench", "sim").await?;
             while Instant::now() < end {
                 let Ok(p) = tokens.acquire().await else { break };
                 p.forget();

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_ocpp;
 pub mod charging;
 pub mod key;
+pub mod ocpp_client;
 pub mod ppa;
 pub mod query;
 pub mod readings;

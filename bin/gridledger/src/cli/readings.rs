@@ -186,6 +186,16 @@ pub async fn post_batches(
     signer: &mut TxSigner,
     batches: Vec<SubmitReadings>,
 ) -> anyhow::Result<usize> {
+    post_batches_with(client, signer, batches, true).await
+}
+
+/// [post_batches], printing each batch's line only when `print` (the demo's agents are quiet).
+pub async fn post_batches_with(
+    client: &Client,
+    signer: &mut TxSigner,
+    batches: Vec<SubmitReadings>,
+    print: bool,
+) -> anyhow::Result<usize> {
     let mut done = 0;
     for b in batches {
         let (Some(first), Some(last)) = (b.registers.first(), b.registers.last()) else {
@@ -204,8 +214,15 @@ pub async fn post_batches(
         let hash = client.submit(&tx).await?;
         let v = client.wait_for_tx(&hash, Duration::from_secs(60)).await?;
         match &v.receipt.status {
-            TxStatus::Success => println!("{summary} tx {hash} success"),
+            TxStatus::Success => {
+                if print {
+                    println!("{summary} tx {hash} success");
+                }
+            }
             TxStatus::Failed { code, message } => {
+                if !print {
+                    bail!("{summary} tx {hash} failed {code}: {message}");
+                }
                 println!("{summary} tx {hash} failed {code}: {message}");
                 return Err(Exit(EXIT_TX_FAILED).into());
             }

@@ -4,7 +4,7 @@ use gridledger_types::{Address, MilliWon, Payload, PrivateKey, Role};
 use std::{
     net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -44,6 +44,7 @@ impl Devnet {
     /// Like [Devnet::start] with extra arguments (e.g. `--demo`).
     pub fn start_with(dir: &Path, http: u16, p2p: u16, extra: &[&str]) -> Self {
         let log = std::fs::File::create(dir.with_extension(format!("{http}.log"))).unwrap();
+        let out = std::fs::File::create(dir.with_extension(format!("{http}.out"))).unwrap();
         let ocpp = free_port();
         let ocpp_arg = format!("127.0.0.1:{ocpp}");
         let own_ocpp: &[&str] = if extra.contains(&"--ocpp") {
@@ -68,7 +69,7 @@ impl Devnet {
             .args(extra)
             .args(own_ocpp)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(out)
             .stderr(log)
             .spawn()
             .expect("spawn gridledger devnet");
@@ -108,6 +109,12 @@ impl Devnet {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// What the devnet printed on stdout (the demo's lines).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.dir.with_extension(format!("{}.out", self.http)))
+            .unwrap_or_default()
     }
 
     pub fn log_path(&self) -> PathBuf {

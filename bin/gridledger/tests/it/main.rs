@@ -1,6 +1,7 @@
 //! End-to-end tests of the `gridledger` binary: real devnet processes on 127.0.0.1, driven
 //! through the HTTP API with the SDK and through the CLI.
 mod agent;
+mod agents;
 mod browser;
 mod charging_cli;
 mod cli_flow;
