@@ -66,7 +66,8 @@ pub struct World {
     pub bank: TxSigner,
     pub seller: User,
     pub buyer: User,
-    pub operator_password: &'static str,
+    /// The password of the devnet's own logins (`operator`, `bank`, `charging`).
+    pub devnet_password: &'static str,
     /// 00:00 KST on 1 June and 1 July 2026.
     pub june: u64,
     pub july: u64,
@@ -231,7 +232,7 @@ impl World {
             bank,
             seller,
             buyer,
-            operator_password: "devnet",
+            devnet_password: "devnet",
             june,
             july,
             ev: None,

@@ -295,7 +295,7 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
         &mut b,
         "market",
         "operator",
-        w.operator_password,
+        w.devnet_password,
         "(operator)",
     )
     .await;
@@ -481,7 +481,7 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
         &mut b,
         "charging",
         "operator",
-        w.operator_password,
+        w.devnet_password,
         "(operator)",
     )
     .await;
@@ -529,6 +529,24 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
     b.wait_text("#search-result", &prepay).await;
     b.wait_for("#receipt", "its receipt").await;
     b.screenshot("explorer-prepay-tx").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // The charging operator's own login (the devnet's `charging`) sees the same session.
+    sign_out(&mut b).await;
+    sign_in(
+        &mut b,
+        "charging",
+        "charging",
+        w.devnet_password,
+        "(charging operator)",
+    )
+    .await;
+    b.wait_for(
+        &format!("{row} a[data-tx='settle']"),
+        "the session, for its operator",
+    )
+    .await;
+    b.screenshot("charging-operator-session").await;
     b.assert_no_console_errors(&[]).await;
     b.close().await;
 }
