@@ -463,8 +463,13 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
     let portal_dir = args.data_dir.join("portal");
     seed_portal(&portal_dir, &files)?;
     println!(
-        "  dashboard     http://{}/  (sign in: operator, bank, charging; password {DEVNET_PASSWORD})",
-        args.http
+        "  dashboard     http://{}/  (sign in: operator, bank, charging{}; password {DEVNET_PASSWORD})",
+        args.http,
+        if args.demo {
+            ", and every demo participant: see portal/README.txt"
+        } else {
+            ""
+        }
     );
     let mut config = file.config(genesis, key);
     config.extension = Some(crate::portal_cmd::with_portal(

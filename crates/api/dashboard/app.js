@@ -65,9 +65,13 @@ async function route() {
   }
   current = screen;
   drawNav();
-  const root = $("view");
-  root.replaceChildren();
-  root.dataset.screen = screen.id;
+  // Each screen renders into its own element, so a screen's late refresh after the user has
+  // left it writes into its detached element, never into the next screen.
+  const main = $("view");
+  const root = document.createElement("div");
+  root.className = "screen";
+  main.replaceChildren(root);
+  main.dataset.screen = screen.id;
   ctx = { params, session: session(), go: (hash) => { location.hash = hash; } };
   try {
     await screen.render(root, ctx);

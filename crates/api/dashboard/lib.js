@@ -87,21 +87,6 @@ export async function send(path, body, method = "POST") {
 }
 
 
-export async function waitForTx(hash, timeoutMs = 30000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await api(`/txs/${hash}`);
-    if (v) {
-      if (v.receipt.status !== "success") {
-        throw new ApiFailure(200, v.receipt.code ?? "failed", v.receipt.message);
-      }
-      return v;
-    }
-    await new Promise((res) => setTimeout(res, 300));
-  }
-  throw new ApiFailure(0, "timeout", t("error.timeout"));
-}
-
 // ---- formatting (integers only: milli-won, Wh) -----------------------------------------------
 
 const group = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -386,7 +371,7 @@ export function monthSelect(attrs, last, selected, count = 13) {
 export async function signAndSubmit(payload, timeoutMs = 30000) {
   const { hash } = await send("/session/txs", { payload });
   const address = current?.address;
-  if (!address) return waitForTx(hash, timeoutMs);
+  if (!address) throw new ApiFailure(401, "not_signed_in", t("error.not_signed_in"));
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const page = await api(`/accounts/${address}/txs?limit=20`);

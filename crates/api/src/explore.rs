@@ -201,7 +201,7 @@ pub fn contract_trace(
     // Payment: real-time markets pay from escrow at settlement; the monthly market's buyer
     // pays the month's bill (PayBill, or the auto-debit CollectBills).
     let (paid, pay_txs) = if period.period_kind == "monthly" {
-        let month = kst_month(start);
+        let month = gridledger_types::kst_month(start);
         let bill = node.billing(&BillingQuery::AccountBill {
             account: contract.buyer.clone(),
             month,
@@ -243,22 +243,6 @@ pub fn contract_trace(
         contract,
         steps,
     }))
-}
-
-/// The KST month (`YYYYMM`) of a time in ms.
-fn kst_month(ms: u64) -> u32 {
-    const KST_MS: i64 = 9 * 3_600_000;
-    let days = (ms as i64 + KST_MS).div_euclid(86_400_000);
-    // Civil from days (Howard Hinnant's algorithm), integers only.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y * 100 + m) as u32
 }
 
 #[derive(Debug, Deserialize)]
@@ -369,19 +353,4 @@ fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
 
 fn to_json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::kst_month;
-
-    #[test]
-    fn kst_month_turns_at_kst_midnight() {
-        // 2026-06-30T15:00:00Z is 2026-07-01 00:00 KST.
-        assert_eq!(kst_month(1_782_831_600_000), 202607);
-        assert_eq!(kst_month(1_782_831_599_999), 202606);
-        assert_eq!(kst_month(0), 197001);
-        // 2024-02-29 12:00 KST (leap day).
-        assert_eq!(kst_month(1_709_175_600_000), 202402);
-    }
 }

@@ -226,9 +226,17 @@ async fn run(cfg: Config) -> Result<()> {
         if let Err(e) = operator.duties(now, &mut agents).await {
             say(&format!("operator: {e:#}"));
         }
-        // The market clock: between charging sessions, never during one.
+        // The market clock: between charging sessions, never during one, and only once the
+        // mempool is empty, so a transaction someone just signed (in the dashboard, with the
+        // CLI) is included before its expiry jumps past (waits at most one tick).
         {
             let _w = gate.write().await;
+            for _ in 0..20 {
+                if client.status().await.is_ok_and(|s| s.mempool_txs == 0) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             match client.advance_clock(ClockAdvance::By(step)).await {
                 Ok(v) => {
                     for _ in 0..100 {

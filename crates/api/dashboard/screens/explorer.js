@@ -7,6 +7,7 @@
 import {
   api, h, section, t, kstTime, explorerLink, won, kwh, pricePerKwh, formError, table,
 } from "../lib.js";
+import { loadBlocks, showBlock as listBlock } from "./home.js";
 
 const BLOCKS_SHOWN = 15;
 const HISTORY_PAGE = 20;
@@ -320,20 +321,6 @@ async function search(root, q) {
 
 // ---- latest blocks ---------------------------------------------------------------------------
 
-function blockRow(b) {
-  return h("tr", { "data-height": b.height },
-    h("td", {}, explorerLink(String(b.height))), h("td", {}, kstTime(b.timestamp_ms)),
-    h("td", { class: "num" }, String(b.tx_count)), h("td", { class: "hash" }, b.hash));
-}
-
-function addBlock(root, b) {
-  const body = root.querySelector("#explorer-blocks-body");
-  if (!body || body.querySelector(`tr[data-height="${b.height}"]`)) return;
-  const after = [...body.rows].find((r) => Number(r.dataset.height) < b.height);
-  body.insertBefore(blockRow(b), after ?? null);
-  while (body.rows.length > BLOCKS_SHOWN) body.deleteRow(body.rows.length - 1);
-}
-
 let view = null;
 
 export default {
@@ -366,19 +353,13 @@ export default {
       search(root, q).catch((e) => { console.warn(e); formError(form, e); });
     });
     const q = (ctx.params.get("q") ?? "").trim();
-    const latest = await api("/blocks/latest");
-    if (latest) {
-      addBlock(root, latest);
-      const heights = [];
-      for (let x = latest.height - 1; x >= 0 && x > latest.height - BLOCKS_SHOWN; x--) heights.push(x);
-      (await Promise.all(heights.map((x) => api(`/blocks/${x}`)))).filter(Boolean).forEach((b) => addBlock(root, b));
-    }
+    await loadBlocks(root.querySelector("#explorer-blocks-body"), BLOCKS_SHOWN);
     if (q) {
       input.value = q;
       await search(root, q);
     }
   },
   onBlock({ block }) {
-    if (view && view.isConnected) addBlock(view, block);
+    if (view && view.isConnected) listBlock(view.querySelector("#explorer-blocks-body"), block, BLOCKS_SHOWN);
   },
 };

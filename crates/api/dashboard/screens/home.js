@@ -26,15 +26,25 @@ async function refreshStatus(root) {
 function blockRow(b) {
   return h("tr", { "data-height": b.height },
     h("td", {}, explorerLink(String(b.height))), h("td", {}, kstTime(b.timestamp_ms)),
-    h("td", {}, String(b.tx_count)), h("td", { class: "hash" }, b.hash));
+    h("td", { class: "num" }, String(b.tx_count)), h("td", { class: "hash" }, b.hash));
 }
 
-function showBlock(root, b) {
-  const body = root.querySelector("#blocks-body");
+/** Puts block `b` into the table body `body` (newest first, at most `shown` rows). */
+export function showBlock(body, b, shown) {
   if (!body || body.querySelector(`tr[data-height="${b.height}"]`)) return;
   const after = [...body.rows].find((r) => Number(r.dataset.height) < b.height);
   body.insertBefore(blockRow(b), after ?? null);
-  while (body.rows.length > BLOCKS_SHOWN) body.deleteRow(body.rows.length - 1);
+  while (body.rows.length > shown) body.deleteRow(body.rows.length - 1);
+}
+
+/** Fills `body` with the latest `shown` blocks. */
+export async function loadBlocks(body, shown) {
+  const latest = await api("/blocks/latest");
+  if (!latest) return;
+  showBlock(body, latest, shown);
+  const heights = [];
+  for (let x = latest.height - 1; x >= 0 && x > latest.height - shown; x--) heights.push(x);
+  (await Promise.all(heights.map((x) => api(`/blocks/${x}`)))).filter(Boolean).forEach((b) => showBlock(body, b, shown));
 }
 
 let view = null;
@@ -52,16 +62,11 @@ export default {
         h("tbody", { id: "blocks-body" }))),
     );
     await refreshStatus(root);
-    const latest = await api("/blocks/latest");
-    if (!latest) return;
-    showBlock(root, latest);
-    const heights = [];
-    for (let x = latest.height - 1; x >= 0 && x > latest.height - BLOCKS_SHOWN; x--) heights.push(x);
-    (await Promise.all(heights.map((x) => api(`/blocks/${x}`)))).filter(Boolean).forEach((b) => showBlock(root, b));
+    await loadBlocks(root.querySelector("#blocks-body"), BLOCKS_SHOWN);
   },
   async onBlock({ block }) {
     if (!view) return;
-    showBlock(view, block);
+    showBlock(view.querySelector("#blocks-body"), block, BLOCKS_SHOWN);
     await refreshStatus(view);
   },
 };
