@@ -56,6 +56,9 @@ pub struct EvSession {
     pub session: u64,
     /// `GET /api/v1/charging/sessions/{charger}/{session}` once settled.
     pub view: Value,
+    /// A second session of the same member, prepaid on connector 2 and still open (for the
+    /// soft stop).
+    pub open_session: u64,
 }
 
 pub struct World {
@@ -409,10 +412,25 @@ impl World {
             assert!(Instant::now() < deadline, "EV session never settled: {v}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
+        let open = self
+            .client
+            .charging_prepay(
+                Some(&basic),
+                &PrepayBody {
+                    charger: CHARGER.into(),
+                    connector: 2,
+                    member_no: member.member_no,
+                    password: password.into(),
+                    amount_mwon: 5_000_000,
+                },
+            )
+            .await
+            .unwrap();
         EvSession {
             charger: CHARGER,
             session: prepay.session,
             view,
+            open_session: open.session,
         }
     }
 }

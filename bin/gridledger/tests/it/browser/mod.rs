@@ -291,11 +291,21 @@ impl Browser {
             .unwrap_or(0)
     }
 
-    /// Clicks the first element matching `css` (waiting for it).
+    /// Clicks the first element matching `css` (waiting for it). Live screens re-render as
+    /// blocks arrive, so an element found a moment ago may be replaced before the click: it is
+    /// then found again (a few times) rather than failing.
     pub async fn click(&mut self, css: &str) {
-        let el = self.wait_for(css, &format!("{css} to click")).await;
-        if let Err(e) = el.click().await {
-            self.fail(&format!("cannot click `{css}`: {e}")).await;
+        let mut tries = 0;
+        loop {
+            let el = self.wait_for(css, &format!("{css} to click")).await;
+            match el.click().await {
+                Ok(_) => return,
+                Err(e) if tries < 5 && e.to_string().contains("stale element") => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => self.fail(&format!("cannot click `{css}`: {e}")).await,
+            }
         }
     }
 

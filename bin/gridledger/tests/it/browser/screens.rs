@@ -464,6 +464,67 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     b.wait_for("#receipt", "the transaction's receipt").await;
     b.screenshot("explorer-sell-tx").await;
     b.assert_no_console_errors(&[]).await;
+
+    // ---- The operator's other screens: metering, administration, the bank's report.
+    sign_out(&mut b).await;
+    sign_in(
+        &mut b,
+        "metering",
+        "operator",
+        w.devnet_password,
+        "(operator)",
+    )
+    .await;
+    b.goto(&format!("metering?site={}&month={MONTH}", seller.3))
+        .await;
+    b.wait_for(
+        "#daily-chart svg.chart rect",
+        "the seller's daily chart for June",
+    )
+    .await;
+    assert!(
+        b.count("#daily-table tbody tr").await >= 28,
+        "a row per day of June"
+    );
+    b.screenshot("operator-metering").await;
+    b.goto("admin").await;
+    b.wait_for(
+        &format!(
+            "#participants tr[data-address='{}']",
+            w.seller.address().to_hex()
+        ),
+        "the seller among the participants",
+    )
+    .await;
+    b.wait_for(
+        &format!("#sites tr[data-site='{}']", seller.3),
+        "the seller's site",
+    )
+    .await;
+    b.wait_for(
+        &format!("#markets tr[data-market='{MARKET}']"),
+        "the market's settings",
+    )
+    .await;
+    b.wait_for("#tariffs", "the tariff versions").await;
+    b.screenshot("operator-admin").await;
+    b.goto(&format!("settlement?month={MONTH}")).await;
+    b.wait_for("a#bank-report-csv[download]", "the bank report's download")
+        .await;
+    let csv = b
+        .js(
+            "return fetch(document.querySelector('a#bank-report-csv').href).then((r) => r.text());",
+            vec![],
+        )
+        .await;
+    let csv = csv.as_str().unwrap_or("");
+    assert!(
+        csv.starts_with("account,kind,paid_mkrw,received_mkrw,unpaid_mkrw"),
+        "{csv}"
+    );
+    assert!(csv.contains(&w.seller.address().to_hex()), "{csv}");
+    b.screenshot("operator-bank-report").await;
+    b.assert_no_console_errors(&[]).await;
     b.close().await;
     drop(w);
 }
@@ -547,6 +608,41 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
     )
     .await;
     b.screenshot("charging-operator-session").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // The charging operator soft-stops the open session from the screen (no charger is
+    // connected, so it is settled at its last meter value, 0 Wh: the hold goes back).
+    let open = format!(
+        "#sessions tr[data-session='{}/{}'] button[data-action='soft-stop']",
+        ev.charger, ev.open_session
+    );
+    b.wait_for(&open, "the open session's soft stop").await;
+    b.click(&open).await;
+    b.wait_until(
+        "the soft stop's answer",
+        "[...document.querySelectorAll('#soft-stop-status')].some((p) => p.textContent.includes(arguments[0]) && !p.classList.contains('error'))",
+        vec![json!(format!("{}/{}", ev.charger, ev.open_session))],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        let v = w
+            .client
+            .charging_session(ev.charger, ev.open_session)
+            .await
+            .unwrap()
+            .unwrap();
+        if v["state"] != "prepaid" {
+            assert!(v["cancel_tx"].is_string(), "{v}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the soft stop never ended the session: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    b.screenshot("charging-soft-stop").await;
     b.assert_no_console_errors(&[]).await;
     b.close().await;
 }
