@@ -44,27 +44,10 @@ pub fn basic_auth_header(user: &str, password: &str) -> String {
     format!("Basic {out}")
 }
 
-/// An RFC 3339 UTC time for OCPP timestamps (the central system keeps its own clock).
+/// An RFC 3339 UTC time for OCPP timestamps (the central system keeps its own clock): the
+/// OCPP crate's own format.
 pub fn now_iso(ms: u64) -> String {
-    let secs = ms / 1_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+    gridledger_ocpp::time::format_ms(ms)
 }
 
 impl Charger {
@@ -316,9 +299,9 @@ mod tests {
 
     #[test]
     fn iso_times() {
-        assert_eq!(now_iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(now_iso(0), "1970-01-01T00:00:00.000Z");
         // 2026-06-01T00:00:00+09:00
-        assert_eq!(now_iso(1_780_239_600_000), "2026-05-31T15:00:00Z");
-        assert_eq!(now_iso(951_782_400_000 + 1_500), "2000-02-29T00:00:01Z");
+        assert_eq!(now_iso(1_780_239_600_000), "2026-05-31T15:00:00.000Z");
+        assert_eq!(now_iso(951_782_400_000 + 1_500), "2000-02-29T00:00:01.500Z");
     }
 }
