@@ -48,6 +48,9 @@ impl Default for PortalConfig {
     }
 }
 
+/// Most logins whose wrong passwords are counted at once.
+pub const MAX_LOCKOUTS: usize = 10_000;
+
 struct Session {
     login: String,
     key: PrivateKey,
@@ -193,6 +196,10 @@ impl PortalApi for Portal {
         // The KDF runs without holding the lock.
         let Some(key) = self.unlock(login, password) else {
             let mut inner = self.lock();
+            // Bounded: past the limit, counts of logins not locked now are forgotten.
+            if inner.lockouts.len() >= MAX_LOCKOUTS {
+                inner.lockouts.retain(|_, l| l.is_locked(now));
+            }
             let l = inner.lockouts.entry(login.to_string()).or_default();
             return Err(if l.fail(now) {
                 PortalError::LockedOut {
