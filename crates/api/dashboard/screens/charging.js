@@ -3,7 +3,7 @@
 // three transactions (prepay, cancel, settle) linked to the explorer; a soft stop for a session
 // in progress; revenue by day. Re-read on every block that carries transactions.
 import {
-  api, send, h, section, t, kstTime, won, kwh, pricePerKwh, explorerLink, barChart,
+  api, send, session, h, section, t, kstTime, won, kwh, pricePerKwh, explorerLink, barChart,
 } from "../lib.js";
 import { accountLink } from "./explorer.js";
 
@@ -63,6 +63,12 @@ function stateBadge(s) {
   return h("span", { class: `badge ${cls}`, "data-state": s, "data-i18n": `charging.state.${s}` });
 }
 
+/** A signed-in EV member (not the operators) sees only their own sessions. */
+function memberView() {
+  const s = session();
+  return !!s && s.role === "member" && !s.operator;
+}
+
 function sessionsTable(sessions) {
   return h("table", { id: "sessions" },
     h("thead", {}, h("tr", {}, ["charging.session", "charging.state", "charging.member", "charging.connector",
@@ -70,7 +76,7 @@ function sessionsTable(sessions) {
     h("tbody", {}, sessions.map((s) => {
       const ref = `${s.charger}/${s.session}`;
       let stop = null;
-      if (s.state === "prepaid") {
+      if (s.state === "prepaid" && !memberView()) {
         stop = h("button", { type: "button", "data-action": "soft-stop", "data-i18n": "charging.soft_stop" });
         stop.addEventListener("click", () => softStop(stop, s).catch((e) => console.warn(e)));
       }
@@ -150,12 +156,18 @@ async function draw() {
   const q = state.filter === "all" ? "" : `&state=${state.filter}`;
   let chargers, sessions, open, rev;
   try {
+    const mine = memberView();
     [chargers, sessions, open, rev] = await Promise.all([
       api("/charging/chargers"),
-      api(`/charging/sessions?limit=${SESSIONS_SHOWN}${q}`),
+      // A member's own sessions: the newest 1,000 of every member, filtered by payer.
+      api(`/charging/sessions?limit=${mine ? 1000 : SESSIONS_SHOWN}${q}`),
       api("/charging/sessions?state=open&limit=1000"),
-      api("/charging/revenue"),
+      mine ? null : api("/charging/revenue"),
     ]);
+    if (mine && sessions) {
+      const me = session().address;
+      sessions = { ...sessions, sessions: (sessions.sessions ?? []).filter((x) => x.payer === me).slice(0, SESSIONS_SHOWN) };
+    }
   } catch (e) {
     const msg = e.code === "charging_disabled" ? h("p", { class: "error", "data-i18n": "charging.disabled" }) : h("p", { class: "error" }, e.message);
     root.querySelector("#chargers-box").replaceChildren(msg);
@@ -169,6 +181,7 @@ async function draw() {
   root.querySelector("#sessions-box").replaceChildren(ss.length
     ? sessionsTable(ss)
     : h("p", { class: "muted", id: "sessions", "data-i18n": "charging.no_sessions" }));
+  if (memberView()) return;
   root.querySelector("#revenue-box").replaceChildren(...revenueView(rev ?? { days: [], total_mwon: 0 }).filter(Boolean));
 }
 
@@ -181,7 +194,7 @@ async function refresh() {
 export default {
   id: "charging",
   nav: "nav.charging",
-  who: ["charging_operator"],
+  who: ["charging_operator", "member"],
   async render(root, ctx) {
     state.root = root;
     const want = ctx.params.get("state");
@@ -190,13 +203,14 @@ export default {
       STATES.map((s) => h("option", { value: s, selected: s === state.filter, "data-i18n": `charging.filter.${s}` })));
     filter.addEventListener("change", () => { state.filter = filter.value; refresh().catch((e) => console.warn(e)); });
     const chargers = section("charging-chargers", "charging.chargers", h("div", { id: "chargers-box" }));
-    const sessions = section("charging-sessions", "charging.sessions",
+    const sessions = section("charging-sessions", memberView() ? "charging.my_sessions" : "charging.sessions",
       h("div", { class: "toolbar" }, h("label", {}, h("span", { "data-i18n": "charging.show" }), filter)),
       h("p", { id: "soft-stop-status", class: "ok", role: "status" }),
       h("div", { id: "sessions-box" }));
     const revenue = section("revenue", "charging.revenue", h("div", { id: "revenue-box" }));
     for (const s of [chargers, sessions, revenue]) s.classList.add("wide");
-    root.append(chargers, sessions, revenue);
+    root.append(chargers, sessions);
+    if (!memberView()) root.append(revenue);
     await draw();
   },
   async onBlock({ block, receipts }) {

@@ -25,6 +25,8 @@ use std::{
 
 pub const HOUR: u64 = 3_600_000;
 pub const MARKET: &str = "monthly";
+/// The EV member's keypad password.
+pub const EV_PASSWORD: &str = "975310";
 /// The month traded: June 2026.
 pub const MONTH: u32 = 202606;
 pub const CHARGER: &str = "CP-BROWSER.1";
@@ -355,7 +357,7 @@ impl World {
             .await
             .unwrap()
             .secret;
-        let password = "975310";
+        let password = EV_PASSWORD;
         let member = self
             .client
             .charging_signup(Some(&token), password, None)

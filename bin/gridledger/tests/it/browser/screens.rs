@@ -4,7 +4,9 @@
 //! tariff breakdown, a transaction and a contract found in the explorer; and an EV session's
 //! three transactions on the charging screen.
 use super::{
-    fixture::{price_en, won_en, World, CHARGER_PRICE, EV_ENERGY_WH, HOUR, MARKET, MONTH},
+    fixture::{
+        price_en, won_en, World, CHARGER_PRICE, EV_ENERGY_WH, EV_PASSWORD, HOUR, MARKET, MONTH,
+    },
     Browser,
 };
 use gridledger_types::{Address, Hash32, Payload};
@@ -643,6 +645,33 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     b.screenshot("charging-soft-stop").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // The EV member signs in with the keypad password (its keystore, kept by the member
+    // service, made a portal login) and sees its own two sessions, without soft stop or revenue.
+    let payer = ev.view["payer"].as_str().unwrap();
+    std::fs::copy(
+        w.net.dir.join(format!("charging/members/{payer}.json")),
+        w.net.dir.join("portal/ev-member.json"),
+    )
+    .unwrap();
+    sign_out(&mut b).await;
+    sign_in(&mut b, "charging", "ev-member", EV_PASSWORD, "(EV member)").await;
+    for n in [ev.session, ev.open_session] {
+        b.wait_for(
+            &format!("#sessions tr[data-session='{}/{n}']", ev.charger),
+            "the member's own session",
+        )
+        .await;
+    }
+    assert_eq!(
+        b.count("#sessions tbody tr").await,
+        2,
+        "only the member's sessions"
+    );
+    assert_eq!(b.count("button[data-action='soft-stop']").await, 0);
+    assert_eq!(b.count("#revenue").await, 0, "no revenue for a member");
+    b.screenshot("charging-member-sessions").await;
     b.assert_no_console_errors(&[]).await;
     b.close().await;
 }
