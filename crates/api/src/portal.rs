@@ -117,6 +117,9 @@ pub trait PortalApi: Send + Sync + 'static {
         csrf: &str,
         payload: Payload,
     ) -> Result<SignedTransaction, PortalError>;
+    /// The account of the live session of `token` if `csrf` is its CSRF token (for services
+    /// behind the API that accept a signed-in user).
+    fn caller(&self, token: &str, csrf: &str) -> Option<Address>;
     /// The node refused a transaction this session signed: read the nonce again next time.
     fn refused(&self, token: &str);
 }
@@ -211,19 +214,7 @@ pub(crate) async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<Add
     let p = st.portal.clone()?;
     let token = cookie_token(headers)?;
     let csrf = headers.get(CSRF_HEADER)?.to_str().ok()?.to_string();
-    let view = node_call(move || p.session(&token)).await.ok()??;
-    let same = view.csrf.as_deref().is_some_and(|c| {
-        c.len() == csrf.len()
-            && c.bytes()
-                .zip(csrf.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0
-    });
-    if same {
-        view.address
-    } else {
-        None
-    }
+    node_call(move || p.caller(&token, &csrf)).await.ok()?
 }
 
 /// `DELETE /api/v1/session`.

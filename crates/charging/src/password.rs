@@ -40,13 +40,7 @@ impl fmt::Display for Password {
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use gridledger_sdk::keystore::constant_time_eq;
 
 #[cfg(test)]
 mod tests {

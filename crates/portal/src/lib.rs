@@ -13,7 +13,7 @@ use gridledger_api::{
     NodeApi,
 };
 use gridledger_sdk::{
-    keystore::Keystore,
+    keystore::{constant_time_eq, Keystore},
     lockout::Lockout,
     signer::{chain_time_ms, DEFAULT_EXPIRY},
 };
@@ -100,11 +100,6 @@ pub fn valid_login(login: &str) -> bool {
         && login
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
-/// Compares without stopping at the first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Portal {
@@ -263,7 +258,7 @@ impl PortalApi for Portal {
             let s = self
                 .live(&mut inner, token, now)
                 .ok_or(PortalError::NotSignedIn)?;
-            if !same(s.csrf.as_bytes(), csrf.as_bytes()) {
+            if !constant_time_eq(s.csrf.as_bytes(), csrf.as_bytes()) {
                 return Err(PortalError::BadCsrf);
             }
             s.address.clone()
@@ -291,6 +286,13 @@ impl PortalApi for Portal {
             payload,
         };
         Ok(tx.sign(&s.key))
+    }
+
+    fn caller(&self, token: &str, csrf: &str) -> Option<Address> {
+        let now = (self.now)();
+        let mut inner = self.lock();
+        let s = self.live(&mut inner, token, now)?;
+        constant_time_eq(s.csrf.as_bytes(), csrf.as_bytes()).then(|| s.address.clone())
     }
 
     fn refused(&self, token: &str) {

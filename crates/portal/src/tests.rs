@@ -286,3 +286,15 @@ fn sessions_end_when_idle_too_long_at_their_maximum_age_and_at_sign_out() {
     assert!(f.portal.session(&a).is_none());
     assert!(f.portal.session(&b).is_some() && f.portal.session(&c).is_some());
 }
+
+#[test]
+fn a_caller_is_the_live_session_s_account_only_with_its_csrf_token() {
+    let f = fixture(Some(Role::ChargingOperator), PortalConfig::default());
+    let (token, view) = f.portal.sign_in("apt1-101", "right horse").unwrap();
+    let csrf = view.csrf.unwrap();
+    assert_eq!(f.portal.caller(&token, &csrf), Some(f.address.clone()));
+    assert_eq!(f.portal.caller(&token, "forged"), None);
+    assert_eq!(f.portal.caller("other", &csrf), None);
+    f.clock.store(1_000_000 + 30 * 60 * 1000, Ordering::SeqCst);
+    assert_eq!(f.portal.caller(&token, &csrf), None, "expired");
+}

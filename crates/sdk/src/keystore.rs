@@ -319,6 +319,15 @@ fn create_private(path: &Path) -> std::io::Result<fs::File> {
     opts.open(path)
 }
 
+/// Compares two byte strings in time that depends only on their lengths (passwords, tokens,
+/// secrets): shared by the charging member service and the dashboard's portal.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

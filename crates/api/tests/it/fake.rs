@@ -235,6 +235,14 @@ impl FakeNode {
     }
 }
 
+/// A history page: newest first, strictly older than `before`, at most `limit`.
+fn page(all: Vec<TxView>, before: Option<(u64, u32)>, limit: usize) -> Vec<TxView> {
+    all.into_iter()
+        .filter(|t| before.is_none_or(|b| (t.height, t.index) < b))
+        .take(limit)
+        .collect()
+}
+
 impl NodeApi for FakeNode {
     fn status(&self) -> StatusView {
         self.status.lock().unwrap().clone()
@@ -396,11 +404,7 @@ impl NodeApi for FakeNode {
             .get(address)
             .cloned()
             .unwrap_or_default();
-        Ok(all
-            .into_iter()
-            .filter(|t| before.is_none_or(|b| (t.height, t.index) < b))
-            .take(limit)
-            .collect())
+        Ok(page(all, before, limit))
     }
 
     fn directory(&self) -> Result<serde_json::Value, NodeError> {
@@ -422,11 +426,7 @@ impl NodeApi for FakeNode {
             .get(key)
             .cloned()
             .unwrap_or_default();
-        Ok(all
-            .into_iter()
-            .filter(|t| before.is_none_or(|b| (t.height, t.index) < b))
-            .take(limit)
-            .collect())
+        Ok(page(all, before, limit))
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<FinalizedEvent>> {

@@ -68,6 +68,9 @@ impl PortalApi for FakePortal {
             5
         }))
     }
+    fn caller(&self, token: &str, csrf: &str) -> Option<gridledger_types::Address> {
+        (token == TOKEN && csrf == CSRF).then(crate::fake::alice)
+    }
     fn refused(&self, _: &str) {
         *self.refused.lock().unwrap() += 1;
     }
