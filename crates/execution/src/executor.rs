@@ -52,6 +52,8 @@ pub enum Rejection {
     BadSignature,
     UnknownSigner,
     Suspended,
+    // The signer's role only reads (an auditor).
+    ReadOnly,
     StaleNonce { expected: u64, got: u64 },
     FutureNonce { expected: u64, got: u64 },
     Expired { expires_at_ms: u64, now_ms: u64 },
@@ -65,6 +67,7 @@ impl Rejection {
             Self::BadSignature => "bad_signature",
             Self::UnknownSigner => "unknown_signer",
             Self::Suspended => "suspended",
+            Self::ReadOnly => "read_only_role",
             Self::StaleNonce { .. } => "stale_nonce",
             Self::FutureNonce { .. } => "future_nonce",
             Self::Expired { .. } => "expired",
@@ -81,6 +84,7 @@ impl fmt::Display for Rejection {
             Self::BadSignature => f.write_str("signature does not verify for the signer"),
             Self::UnknownSigner => f.write_str("signer is not a registered participant"),
             Self::Suspended => f.write_str("signer is suspended"),
+            Self::ReadOnly => f.write_str("signer's role only reads (auditor); it signs nothing"),
             Self::StaleNonce { expected, got } => {
                 write!(f, "nonce {got} is already used; next nonce is {expected}")
             }
@@ -132,6 +136,7 @@ pub fn admission_check(
             && crate::state::device(state, &t.signer).is_some() => {}
         None => return Err(Rejection::UnknownSigner),
         Some(p) if p.suspended => return Err(Rejection::Suspended),
+        Some(p) if p.role == Role::Auditor => return Err(Rejection::ReadOnly),
         Some(_) => {}
     }
     let expected = account(state, &t.signer).nonce;

@@ -60,6 +60,8 @@ code_enum!(
         Consumer = 6 => "consumer",
         ChargingOperator = 7 => "charging_operator",
         Member = 8 => "member",
+        // Auditor: reads every participant's records; signs nothing (refused at admission).
+        Auditor = 9 => "auditor",
     }
 );
 

@@ -78,7 +78,7 @@ pub enum PayloadCmd {
         #[arg(long)]
         account: Address,
         /// operator, bank, grid_company, sales_company, generator, prosumer, consumer,
-        /// charging_operator, member
+        /// charging_operator, member, auditor (reads only)
         #[arg(long)]
         role: Role,
         #[arg(long)]

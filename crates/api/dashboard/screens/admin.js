@@ -9,7 +9,7 @@ import {
 } from "../lib.js";
 import { fields, readable, accountLink } from "./explorer.js";
 
-const ROLES = ["operator", "bank", "grid_company", "sales_company", "generator", "prosumer", "consumer", "charging_operator", "member"];
+const ROLES = ["operator", "bank", "grid_company", "sales_company", "generator", "prosumer", "consumer", "charging_operator", "member", "auditor"];
 const TARIFF_CLASSES = ["residential-low", "residential-high", "general-low"];
 const MAX_WINDOW_MIN = 31 * 24 * 60;
 const U32 = 4294967295;

@@ -174,3 +174,24 @@ impl Chain {
         b.push(tx, SigCheck::Verify).map(|_| ())
     }
 }
+
+#[test]
+fn an_auditor_signs_nothing() {
+    let mut c = Chain::new(2);
+    let auditor = key(77);
+    let op = c.operator.clone();
+    let r = c.exec(
+        &op,
+        Payload::RegisterParticipant {
+            account: crate::fixture::addr(&auditor),
+            role: gridledger_types::Role::Auditor,
+            name: "auditor".into(),
+        },
+    );
+    assert!(r.is_success(), "{r:?}");
+    let tx = c.signed(&auditor, transfer(&c, 1, 0));
+    let before = c.state.clone();
+    assert_eq!(c.run(&[tx]).unwrap_err(), (0, Rejection::ReadOnly));
+    assert_eq!(Rejection::ReadOnly.code(), "read_only_role");
+    assert_eq!(c.state, before, "a refused block changes nothing");
+}
