@@ -12,6 +12,7 @@ mod error;
 mod ids;
 mod metering;
 mod ppa;
+mod read;
 mod receipt;
 mod role;
 mod topic;
@@ -35,6 +36,9 @@ pub use metering::{
     RegisterSite, Registers, SiteId, SiteKind, SubmitReadings, KST_OFFSET_MS,
 };
 pub use ppa::{PpaStatus, ProposePpa, PPA_PROFILE_MONTHS};
+pub use read::{
+    read_message, ReadAuth, READ_HEADER_MAX_BYTES, READ_NAMESPACE, READ_SCHEME, READ_WINDOW_MS,
+};
 pub use receipt::{Event, Receipt, TxStatus, RECEIPT_MAX_EVENTS};
 pub use role::{DeviceKind, Role};
 pub use topic::Topic;
