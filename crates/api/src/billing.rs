@@ -1,9 +1,10 @@
 //! Billing routes: site bills (with and without P2P), account bills with their payment lines,
 //! a month's billing progress, and the bank's settlement report (JSON or CSV).
+use crate::auth::Viewer;
 use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, parse_address, parse_site, path_segment};
+use crate::handlers::{node_call, parse_address, parse_site, path_segment, site_for};
 use crate::views::BillingQuery;
-use crate::AppState;
+use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},
     http::header,
@@ -37,9 +38,11 @@ fn site_month(p: Result<Path<(String, String)>, PathRejection>) -> Result<(SiteI
 
 pub async fn site_bill(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (site, month) = site_month(p)?;
+    site_for(&st, &viewer, &site).await?;
     let what = format!("no bill of {month} for site {site}");
     Ok(Json(
         ask(&st, BillingQuery::SiteBill { site, month }, what).await?,
@@ -48,9 +51,11 @@ pub async fn site_bill(
 
 pub async fn forecast(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (site, month) = site_month(p)?;
+    site_for(&st, &viewer, &site).await?;
     let what = format!("no site {site}");
     Ok(Json(
         ask(&st, BillingQuery::Forecast { site, month }, what).await?,
@@ -59,34 +64,49 @@ pub async fn forecast(
 
 pub async fn ppa(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let raw = path_segment(p, codes::INVALID_HASH)?;
     let id = gridledger_types::Hash32::from_hex(&raw)
         .map_err(|_| ApiError::bad_request(codes::INVALID_HASH, "a PPA id is 64 hex digits"))?;
-    Ok(Json(
-        ask(&st, BillingQuery::Ppa { id }, format!("no PPA {id}")).await?,
-    ))
+    policy::known(&viewer, "a PPA")?;
+    let v = ask(&st, BillingQuery::Ppa { id }, format!("no PPA {id}")).await?;
+    if !policy::ppa(&viewer, &v) {
+        return Err(policy::refuse(&viewer, "this PPA"));
+    }
+    Ok(Json(v))
 }
 
+/// The market's live PPAs that the viewer may read (its own; all for the entitled roles).
 pub async fn market_ppas(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let market = parse_site(&path_segment(p, codes::INVALID_SITE)?)?;
+    policy::known(&viewer, "a market's PPAs")?;
     let what = format!("no market {market}");
-    Ok(Json(
-        ask(&st, BillingQuery::MarketPpas { market }, what).await?,
-    ))
+    let v = ask(&st, BillingQuery::MarketPpas { market }, what).await?;
+    Ok(Json(match v {
+        serde_json::Value::Array(list) => serde_json::Value::Array(
+            list.into_iter()
+                .filter(|p| policy::ppa(&viewer, p))
+                .collect(),
+        ),
+        other => other,
+    }))
 }
 
 pub async fn account_bill(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Path((account, month)) =
         p.map_err(|e| ApiError::bad_request(codes::INVALID_ADDRESS, e.body_text()))?;
     let (account, month) = (parse_address(&account)?, parse_month(&month)?);
+    policy::account(&viewer, &account)?;
     let what = format!("no bill of {month} for {account}");
     Ok(Json(
         ask(&st, BillingQuery::AccountBill { account, month }, what).await?,
@@ -117,10 +137,12 @@ pub struct ReportQuery {
 
 pub async fn bank_report(
     State(st): State<AppState>,
+    viewer: Viewer,
     p: Result<Path<String>, PathRejection>,
     q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let month = parse_month(&path_segment(p, codes::INVALID_MONTH)?)?;
+    policy::bank_report(&viewer)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
     let period = match (q.market.as_deref(), q.period_start_ms.as_deref()) {
         (None, None) => None,

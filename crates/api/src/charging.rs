@@ -5,9 +5,12 @@
 //!
 //! Bodies carry passwords: nothing here logs a body, and no error message quotes one (body
 //! errors name the field and the expected type, never the value).
+use crate::auth::Viewer;
 use crate::charging_api::*;
 use crate::error::{codes, ApiError};
-use crate::handlers::body_bytes;
+use crate::handlers::{body_bytes, node_call};
+use crate::policy::{self, MemberAccess, RevenueScope};
+use crate::views::ChargingQuery;
 use crate::AppState;
 use axum::{
     body::Bytes,
@@ -15,7 +18,7 @@ use axum::{
         rejection::{BytesRejection, PathRejection, QueryRejection},
         Path, Query, State,
     },
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -284,18 +287,6 @@ fn charger_session(
 
 // ---------------------------------------------------------------- the service
 
-/// Who is asking: the `Authorization` header if there is one, else a dashboard session whose
-/// cookie and CSRF header both check out, else anonymous.
-async fn caller(st: &AppState, headers: &HeaderMap) -> Caller {
-    if let Some(v) = headers.get(header::AUTHORIZATION) {
-        return Caller::from_header(v.to_str().ok());
-    }
-    match crate::portal::session_of(st, headers).await {
-        Some(address) => Caller::Session(address),
-        None => Caller::Anonymous,
-    }
-}
-
 /// `1..=64` of `a-z 0-9 _`, as every error code.
 fn is_code(s: &str) -> bool {
     (1..=64).contains(&s.len())
@@ -315,13 +306,12 @@ fn failure(f: ChargingFailure) -> ApiError {
     ApiError::with_status(f.status, f.code, f.message)
 }
 
-/// Asks the member service; `ok` is the success status.
-async fn ask(
+/// Asks the member service for its JSON answer.
+async fn answer(
     st: &AppState,
     headers: &HeaderMap,
     req: ChargingRequest,
-    ok: StatusCode,
-) -> Result<Response, ApiError> {
+) -> Result<Value, ApiError> {
     let service = st.charging.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -329,11 +319,37 @@ async fn ask(
             "this node runs no charging service",
         )
     })?;
-    let value = service
-        .handle(caller(st, headers).await, req)
+    service
+        .handle(crate::auth::caller(st, headers).await, req)
         .await
-        .map_err(failure)?;
-    Ok((ok, Json(value)).into_response())
+        .map_err(failure)
+}
+
+/// Asks the member service; `ok` is the success status.
+async fn ask(
+    st: &AppState,
+    headers: &HeaderMap,
+    req: ChargingRequest,
+    ok: StatusCode,
+) -> Result<Response, ApiError> {
+    Ok((ok, Json(answer(st, headers, req).await?)).into_response())
+}
+
+fn address_at(v: &Value, field: &str) -> Option<gridledger_types::Address> {
+    v[field]
+        .as_str()
+        .and_then(|h| gridledger_types::Address::from_hex(h).ok())
+}
+
+/// The member number of `viewer`'s account, if it is a charging member.
+async fn member_no_of(st: &AppState, viewer: &Viewer) -> Result<Option<u64>, ApiError> {
+    let Some(r) = viewer.reader() else {
+        return Ok(None);
+    };
+    let node = st.node.clone();
+    let account = r.owner.clone();
+    let m = node_call(move || node.charging(&ChargingQuery::MemberByAccount { account })).await??;
+    Ok(m.and_then(|m| m["member_no"].as_u64()))
 }
 
 // ---------------------------------------------------------------- handlers
@@ -348,15 +364,28 @@ pub async fn signup(
     ask(&st, &headers, ChargingRequest::SignUp(b), StatusCode::OK).await
 }
 
-/// `GET /api/v1/charging/members/{member_no}`
+/// `GET /api/v1/charging/members/{member_no}` ([policy::member]: the card only to the member
+/// and its charging operator).
 pub async fn member(
     State(st): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     p: Result<Path<String>, PathRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let member_no = member_no(&path_string(p, codes::INVALID_MEMBER)?)?;
+    policy::known(&viewer, "a member")?;
     let req = ChargingRequest::Member { member_no };
-    ask(&st, &headers, req, StatusCode::OK).await
+    let mut v = answer(&st, &headers, req).await?;
+    let (Some(account), Some(operator)) = (address_at(&v, "address"), address_at(&v, "operator"))
+    else {
+        return Err(ApiError::internal(
+            "the charging service answered a member without parties",
+        ));
+    };
+    if policy::member(&viewer, &account, &operator)? == MemberAccess::WithoutCard {
+        v["card"] = Value::Null;
+    }
+    Ok(Json(v))
 }
 
 /// `POST /api/v1/charging/certify` (charger Basic).
@@ -468,12 +497,16 @@ pub async fn charger_secret(
     ask(&st, &headers, req, StatusCode::OK).await
 }
 
-/// `GET /api/v1/charging/sessions?state=&charger=&member=&limit=`
+/// `GET /api/v1/charging/sessions?state=&charger=&member=&limit=`: the sessions the viewer
+/// may read ([policy::charging_session]). A member asks for its own, a charger for its own; a
+/// charging operator's list is read up to [SESSIONS_MAX_LIMIT] and then cut to its own
+/// chargers' and to the limit.
 pub async fn sessions(
     State(st): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let mut q = query_params(q, SESSIONS_QUERY)?;
     let state = match q.remove("state") {
         Some(s) if SESSION_STATES.contains(&s.as_str()) => Some(s),
@@ -501,30 +534,63 @@ pub async fn sessions(
                 })?,
         ),
     };
-    let filter = SessionFilter {
+    let mut filter = SessionFilter {
         state,
         charger,
         member,
         limit,
     };
-    ask(
-        &st,
-        &headers,
-        ChargingRequest::Sessions(filter),
-        StatusCode::OK,
-    )
-    .await
+    policy::known(&viewer, "charging sessions")?;
+    let mut cut = None;
+    if !viewer.has_role(policy::CHARGING_ENTITLED) {
+        let refused = || policy::refuse(&viewer, "these sessions");
+        match &viewer {
+            Viewer::Charger(c) => {
+                if filter.charger.as_ref().is_some_and(|x| x != c) {
+                    return Err(refused());
+                }
+                filter.charger = Some(c.clone());
+            }
+            _ => match member_no_of(&st, &viewer).await? {
+                Some(no) => {
+                    if filter.member.is_some_and(|m| m != no) {
+                        return Err(refused());
+                    }
+                    filter.member = Some(no);
+                }
+                None if viewer.has_role(&[gridledger_types::Role::ChargingOperator]) => {
+                    cut = Some(filter.limit.unwrap_or(SESSIONS_DEFAULT_LIMIT));
+                    filter.limit = Some(SESSIONS_MAX_LIMIT);
+                }
+                None => return Err(refused()),
+            },
+        }
+    }
+    let mut v = answer(&st, &headers, ChargingRequest::Sessions(filter)).await?;
+    if let Some(list) = v["sessions"].as_array_mut() {
+        list.retain(|s| crate::explore::session_readable(&viewer, s));
+        if let Some(n) = cut {
+            list.truncate(n);
+        }
+    }
+    Ok(Json(v))
 }
 
-/// `GET /api/v1/charging/sessions/{charger}/{session}`
+/// `GET /api/v1/charging/sessions/{charger}/{session}` ([policy::charging_session]).
 pub async fn session(
     State(st): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     p: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let (charger, session) = charger_session(p)?;
+    policy::known(&viewer, "a charging session")?;
     let req = ChargingRequest::Session { charger, session };
-    ask(&st, &headers, req, StatusCode::OK).await
+    let v = answer(&st, &headers, req).await?;
+    if !crate::explore::session_readable(&viewer, &v) {
+        return Err(policy::refuse(&viewer, "this session"));
+    }
+    Ok(Json(v))
 }
 
 /// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop` (operator token).
@@ -540,12 +606,14 @@ pub async fn soft_stop(
     ask(&st, &headers, req, StatusCode::OK).await
 }
 
-/// `GET /api/v1/charging/revenue?charger=&from=&to=`
+/// `GET /api/v1/charging/revenue?charger=&from=&to=` ([policy::revenue]: a charging operator
+/// sees its own chargers' days and their total).
 pub async fn revenue(
     State(st): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let mut q = query_params(q, REVENUE_QUERY)?;
     let charger = q.remove("charger").map(|c| check_charger(&c)).transpose()?;
     let from = q.remove("from").map(|d| day(&d)).transpose()?;
@@ -555,14 +623,39 @@ pub async fn revenue(
             return Err(invalid("`from` is after `to`"));
         }
     }
+    let scope = policy::revenue(&viewer)?;
+    let own: Option<Vec<String>> = match &scope {
+        RevenueScope::All => None,
+        RevenueScope::ChargersOf(owner) => {
+            let list = answer(&st, &headers, ChargingRequest::Chargers).await?;
+            let own = list["chargers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| address_at(c, "owner").as_ref() == Some(owner))
+                .filter_map(|c| c["charger"].as_str().map(str::to_string))
+                .collect::<Vec<_>>();
+            if charger.as_ref().is_some_and(|c| !own.contains(c)) {
+                return Err(policy::refuse(&viewer, "this charger's revenue"));
+            }
+            Some(own)
+        }
+    };
     let filter = RevenueFilter { charger, from, to };
-    ask(
-        &st,
-        &headers,
-        ChargingRequest::Revenue(filter),
-        StatusCode::OK,
-    )
-    .await
+    let mut v = answer(&st, &headers, ChargingRequest::Revenue(filter)).await?;
+    if let (Some(own), Some(days)) = (own, v["days"].as_array_mut()) {
+        days.retain(|d| {
+            d["charger"]
+                .as_str()
+                .is_some_and(|c| own.iter().any(|o| o == c))
+        });
+        let total: u64 = days
+            .iter()
+            .filter_map(|d| d["revenue_mwon"].as_u64())
+            .fold(0, u64::saturating_add);
+        v["total_mwon"] = Value::from(total);
+    }
+    Ok(Json(v))
 }
 
 #[cfg(test)]

@@ -21,22 +21,14 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// Parses an `Authorization` header value (the scheme is case-insensitive, RFC 9110);
-    /// anything unreadable is `Anonymous`.
+    /// Parses an `Authorization` header value (the scheme is case-insensitive, RFC 9110):
+    /// `Basic` and `Bearer`; anything else, including a signed read, is `Anonymous`.
     pub fn from_header(value: Option<&str>) -> Self {
-        let Some((scheme, rest)) = value.and_then(|v| v.trim().split_once(' ')) else {
-            return Self::Anonymous;
-        };
-        let rest = rest.trim();
-        if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
-            return Self::Bearer(rest.to_string());
+        match crate::auth::parse_authorization(value) {
+            crate::auth::Authorization::Basic { user, password } => Self::Basic { user, password },
+            crate::auth::Authorization::Bearer(t) => Self::Bearer(t),
+            _ => Self::Anonymous,
         }
-        if scheme.eq_ignore_ascii_case("Basic") {
-            if let Some((user, password)) = decode_basic(rest) {
-                return Self::Basic { user, password };
-            }
-        }
-        Self::Anonymous
     }
 }
 
@@ -53,32 +45,6 @@ impl std::fmt::Debug for Caller {
             Self::Session(a) => f.debug_tuple("Session").field(a).finish(),
         }
     }
-}
-
-/// `base64(user:password)` of HTTP Basic authentication.
-pub fn decode_basic(b64: &str) -> Option<(String, String)> {
-    let bytes = base64_decode(b64)?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_string(), p.to_string()))
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = T.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// A charging request, parsed and checked for shape by the API.
@@ -239,6 +205,9 @@ pub const SESSION_STATES: &[&str] = &["open", "finished", "refunded"];
 /// The largest [SessionFilter::limit].
 pub const SESSIONS_MAX_LIMIT: usize = 1000;
 
+/// [SessionFilter::limit] when none is given.
+pub const SESSIONS_DEFAULT_LIMIT: usize = 100;
+
 // ---------------------------------------------------------------- answers
 //
 // The small answers as types, for the service to produce and clients to read (the larger ones,
@@ -357,6 +326,15 @@ impl ChargingFailure {
     }
 }
 
+/// Whom credentials that only the member service can check belong to (for the read policy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargingIdentity {
+    /// The charging operator's bearer token: reads as the operator's account.
+    Operator(Address),
+    /// A charger's Basic credentials: reads the sessions at that charger.
+    Charger(String),
+}
+
 /// The member service behind the charging routes.
 #[async_trait::async_trait]
 pub trait ChargingApi: Send + Sync + 'static {
@@ -366,6 +344,13 @@ pub trait ChargingApi: Send + Sync + 'static {
         caller: Caller,
         req: ChargingRequest,
     ) -> Result<serde_json::Value, ChargingFailure>;
+
+    /// Whom `caller`'s `Bearer` token or `Basic` credentials belong to, if they check out;
+    /// `None` for anything else. Services that identify nobody keep this default.
+    async fn identify(&self, caller: &Caller) -> Option<ChargingIdentity> {
+        let _ = caller;
+        None
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,10 @@ pub const ERROR_CODES: &[&str] = &[
     codes::BAD_CSRF,
     codes::INVALID_PAYLOAD,
     codes::PORTAL_DISABLED,
+    codes::UNAUTHORIZED,
+    codes::FORBIDDEN,
+    codes::BAD_READ_SIGNATURE,
+    codes::STALE_READ,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -86,6 +90,14 @@ pub mod codes {
     pub const INVALID_PAYLOAD: &str = "invalid_payload";
     /// 404: this node runs no sign-in.
     pub const PORTAL_DISABLED: &str = "portal_disabled";
+    /// 401: this record is personal; sign the read (`GridLedger-Ed25519`) or sign in.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 403: the signed-in or signing account may not see this record.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// 401: a `GridLedger-Ed25519` header that is malformed or does not verify.
+    pub const BAD_READ_SIGNATURE: &str = "bad_read_signature";
+    /// 401: a signed read whose time is more than 60 s from the node's clock.
+    pub const STALE_READ: &str = "stale_read";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";
@@ -98,6 +110,8 @@ pub struct ApiError {
     /// One of [codes], or a code passed through from a service behind the API (charging).
     pub code: Cow<'static, str>,
     pub message: String,
+    /// Answer with the signed-read challenge (`WWW-Authenticate`, see [READ_CHALLENGE]).
+    pub challenge: bool,
 }
 
 impl ApiError {
@@ -110,6 +124,15 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            challenge: false,
+        }
+    }
+
+    /// A `401` that asks for a signed read (or a session): carries the challenge header.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            challenge: true,
+            ..Self::new(StatusCode::UNAUTHORIZED, code, message)
         }
     }
 
@@ -158,9 +181,20 @@ impl From<NodeError> for ApiError {
     }
 }
 
+/// The `WWW-Authenticate` challenge of a refused read (RFC 9110 requires one on a 401).
+pub const READ_CHALLENGE: &str = "GridLedger-Ed25519 realm=\"gridledger\"";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let challenge = self.challenge;
+        let mut resp = (self.status, Json(self.body())).into_response();
+        if challenge {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static(READ_CHALLENGE),
+            );
+        }
+        resp
     }
 }
 

@@ -1,10 +1,11 @@
 //! Routes for the dashboard's screens that compose what the node already knows: the directory,
 //! a period's transactions, one search box for everything, and the trace of a contract from
 //! intention to payment (steps 1-7 of the pilot).
+use crate::auth::Viewer;
 use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, parse_site};
+use crate::handlers::{node_call, parse_site, shown_tx};
 use crate::views::*;
-use crate::AppState;
+use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},
     Json,
@@ -43,31 +44,57 @@ fn period_params(
     Ok((market, start, number))
 }
 
-/// `GET /api/v1/markets/{market}/periods/{start}/txs`: newest first, at most [PERIOD_TXS_MAX].
+/// `GET /api/v1/markets/{market}/periods/{start}/txs`: newest first, at most [PERIOD_TXS_MAX]
+/// read; of those, the ones the viewer may read ([policy::tx]).
 pub async fn period_txs(
     State(st): State<AppState>,
+    viewer: Viewer,
     params: Result<Path<Vec<(String, String)>>, PathRejection>,
 ) -> Result<Json<Vec<TxView>>, ApiError> {
     let (market, start, _) = period_params(params)?;
+    policy::known(&viewer, "a period's transactions")?;
     let node = st.node.clone();
     let key = Topic::Period(market, start).key();
     Ok(Json(
-        node_call(move || node.topic_history(&key, None, PERIOD_TXS_MAX)).await??,
+        node_call(move || {
+            readable(
+                &*node,
+                &viewer,
+                node.topic_history(&key, None, PERIOD_TXS_MAX)?,
+            )
+        })
+        .await??,
     ))
+}
+
+/// The transactions of `txs` that `v` may read, as it may see them.
+fn readable(node: &dyn NodeApi, v: &Viewer, txs: Vec<TxView>) -> Result<Vec<TxView>, NodeError> {
+    let mut out = Vec::new();
+    for t in txs {
+        if policy::entitled(v) || policy::tx(v, &policy::tx_parties(node, &t)?) {
+            out.push(shown_tx(node, v, t)?);
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /api/v1/markets/{market}/periods/{start}/contracts/{n}/trace`.
 pub async fn trace(
     State(st): State<AppState>,
+    viewer: Viewer,
     params: Result<Path<Vec<(String, String)>>, PathRejection>,
 ) -> Result<Json<TraceView>, ApiError> {
     let (market, start, number) = period_params(params)?;
     let number = number.unwrap_or(0);
+    policy::known(&viewer, "a contract")?;
     let node = st.node.clone();
-    node_call(move || contract_trace(&*node, &market, start, number))
+    let t = node_call(move || contract_trace(&*node, &market, start, number))
         .await??
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("no such contract"))
+        .ok_or_else(|| ApiError::not_found("no such contract"))?;
+    if !policy::contract(&viewer, &t.contract) {
+        return Err(policy::refuse(&viewer, "this contract"));
+    }
+    Ok(Json(t))
 }
 
 /// One transaction of a trace step.
@@ -250,9 +277,12 @@ pub struct SearchQuery {
     q: Option<String>,
 }
 
-/// `GET /api/v1/search?q=`: `{kind, path, value}`; `kind` is null when nothing matches.
+/// `GET /api/v1/search?q=`: `{kind, path, value}`; `kind` is null when nothing matches. A
+/// match the viewer may not read has `value: null` and `restricted: true` (an account found
+/// by its public registration shows only that).
 pub async fn search(
     State(st): State<AppState>,
+    viewer: Viewer,
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) =
@@ -265,14 +295,19 @@ pub async fn search(
         ));
     }
     let node = st.node.clone();
-    Ok(Json(node_call(move || find(node, &q)).await??))
+    Ok(Json(node_call(move || find(node, &viewer, &q)).await??))
 }
 
 fn found(kind: &str, path: String, value: Value) -> Value {
     json!({ "kind": kind, "path": path, "value": value })
 }
 
-fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
+/// A match whose value the viewer may not read.
+fn restricted(kind: &str, path: String) -> Value {
+    json!({ "kind": kind, "path": path, "value": null, "restricted": true })
+}
+
+fn find(node: Arc<dyn NodeApi>, v: &Viewer, q: &str) -> Result<Value, NodeError> {
     let none = json!({ "kind": null, "path": null, "value": null });
     if !q.is_empty() && q.len() <= 19 && q.bytes().all(|b| b.is_ascii_digit()) {
         let Ok(h) = q.parse::<u64>() else {
@@ -287,17 +322,30 @@ fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
     if lower.len() == 64 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
         if let Ok(h) = Hash32::from_hex(&lower) {
             if let Some(tx) = node.tx(&h)? {
-                return Ok(found("tx", format!("/txs/{lower}"), to_json(&tx)));
+                let path = format!("/txs/{lower}");
+                if !(policy::entitled(v) || policy::tx(v, &policy::tx_parties(&*node, &tx)?)) {
+                    return Ok(restricted("tx", path));
+                }
+                return Ok(found("tx", path, to_json(&shown_tx(&*node, v, tx)?)));
             }
         }
         if let Ok(a) = Address::from_hex(&lower) {
             let participant = node.participant(&a)?;
-            let history = node.history(&a, None, 20)?;
+            let path = format!("/accounts/{lower}");
+            if policy::account(v, &a).is_err() {
+                // Only what the registry shows anyone: that the participant exists.
+                return Ok(match participant {
+                    Some(p) => json!({ "kind": "account", "path": path,
+                        "value": { "participant": to_json(&p) }, "restricted": true }),
+                    None => none,
+                });
+            }
+            let history = readable(&*node, v, node.history(&a, None, 20)?)?;
             if participant.is_some() || !history.is_empty() {
                 let account = node.account(&a)?;
                 return Ok(found(
                     "account",
-                    format!("/accounts/{lower}"),
+                    path,
                     json!({ "account": to_json(&account), "participant": to_json(&participant), "history": to_json(&history) }),
                 ));
             }
@@ -312,12 +360,10 @@ fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
             else {
                 return Ok(none);
             };
+            let path = format!("/markets/{market}/periods/{start}/contracts/{n}/trace");
             Ok(match contract_trace(&*node, &market, start, n)? {
-                Some(t) => found(
-                    "contract",
-                    format!("/markets/{market}/periods/{start}/contracts/{n}/trace"),
-                    to_json(&t),
-                ),
+                Some(t) if policy::contract(v, &t.contract) => found("contract", path, to_json(&t)),
+                Some(_) => restricted("contract", path),
                 None => none,
             })
         }
@@ -329,12 +375,10 @@ fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
                 charger: charger.clone(),
                 session,
             };
+            let path = format!("/charging/sessions/{charger}/{session}");
             Ok(match node.charging(&q)? {
-                Some(v) => found(
-                    "session",
-                    format!("/charging/sessions/{charger}/{session}"),
-                    v,
-                ),
+                Some(s) if session_readable(v, &s) => found("session", path, s),
+                Some(_) => restricted("session", path),
                 None => none,
             })
         }
@@ -348,6 +392,17 @@ fn find(node: Arc<dyn NodeApi>, q: &str) -> Result<Value, NodeError> {
             })
         }
         _ => Ok(none),
+    }
+}
+
+/// [policy::charging_session] of a session record (`payer`, `payee`, `charger`).
+pub(crate) fn session_readable(v: &Viewer, s: &Value) -> bool {
+    let addr = |k: &str| s[k].as_str().and_then(|h| Address::from_hex(h).ok());
+    match (addr("payer"), addr("payee")) {
+        (Some(payer), Some(payee)) => {
+            policy::charging_session(v, &payer, &payee, s["charger"].as_str().unwrap_or(""))
+        }
+        _ => v.has_role(policy::CHARGING_ENTITLED),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Route handlers. Node calls are synchronous (they may touch the store), so they run on the
 //! blocking pool.
+use crate::auth::Viewer;
 use crate::error::{codes, ApiError};
 use crate::views::*;
-use crate::{AppState, OPENAPI_JSON};
+use crate::{policy, AppState, OPENAPI_JSON};
 use axum::{
     body::Bytes,
     extract::{
@@ -256,14 +257,48 @@ pub(crate) fn parse_address(s: &str) -> Result<Address, ApiError> {
 
 pub async fn tx(
     State(st): State<AppState>,
+    viewer: Viewer,
     hash: Result<Path<String>, PathRejection>,
 ) -> Result<Json<TxView>, ApiError> {
     let hash = parse_hash(&path_segment(hash, codes::INVALID_HASH)?)?;
     let node = st.node.clone();
-    node_call(move || node.tx(&hash))
-        .await??
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no finalized transaction {hash}")))
+    let v = viewer.clone();
+    let (found, allowed) = node_call(move || -> Result<_, NodeError> {
+        let Some(tx) = node.tx(&hash)? else {
+            return Ok((None, false));
+        };
+        let allowed = policy::entitled(&v) || policy::tx(&v, &policy::tx_parties(&*node, &tx)?);
+        Ok((Some(shown_tx(&*node, &v, tx)?), allowed))
+    })
+    .await??;
+    match found {
+        None => Err(ApiError::not_found(format!(
+            "no finalized transaction {hash}"
+        ))),
+        Some(_) if !allowed => Err(policy::refuse(&viewer, "this transaction")),
+        Some(tx) => Ok(Json(tx)),
+    }
+}
+
+/// `tx` as `v` may see it: a member card only to its member and charging operator.
+pub(crate) fn shown_tx(
+    node: &dyn NodeApi,
+    v: &Viewer,
+    mut tx: TxView,
+) -> Result<TxView, NodeError> {
+    let member = match policy::card_member(&tx) {
+        (Some(a), _) => Some(a),
+        (None, Some(no)) => node
+            .charging(&ChargingQuery::Member { member_no: no })?
+            .and_then(|m| {
+                m["address"]
+                    .as_str()
+                    .and_then(|h| Address::from_hex(h).ok())
+            }),
+        (None, None) => None,
+    };
+    policy::redact_card(v, &mut tx, member.as_ref());
+    Ok(tx)
 }
 
 async fn block_at(st: &AppState, height: u64) -> Result<Json<BlockView>, ApiError> {
@@ -297,9 +332,11 @@ pub async fn latest_block(State(st): State<AppState>) -> Result<Json<BlockView>,
 
 pub async fn account(
     State(st): State<AppState>,
+    viewer: Viewer,
     address: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AccountView>, ApiError> {
     let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
+    policy::account(&viewer, &address)?;
     let node = st.node.clone();
     Ok(Json(node_call(move || node.account(&address)).await??))
 }
@@ -345,8 +382,26 @@ pub struct MonthQuery {
     month: Option<String>,
 }
 
+/// The owner of `site` if the site exists and `viewer` may read its records ([policy::site]);
+/// `404` for an unknown site.
+pub(crate) async fn site_for(
+    st: &AppState,
+    viewer: &Viewer,
+    site: &SiteId,
+) -> Result<Address, ApiError> {
+    let node = st.node.clone();
+    let s = site.clone();
+    let owner = node_call(move || node.site(&s))
+        .await??
+        .map(|v| v.owner)
+        .ok_or_else(|| ApiError::not_found(format!("no site {site}")))?;
+    policy::site(viewer, site, &owner)?;
+    Ok(owner)
+}
+
 pub async fn site_readings(
     State(st): State<AppState>,
+    viewer: Viewer,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SiteReadingsView>, ApiError> {
@@ -359,6 +414,7 @@ pub async fn site_readings(
         .and_then(|m| m.parse::<u32>().ok())
         .filter(|m| (197001..=999912).contains(m) && (1..=12).contains(&(m % 100)))
         .ok_or_else(|| ApiError::bad_request(codes::INVALID_MONTH, "month must be YYYYMM"))?;
+    site_for(&st, &viewer, &id).await?;
     let node = st.node.clone();
     let i = id.clone();
     node_call(move || node.site_readings(&i, month))
@@ -369,8 +425,9 @@ pub async fn site_readings(
 
 pub async fn market_period(
     State(st): State<AppState>,
+    viewer: Viewer,
     params: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Json<PeriodView>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let Path((market, start)) =
         params.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
     let market = parse_site(&market)?;
@@ -379,10 +436,50 @@ pub async fn market_period(
     })?;
     let node = st.node.clone();
     let m = market.clone();
-    node_call(move || node.market_period(&m, start))
-        .await??
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no market {market}")))
+    node_call(move || -> Result<_, NodeError> {
+        let Some(period) = node.market_period(&m, start)? else {
+            return Ok(None);
+        };
+        // Site owners are looked up only for a reader who is not entitled to see everything.
+        let owners = if viewer.reader().is_some() && !policy::entitled(&viewer) {
+            site_owners(&*node, &period)?
+        } else {
+            Default::default()
+        };
+        Ok(Some(policy::redact_period(&viewer, &period, |s| {
+            owners.get(s).cloned()
+        })))
+    })
+    .await??
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("no market {market}")))
+}
+
+/// The owners of the sites a period's intentions and contracts name.
+fn site_owners(
+    node: &dyn NodeApi,
+    period: &PeriodView,
+) -> Result<std::collections::BTreeMap<SiteId, Address>, NodeError> {
+    let mut out = std::collections::BTreeMap::new();
+    let sites = period
+        .sells
+        .iter()
+        .chain(&period.buys)
+        .map(|i| &i.site)
+        .chain(
+            period
+                .contracts
+                .iter()
+                .flat_map(|c| [&c.seller_site, &c.buyer_site]),
+        );
+    for site in sites {
+        if !out.contains_key(site) {
+            if let Some(v) = node.site(site)? {
+                out.insert(site.clone(), v.owner);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -407,10 +504,12 @@ pub fn decode_cursor(s: &str) -> Option<(u64, u32)> {
 
 pub async fn history(
     State(st): State<AppState>,
+    viewer: Viewer,
     address: Result<Path<String>, PathRejection>,
     query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
+    policy::account(&viewer, &address)?;
     let Query(q) = query.map_err(|e| {
         ApiError::bad_request(
             codes::INVALID_REQUEST,
@@ -440,7 +539,13 @@ pub async fn history(
     };
     let node = st.node.clone();
     // One more than the page so the last page carries no cursor.
-    let mut items = node_call(move || node.history(&address, before, limit + 1)).await??;
+    let mut items = node_call(move || -> Result<_, NodeError> {
+        node.history(&address, before, limit + 1)?
+            .into_iter()
+            .map(|t| shown_tx(&*node, &viewer, t))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await??;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items.last().map(|t| encode_cursor(t.height, t.index))
@@ -463,31 +568,36 @@ impl Drop for StreamGuard {
 
 pub async fn events(
     State(st): State<AppState>,
+    viewer: Viewer,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = st.node.subscribe();
     st.metrics.sse_connected();
     let guard = StreamGuard(st.metrics.clone());
-    let stream = futures::stream::unfold((rx, guard), |(mut rx, guard)| async move {
-        loop {
-            let event = match rx.recv().await {
-                Ok(ev) => match Event::default()
-                    .event("block")
-                    .id(ev.block.height.to_string())
-                    .json_data(&*ev)
-                {
-                    Ok(e) => e,
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not serialize a block event");
-                        continue;
+    let scope = policy::events(&viewer);
+    let stream = futures::stream::unfold((rx, guard), move |(mut rx, guard)| {
+        let scope = scope.clone();
+        async move {
+            loop {
+                let event = match rx.recv().await {
+                    Ok(ev) => match Event::default()
+                        .event("block")
+                        .id(ev.block.height.to_string())
+                        .json_data(policy::filter_event(&scope, &ev))
+                    {
+                        Ok(e) => e,
+                        Err(e) => {
+                            tracing::error!(error = %e, "could not serialize a block event");
+                            continue;
+                        }
+                    },
+                    Err(RecvError::Lagged(n)) => {
+                        guard.0.sse_lagged(n);
+                        Event::default().event("lagged").data(n.to_string())
                     }
-                },
-                Err(RecvError::Lagged(n)) => {
-                    guard.0.sse_lagged(n);
-                    Event::default().event("lagged").data(n.to_string())
-                }
-                Err(RecvError::Closed) => return None,
-            };
-            return Some((Ok(event), (rx, guard)));
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((Ok(event), (rx, guard)));
+            }
         }
     });
     let shutdown = st.shutdown.clone();

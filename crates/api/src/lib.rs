@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod auth;
 mod billing;
 mod charging;
 mod charging_api;
@@ -16,9 +17,11 @@ mod error;
 mod explore;
 mod handlers;
 mod metrics;
+pub mod policy;
 pub mod portal;
 pub mod views;
 
+pub use auth::{decode_basic, Reader, Via, Viewer};
 pub use charging_api::*;
 pub use error::{codes, ApiError, ERROR_CODES};
 pub use explore::{contract_trace, TraceStep, TraceTx, TraceView};

@@ -124,7 +124,7 @@ pub trait PortalApi: Send + Sync + 'static {
     fn refused(&self, token: &str);
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

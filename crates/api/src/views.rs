@@ -1,8 +1,8 @@
 //! JSON shapes of the API, shared by the server and the SDK client. Amounts are integers in
 //! milli-won, hashes and addresses are lowercase hex.
 use gridledger_types::{
-    Address, ChargerId, Hash32, MilliWon, Receipt, Role, SessionState, SignedTransaction, SiteId,
-    ValidatorEntry,
+    Address, ChargerId, DeviceKind, Hash32, MilliWon, Receipt, Role, SessionState,
+    SignedTransaction, SiteId, ValidatorEntry,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -87,6 +87,15 @@ pub struct ParticipantView {
     pub role: Role,
     pub name: String,
     pub suspended: bool,
+}
+
+/// A registered device (a meter's or a charger's own key) and its owner: a signed read by a
+/// device's key reads as its owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub device: Address,
+    pub kind: DeviceKind,
+    pub owner: Address,
 }
 
 /// `GET /api/v1/validators`: the validator set in the finalized state.
@@ -369,6 +378,12 @@ pub trait NodeApi: Send + Sync + 'static {
     fn block(&self, height: u64) -> Result<Option<BlockView>, NodeError>;
     fn account(&self, address: &Address) -> Result<AccountView, NodeError>;
     fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError>;
+    /// The device registered at `address`, if any. Nodes without devices keep this default
+    /// (none: a device's signed reads then see only its own account).
+    fn device(&self, address: &Address) -> Result<Option<DeviceView>, NodeError> {
+        let _ = address;
+        Ok(None)
+    }
     /// Transactions that name `address`, newest first, strictly older than `before`
     /// (height, index) when given.
     fn history(

@@ -1,6 +1,8 @@
 //! The charging routes' answers ([ChargingApi] for the member service).
 use crate::{password::Password, service::Certified, Error, Service};
-use gridledger_api::{Caller, ChargingApi, ChargingFailure, ChargingRequest};
+use gridledger_api::{
+    Caller, ChargingApi, ChargingFailure, ChargingIdentity, ChargingRequest, SESSIONS_DEFAULT_LIMIT,
+};
 use gridledger_types::{ChargerId, MilliWon, Payload, SessionState, StopReason};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -191,9 +193,12 @@ impl ChargingRoutes {
             ChargingRequest::Sessions(f) => {
                 let charger = f.charger.as_deref().map(charger_id).transpose()?;
                 let states = session_states(f.state.as_deref())?;
-                let list = svc
-                    .chain
-                    .sessions(charger, f.member, states, f.limit.unwrap_or(100))?;
+                let list = svc.chain.sessions(
+                    charger,
+                    f.member,
+                    states,
+                    f.limit.unwrap_or(SESSIONS_DEFAULT_LIMIT),
+                )?;
                 Ok(json!({ "sessions": list }))
             }
             ChargingRequest::Session { charger, session } => {
@@ -222,5 +227,20 @@ impl ChargingRoutes {
 impl ChargingApi for ChargingRoutes {
     async fn handle(&self, caller: Caller, req: ChargingRequest) -> Result<Value, ChargingFailure> {
         self.answer(caller, req).await.map_err(|e| e.to_failure())
+    }
+
+    /// The operator's token reads as the operator; a charger's secret as that charger.
+    async fn identify(&self, caller: &Caller) -> Option<ChargingIdentity> {
+        let svc = &self.0;
+        match caller {
+            Caller::Bearer(t) if svc.is_operator_token(t) => {
+                Some(ChargingIdentity::Operator(svc.operator().clone()))
+            }
+            Caller::Basic { user, password } => match svc.check_secret(user, password) {
+                Ok(Some(true)) => Some(ChargingIdentity::Charger(user.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }

@@ -3,9 +3,9 @@ use crate::{block::ChainBlock, chain::Chain, clock::ChainClock};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
     AccountView, BillingQuery, BlockView, ChargingQuery, ClockAdvance, ClockRefusal, ClockView,
-    ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError,
-    ParticipantView, PeriodView, Rejected, ScheduledValidators, SiteReadingsView, SiteView,
-    StatusView, TxView, ValidatorsView,
+    ContractView, DeviceView, FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi,
+    NodeError, ParticipantView, PeriodView, Rejected, ScheduledValidators, SiteReadingsView,
+    SiteView, StatusView, TxView, ValidatorsView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -147,6 +147,17 @@ impl NodeApi for NodeService {
                 }),
                 _ => None,
             },
+        )
+    }
+
+    fn device(&self, address: &Address) -> Result<Option<DeviceView>, NodeError> {
+        let st = self.chain.read();
+        Ok(
+            gridledger_execution::device(&st.state, address).map(|d| DeviceView {
+                device: address.clone(),
+                kind: d.kind,
+                owner: d.owner,
+            }),
         )
     }
 

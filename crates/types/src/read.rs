@@ -134,13 +134,14 @@ impl ReadAuth {
         };
         let address = Address::from_hex(address)
             .map_err(|e| bad(format!("address: {e} (expected 64 hex characters)")))?;
-        let digits = !time.is_empty() && time.len() <= 20 && time.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            !time.is_empty() && time.len() <= 20 && time.bytes().all(|b| b.is_ascii_digit());
         let time_ms = digits
             .then(|| time.parse::<u64>().ok())
             .flatten()
             .ok_or_else(|| bad("time: expected ms since the Unix epoch"))?;
-        let sig_bytes = hex::decode(signature)
-            .map_err(|_| bad("signature: expected 128 hex characters"))?;
+        let sig_bytes =
+            hex::decode(signature).map_err(|_| bad("signature: expected 128 hex characters"))?;
         let signature = Signature::decode(sig_bytes.as_slice())
             .map_err(|_| bad("signature: expected 128 hex characters"))?;
         Ok(Self {
@@ -203,8 +204,16 @@ mod tests {
         assert!(a.is_fresh(T - READ_WINDOW_MS));
         assert!(!a.is_fresh(T + READ_WINDOW_MS + 1));
         assert!(!a.is_fresh(T - READ_WINDOW_MS - 1));
-        assert!(ReadAuth { time_ms: 0, ..a.clone() }.is_fresh(0));
-        assert!(!ReadAuth { time_ms: u64::MAX, ..a }.is_fresh(0));
+        assert!(ReadAuth {
+            time_ms: 0,
+            ..a.clone()
+        }
+        .is_fresh(0));
+        assert!(!ReadAuth {
+            time_ms: u64::MAX,
+            ..a
+        }
+        .is_fresh(0));
     }
 
     #[test]
@@ -239,9 +248,17 @@ mod tests {
             format!("GridLedger-Ed25519 address=zz, time={T}, signature={sig}"),
             format!("GridLedger-Ed25519 address={addr}, time=-1, signature={sig}"),
             format!("GridLedger-Ed25519 address={addr}, time=+1, signature={sig}"),
-            format!("GridLedger-Ed25519 address={addr}, time=99999999999999999999, signature={sig}"),
-            format!("GridLedger-Ed25519 address={addr}, time={T}, signature={}", &sig[2..]),
-            format!("GridLedger-Ed25519 address={addr}, time={T}, signature=xx{}", &sig[2..]),
+            format!(
+                "GridLedger-Ed25519 address={addr}, time=99999999999999999999, signature={sig}"
+            ),
+            format!(
+                "GridLedger-Ed25519 address={addr}, time={T}, signature={}",
+                &sig[2..]
+            ),
+            format!(
+                "GridLedger-Ed25519 address={addr}, time={T}, signature=xx{}",
+                &sig[2..]
+            ),
             format!("GridLedger-Ed25519 address={addr} time={T} signature={sig}"),
             format!("GridLedger-Ed25519 {}", "a=".repeat(300)),
         ];

@@ -1,0 +1,329 @@
+//! Who may read what: one function per kind of personal record, deciding from the [Viewer] and
+//! the record's parties. The table of routes in docs/SECURITY.md names the function each route
+//! asks.
+//!
+//! Personal records go to their owner (a device reads as its owner), to the roles whose work
+//! needs them ([ENTITLED]; charging records: [CHARGING_ENTITLED]) and, for charging, to the
+//! member's charging operator. Everyone else is refused: `401 unauthorized` (with the
+//! signed-read challenge) if anonymous, `403 forbidden` if known. Views that mix aggregates with
+//! identities (a period's order book, the event stream) are redacted instead of refused.
+use crate::auth::{Reader, Viewer};
+use crate::error::{codes, ApiError};
+use crate::views::{ContractView, FinalizedEvent, NodeApi, NodeError, PeriodView, TxView};
+use axum::http::StatusCode;
+use gridledger_types::{Address, Role, SiteId};
+use serde_json::Value;
+
+/// Roles whose work needs every participant's market, metering, billing and money records:
+/// the market operator (runs the market, resolves disputes), the bank (moves the money), the
+/// grid company (bills the sites) and the auditor (reads everything, signs nothing).
+pub const ENTITLED: &[Role] = &[Role::Operator, Role::Bank, Role::GridCompany, Role::Auditor];
+
+/// Roles that see every charging member and session (without members' cards): the market
+/// operator, the bank and the auditor. (The grid company bills sites, not charging.)
+pub const CHARGING_ENTITLED: &[Role] = &[Role::Operator, Role::Bank, Role::Auditor];
+
+/// `401 unauthorized` for an anonymous caller, `403 forbidden` for anyone else.
+pub fn refuse(v: &Viewer, what: &str) -> ApiError {
+    match v {
+        Viewer::Anonymous => ApiError::unauthorized(
+            codes::UNAUTHORIZED,
+            format!("{what} is personal: sign the read (GridLedger-Ed25519) or sign in"),
+        ),
+        _ => ApiError::new(
+            StatusCode::FORBIDDEN,
+            codes::FORBIDDEN,
+            format!("{what} is not yours to read"),
+        ),
+    }
+}
+
+fn allow(v: &Viewer, ok: bool, what: &str) -> Result<(), ApiError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(v, what))
+    }
+}
+
+/// Refuses an anonymous caller (routes that then show each caller only its own entries).
+pub fn known(v: &Viewer, what: &str) -> Result<(), ApiError> {
+    allow(v, !matches!(v, Viewer::Anonymous), what)
+}
+
+/// True for the [ENTITLED] roles.
+pub fn entitled(v: &Viewer) -> bool {
+    v.has_role(ENTITLED)
+}
+
+/// HOOK (sales-company mandates): true if `reader` is a sales company with an active mandate
+/// for `site`. Until mandates are on chain nobody is; once they are, this reads the mandate
+/// and every site-scoped policy below (sites, intentions, contracts) honours it.
+pub fn mandate_for_site(reader: &Reader, site: &SiteId) -> bool {
+    let _ = (reader, site);
+    false
+}
+
+fn mandated(v: &Viewer, site: &SiteId) -> bool {
+    v.reader().is_some_and(|r| mandate_for_site(r, site))
+}
+
+/// An account's balance, holds, history and bills: the account itself (or its devices) and
+/// the [ENTITLED] roles.
+pub fn account(v: &Viewer, a: &Address) -> Result<(), ApiError> {
+    allow(v, v.is(a) || entitled(v), "this account")
+}
+
+/// A site's readings, bills and forecast: its owner (or the owner's devices, e.g. its meter),
+/// a sales company under the owner's mandate ([mandate_for_site]) and the [ENTITLED] roles.
+pub fn site(v: &Viewer, site: &SiteId, owner: &Address) -> Result<(), ApiError> {
+    allow(
+        v,
+        v.is(owner) || mandated(v, site) || entitled(v),
+        "this site's records",
+    )
+}
+
+/// The bank's settlement report: the bank, the operator, the grid company and the auditor.
+pub fn bank_report(v: &Viewer) -> Result<(), ApiError> {
+    allow(v, entitled(v), "the bank report")
+}
+
+/// A PPA (`{id, ppa: {proposer, seller, buyer, ...}, settlements}`): its proposer, seller and
+/// buyer, and the [ENTITLED] roles.
+pub fn ppa(v: &Viewer, view: &Value) -> bool {
+    let p = &view["ppa"];
+    entitled(v)
+        || ["proposer", "seller", "buyer"]
+            .iter()
+            .filter_map(|k| p[*k].as_str().and_then(|h| Address::from_hex(h).ok()))
+            .any(|a| v.is(&a))
+}
+
+/// A contract (and its trace): its seller and buyer, a sales company under the mandate of
+/// either site, and the [ENTITLED] roles.
+pub fn contract(v: &Viewer, c: &ContractView) -> bool {
+    v.is(&c.seller)
+        || v.is(&c.buyer)
+        || mandated(v, &c.seller_site)
+        || mandated(v, &c.buyer_site)
+        || entitled(v)
+}
+
+/// Every account a transaction names: its signer, the owner of a signing device, and every
+/// address in its payload and receipt events.
+pub fn tx_parties(node: &dyn NodeApi, tx: &TxView) -> Result<Vec<Address>, NodeError> {
+    let mut out = Vec::new();
+    collect_addresses(&tx.tx["payload"], &mut out);
+    if let Ok(events) = serde_json::to_value(&tx.receipt.events) {
+        collect_addresses(&events, &mut out);
+    }
+    if let Some(signer) = tx.tx["signer"]
+        .as_str()
+        .and_then(|h| Address::from_hex(h).ok())
+    {
+        if let Some(d) = node.device(&signer)? {
+            out.push(d.owner);
+        }
+        out.push(signer);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Every string in `v` that is an address (64 hex characters of a valid key).
+fn collect_addresses(v: &Value, out: &mut Vec<Address>) {
+    match v {
+        Value::String(s) if s.len() == 64 => {
+            if let Ok(a) = Address::from_hex(s) {
+                out.push(a);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| collect_addresses(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_addresses(x, out)),
+        _ => {}
+    }
+}
+
+/// A finalized transaction (it carries readings, amounts and names): the accounts it names
+/// ([tx_parties]) and the [ENTITLED] roles.
+pub fn tx(v: &Viewer, parties: &[Address]) -> bool {
+    entitled(v) || parties.iter().any(|a| v.is(a))
+}
+
+/// Hides the member card in an `enroll_member` or `set_member` payload unless `v` is the
+/// signer (the member's charging operator) or the member (`member`: its account, if known).
+pub fn redact_card(v: &Viewer, tx: &mut TxView, member: Option<&Address>) {
+    let kind = tx.tx["payload"]["type"].as_str().unwrap_or("");
+    if kind != "enroll_member" && kind != "set_member" {
+        return;
+    }
+    let signer = tx.tx["signer"]
+        .as_str()
+        .and_then(|h| Address::from_hex(h).ok());
+    let shown = signer.is_some_and(|s| v.is(&s)) || member.is_some_and(|m| v.is(m));
+    if !shown {
+        tx.tx["payload"]["card"] = Value::Null;
+    }
+}
+
+/// The account an `enroll_member` payload names, or the member number a `set_member` names.
+pub fn card_member(tx: &TxView) -> (Option<Address>, Option<u64>) {
+    let p = &tx.tx["payload"];
+    match p["type"].as_str() {
+        Some("enroll_member") => (
+            p["account"]
+                .as_str()
+                .and_then(|h| Address::from_hex(h).ok()),
+            None,
+        ),
+        Some("set_member") => (None, p["member_no"].as_u64()),
+        _ => (None, None),
+    }
+}
+
+/// A period's order book and contracts: the aggregates (energies, prices, fills, approvals,
+/// the clearing price) for everyone; the identities of an intention (id, owner, site) only to
+/// its owner, the owner of its site ([site_owner] answers) and the [ENTITLED] roles; a
+/// contract's identities (its intentions, parties and sites) only to its parties and the
+/// [ENTITLED] roles. Others see those fields as `null`.
+pub fn redact_period(
+    v: &Viewer,
+    period: &PeriodView,
+    site_owner: impl Fn(&SiteId) -> Option<Address>,
+) -> Value {
+    let mut out = serde_json::to_value(period).unwrap_or(Value::Null);
+    if entitled(v) {
+        return out;
+    }
+    let own_site = |s: &SiteId| mandated(v, s) || site_owner(s).is_some_and(|o| v.is(&o));
+    for (side, list) in [("sells", &period.sells), ("buys", &period.buys)] {
+        for (i, x) in list.iter().enumerate() {
+            if !(v.is(&x.owner) || own_site(&x.site)) {
+                for field in ["id", "owner", "site"] {
+                    out[side][i][field] = Value::Null;
+                }
+            }
+        }
+    }
+    for (i, c) in period.contracts.iter().enumerate() {
+        let party = contract(v, c) || own_site(&c.seller_site) || own_site(&c.buyer_site);
+        if !party {
+            for field in [
+                "sell",
+                "buy",
+                "seller",
+                "buyer",
+                "seller_site",
+                "buyer_site",
+            ] {
+                out["contracts"][i][field] = Value::Null;
+            }
+        }
+    }
+    out
+}
+
+/// What a member record shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberAccess {
+    Full,
+    /// Everything but the card.
+    WithoutCard,
+}
+
+/// A charging member: in full to the member itself and its charging operator; without its
+/// card to the [CHARGING_ENTITLED] roles; nobody else.
+pub fn member(v: &Viewer, account: &Address, operator: &Address) -> Result<MemberAccess, ApiError> {
+    if v.is(account) || v.is(operator) {
+        Ok(MemberAccess::Full)
+    } else if v.has_role(CHARGING_ENTITLED) {
+        Ok(MemberAccess::WithoutCard)
+    } else {
+        Err(refuse(v, "this member"))
+    }
+}
+
+/// A charging session: its payer (the member), its payee (the charger's owner, the charging
+/// operator), the charger it ran at (by the charger's own credentials) and the
+/// [CHARGING_ENTITLED] roles.
+pub fn charging_session(v: &Viewer, payer: &Address, payee: &Address, charger: &str) -> bool {
+    match v {
+        Viewer::Charger(c) => c == charger,
+        _ => v.is(payer) || v.is(payee) || v.has_role(CHARGING_ENTITLED),
+    }
+}
+
+/// Whose charging revenue a viewer may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevenueScope {
+    All,
+    /// The chargers this account owns.
+    ChargersOf(Address),
+}
+
+/// Charging revenue: all of it to the [CHARGING_ENTITLED] roles, a charging operator's own
+/// chargers to it; nobody else.
+pub fn revenue(v: &Viewer) -> Result<RevenueScope, ApiError> {
+    if v.has_role(CHARGING_ENTITLED) {
+        return Ok(RevenueScope::All);
+    }
+    match v.reader() {
+        Some(r) if !r.device && r.role == Some(Role::ChargingOperator) => {
+            Ok(RevenueScope::ChargersOf(r.owner.clone()))
+        }
+        _ => Err(refuse(v, "charging revenue")),
+    }
+}
+
+/// Which receipts an event stream carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventScope {
+    /// Block headers only (anonymous callers).
+    Headers,
+    /// Receipts with an event that names one of these accounts.
+    Naming(Vec<Address>),
+    /// Every receipt ([ENTITLED] roles).
+    All,
+}
+
+/// The event stream: block headers for everyone; every receipt for the [ENTITLED] roles; to
+/// another reader, the receipts whose events name it (or, for a device, its owner).
+pub fn events(v: &Viewer) -> EventScope {
+    if entitled(v) {
+        return EventScope::All;
+    }
+    match v.reader() {
+        Some(r) => {
+            let mut names = vec![r.key.clone(), r.owner.clone()];
+            names.dedup();
+            EventScope::Naming(names)
+        }
+        None => EventScope::Headers,
+    }
+}
+
+/// `ev` as `scope` may see it (the same block header; fewer receipts).
+pub fn filter_event(scope: &EventScope, ev: &FinalizedEvent) -> FinalizedEvent {
+    let receipts = match scope {
+        EventScope::All => ev.receipts.clone(),
+        EventScope::Headers => Vec::new(),
+        EventScope::Naming(names) => ev
+            .receipts
+            .iter()
+            .filter(|r| {
+                let mut named = Vec::new();
+                if let Ok(events) = serde_json::to_value(&r.events) {
+                    collect_addresses(&events, &mut named);
+                }
+                named.iter().any(|a| names.contains(a))
+            })
+            .cloned()
+            .collect(),
+    };
+    FinalizedEvent {
+        block: ev.block.clone(),
+        receipts,
+    }
+}
