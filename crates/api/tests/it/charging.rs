@@ -83,6 +83,16 @@ fn request(method: &str, uri: &str, caller: &Caller, body: Option<Value>) -> Req
 pub fn sample(method: &str, path: &str) -> Option<Sample> {
     const C: &str = "/api/v1/charging";
     let route = path.strip_prefix(C)?;
+    // Reads of personal records are signed by the market operator (entitled to every member
+    // and session; the service then sees no credentials of its own).
+    let signer = matches!(
+        (method, route),
+        (
+            "GET",
+            "/members/{member_no}" | "/sessions" | "/sessions/{charger}/{session}" | "/revenue"
+        )
+    )
+    .then_some(crate::fake::OPERATOR);
     let (uri, caller, body, parsed, status): (String, Caller, Option<Value>, ChargingRequest, _) =
         match (method, route) {
             ("POST", "/members") => (
@@ -189,7 +199,7 @@ pub fn sample(method: &str, path: &str) -> Option<Sample> {
             ),
             ("GET", "/sessions") => (
                 "/sessions?state=finished&charger=CP-1&member=10000001&limit=50".into(),
-                operator(),
+                Caller::Anonymous,
                 None,
                 ChargingRequest::Sessions(SessionFilter {
                     state: Some("finished".into()),
@@ -221,7 +231,7 @@ pub fn sample(method: &str, path: &str) -> Option<Sample> {
             ),
             ("GET", "/revenue") => (
                 "/revenue?charger=CP-1&from=20250801&to=20250831".into(),
-                operator(),
+                Caller::Anonymous,
                 None,
                 ChargingRequest::Revenue(RevenueFilter {
                     charger: Some("CP-1".into()),
@@ -232,8 +242,13 @@ pub fn sample(method: &str, path: &str) -> Option<Sample> {
             ),
             _ => return None,
         };
+    let uri = format!("{C}{uri}");
+    let request = match signer {
+        Some(seed) => crate::signed_get(&uri, seed),
+        None => request(method, &uri, &caller, body),
+    };
     Some(Sample {
-        request: request(method, &format!("{C}{uri}"), &caller, body),
+        request,
         caller,
         parsed,
         status,
@@ -302,13 +317,13 @@ async fn optional_fields_and_parameters_default_and_credentials_are_parsed() {
             }),
         ),
         (
-            request("GET", "/api/v1/charging/sessions", &operator(), None),
-            operator(),
+            crate::signed_get("/api/v1/charging/sessions", crate::fake::AUDITOR),
+            Caller::Anonymous,
             ChargingRequest::Sessions(SessionFilter::default()),
         ),
         (
-            request("GET", "/api/v1/charging/revenue", &operator(), None),
-            operator(),
+            crate::signed_get("/api/v1/charging/revenue", crate::fake::BANK),
+            Caller::Anonymous,
             ChargingRequest::Revenue(RevenueFilter::default()),
         ),
         (

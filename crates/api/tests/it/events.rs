@@ -84,7 +84,25 @@ where
 async fn open(
     app: &axum::Router,
 ) -> SseReader<impl Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin> {
-    let req = Request::get("/api/v1/events").body(Body::empty()).unwrap();
+    open_with(
+        app,
+        Request::get("/api/v1/events").body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+/// The stream as the fake's key of `seed` reads it (signed).
+async fn open_as(
+    app: &axum::Router,
+    seed: u8,
+) -> SseReader<impl Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin> {
+    open_with(app, crate::signed_get("/api/v1/events", seed)).await
+}
+
+async fn open_with(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> SseReader<impl Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin> {
     let resp = app.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
@@ -98,7 +116,8 @@ async fn open(
 async fn finalized_blocks_are_pushed_as_block_events() {
     let node = FakeNode::new();
     let app = app(&node);
-    let mut sse = open(&app).await;
+    // The auditor sees every receipt.
+    let mut sse = open_as(&app, crate::fake::AUDITOR).await;
     assert_eq!(
         node.events.receiver_count(),
         1,
@@ -244,4 +263,94 @@ impl gridledger_api::NodeApi for FakeNodeWithSender {
     fn metrics_text(&self) -> String {
         self.inner.metrics_text()
     }
+}
+
+/// A block whose receipts are a transfer alice -> bob and a mint to carol.
+fn mixed_event(height: u64) -> Arc<FinalizedEvent> {
+    use crate::fake::{alice, bob, carol};
+    use gridledger_types::{Event, MilliWon};
+    let receipt = |tag: &str, events| Receipt {
+        tx_hash: h(tag),
+        height,
+        index: 0,
+        status: TxStatus::Success,
+        events,
+    };
+    Arc::new(FinalizedEvent {
+        block: block_view(height),
+        receipts: vec![
+            receipt(
+                "transfer",
+                vec![Event::Transferred {
+                    from: alice(),
+                    to: bob(),
+                    amount: MilliWon(5),
+                }],
+            ),
+            receipt(
+                "mint",
+                vec![Event::Minted {
+                    to: carol(),
+                    amount: MilliWon(7),
+                    bank_ref: "DEP-1".into(),
+                }],
+            ),
+        ],
+    })
+}
+
+/// The first block event of a stream opened by `req`, after `ev` is published.
+async fn first_block(
+    node: &Arc<FakeNode>,
+    req: Request<Body>,
+    ev: Arc<FinalizedEvent>,
+) -> FinalizedEvent {
+    let app = app(node);
+    let mut sse = open_with(&app, req).await;
+    node.events.send(ev).unwrap();
+    let f = sse.next_frame().await.unwrap();
+    assert_eq!(f.event.as_deref(), Some("block"));
+    serde_json::from_str(&f.data).unwrap()
+}
+
+#[tokio::test]
+async fn the_stream_shows_headers_to_anyone_and_receipts_only_to_whom_they_name() {
+    use crate::fake::{ALICE_METER, BANK, CAROL, OPERATOR};
+    let node = FakeNode::new();
+    let ev = mixed_event(9);
+    let tags = |got: &FinalizedEvent| -> Vec<gridledger_types::Hash32> {
+        got.receipts.iter().map(|r| r.tx_hash).collect()
+    };
+    // Anonymous: the header, no receipt.
+    let anon = Request::get("/api/v1/events").body(Body::empty()).unwrap();
+    let got = first_block(&node, anon, ev.clone()).await;
+    assert_eq!(got.block, ev.block);
+    assert!(got.receipts.is_empty(), "{got:?}");
+    // alice (by her meter, a device she owns) sees the transfer that names her; carol the mint.
+    let got = first_block(
+        &node,
+        crate::signed_get("/api/v1/events", ALICE_METER),
+        ev.clone(),
+    )
+    .await;
+    assert_eq!(tags(&got), vec![h("transfer")]);
+    let got = first_block(
+        &node,
+        crate::signed_get("/api/v1/events", CAROL),
+        ev.clone(),
+    )
+    .await;
+    assert_eq!(tags(&got), vec![h("mint")]);
+    // The entitled roles see both.
+    for seed in [OPERATOR, BANK] {
+        let got = first_block(&node, crate::signed_get("/api/v1/events", seed), ev.clone()).await;
+        assert_eq!(got, *ev);
+    }
+    // A forged signature opens nothing.
+    let mut req = crate::signed_get("/api/v1/events", CAROL);
+    let forged = crate::read_header(&crate::fake::key(CAROL), "/api/v1/other", crate::now_ms());
+    req.headers_mut()
+        .insert("authorization", forged.parse().unwrap());
+    let resp = app(&node).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }

@@ -1,7 +1,7 @@
 //! The dashboard's composed reads: a contract's trace (steps 1-7 from the period's indexed
 //! transactions, the meters' readings and the bill), one search box, the directory.
-use crate::fake::{alice, bob, key, tx_view, FakeNode, CHAIN};
-use crate::{app, get};
+use crate::fake::{alice, bob, key, tx_view, FakeNode, CHAIN, OPERATOR};
+use crate::{app, get, get_as};
 use axum::http::StatusCode;
 use gridledger_api::ContractView;
 use gridledger_types::{
@@ -148,9 +148,10 @@ fn traced() -> std::sync::Arc<FakeNode> {
 #[tokio::test]
 async fn a_contract_trace_has_its_seven_steps_with_their_transactions() {
     let node = traced();
-    let (s, v) = get(
+    let (s, v) = get_as(
         &app(&node),
         &format!("/api/v1/markets/monthly/periods/{START}/contracts/0/trace"),
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -188,21 +189,24 @@ async fn a_contract_trace_has_its_seven_steps_with_their_transactions() {
     assert_eq!(steps[0]["txs"][0]["height"], 2);
     assert_eq!(v["period_end_ms"], END);
     // Unknown contracts and bad parameters.
-    let (s, _) = get(
+    let (s, _) = get_as(
         &app(&node),
         &format!("/api/v1/markets/monthly/periods/{START}/contracts/1/trace"),
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = get(
+    let (s, _) = get_as(
         &app(&node),
         &format!("/api/v1/markets/monthly/periods/{START}/contracts/x/trace"),
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = get(
+    let (s, _) = get_as(
         &app(&node),
         "/api/v1/markets/monthly/periods/soon/contracts/0/trace",
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -211,9 +215,10 @@ async fn a_contract_trace_has_its_seven_steps_with_their_transactions() {
 #[tokio::test]
 async fn a_period_lists_its_indexed_transactions_newest_first() {
     let node = traced();
-    let (s, v) = get(
+    let (s, v) = get_as(
         &app(&node),
         &format!("/api/v1/markets/monthly/periods/{START}/txs"),
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -224,7 +229,12 @@ async fn a_period_lists_its_indexed_transactions_newest_first() {
         .map(|t| t["height"].as_u64().unwrap())
         .collect();
     assert_eq!(heights, [40, 12, 11, 10]);
-    let (_, v) = get(&app(&node), "/api/v1/markets/monthly/periods/1/txs").await;
+    let (_, v) = get_as(
+        &app(&node),
+        "/api/v1/markets/monthly/periods/1/txs",
+        OPERATOR,
+    )
+    .await;
     assert_eq!(v, json!([]));
 }
 
@@ -252,12 +262,17 @@ async fn search_finds_each_kind_and_says_null_for_nothing() {
         .unwrap(),
     );
     for (q, kind, path) in cases {
-        let (s, v) = get(&app, &format!("/api/v1/search?q={q}")).await;
+        let (s, v) = get_as(&app, &format!("/api/v1/search?q={q}"), OPERATOR).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(v["kind"], kind, "{q}: {v}");
         assert_eq!(v["path"], path.as_str());
     }
-    let (_, v) = get(&app, &format!("/api/v1/search?q=monthly/{START}/0")).await;
+    let (_, v) = get_as(
+        &app,
+        &format!("/api/v1/search?q=monthly/{START}/0"),
+        OPERATOR,
+    )
+    .await;
     assert_eq!(v["kind"], "contract");
     assert_eq!(v["value"]["steps"].as_array().unwrap().len(), 7);
     for nothing in [
@@ -269,7 +284,7 @@ async fn search_finds_each_kind_and_says_null_for_nothing() {
         "a/b/c/d",
         "%20%21",
     ] {
-        let (s, v) = get(&app, &format!("/api/v1/search?q={nothing}")).await;
+        let (s, v) = get_as(&app, &format!("/api/v1/search?q={nothing}"), OPERATOR).await;
         assert_eq!(s, StatusCode::OK, "{nothing}");
         assert_eq!(v["kind"], serde_json::Value::Null, "{nothing}: {v}");
     }

@@ -27,6 +27,24 @@ pub fn bob() -> Address {
     Address::of(&key(8))
 }
 
+/// Keys of the roles the fake registers (besides alice, a prosumer): the market operator, the
+/// bank, the grid company, the auditor, and carol (a consumer: a stranger to alice's records).
+pub const OPERATOR: u8 = 1;
+pub const BANK: u8 = 2;
+pub const GRID: u8 = 3;
+pub const AUDITOR: u8 = 4;
+pub const CAROL: u8 = 9;
+/// alice's meter (a registered device owned by alice).
+pub const ALICE_METER: u8 = 10;
+/// A charging operator that is not bob (bob, key 8, is the fake charging service's operator).
+pub const OTHER_CPO: u8 = 11;
+/// An address nobody registered.
+pub const NOBODY: u8 = 99;
+
+pub fn carol() -> Address {
+    Address::of(&key(CAROL))
+}
+
 /// A transfer from alice (key [7; 32]) signed for `chain`.
 pub fn signed_on(chain: &str, nonce: u64) -> SignedTransaction {
     let k = key(7);
@@ -93,6 +111,30 @@ pub fn tx_view(tx: &SignedTransaction, height: u64, index: u32) -> TxView {
     }
 }
 
+/// Registers site `id` owned by `owner` on `node`.
+pub fn add_site(node: &FakeNode, id: &str, owner: Address) {
+    let site = SiteId::new(id).unwrap();
+    node.sites.lock().unwrap().insert(
+        site.clone(),
+        SiteView {
+            site,
+            owner,
+            kind: "household".into(),
+            tariff_class: "residential-low".into(),
+            contract_kw: 5,
+            feeder: 1,
+            name: format!("site {id}"),
+            registered_at: 1,
+        },
+    );
+}
+
+/// A PPA alice proposed to sell to bob.
+pub fn ppa_json(id: &Hash32) -> serde_json::Value {
+    serde_json::json!({"id": id, "ppa": {"proposer": alice(), "seller": alice(), "buyer": bob()},
+        "settlements": []})
+}
+
 /// `(before, limit)` of one `history` call.
 pub type HistoryCall = (Option<(u64, u32)>, usize);
 
@@ -103,6 +145,9 @@ pub struct FakeNode {
     pub blocks: Mutex<BTreeMap<u64, BlockView>>,
     pub accounts: Mutex<HashMap<Address, AccountView>>,
     pub participants: Mutex<HashMap<Address, ParticipantView>>,
+    pub devices: Mutex<HashMap<Address, DeviceView>>,
+    /// What `charging` answers (by query); none by default.
+    pub charging: Mutex<Vec<(ChargingQuery, serde_json::Value)>>,
     pub sites: Mutex<HashMap<SiteId, SiteView>>,
     /// (site, month) -> readings.
     pub readings: Mutex<HashMap<(SiteId, u32), SiteReadingsView>>,
@@ -163,6 +208,8 @@ impl FakeNode {
             blocks: Mutex::default(),
             accounts: Mutex::default(),
             participants: Mutex::default(),
+            devices: Mutex::default(),
+            charging: Mutex::default(),
             sites: Mutex::default(),
             readings: Mutex::default(),
             history: Mutex::default(),
@@ -221,6 +268,33 @@ impl FakeNode {
                 role: Role::Prosumer,
                 name: "건물 A".into(),
                 suspended: false,
+            },
+        );
+        for (seed, role) in [
+            (OPERATOR, Role::Operator),
+            (BANK, Role::Bank),
+            (GRID, Role::GridCompany),
+            (AUDITOR, Role::Auditor),
+            (CAROL, Role::Consumer),
+            (OTHER_CPO, Role::ChargingOperator),
+            (8, Role::ChargingOperator),
+        ] {
+            node.participants.lock().unwrap().insert(
+                Address::of(&key(seed)),
+                ParticipantView {
+                    address: Address::of(&key(seed)),
+                    role,
+                    name: format!("{role}"),
+                    suspended: false,
+                },
+            );
+        }
+        node.devices.lock().unwrap().insert(
+            Address::of(&key(ALICE_METER)),
+            DeviceView {
+                device: Address::of(&key(ALICE_METER)),
+                kind: gridledger_types::DeviceKind::Meter,
+                owner: alice(),
             },
         );
         Arc::new(node)
@@ -348,8 +422,8 @@ impl NodeApi for FakeNode {
                 "demand_wh": 1, "surplus_wh": 0, "demand_method": "fallback",
                 "surplus_method": "fallback", "recent_price": null, "sell_benefit": 0,
                 "buy_energy_wh": 0, "buy_benefit": 0})),
-            BillingQuery::Ppa { id } => Some(json!({"id": id, "ppa": {}, "settlements": []})),
-            BillingQuery::MarketPpas { .. } => Some(json!([])),
+            BillingQuery::Ppa { id } => Some(ppa_json(id)),
+            BillingQuery::MarketPpas { .. } => Some(json!([ppa_json(&h("ppa"))])),
             BillingQuery::Month { month } => Some(json!({"month": month, "config": {},
                 "progress": {}, "due_ms": 1, "bills": 0, "paid": 0, "overdue": 0})),
             BillingQuery::BankReport { csv: true, .. } => Some(serde_json::Value::String(
@@ -387,6 +461,22 @@ impl NodeApi for FakeNode {
     fn participant(&self, address: &Address) -> Result<Option<ParticipantView>, NodeError> {
         self.check()?;
         Ok(self.participants.lock().unwrap().get(address).cloned())
+    }
+
+    fn device(&self, address: &Address) -> Result<Option<DeviceView>, NodeError> {
+        self.check()?;
+        Ok(self.devices.lock().unwrap().get(address).cloned())
+    }
+
+    fn charging(&self, q: &ChargingQuery) -> Result<Option<serde_json::Value>, NodeError> {
+        self.check()?;
+        Ok(self
+            .charging
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k == q)
+            .map(|(_, v)| v.clone()))
     }
 
     fn history(
@@ -586,6 +676,21 @@ impl ChargingApi for FakeCharging {
         match self.fail.lock().unwrap().clone() {
             Some(f) => Err(f),
             None => Ok(answer),
+        }
+    }
+
+    /// The operator's token is bob; charger CP-1's secret is CP-1.
+    async fn identify(&self, caller: &Caller) -> Option<ChargingIdentity> {
+        match caller {
+            Caller::Bearer(t) if t == crate::charging::TOKEN => {
+                Some(ChargingIdentity::Operator(bob()))
+            }
+            Caller::Basic { user, password }
+                if user == "CP-1" && password == crate::charging::SECRET =>
+            {
+                Some(ChargingIdentity::Charger(user.clone()))
+            }
+            _ => None,
         }
     }
 }

@@ -7,6 +7,7 @@ mod explore;
 mod fake;
 mod openapi;
 mod portal;
+mod readers;
 mod reads;
 mod submit;
 mod tcp;
@@ -82,6 +83,40 @@ pub async fn post_json(app: &Router, path: &str, body: impl Into<Body>) -> (Stat
         .body(body.into())
         .unwrap();
     let (status, ctype, body) = send(app, req).await;
+    assert!(
+        ctype.starts_with("application/json"),
+        "{path}: content type {ctype}"
+    );
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+/// Milliseconds since the Unix epoch (the node checks signed reads against its wall clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// The signed-read header of `GET target` by `key` at `time_ms`.
+pub fn read_header(key: &gridledger_types::PrivateKey, target: &str, time_ms: u64) -> String {
+    gridledger_types::ReadAuth::sign(key, fake::CHAIN, "GET", target, time_ms).header_value()
+}
+
+/// `GET path` signed now by the fake's key of `seed`.
+pub fn signed_get(path: &str, seed: u8) -> Request<Body> {
+    Request::get(path)
+        .header(
+            "authorization",
+            read_header(&fake::key(seed), path, now_ms()),
+        )
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// `GET path` signed by the fake's key of `seed`: status and JSON body.
+pub async fn get_as(app: &Router, path: &str, seed: u8) -> (StatusCode, Value) {
+    let (status, ctype, body) = send(app, signed_get(path, seed)).await;
     assert!(
         ctype.starts_with("application/json"),
         "{path}: content type {ctype}"
@@ -181,7 +216,7 @@ async fn node_errors_are_500_internal_error() {
     let (s, v) = get(&app, "/api/v1/blocks/1").await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert_error(&v, "internal_error");
-    let (s, v) = get(&app, &format!("/api/v1/accounts/{}", fake::alice())).await;
+    let (s, v) = get_as(&app, &format!("/api/v1/accounts/{}", fake::alice()), 7).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert_error(&v, "internal_error");
 }

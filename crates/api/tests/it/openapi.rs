@@ -1,6 +1,6 @@
 //! The OpenAPI document matches what the server does: the same routes and methods, resolvable
 //! references, the error codes, and real responses that validate against the documented schemas.
-use crate::fake::{alice, signed, tx_view, FakeCharging, FakeNode};
+use crate::fake::{alice, signed, tx_view, FakeCharging, FakeNode, OPERATOR};
 use crate::submit::hex_of;
 use crate::{app, app_with_charging, send};
 use axum::{
@@ -289,11 +289,7 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
                 .body(Body::empty())
                 .unwrap()
         }
-        ("GET", "/api/v1/search") => {
-            return Request::get(format!("{path}?q=1"))
-                .body(Body::empty())
-                .unwrap()
-        }
+        ("GET", "/api/v1/search") => return crate::signed_get(&format!("{path}?q=1"), OPERATOR),
         _ => {}
     }
     let concrete = concrete.replace("{n}", "0");
@@ -304,6 +300,10 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
     } else {
         Body::empty()
     };
+    if method == Method::GET {
+        // Signed by the market operator, who may read every record.
+        return crate::signed_get(&concrete, OPERATOR);
+    }
     Request::builder()
         .method(method)
         .uri(concrete)
@@ -387,10 +387,29 @@ async fn error_and_edge_responses_validate_against_the_document() {
     let doc = doc();
     let node = FakeNode::new();
     let app = app(&node);
-    let zero_account = format!("/api/v1/accounts/{}", crate::fake::bob());
+    let nobody = gridledger_types::Address::of(&crate::fake::key(crate::fake::NOBODY));
+    let zero_account = format!("/api/v1/accounts/{nobody}");
     let cases: Vec<(Request<Body>, &str, &str)> = vec![
         (
-            Request::get(zero_account).body(Body::empty()).unwrap(),
+            crate::signed_get(&zero_account, OPERATOR),
+            "GET",
+            "/api/v1/accounts/{address}",
+        ),
+        (
+            Request::get(&zero_account).body(Body::empty()).unwrap(),
+            "GET",
+            "/api/v1/accounts/{address}",
+        ),
+        (
+            crate::signed_get(&zero_account, crate::fake::CAROL),
+            "GET",
+            "/api/v1/accounts/{address}",
+        ),
+        (
+            Request::get(&zero_account)
+                .header("authorization", "GridLedger-Ed25519 address=1")
+                .body(Body::empty())
+                .unwrap(),
             "GET",
             "/api/v1/accounts/{address}",
         ),
@@ -421,14 +440,15 @@ async fn error_and_edge_responses_validate_against_the_document() {
             "/api/v1/blocks/{height}",
         ),
         (
-            Request::get(format!("/api/v1/accounts/{}/txs?limit=500", alice()))
-                .body(Body::empty())
-                .unwrap(),
+            crate::signed_get(
+                &format!("/api/v1/accounts/{}/txs?limit=500", alice()),
+                OPERATOR,
+            ),
             "GET",
             "/api/v1/accounts/{address}/txs",
         ),
         (
-            Request::get(format!("/api/v1/participants/{}", crate::fake::bob()))
+            Request::get(format!("/api/v1/participants/{nobody}"))
                 .body(Body::empty())
                 .unwrap(),
             "GET",
@@ -483,7 +503,7 @@ async fn error_and_edge_responses_validate_against_the_document() {
     }
     assert_eq!(
         statuses,
-        [200, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400]
+        [200, 401, 403, 401, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400]
     );
 
     node.broken.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -1,6 +1,10 @@
 //! GET routes: status, txs, blocks, accounts, history, participants.
-use crate::fake::{alice, block_view, bob, h, signed, tx_view, FakeNode};
-use crate::{app, assert_error, get};
+use crate::fake::{alice, block_view, h, key, signed, tx_view, FakeNode, NOBODY, OPERATOR};
+use crate::{app, assert_error, get, get_as};
+use gridledger_types::Address;
+
+/// alice's key seed (the fake's prosumer).
+const ALICE: u8 = 7;
 use axum::http::StatusCode;
 use gridledger_api::*;
 
@@ -18,7 +22,7 @@ async fn tx_found_missing_and_invalid_hash() {
     let node = FakeNode::new();
     let app = app(&node);
     let tx = signed(0);
-    let (s, v) = get(&app, &format!("/api/v1/txs/{}", tx.hash())).await;
+    let (s, v) = get_as(&app, &format!("/api/v1/txs/{}", tx.hash()), ALICE).await;
     assert_eq!(s, StatusCode::OK);
     let got: TxView = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(got, tx_view(&tx, 2, 0));
@@ -26,15 +30,15 @@ async fn tx_found_missing_and_invalid_hash() {
     assert_eq!(v["receipt"]["status"], "success");
 
     // 0x prefix accepted.
-    let (s, _) = get(&app, &format!("/api/v1/txs/0x{}", tx.hash())).await;
+    let (s, _) = get_as(&app, &format!("/api/v1/txs/0x{}", tx.hash()), ALICE).await;
     assert_eq!(s, StatusCode::OK);
 
-    let (s, v) = get(&app, &format!("/api/v1/txs/{}", h("missing"))).await;
+    let (s, v) = get_as(&app, &format!("/api/v1/txs/{}", h("missing")), ALICE).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_error(&v, "not_found");
 
     for bad in ["zz", "abcd", &"0".repeat(66), "%FF%FE"] {
-        let (s, v) = get(&app, &format!("/api/v1/txs/{bad}")).await;
+        let (s, v) = get_as(&app, &format!("/api/v1/txs/{bad}"), ALICE).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
         assert_error(&v, "invalid_hash");
     }
@@ -79,21 +83,22 @@ async fn blocks_by_height_latest_missing_and_invalid() {
 async fn accounts_known_unknown_and_invalid() {
     let node = FakeNode::new();
     let app = app(&node);
-    let (s, v) = get(&app, &format!("/api/v1/accounts/{}", alice())).await;
+    let (s, v) = get_as(&app, &format!("/api/v1/accounts/{}", alice()), ALICE).await;
     assert_eq!(s, StatusCode::OK);
     let a: AccountView = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(a, node.accounts.lock().unwrap()[&alice()]);
     assert_eq!(v["balance"], 10_000);
     assert_eq!(v["role"], "prosumer");
 
-    // Unknown address: a zero account, not an error.
-    let (s, v) = get(&app, &format!("/api/v1/accounts/{}", bob())).await;
+    // Unknown address: a zero account, not an error (the operator may read any account).
+    let nobody = Address::of(&key(NOBODY));
+    let (s, v) = get_as(&app, &format!("/api/v1/accounts/{nobody}"), OPERATOR).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["balance"], 0);
     assert!(v["role"].is_null());
 
     for bad in ["zz", "00", &"g".repeat(64)] {
-        let (s, v) = get(&app, &format!("/api/v1/accounts/{bad}")).await;
+        let (s, v) = get_as(&app, &format!("/api/v1/accounts/{bad}"), ALICE).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
         assert_error(&v, "invalid_address");
     }
@@ -109,7 +114,8 @@ async fn participants_found_missing_and_invalid() {
     assert_eq!(p.name, "건물 A");
     assert_eq!(p.address, alice());
 
-    let (s, v) = get(&app, &format!("/api/v1/participants/{}", bob())).await;
+    let nobody = Address::of(&key(NOBODY));
+    let (s, v) = get(&app, &format!("/api/v1/participants/{nobody}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_error(&v, "not_found");
 
@@ -129,7 +135,12 @@ fn seed_history(node: &FakeNode) -> Vec<TxView> {
 }
 
 async fn page(app: &axum::Router, query: &str) -> HistoryPage {
-    let (s, v) = get(app, &format!("/api/v1/accounts/{}/txs{query}", alice())).await;
+    let (s, v) = get_as(
+        app,
+        &format!("/api/v1/accounts/{}/txs{query}", alice()),
+        ALICE,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     serde_json::from_value(v).unwrap()
 }
@@ -181,7 +192,8 @@ async fn history_exactly_full_last_page_has_no_cursor_and_defaults_apply() {
     assert_eq!(p.items.len(), 5);
 
     // Unknown account: an empty page.
-    let (s, v) = get(&app, &format!("/api/v1/accounts/{}/txs", bob())).await;
+    let nobody = Address::of(&key(NOBODY));
+    let (s, v) = get_as(&app, &format!("/api/v1/accounts/{nobody}/txs"), OPERATOR).await;
     assert_eq!(s, StatusCode::OK);
     let p: HistoryPage = serde_json::from_value(v).unwrap();
     assert!(p.items.is_empty() && p.next_cursor.is_none());
@@ -200,7 +212,7 @@ async fn history_rejects_bad_limits_cursors_and_addresses() {
         "limit=abc",
         "limit=99999999999999999999999",
     ] {
-        let (s, v) = get(&app, &format!("{base}?{q}")).await;
+        let (s, v) = get_as(&app, &format!("{base}?{q}"), ALICE).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
         assert_error(&v, "invalid_limit");
     }
@@ -211,11 +223,11 @@ async fn history_rejects_bad_limits_cursors_and_addresses() {
         "cursor=1-2-3",
         "cursor=-5",
     ] {
-        let (s, v) = get(&app, &format!("{base}?{q}")).await;
+        let (s, v) = get_as(&app, &format!("{base}?{q}"), ALICE).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
         assert_error(&v, "invalid_cursor");
     }
-    let (s, v) = get(&app, "/api/v1/accounts/nothex/txs").await;
+    let (s, v) = get_as(&app, "/api/v1/accounts/nothex/txs", ALICE).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_error(&v, "invalid_address");
     assert!(node.history_calls.lock().unwrap().is_empty());
@@ -260,12 +272,12 @@ async fn sites_and_monthly_readings() {
         serde_json::from_value::<SiteView>(v).unwrap().contract_kw,
         300
     );
-    let (s, v) = get(&app, "/api/v1/sites/bldg-a/readings?month=202507").await;
+    let (s, v) = get_as(&app, "/api/v1/sites/bldg-a/readings?month=202507", ALICE).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let r: SiteReadingsView = serde_json::from_value(v).unwrap();
     assert_eq!((r.import_wh, r.intervals.len()), (900, 1));
     // Another month of a known site is empty, not an error.
-    let (s, v) = get(&app, "/api/v1/sites/bldg-a/readings?month=202508").await;
+    let (s, v) = get_as(&app, "/api/v1/sites/bldg-a/readings?month=202508", ALICE).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["import_wh"], 0);
     // Errors.
@@ -276,7 +288,7 @@ async fn sites_and_monthly_readings() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_error(&v, "invalid_site");
     for q in ["", "?month=2025-07", "?month=202513", "?month=abc"] {
-        let (s, v) = get(&app, &format!("/api/v1/sites/bldg-a/readings{q}")).await;
+        let (s, v) = get_as(&app, &format!("/api/v1/sites/bldg-a/readings{q}"), ALICE).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
         assert_error(&v, "invalid_month");
     }
@@ -304,20 +316,28 @@ async fn market_periods() {
 async fn billing_routes_parse_their_parameters_and_pass_the_query_on() {
     use gridledger_types::SiteId;
     let node = FakeNode::new();
+    crate::fake::add_site(&node, "h1", alice());
+    crate::fake::add_site(&node, "nobill", alice());
     let app = app(&node);
-    let (s, v) = get(&app, "/api/v1/sites/h1/bills/202508").await;
+    let (s, v) = get_as(&app, "/api/v1/sites/h1/bills/202508", OPERATOR).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = get(&app, "/api/v1/sites/nobill/bills/202508").await;
+    let (s, v) = get_as(&app, "/api/v1/sites/nobill/bills/202508", OPERATOR).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_error(&v, "not_found");
     let a = alice();
-    let (s, _) = get(&app, &format!("/api/v1/accounts/{a}/bills/202508")).await;
+    let (s, _) = get_as(
+        &app,
+        &format!("/api/v1/accounts/{a}/bills/202508"),
+        OPERATOR,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = get(&app, "/api/v1/billing/202508").await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _) = get(
+    let (s, _) = get_as(
         &app,
         "/api/v1/reports/bank/202508?market=monthly&period_start_ms=1754006400000",
+        OPERATOR,
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -345,9 +365,7 @@ async fn billing_routes_parse_their_parameters_and_pass_the_query_on() {
         ]
     );
     // CSV comes as text/csv.
-    let req = axum::http::Request::get("/api/v1/reports/bank/202508?format=csv")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let req = crate::signed_get("/api/v1/reports/bank/202508?format=csv", OPERATOR);
     let (s, ctype, body) = crate::send(&app, req).await;
     assert_eq!(s, StatusCode::OK);
     assert!(ctype.starts_with("text/csv"), "{ctype}");
@@ -370,7 +388,7 @@ async fn billing_routes_parse_their_parameters_and_pass_the_query_on() {
             "invalid_request",
         ),
     ] {
-        let (s, v) = get(&app, path).await;
+        let (s, v) = get_as(&app, path, OPERATOR).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{path}");
         assert_error(&v, code);
     }

@@ -141,7 +141,9 @@ async fn serve_answers_over_tcp_streams_events_and_shuts_down_with_a_stream_open
     .await
     .expect("a block event within 5 s");
     let got: gridledger_api::FinalizedEvent = serde_json::from_str(&data).unwrap();
-    assert_eq!(got, *event(42));
+    // An anonymous stream carries the block header only.
+    assert_eq!(got.block, event(42).block);
+    assert!(got.receipts.is_empty(), "{got:?}");
 
     // Shutdown completes even though the event stream is still open.
     stop_tx.send(()).unwrap();
