@@ -1,4 +1,10 @@
 //! Typed async client for the node's HTTP API (`/api/v1/...`).
+//!
+//! Personal records (an account, its history and bills, a site's readings, bills and forecast,
+//! transactions, PPAs, contracts, the bank report, charging members and sessions) are served
+//! only to the accounts entitled to them: give the client a key with [Client::with_signer] and
+//! it signs every read (`Authorization: GridLedger-Ed25519 ...`, see
+//! [gridledger_types::ReadAuth]).
 use crate::{
     sse::{SseEvent, SseParser},
     Error, Result,
@@ -11,10 +17,12 @@ use gridledger_api::{
     SignUpResult, SiteReadingsView, SiteView, SoftStopResult, StatusView, StopBody, StopResult,
     SubmitRequest, SubmitResponse, TxView, ValidatorsView,
 };
-use gridledger_types::{Address, ChargerId, Encode, Hash32, SignedTransaction, SiteId};
-use reqwest::{RequestBuilder, Response, StatusCode};
+use gridledger_types::{
+    Address, ChargerId, Encode, Hash32, PrivateKey, ReadAuth, SignedTransaction, SiteId,
+};
+use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
-use std::{collections::VecDeque, time::Duration};
+use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 /// Default timeout of one request (not of the event stream).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,6 +35,24 @@ pub struct Client {
     timeout: Duration,
     /// Sent as `Bearer` on charging routes that take no explicit credentials.
     charging_token: Option<Secret>,
+    /// Signs every GET (see [Client::with_signer]).
+    reader: Option<Arc<ReadKey>>,
+}
+
+/// The key that signs reads, and the chain id it signs for (learned from `/api/v1/status` on
+/// first use unless given). Its `Debug` shows the address only.
+struct ReadKey {
+    key: PrivateKey,
+    address: Address,
+    chain_id: tokio::sync::OnceCell<String>,
+}
+
+impl std::fmt::Debug for ReadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadKey")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A string whose `Debug` is `***`.
@@ -101,7 +127,35 @@ impl Client {
             base,
             timeout: DEFAULT_TIMEOUT,
             charging_token: None,
+            reader: None,
         })
+    }
+
+    /// The same client signing every read with `key`: personal records of `key`'s account (or,
+    /// for a registered device's key, of its owner), or everything `key`'s role may read. The
+    /// chain id is read from `/api/v1/status` once, on the first signed request.
+    pub fn with_signer(mut self, key: PrivateKey) -> Self {
+        self.reader = Some(Arc::new(ReadKey {
+            address: Address::of(&key),
+            key,
+            chain_id: tokio::sync::OnceCell::new(),
+        }));
+        self
+    }
+
+    /// [Client::with_signer] for a known chain id (no status request).
+    pub fn with_signer_on(mut self, key: PrivateKey, chain_id: &str) -> Self {
+        self.reader = Some(Arc::new(ReadKey {
+            address: Address::of(&key),
+            key,
+            chain_id: tokio::sync::OnceCell::new_with(Some(chain_id.to_string())),
+        }));
+        self
+    }
+
+    /// The address whose key signs this client's reads, if any.
+    pub fn signer(&self) -> Option<&Address> {
+        self.reader.as_ref().map(|r| &r.address)
     }
 
     /// The same client sending `token` (the charging operator's bearer token) on the charging
@@ -126,7 +180,42 @@ impl Client {
     }
 
     async fn send(&self, req: RequestBuilder) -> Result<Response> {
-        Ok(req.timeout(self.timeout).send().await?)
+        let req = self.sign(req.timeout(self.timeout)).await?;
+        Ok(self.http.execute(req).await?)
+    }
+
+    /// The request, with a signed-read header if this client has a signer, it is a GET and it
+    /// carries no other credentials.
+    async fn sign(&self, req: RequestBuilder) -> Result<reqwest::Request> {
+        let mut req = req.build()?;
+        let Some(r) = &self.reader else {
+            return Ok(req);
+        };
+        if req.method() != Method::GET || req.headers().contains_key(header::AUTHORIZATION) {
+            return Ok(req);
+        }
+        let chain_id = r
+            .chain_id
+            .get_or_try_init(|| async {
+                let resp = self
+                    .http
+                    .get(self.url("/api/v1/status"))
+                    .timeout(self.timeout)
+                    .send()
+                    .await?;
+                json_or_error::<StatusView>(resp).await.map(|s| s.chain_id)
+            })
+            .await?;
+        let url = req.url();
+        let target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let auth = ReadAuth::sign(&r.key, chain_id, "GET", &target, crate::now_ms());
+        let value = header::HeaderValue::from_str(&auth.header_value())
+            .map_err(|e| Error::Invalid(format!("read signature header: {e}")))?;
+        req.headers_mut().insert(header::AUTHORIZATION, value);
+        Ok(req)
     }
 
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -577,16 +666,20 @@ impl Client {
         Ok(resp.text().await?)
     }
 
-    /// Subscribes to `GET /api/v1/events` and yields every finalized block with its receipts.
+    /// Subscribes to `GET /api/v1/events` and yields every finalized block with the receipts
+    /// this client may see: none without a signer, those naming the signer's account, or all
+    /// for the entitled roles (operator, bank, grid company, auditor).
     /// Returns once the server has answered, so no block finalized after this returns is
     /// missed. The stream ends when the connection closes; other SSE event types are skipped.
     pub async fn events(&self) -> Result<impl Stream<Item = Result<FinalizedEvent>> + Send> {
-        let resp = self
-            .http
-            .get(self.url("/api/v1/events"))
-            .header("accept", "text/event-stream")
-            .send()
+        let req = self
+            .sign(
+                self.http
+                    .get(self.url("/api/v1/events"))
+                    .header("accept", "text/event-stream"),
+            )
             .await?;
+        let resp = self.http.execute(req).await?;
         if !resp.status().is_success() {
             return Err(api_error(resp).await);
         }

@@ -83,7 +83,7 @@ impl TxSigner {
     }
 
     /// A signer with the chain id (unless given) and the chain's clock from `/api/v1/status`,
-    /// and the next nonce from the key's account view.
+    /// and the next nonce from the key's account view (a read signed with `key`).
     pub async fn connect(
         client: &Client,
         key: PrivateKey,
@@ -96,7 +96,12 @@ impl TxSigner {
                 Error::Decode(format!("status chain id {:?}: {e}", status.chain_id))
             })?,
         };
-        let nonce = client.account(&Address::of(&key)).await?.nonce;
+        let nonce = client
+            .clone()
+            .with_signer_on(key.clone(), chain_id.as_str())
+            .account(&Address::of(&key))
+            .await?
+            .nonce;
         let offset = offset_between(chain_time_ms(&status), now_ms());
         Ok(Self::new(key, chain_id, nonce).with_clock_offset_ms(offset))
     }
@@ -120,10 +125,17 @@ impl TxSigner {
     }
 
     /// Refetches the next nonce from the node (e.g. after a submission was rejected, which
-    /// leaves a gap in the locally assigned nonces).
+    /// leaves a gap in the locally assigned nonces). The read is signed with this signer's key.
     pub async fn resync(&mut self, client: &Client) -> Result<u64> {
-        self.next_nonce = client.account(&self.address).await?.nonce;
+        self.next_nonce = self.reads(client).account(&self.address).await?.nonce;
         Ok(self.next_nonce)
+    }
+
+    /// `client` signing its reads with this signer's key (its own account, its transactions).
+    pub fn reads(&self, client: &Client) -> Client {
+        client
+            .clone()
+            .with_signer_on(self.key.clone(), self.chain_id.as_str())
     }
 
     pub fn address(&self) -> &Address {

@@ -17,9 +17,25 @@ fn nothing<T>() -> std::result::Result<T, NodeError> {
     Err(NodeError("not in this test".into()))
 }
 
+/// The key whose signed reads the tests send: the node double knows it as the auditor.
+fn auditor_key() -> gridledger_types::PrivateKey {
+    gridledger_types::PrivateKey::decode([4u8; 32].as_slice()).unwrap()
+}
+
 impl NodeApi for NoNode {
     fn status(&self) -> StatusView {
-        unimplemented!("not in this test")
+        StatusView {
+            chain_id: "gridledger-devnet".into(),
+            height: 1,
+            block_hash: Hash32::ZERO,
+            state_root: Hash32::ZERO,
+            timestamp_ms: 1,
+            now_ms: 1,
+            role: "full".into(),
+            peers: vec![],
+            mempool_txs: 0,
+            version: "test".into(),
+        }
     }
     fn submit(
         &self,
@@ -36,8 +52,15 @@ impl NodeApi for NoNode {
     fn account(&self, _: &Address) -> std::result::Result<AccountView, NodeError> {
         nothing()
     }
-    fn participant(&self, _: &Address) -> std::result::Result<Option<ParticipantView>, NodeError> {
-        nothing()
+    fn participant(&self, a: &Address) -> std::result::Result<Option<ParticipantView>, NodeError> {
+        Ok(
+            (*a == Address::of(&auditor_key())).then(|| ParticipantView {
+                address: a.clone(),
+                role: gridledger_types::Role::Auditor,
+                name: "auditor".into(),
+                suspended: false,
+            }),
+        )
     }
     fn history(
         &self,
@@ -122,7 +145,9 @@ fn answer(req: &ChargingRequest) -> serde_json::Value {
         ChargingRequest::SignUp(_) => {
             json!({"member_no": 10_000_001, "address": addr, "tx": h("e")})
         }
-        ChargingRequest::Member { member_no } => json!({"member_no": member_no}),
+        ChargingRequest::Member { member_no } => {
+            json!({"member_no": member_no, "address": addr, "operator": addr, "card": "04A2"})
+        }
         ChargingRequest::Certify(b) => {
             json!({"result": "accepted", "balance_mwon": 9, "member_no": b.member_no})
         }
@@ -189,7 +214,8 @@ async fn serve(service: Arc<Recorder>) -> (Client, tokio::sync::oneshot::Sender<
             let _ = stopped.await;
         },
     ));
-    (Client::new(&url).unwrap(), stop)
+    // Reads are signed by the auditor (the chain id learned from the status on first use).
+    (Client::new(&url).unwrap().with_signer(auditor_key()), stop)
 }
 
 #[tokio::test]
@@ -221,6 +247,11 @@ async fn every_charging_call_reaches_the_service_as_meant() {
 
     let m = client.charging_member(10_000_001).await.unwrap().unwrap();
     assert_eq!(m["member_no"], 10_000_001);
+    assert_eq!(
+        m["card"],
+        serde_json::Value::Null,
+        "the auditor sees no card"
+    );
     assert_eq!(
         service.take(),
         vec![(
@@ -448,4 +479,29 @@ async fn failures_are_api_errors_and_unknowns_are_none() {
 async fn the_validator_set_decodes_from_the_router() {
     let (client, _stop) = serve(Arc::new(Recorder::default())).await;
     assert_eq!(client.validators().await.unwrap(), sample_validators());
+}
+
+#[tokio::test]
+async fn reads_are_signed_only_by_a_client_with_a_signer() {
+    let service = Arc::new(Recorder::default());
+    let (signed, _stop) = serve(service.clone()).await;
+    assert_eq!(signed.signer(), Some(&Address::of(&auditor_key())));
+    assert!(!format!("{signed:?}").contains(&hex::encode([4u8; 32])));
+    let anonymous = Client::new(signed.base_url()).unwrap();
+    let e = anonymous.charging_member(10_000_001).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Api { status: 401, code, .. } if code == "unauthorized"),
+        "{e:?}"
+    );
+    // A query string is part of what is signed.
+    let filter = SessionFilter {
+        state: Some("open".into()),
+        limit: Some(3),
+        ..SessionFilter::default()
+    };
+    signed.charging_sessions(&filter).await.unwrap();
+    // A signer for another chain is refused.
+    let foreign = anonymous.with_signer_on(auditor_key(), "other-chain");
+    let e = foreign.charging_member(10_000_001).await.unwrap_err();
+    assert_eq!(e.api_code(), Some("bad_read_signature"));
 }
