@@ -82,9 +82,15 @@ async function route() {
   }
 }
 
+let es = null;
+
+/** (Re)opens the event stream: the server decides at connection time which receipts it
+ *  carries (none anonymously, the signed-in account's, or all for the entitled roles), so the
+ *  stream is reopened whenever the session changes. */
 function listen() {
   const live = $("live");
-  const es = new EventSource(API + "/events");
+  if (es) es.close();
+  es = new EventSource(API + "/events");
   const mark = (key) => { live.dataset.i18n = key; live.textContent = t(key); };
   es.addEventListener("open", () => mark("live.on"));
   es.addEventListener("error", () => mark("live.off"));
@@ -113,12 +119,11 @@ async function start() {
     await route();
   });
   window.addEventListener("hashchange", route);
-  window.addEventListener("gridledger:session", () => drawNav());
+  window.addEventListener("gridledger:session", () => { drawNav(); listen(); });
   const saved = localStorage.getItem("gridledger.lang");
   await loadDictionaries(saved ?? (navigator.language.startsWith("ko") ? "ko" : "en"));
   translate(document);
-  setSession(await api("/session").catch(() => null));
-  listen();
+  setSession(await api("/session").catch(() => null)); // opens the event stream
   await route();
 }
 

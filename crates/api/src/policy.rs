@@ -110,11 +110,27 @@ pub fn contract(v: &Viewer, c: &ContractView) -> bool {
         || entitled(v)
 }
 
-/// Every account a transaction names: its signer, the owner of a signing device, and every
-/// address in its payload and receipt events.
+/// Every account a transaction names: its signer, the owner of a signing device, every
+/// address in its payload and receipt events, and the owner of the site or charger its payload
+/// is about.
 pub fn tx_parties(node: &dyn NodeApi, tx: &TxView) -> Result<Vec<Address>, NodeError> {
     let mut out = Vec::new();
-    collect_addresses(&tx.tx["payload"], &mut out);
+    let payload = &tx.tx["payload"];
+    collect_addresses(payload, &mut out);
+    if let Some(site) = payload["site"].as_str().and_then(|s| SiteId::new(s).ok()) {
+        if let Some(v) = node.site(&site)? {
+            out.push(v.owner);
+        }
+    }
+    if let Some(charger) = payload["charger"]
+        .as_str()
+        .and_then(|c| gridledger_types::ChargerId::new(c).ok())
+    {
+        let owner = node
+            .charging(&crate::views::ChargingQuery::Charger { charger })?
+            .and_then(|c| c["owner"].as_str().and_then(|h| Address::from_hex(h).ok()));
+        out.extend(owner);
+    }
     if let Ok(events) = serde_json::to_value(&tx.receipt.events) {
         collect_addresses(&events, &mut out);
     }

@@ -620,11 +620,26 @@ impl Client {
         charger: &str,
         session: u64,
     ) -> Result<Option<serde_json::Value>> {
+        self.charging_session_as(None, charger, session).await
+    }
+
+    /// [Client::charging_session] with a charger's Basic credentials when given (a charger
+    /// reads the sessions at itself).
+    pub async fn charging_session_as(
+        &self,
+        basic: Option<&BasicAuth>,
+        charger: &str,
+        session: u64,
+    ) -> Result<Option<serde_json::Value>> {
         let path = format!(
             "/api/v1/charging/sessions/{}/{session}",
             charger_segment(charger)?
         );
-        optional(self.charging_get(&path, &[]).await)
+        let req = match basic {
+            Some(b) => Self::basic(self.http.get(self.url(&path)), Some(b)),
+            None => self.bearer(self.http.get(self.url(&path)), None),
+        };
+        optional(json_or_error(self.send(req).await?).await)
     }
 
     /// `POST /api/v1/charging/sessions/{charger}/{session}/soft-stop` (operator token).

@@ -387,6 +387,8 @@ pub async fn run(a: AgentArgs) -> anyhow::Result<()> {
         }
     }
     let signer = TxSigner::connect(&client, key, None).await?;
+    // The meter reads its own account and its site's records (as its owner) with its key.
+    let client = signer.reads(&client);
     let mut agent = MeterAgent {
         client,
         signer,

@@ -467,6 +467,8 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     let bank = load_key(&a.bank_key, a.password_file.as_ref())?;
     let mut operator = TxSigner::connect(&client, operator, Some(chain_id.clone())).await?;
     let mut bank = TxSigner::connect(&client, bank, Some(chain_id.clone())).await?;
+    // Receipts on the event stream and transaction reads need an entitled role: the operator.
+    let client = operator.reads(&client);
     let mint = MilliWon::from_won(a.mint_won).context("--mint-won overflows")?;
 
     let n = a.accounts as usize;

@@ -427,6 +427,8 @@ pub async fn run(a: BenchOcppArgs) -> anyhow::Result<()> {
     let bank = load_key(&a.bank_key, a.password_file.as_ref())?;
     let mut charging = TxSigner::connect(&client, charging, None).await?;
     let mut bank = TxSigner::connect(&client, bank, None).await?;
+    // Receipts on the event stream need an entitled role: the bank.
+    let client = bank.reads(&client);
     let stream = client.events().await.context("opening the event stream")?;
     let (mut events, _pump) = spawn_event_pump(client.clone(), stream, Arc::new(AtomicU64::new(0)));
     register_chargers(

@@ -7,7 +7,7 @@
 //! charger's secret from `--secret-file`. None of them is printed, except a new charger secret,
 //! which is shown once (or written to `--out`).
 use super::tx::{parse_card, parse_charger, Amount};
-use super::{client, parse_won, password_from_file, read_password, Exit};
+use super::{parse_won, password_from_file, read_password, reading_client, Exit};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gridledger_sdk::{
@@ -38,6 +38,15 @@ pub struct ChargingCmd {
     /// Print the API's JSON instead of lines.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Sign the reads (member, sessions, session, revenue) with this encrypted key file: a
+    /// member sees itself and its sessions, a charging operator its members (with cards),
+    /// sessions and revenue; the operator, bank and auditor everything but cards.
+    #[arg(long, global = true, env = "GRIDLEDGER_KEY")]
+    pub key: Option<PathBuf>,
+    /// Read the --key file's password from the first line of this file instead of prompting
+    /// (`--password-file` is the member's password on the keypad commands).
+    #[arg(long, global = true)]
+    pub key_password_file: Option<PathBuf>,
 }
 
 /// The charging operator's bearer token (operator routes).
@@ -384,7 +393,11 @@ fn show_list(
 }
 
 pub async fn run(cmd: ChargingCmd) -> anyhow::Result<()> {
-    let c: Client = client(cmd.rpc.as_deref())?;
+    let c: Client = reading_client(
+        cmd.rpc.as_deref(),
+        cmd.key.as_deref(),
+        cmd.key_password_file.as_ref(),
+    )?;
     let json = cmd.json;
     match cmd.what {
         ChargingSub::Signup {
@@ -592,7 +605,11 @@ pub async fn run(cmd: ChargingCmd) -> anyhow::Result<()> {
             }
             let deadline = Instant::now() + Duration::from_secs(wait_timeout_secs);
             loop {
-                if let Some(v) = c.charging_session(auth.charger.as_str(), session).await? {
+                // The charger reads its own session with its credentials.
+                let found = c
+                    .charging_session_as(Some(&basic), auth.charger.as_str(), session)
+                    .await?;
+                if let Some(v) = found {
                     if matches!(v["state"].as_str(), Some("settled" | "refunded")) {
                         return show(json, &v);
                     }

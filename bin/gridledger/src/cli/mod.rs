@@ -51,6 +51,20 @@ pub fn client(rpc: Option<&str>) -> anyhow::Result<Client> {
     Ok(Client::new(rpc)?)
 }
 
+/// The `--rpc` client, signing its reads with the key file `key` if given (personal records
+/// are served only to their owner and the roles entitled to them).
+pub fn reading_client(
+    rpc: Option<&str>,
+    key: Option<&Path>,
+    password_file: Option<&PathBuf>,
+) -> anyhow::Result<Client> {
+    let c = client(rpc)?;
+    Ok(match key {
+        Some(path) => c.with_signer(load_key(path, password_file)?),
+        None => c,
+    })
+}
+
 /// The first line of `file` (without its line ending).
 pub fn password_from_file(file: &Path) -> anyhow::Result<Zeroizing<String>> {
     let text = Zeroizing::new(

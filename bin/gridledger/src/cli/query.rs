@@ -1,10 +1,11 @@
 //! `gridledger query status|account|participant|tx|block|history|metrics|period|site-bill|
 //! account-bill|billing|bank-report`
-use super::{client, parse_hash, print_fields};
+use super::{parse_hash, print_fields, reading_client};
 use anyhow::bail;
 use clap::{Args, Subcommand};
 use gridledger_types::{Address, Hash32};
 use serde::Serialize;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct QueryCmd {
@@ -16,6 +17,14 @@ pub struct QueryCmd {
     /// Print the API's JSON instead of `key: value` lines.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Sign the reads with this encrypted key file: personal records (accounts, history,
+    /// bills, readings, transactions, PPAs, contracts, the bank report) are served only to
+    /// their owner and to the operator, bank, grid company and auditor.
+    #[arg(long, global = true, env = "GRIDLEDGER_KEY")]
+    pub key: Option<PathBuf>,
+    /// Read the key's password from the first line of this file instead of prompting.
+    #[arg(long, global = true)]
+    pub password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,7 +149,7 @@ pub(crate) fn show(json: bool, v: &impl Serialize) -> anyhow::Result<()> {
 }
 
 pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
-    let c = client(q.rpc.as_deref())?;
+    let c = reading_client(q.rpc.as_deref(), q.key.as_deref(), q.password_file.as_ref())?;
     match q.what {
         Query::Status => show(q.json, &c.status().await?),
         Query::Account { address } => show(q.json, &c.account(&address).await?),
@@ -261,6 +270,10 @@ mod tests {
         assert!(matches!(t.q.what, Query::Tx { .. }));
         let t = T::try_parse_from(["t", "block", "12"]).unwrap();
         assert!(matches!(t.q.what, Query::Block { height: 12 }));
+        let t =
+            T::try_parse_from(["t", "--key", "k.json", "--password-file", "pw", "status"]).unwrap();
+        assert_eq!(t.q.key, Some(PathBuf::from("k.json")));
+        assert_eq!(t.q.password_file, Some(PathBuf::from("pw")));
         assert!(T::try_parse_from(["t", "account", "nothex"]).is_err());
         assert!(T::try_parse_from(["t", "tx", "12"]).is_err());
     }

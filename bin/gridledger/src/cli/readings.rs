@@ -243,6 +243,7 @@ pub async fn run(cmd: ReadingsCmd) -> anyhow::Result<()> {
     let client = client(a.rpc.as_deref())?;
     let key = load_key(&a.key, a.password_file.as_ref())?;
     let mut signer = TxSigner::connect(&client, key, None).await?;
+    let client = signer.reads(&client);
     post_batches(&client, &mut signer, batches).await?;
     Ok(())
 }

@@ -821,6 +821,8 @@ pub async fn run(a: TxArgs) -> anyhow::Result<()> {
         Some(c) => ChainId::new(c.clone())?,
         None => ChainId::new(status.chain_id)?,
     };
+    // The nonce and the receipt are read with the signer's own key.
+    let client = client.with_signer_on(key.clone(), chain_id.as_str());
     let nonce = match a.nonce {
         Some(n) => n,
         None => client.account(&Address::of(&key)).await?.nonce,

@@ -93,6 +93,8 @@ async fn run(cfg: Config) -> Result<()> {
         .await
         .context("seeding")?;
     let start = cast.state.start_ms;
+    // The demo runs inside the operator's devnet and reads as the market operator.
+    let client = client.with_signer(cast.operator.clone());
     // Every site's energy management system: its meter (from the demo's start) and its rule.
     let mut agents = Vec::new();
     for ((s, owner), meter) in cast::SITES.iter().zip(&cast.owners).zip(&cast.meters) {

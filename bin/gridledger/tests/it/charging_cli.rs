@@ -74,7 +74,17 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
         .to_string();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let a = ok(&["query", "account", &operator, "--rpc", &rpc]);
+        let a = ok(&[
+            "query",
+            "account",
+            &operator,
+            "--rpc",
+            &rpc,
+            "--key",
+            &charging_key,
+            "--password-file",
+            &devpw,
+        ]);
         if field(&a, "role") == "charging_operator" && field(&a, "nonce") != "0" {
             break;
         }
@@ -155,7 +165,22 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
         "--wait",
     ]);
     assert_eq!(field(&out, "status"), "success", "{out}");
-    let m = ok(&["charging", "member", &member_no, "--rpc", &rpc]);
+    // Members are personal: the charging operator reads them with its key, nobody anonymously.
+    let (success, _, err) = gl(&["charging", "member", &member_no, "--rpc", &rpc]);
+    assert!(!success && err.contains("unauthorized"), "{err}");
+    let cpo = |args: &[&str]| -> String {
+        let mut all = args.to_vec();
+        all.extend([
+            "--rpc",
+            &rpc,
+            "--key",
+            &charging_key,
+            "--key-password-file",
+            &devpw,
+        ]);
+        ok(&all)
+    };
+    let m = cpo(&["charging", "member", &member_no]);
     assert_eq!(field(&m, "balance_mwon"), "50000000");
     assert_eq!(field(&m, "status"), "active");
 
@@ -234,11 +259,9 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     ]);
     let session = field(&out, "session").to_string();
     assert_eq!(field(&out, "hold_mwon"), "20000000");
-    let open = ok(&[
+    let open = cpo(&[
         "charging",
         "sessions",
-        "--rpc",
-        &rpc,
         "--state",
         "open",
         "--charger",
@@ -270,7 +293,7 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     // Cancel + Settle follow in the background.
     let deadline = Instant::now() + Duration::from_secs(45);
     let view = loop {
-        let v = ok(&["charging", "session", CHARGER, &session, "--rpc", &rpc]);
+        let v = cpo(&["charging", "session", CHARGER, &session]);
         if field(&v, "state") == "settled" {
             break v;
         }
@@ -286,14 +309,13 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     for tx in ["prepay_tx", "cancel_tx", "settle_tx"] {
         assert_eq!(field(&view, tx).len(), 64, "{tx} in {view}");
     }
-    let finished = ok(&[
-        "charging", "sessions", "--rpc", &rpc, "--state", "finished", "--member", &member_no,
-        "--json",
+    let finished = cpo(&[
+        "charging", "sessions", "--state", "finished", "--member", &member_no, "--json",
     ]);
     let finished: serde_json::Value = serde_json::from_str(&finished).unwrap();
     assert_eq!(finished["sessions"][0]["cost_mwon"], cost, "{finished}");
 
-    let revenue = ok(&["charging", "revenue", "--rpc", &rpc, "--charger", CHARGER]);
+    let revenue = cpo(&["charging", "revenue", "--charger", CHARGER]);
     assert_eq!(field(&revenue, "total_mwon"), cost.to_string(), "{revenue}");
     let day = revenue.lines().next().unwrap();
     assert!(
@@ -304,10 +326,20 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     );
 
     // The member paid exactly the cost; nothing is held any more. The charger's owner got it.
-    let a = ok(&["query", "account", &address, "--rpc", &rpc]);
+    let a = ok(&[
+        "query",
+        "account",
+        &address,
+        "--rpc",
+        &rpc,
+        "--key",
+        &bank_key,
+        "--password-file",
+        &devpw,
+    ]);
     assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
     assert_eq!(field(&a, "held"), "0", "{a}");
-    let m = ok(&["charging", "member", &member_no, "--rpc", &rpc]);
+    let m = cpo(&["charging", "member", &member_no]);
     assert_eq!(field(&m, "open_session"), "-", "{m}");
 
     // A second session that delivered nothing, stopped with --wait: settled at no cost.
@@ -351,11 +383,19 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     assert_eq!(field(&out, "state"), "settled", "{out}");
     assert_eq!(field(&out, "cost_mwon"), "0", "{out}");
     assert_eq!(field(&out, "reason"), "ev_disconnected", "{out}");
-    let a = ok(&["query", "account", &address, "--rpc", &rpc]);
-    assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
-    let all = ok(&[
-        "charging", "sessions", "--rpc", &rpc, "--member", &member_no,
+    let a = ok(&[
+        "query",
+        "account",
+        &address,
+        "--rpc",
+        &rpc,
+        "--key",
+        &bank_key,
+        "--password-file",
+        &devpw,
     ]);
+    assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
+    let all = cpo(&["charging", "sessions", "--member", &member_no]);
     assert_eq!(all.lines().count(), 2, "{all}");
     assert!(
         all.lines()

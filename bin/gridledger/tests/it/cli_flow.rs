@@ -132,12 +132,33 @@ async fn newcomer_cli_flow() {
         .unwrap()
         .to_string();
 
-    let a = ok(&["query", "account", &alice, "--rpc", &rpc]);
+    // Each reads its own account with its key; the transfer is both parties'.
+    let as_alice = ["--key", alice_file.as_str(), "--password-file", pw.as_str()];
+    let as_bob = ["--key", bob_file.as_str(), "--password-file", pw.as_str()];
+    let query = |what: &[&str], who: &[&str]| -> Vec<String> {
+        ["query"]
+            .iter()
+            .chain(what)
+            .chain(["--rpc", rpc.as_str()].iter())
+            .chain(who)
+            .map(|x| x.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let a = run(query(&["account", &alice], &as_alice));
     assert_eq!(field(&a, "balance"), "48800000");
     assert_eq!(field(&a, "nonce"), "1");
-    let b = ok(&["query", "account", &bob, "--rpc", &rpc]);
+    let b = run(query(&["account", &bob], &as_bob));
     assert_eq!(field(&b, "balance"), "1200000");
-    let t = ok(&["query", "tx", &hash, "--rpc", &rpc, "--json"]);
+    // Nobody else reads them: not anonymously, not with another participant's key.
+    let (success, _, err) = gl(&["query", "account", &alice, "--rpc", &rpc]);
+    assert!(!success);
+    assert!(err.contains("unauthorized"), "{err}");
+    let args = query(&["account", &alice], &as_bob);
+    let (success, _, err) = gl(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!success);
+    assert!(err.contains("forbidden"), "{err}");
+    let t = run(query(&["tx", &hash, "--json"], &as_bob));
     let t: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert_eq!(t["receipt"]["status"], "success");
     assert_eq!(t["tx"]["payload"]["type"], "transfer");
@@ -160,7 +181,7 @@ async fn newcomer_cli_flow() {
     ]);
     assert!(!success);
     assert!(out.contains("status: failed insufficient_balance"), "{out}");
-    let a = ok(&["query", "account", &alice, "--rpc", &rpc]);
+    let a = run(query(&["account", &alice], &as_alice));
     assert_eq!(field(&a, "balance"), "48800000");
     assert_eq!(field(&a, "nonce"), "2");
     net.kill();

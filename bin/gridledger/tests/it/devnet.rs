@@ -24,6 +24,8 @@ pub struct Devnet {
     pub rpc: String,
     /// The OCPP listener's port (every test devnet gets its own).
     pub ocpp: u16,
+    /// The market operator's key, once read (see [Devnet::client]).
+    operator: std::sync::OnceLock<PrivateKey>,
 }
 
 impl Devnet {
@@ -79,11 +81,34 @@ impl Devnet {
             http,
             rpc: format!("http://127.0.0.1:{http}"),
             ocpp,
+            operator: std::sync::OnceLock::new(),
         }
     }
 
+    /// A client reading as the market operator (entitled to every record), once the devnet
+    /// has written its keys; anonymous before.
     pub fn client(&self) -> Client {
+        let c = self.anonymous();
+        if let Some(k) = self.operator.get() {
+            return c.with_signer(k.clone());
+        }
+        match Keystore::load(self.dir.join("keys").join("operator.json")) {
+            Ok(ks) => {
+                let k = self.operator.get_or_init(|| ks.decrypt(b"devnet").unwrap());
+                c.with_signer(k.clone())
+            }
+            Err(_) => c,
+        }
+    }
+
+    /// A client that signs nothing (public routes only).
+    pub fn anonymous(&self) -> Client {
         Client::new(&self.rpc).unwrap()
+    }
+
+    /// A client reading with `key` (its own records, or what its role may read).
+    pub fn client_as(&self, key: &PrivateKey) -> Client {
+        self.anonymous().with_signer(key.clone())
     }
 
     /// Waits until the API answers and at least one block after genesis is final.
@@ -99,7 +124,7 @@ impl Devnet {
             }
             if let Ok(s) = client.status().await {
                 if s.height >= 1 {
-                    return client;
+                    return self.client();
                 }
             }
             assert!(

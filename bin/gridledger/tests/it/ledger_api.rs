@@ -194,6 +194,10 @@ async fn devnet_ledger_through_the_http_api() {
     // The tx hash of the transfer is also reachable by the CLI.
     let out = std::process::Command::new(crate::devnet::BIN)
         .args(["query", "tx", &hash.to_hex(), "--rpc", &net.rpc, "--json"])
+        .arg("--key")
+        .arg(net.dir.join("keys/operator.json"))
+        .arg("--password-file")
+        .arg(net.dir.join("keys/password.txt"))
         .output()
         .unwrap();
     assert!(

@@ -14,6 +14,7 @@ mod metering_flow;
 mod month_flow;
 mod ocpp_e2e;
 mod portal;
+mod readers;
 mod restart;
 mod testnet;
 mod validators_cli;

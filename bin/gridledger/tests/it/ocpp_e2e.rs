@@ -67,8 +67,24 @@ impl Env {
         format!("{}{path}", self.net.rpc)
     }
 
+    /// `GET path`: charging records as the charging operator's back office (its bearer
+    /// token), the rest signed by the market operator (personal records need a reader).
     async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http.get(self.url(path)).send().await.unwrap();
+        let req = self.http.get(self.url(path));
+        let req = if path.starts_with("/api/v1/charging/") {
+            req.bearer_auth(&self.token)
+        } else {
+            let now = gridledger_sdk::now_ms();
+            let auth = gridledger_types::ReadAuth::sign(
+                &self.net.key("operator"),
+                "gridledger-devnet",
+                "GET",
+                path,
+                now,
+            );
+            req.header("authorization", auth.header_value())
+        };
+        let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }

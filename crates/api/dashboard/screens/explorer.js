@@ -112,18 +112,26 @@ export function classify(q) {
   return null;
 }
 
-/** `{kind, value}` of what the chain's search finds for `q`, or null. */
+/** `{kind, value, restricted}` of what the chain's search finds for `q`, or null. The search
+ *  answers every reader (a record the reader may not see comes back `restricted`, with only
+ *  what is public), so the explorer never asks for a personal route it would be refused. */
 async function find(q) {
   const r = await api(`/search?q=${encodeURIComponent(q)}`);
   if (!r || !r.kind) return null;
-  return { kind: r.kind, value: r.value ?? await api(r.path) };
+  return { kind: r.kind, value: r.value, restricted: !!r.restricted };
+}
+
+/** "Sign in as a party to see this" (what a restricted search result shows). */
+function restrictedNote() {
+  return h("p", { class: "muted restricted", "data-i18n": "explorer.restricted" });
 }
 
 // ---- results by kind -------------------------------------------------------------------------
 
 async function showBlock(b) {
   const hashes = b.tx_hashes ?? [];
-  const txs = await Promise.all(hashes.slice(0, 100).map((x) => api(`/txs/${x}`)));
+  // Through the search: a transaction the reader may not see is `restricted`, not refused.
+  const txs = await Promise.all(hashes.slice(0, 100).map((x) => find(x).then((f) => f?.value ?? null)));
   return [
     facts([
       ["explorer.height", String(b.height)],
@@ -137,7 +145,7 @@ async function showBlock(b) {
     table(["explorer.tx_hash", "explorer.type", "explorer.signer", "explorer.status"],
       hashes.slice(0, 100).map((x, i) => [
         explorerLink(x),
-        txs[i]?.tx?.payload?.type ?? "-",
+        txs[i]?.tx?.payload?.type ?? h("span", { class: "muted", "data-i18n": "explorer.not_shown" }),
         txs[i] ? accountLink(txs[i].tx.signer, txs[i].tx.signer.slice(0, 12) + "…") : "-",
         txs[i] ? statusText(txs[i].receipt) : "-",
       ]), { id: "block-txs" }),
@@ -310,12 +318,27 @@ async function search(root, q) {
     console.warn(e);
     return formError(form, e);
   }
-  if (!found || !found.value) return formError(form, "explorer.search_none");
+  if (!found || (!found.value && !found.restricted)) return formError(form, "explorer.search_none");
   const kind = found.kind === "transaction" ? "tx" : found.kind === "charging_session" ? "session" : found.kind;
   const show = SHOW[kind];
   out.dataset.kind = kind;
-  out.append(h("h3", { "data-i18n": `explorer.kind.${kind}` }),
-    ...(show ? await show(found.value) : [fields(found.value)]));
+  out.append(h("h3", { "data-i18n": `explorer.kind.${kind}` }));
+  if (found.restricted) {
+    // Personal: only its public registration (an account's participant entry), if any.
+    out.dataset.restricted = "true";
+    const p = found.value?.participant;
+    if (p) {
+      out.append(facts([
+        ["explorer.address", h("span", { class: "hash" }, p.address)],
+        ["explorer.name", p.name],
+        ["explorer.role", t(`role.${p.role}`)],
+      ]));
+    }
+    out.append(restrictedNote());
+  } else {
+    delete out.dataset.restricted;
+    out.append(...(show ? await show(found.value) : [fields(found.value)]));
+  }
   out.hidden = false;
 }
 

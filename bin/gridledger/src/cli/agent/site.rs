@@ -438,6 +438,8 @@ pub async fn run(a: SiteArgs) -> anyhow::Result<()> {
     let client = client(a.rpc.as_deref())?;
     let owner = load_key(&a.owner_key, a.password_file.as_ref())?;
     let owner = TxSigner::connect(&client, owner, None).await?;
+    // The owner's reads (its account, its contracts, its transactions) are signed by the owner.
+    let client = owner.reads(&client);
     let info = client
         .site(&site)
         .await?
@@ -463,7 +465,7 @@ pub async fn run(a: SiteArgs) -> anyhow::Result<()> {
                 signer.address()
             );
             Some(MeterAgent::profile(
-                client.clone(),
+                signer.reads(&client),
                 signer,
                 (profile, seed),
                 a.interval,
