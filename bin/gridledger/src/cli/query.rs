@@ -1,5 +1,6 @@
-//! `gridledger query status|account|participant|tx|block|history|metrics|period|site-bill|
-//! account-bill|billing|bank-report`
+//! `gridledger query status|account|participant|tx|block|history|metrics|readings|period|
+//! site-bill|account-bill|billing|bank-report`; `--key` signs the reads (personal records are
+//! served only to their owner and the entitled roles).
 use super::{parse_hash, print_fields, reading_client};
 use anyhow::bail;
 use clap::{Args, Subcommand};
@@ -55,6 +56,14 @@ pub enum Query {
     },
     /// The node's Prometheus metrics text.
     Metrics,
+    /// A site's measured KST month: import/export totals and every interval (the site's owner,
+    /// its meter, and the operator, bank, grid company and auditor may read it).
+    Readings {
+        site: String,
+        /// YYYY-MM
+        #[arg(value_parser = super::tx::parse_month)]
+        month: u32,
+    },
     /// A market period: order book, contracts, settlement.
     Period {
         market: String,
@@ -205,6 +214,18 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
         Query::Metrics => {
             print!("{}", c.metrics_text().await?);
             Ok(())
+        }
+        Query::Readings { site, month } => {
+            let id = gridledger_types::SiteId::new(site.clone())
+                .map_err(|_| anyhow::anyhow!("invalid_site: site ids are 1-32 of a-z 0-9 - _"))?;
+            found(
+                c.site_readings(&id, month)
+                    .await?
+                    .map(serde_json::to_value)
+                    .transpose()?,
+                format!("no site {site}"),
+                q.json,
+            )
         }
         Query::Period { market, period } => found(
             c.market_period(&market, period).await?,

@@ -101,6 +101,26 @@ impl Devnet {
         }
     }
 
+    /// `GET path` (e.g. `/api/v1/markets/m/periods/1`) as JSON, signed by the market operator.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let key = self.key("operator");
+        let auth = gridledger_types::ReadAuth::sign(
+            &key,
+            "gridledger-devnet",
+            "GET",
+            path,
+            gridledger_sdk::now_ms(),
+        );
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", self.rpc))
+            .header("authorization", auth.header_value())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     /// A client that signs nothing (public routes only).
     pub fn anonymous(&self) -> Client {
         Client::new(&self.rpc).unwrap()

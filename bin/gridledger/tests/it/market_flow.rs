@@ -123,8 +123,8 @@ async fn intentions_are_paired_at_gate_closure() {
         })
         .collect();
     wait_all(&client, &intents).await;
-    let url = format!("{}/api/v1/markets/rt15/periods/{start}", net.rpc);
-    let open: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let url = format!("/api/v1/markets/rt15/periods/{start}");
+    let open = net.get_json(&url).await;
     assert_eq!(
         open["sells"][0]["limit"], 150_000,
         "sells sorted cheapest first: {open}"
@@ -164,7 +164,7 @@ async fn intentions_are_paired_at_gate_closure() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let cleared: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let cleared = net.get_json(&url).await;
     assert_eq!(cleared["cleared"], true);
     assert_eq!(cleared["matched_wh"], 3_000);
     assert_eq!(cleared["clearing_price"], 190_000);
@@ -176,12 +176,22 @@ async fn intentions_are_paired_at_gate_closure() {
         .all(|c| c["approved"] == true));
     // The history index files the period's transactions under the period: four intentions,
     // then the pairing, newest first.
-    let txs: serde_json::Value = reqwest::get(format!("{url}/txs"))
+    // Anyone sees the book's energies and prices; whose contracts they are only the parties
+    // and the entitled roles.
+    let public: serde_json::Value = reqwest::get(format!("{}{url}", net.rpc))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
+    assert_eq!(public["matched_wh"], 3_000);
+    assert_eq!(
+        public["contracts"][0]["energy_wh"],
+        cleared["contracts"][0]["energy_wh"]
+    );
+    assert!(public["contracts"][0]["seller"].is_null(), "{public}");
+    assert!(cleared["contracts"][0]["seller"].is_string(), "{cleared}");
+    let txs = net.get_json(&format!("{url}/txs")).await;
     let kinds: Vec<&str> = txs
         .as_array()
         .unwrap()
@@ -199,12 +209,7 @@ async fn intentions_are_paired_at_gate_closure() {
         ]
     );
     // Contract 0's trace: offered, paired, approved at pairing; nothing metered or paid yet.
-    let trace: serde_json::Value = reqwest::get(format!("{url}/contracts/0/trace"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trace = net.get_json(&format!("{url}/contracts/0/trace")).await;
     let done: Vec<bool> = trace["steps"]
         .as_array()
         .unwrap()

@@ -123,15 +123,9 @@ async fn readings_imported_from_csv_show_up_per_interval_and_month() {
         months.push(kst_month(first + 4 * hour));
     }
     for m in months {
-        let v: serde_json::Value = reqwest::get(format!(
-            "{}/api/v1/sites/apt-101/readings?month={m}",
-            net.rpc
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let v = net
+            .get_json(&format!("/api/v1/sites/apt-101/readings?month={m}"))
+            .await;
         total_import += v["import_wh"].as_u64().unwrap();
         intervals += v["intervals"].as_array().unwrap().len();
     }
