@@ -57,6 +57,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Many simulated OCPP chargers against one node: connections, memory, sessions per second.
     BenchOcpp(cli::bench_ocpp::BenchOcppArgs),
+    /// Read latency: `GET /api/v1/accounts/{address}` signed (--key) or unsigned.
+    BenchReads(cli::bench_reads::BenchReadsArgs),
     /// KEPCO tariff: compute a month's bill, show the version in force.
     #[command(subcommand)]
     Tariff(cli::tariff::TariffCmd),
@@ -80,6 +82,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Agent(c) => cli::agent::run_cmd(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
         Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
+        Command::BenchReads(c) => cli::bench_reads::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
         Command::Charging(c) => cli::charging::run(c).await,
     }

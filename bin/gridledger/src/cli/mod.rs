@@ -2,6 +2,7 @@
 pub mod agent;
 pub mod bench;
 pub mod bench_ocpp;
+pub mod bench_reads;
 pub mod charging;
 pub mod key;
 pub mod ocpp_client;

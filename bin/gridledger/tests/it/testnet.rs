@@ -113,7 +113,7 @@ async fn four_validators_and_a_late_full_node_survive_a_crash_and_agree_on_every
     // The full node (index 4) is not started yet.
     let mut nodes: Vec<Option<Child>> = (0..5).map(|i| (i < 4).then(|| start(&dir, i))).collect();
     let clients: Vec<Client> = (0..5)
-        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)).unwrap())
+        .map(|i| operator_client(&dir, base + i as u16))
         .collect();
     for c in &clients[..4] {
         reach(c, 2, "start").await;
@@ -209,6 +209,17 @@ async fn four_validators_and_a_late_full_node_survive_a_crash_and_agree_on_every
     }
 }
 
+/// A client of the node at `port`, reading as the market operator (entitled to every record).
+fn operator_client(dir: &std::path::Path, port: u16) -> Client {
+    let key = Keystore::load(dir.join("keys").join("operator.json"))
+        .unwrap()
+        .decrypt(b"devnet")
+        .unwrap();
+    Client::new(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .with_signer(key)
+}
+
 /// The operator adds the full node to the validator set and removes node 3; from the next
 /// epoch the full node votes, and the chain keeps finalizing with node 2 and node 3 both
 /// killed, which the old set (nodes 0-3, two of four down) could not do.
@@ -220,7 +231,7 @@ async fn a_validator_change_takes_effect_at_the_next_epoch_slow_() {
     init(&dir, base, &["--epoch-length", "20"]);
     let mut nodes: Vec<Child> = (0..5).map(|i| start(&dir, i)).collect();
     let clients: Vec<Client> = (0..5)
-        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)).unwrap())
+        .map(|i| operator_client(&dir, base + i as u16))
         .collect();
     for c in &clients {
         reach(c, 2, "start").await;

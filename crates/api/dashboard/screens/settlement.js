@@ -290,7 +290,8 @@ export default {
     const s = ctx.session;
     const [status, dir] = await Promise.all([api("/status"), directory()]);
     const nowMs = status.now_ms || status.timestamp_ms;
-    const all = !!s.operator || s.role === "bank" || s.role === "grid_company";
+    // The roles the API serves every site's bills to (docs/SECURITY.md "Who may read").
+    const all = !!s.operator || ["bank", "grid_company", "auditor"].includes(s.role);
     const sites = await userSites(s, all, dir);
     const current = kstMonth(nowMs);
     const want = Number(ctx.params.get("month"));
@@ -318,7 +319,7 @@ export default {
       h("section", { id: "bill-detail", class: "wide", hidden: true },
         h("h2", { "data-i18n": "settlement.detail.title" }),
         h("div", { class: "detail-body" })));
-    if (s.operator || s.role === "bank") {
+    if (all) {
       root.append(h("section", { id: "bank-report", class: "wide" },
         h("h2", { "data-i18n": "settlement.bank.title" }),
         h("p", { class: "muted", "data-i18n": "settlement.bank.intro" }),

@@ -1,5 +1,6 @@
 //! The home screen: English and Korean through the language switch, and the latest blocks
-//! arriving live from the event stream without a reload.
+//! arriving live from the event stream without a reload; signed out, the explorer shows no
+//! personal record and asks for none.
 use super::Browser;
 use crate::devnet::Devnet;
 use serde_json::{json, Value};
@@ -15,6 +16,7 @@ fn dictionary(lang: &str) -> BTreeMap<String, String> {
     for file in [
         format!("{dir}/{lang}.json"),
         format!("{dir}/{lang}/home.json"),
+        format!("{dir}/{lang}/explorer.json"),
     ] {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         for (k, s) in v.as_object().unwrap() {
@@ -117,6 +119,34 @@ async fn home_in_english_and_korean_with_blocks_arriving_live_slow_() {
     b.wait_text("#screens a[data-screen='home']", &en["nav.home"])
         .await;
     b.screenshot("home-english-again").await;
+    b.assert_no_console_errors(&[]).await;
+
+    // Signed out, the explorer finds a transaction (the devnet's own set-up of its charging
+    // operator) and its block but shows neither's personal content, and asks for nothing the
+    // API would refuse (a refused request would be a console error).
+    let client = net.client();
+    let charging = gridledger_types::Address::of(&net.key("charging"));
+    let tx = loop {
+        let page = client.history(&charging, Some(1), None).await.unwrap();
+        if let Some(t) = page.items.into_iter().next() {
+            break t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    b.goto(&format!("explorer?q={}", tx.hash)).await;
+    b.wait_for(
+        "#search-result[data-kind='tx'][data-restricted='true'] p.restricted",
+        "a transaction shown as restricted",
+    )
+    .await;
+    b.goto(&format!("explorer?q={}", tx.height)).await;
+    b.wait_for(
+        "#search-result[data-kind='block'] #block-txs tbody tr",
+        "its block",
+    )
+    .await;
+    b.wait_text("#block-txs", &en["explorer.not_shown"]).await;
+    b.screenshot("explorer-signed-out").await;
     b.assert_no_console_errors(&[]).await;
     b.close().await;
     net.kill();

@@ -457,17 +457,20 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
     wait_steps(&mut b, "#trace", &[1, 2, 3, 4, 5, 6, 7]).await;
     b.screenshot("explorer-contract-paid").await;
 
-    // ---- The sell intention's transaction in the explorer, by its hash.
+    // ---- The sell intention's transaction in the explorer, by its hash: the seller's record,
+    // so the buyer finds it but may not read it (and the page asks for nothing it is refused).
     b.goto("explorer").await;
     b.submit("form#search-form", &[("q", &sell_tx)]).await;
-    b.wait_for("#search-result[data-kind='tx']", "the transaction found")
-        .await;
-    b.wait_text("#search-result", &sell_tx).await;
-    b.wait_for("#receipt", "the transaction's receipt").await;
-    b.screenshot("explorer-sell-tx").await;
+    b.wait_for(
+        "#search-result[data-kind='tx'][data-restricted='true'] p.restricted",
+        "the seller's transaction, not shown to the buyer",
+    )
+    .await;
+    assert_eq!(b.count("#receipt").await, 0, "no receipt for the buyer");
+    b.screenshot("explorer-sell-tx-restricted").await;
     b.assert_no_console_errors(&[]).await;
 
-    // ---- The operator's other screens: metering, administration, the bank's report.
+    // ---- The operator's screens: the transaction, metering, administration, the bank's report.
     sign_out(&mut b).await;
     sign_in(
         &mut b,
@@ -477,6 +480,12 @@ async fn sign_in_trade_pair_settle_and_read_the_bill_slow_() {
         "(operator)",
     )
     .await;
+    b.goto(&format!("explorer?q={sell_tx}")).await;
+    b.wait_for("#search-result[data-kind='tx']", "the transaction found")
+        .await;
+    b.wait_text("#search-result", &sell_tx).await;
+    b.wait_for("#receipt", "the transaction's receipt").await;
+    b.screenshot("explorer-sell-tx").await;
     b.goto(&format!("metering?site={}&month={MONTH}", seller.3))
         .await;
     b.wait_for(
