@@ -24,7 +24,7 @@ pub(crate) enum Authorization {
     /// No header.
     None,
     /// The signed-read scheme; `Err` says what is wrong with it.
-    Signed(Result<ReadAuth, String>),
+    Signed(Result<Box<ReadAuth>, String>),
     Basic {
         user: String,
         password: String,
@@ -40,7 +40,11 @@ pub(crate) fn parse_authorization(value: Option<&str>) -> Authorization {
         return Authorization::None;
     };
     if ReadAuth::is_scheme(value) {
-        return Authorization::Signed(ReadAuth::parse(value).map_err(|e| e.to_string()));
+        return Authorization::Signed(
+            ReadAuth::parse(value)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        );
     }
     let Some((scheme, rest)) = value.trim().split_once(' ') else {
         return Authorization::Unknown;
@@ -143,7 +147,7 @@ pub struct Reader {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Viewer {
     Anonymous,
-    Account(Reader),
+    Account(Box<Reader>),
     /// A charger by its Basic credentials (checked by the member service): it reads the
     /// sessions at itself.
     Charger(String),
@@ -152,7 +156,7 @@ pub enum Viewer {
 impl Viewer {
     pub fn reader(&self) -> Option<&Reader> {
         match self {
-            Self::Account(r) => Some(r),
+            Self::Account(r) => Some(r.as_ref()),
             _ => None,
         }
     }
@@ -183,25 +187,25 @@ async fn resolve(st: &AppState, key: Address, via: Via) -> Result<Viewer, ApiErr
     let node = st.node.clone();
     node_call(move || -> Result<Viewer, crate::NodeError> {
         if let Some(d) = node.device(&key)? {
-            return Ok(Viewer::Account(Reader {
+            return Ok(Viewer::Account(Box::new(Reader {
                 key,
                 owner: d.owner,
                 device: true,
                 role: None,
                 via,
-            }));
+            })));
         }
         let role = node
             .participant(&key)?
             .filter(|p| !p.suspended)
             .map(|p| p.role);
-        Ok(Viewer::Account(Reader {
+        Ok(Viewer::Account(Box::new(Reader {
             owner: key.clone(),
             key,
             device: false,
             role,
             via,
-        }))
+        })))
     })
     .await?
     .map_err(ApiError::from)
