@@ -199,6 +199,19 @@ pub fn card_member(tx: &TxView) -> (Option<Address>, Option<u64>) {
     }
 }
 
+/// The fields of an intention in a period view that say whose it is.
+pub const INTENTION_IDENTITIES: &[&str] = &["id", "owner", "site"];
+
+/// The fields of a contract in a period view that say whose it is.
+pub const CONTRACT_IDENTITIES: &[&str] = &[
+    "sell",
+    "buy",
+    "seller",
+    "buyer",
+    "seller_site",
+    "buyer_site",
+];
+
 /// A period's order book and contracts: the aggregates (energies, prices, fills, approvals,
 /// the clearing price) for everyone; the identities of an intention (id, owner, site) only to
 /// its owner, the owner of its site ([site_owner] answers) and the [ENTITLED] roles; a
@@ -217,8 +230,8 @@ pub fn redact_period(
     for (side, list) in [("sells", &period.sells), ("buys", &period.buys)] {
         for (i, x) in list.iter().enumerate() {
             if !(v.is(&x.owner) || own_site(&x.site)) {
-                for field in ["id", "owner", "site"] {
-                    out[side][i][field] = Value::Null;
+                for field in INTENTION_IDENTITIES {
+                    out[side][i][*field] = Value::Null;
                 }
             }
         }
@@ -226,15 +239,8 @@ pub fn redact_period(
     for (i, c) in period.contracts.iter().enumerate() {
         let party = contract(v, c) || own_site(&c.seller_site) || own_site(&c.buyer_site);
         if !party {
-            for field in [
-                "sell",
-                "buy",
-                "seller",
-                "buyer",
-                "seller_site",
-                "buyer_site",
-            ] {
-                out["contracts"][i][field] = Value::Null;
+            for field in CONTRACT_IDENTITIES {
+                out["contracts"][i][*field] = Value::Null;
             }
         }
     }

@@ -168,6 +168,18 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     // Members are personal: the charging operator reads them with its key, nobody anonymously.
     let (success, _, err) = gl(&["charging", "member", &member_no, "--rpc", &rpc]);
     assert!(!success && err.contains("unauthorized"), "{err}");
+    // The member's wallet, read by the bank (entitled to every account).
+    let wallet_as_bank = [
+        "query",
+        "account",
+        &address,
+        "--rpc",
+        &rpc,
+        "--key",
+        &bank_key,
+        "--password-file",
+        &devpw,
+    ];
     let cpo = |args: &[&str]| -> String {
         let mut all = args.to_vec();
         all.extend([
@@ -326,17 +338,7 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     );
 
     // The member paid exactly the cost; nothing is held any more. The charger's owner got it.
-    let a = ok(&[
-        "query",
-        "account",
-        &address,
-        "--rpc",
-        &rpc,
-        "--key",
-        &bank_key,
-        "--password-file",
-        &devpw,
-    ]);
+    let a = ok(&wallet_as_bank);
     assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
     assert_eq!(field(&a, "held"), "0", "{a}");
     let m = cpo(&["charging", "member", &member_no]);
@@ -383,17 +385,7 @@ async fn charging_walkthrough_with_the_cli_only_slow_() {
     assert_eq!(field(&out, "state"), "settled", "{out}");
     assert_eq!(field(&out, "cost_mwon"), "0", "{out}");
     assert_eq!(field(&out, "reason"), "ev_disconnected", "{out}");
-    let a = ok(&[
-        "query",
-        "account",
-        &address,
-        "--rpc",
-        &rpc,
-        "--key",
-        &bank_key,
-        "--password-file",
-        &devpw,
-    ]);
+    let a = ok(&wallet_as_bank);
     assert_eq!(field(&a, "balance"), (50_000_000 - cost).to_string(), "{a}");
     let all = cpo(&["charging", "sessions", "--member", &member_no]);
     assert_eq!(all.lines().count(), 2, "{all}");

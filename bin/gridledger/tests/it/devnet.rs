@@ -103,22 +103,27 @@ impl Devnet {
 
     /// `GET path` (e.g. `/api/v1/markets/m/periods/1`) as JSON, signed by the market operator.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let key = self.key("operator");
-        let auth = gridledger_types::ReadAuth::sign(
-            &key,
-            "gridledger-devnet",
-            "GET",
-            path,
-            gridledger_sdk::now_ms(),
-        );
-        let r = reqwest::Client::new()
+        let r = self
+            .get_signed(path, &self.key("operator"), gridledger_sdk::now_ms())
+            .await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    /// `GET path` with a signed-read header of `key` at `time_ms`.
+    pub async fn get_signed(
+        &self,
+        path: &str,
+        key: &PrivateKey,
+        time_ms: u64,
+    ) -> reqwest::Response {
+        let auth = gridledger_types::ReadAuth::sign(key, "gridledger-devnet", "GET", path, time_ms);
+        reqwest::Client::new()
             .get(format!("{}{path}", self.rpc))
             .header("authorization", auth.header_value())
             .send()
             .await
-            .unwrap();
-        assert!(r.status().is_success(), "GET {path}: {}", r.status());
-        r.json().await.unwrap()
+            .unwrap()
     }
 
     /// A client that signs nothing (public routes only).

@@ -3,9 +3,26 @@
 //! refused; the event stream carries receipts only to whom they name.
 use crate::devnet::{fund, key_from_seed, wait_all, Devnet};
 use futures::StreamExt;
-use gridledger_sdk::{signer::TxSigner, Error};
-use gridledger_types::{Address, DeviceKind, MilliWon, Payload, ReadAuth, Role};
+use gridledger_sdk::{api::FinalizedEvent, signer::TxSigner, Error};
+use gridledger_types::{Address, DeviceKind, MilliWon, Payload, Role};
 use std::time::Duration;
+
+/// The first event of `stream` (within 30 s) whose block holds `tx`.
+async fn block_with(
+    stream: &mut (impl futures::Stream<Item = gridledger_sdk::Result<FinalizedEvent>> + Unpin),
+    tx: &gridledger_types::Hash32,
+) -> FinalizedEvent {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let ev = stream.next().await.unwrap().unwrap();
+            if ev.block.tx_hashes.contains(tx) {
+                return ev;
+            }
+        }
+    })
+    .await
+    .expect("the stream shows the block")
+}
 
 fn status_of(e: &Error) -> Option<(u16, &str)> {
     match e {
@@ -125,48 +142,18 @@ async fn personal_records_are_read_only_by_their_owner_and_entitled_roles_slow_(
 
     // A stale signature (70 s old) is refused with its own code.
     let path = format!("/api/v1/accounts/{alice}");
-    let stale = ReadAuth::sign(
-        &alice_key,
-        "gridledger-devnet",
-        "GET",
-        &path,
-        gridledger_sdk::now_ms() - 70_000,
-    );
-    let r = reqwest::Client::new()
-        .get(format!("{}{path}", net.rpc))
-        .header("authorization", stale.header_value())
-        .send()
-        .await
-        .unwrap();
+    let r = net
+        .get_signed(&path, &alice_key, gridledger_sdk::now_ms() - 70_000)
+        .await;
     assert_eq!(r.status().as_u16(), 401);
     assert!(r.headers().contains_key("www-authenticate"));
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "stale_read");
 
     // The transfer's block reaches alice's stream with its receipt, the anonymous one bare.
-    let find = |ev: &gridledger_sdk::api::FinalizedEvent| ev.block.tx_hashes.contains(&hash);
-    let deadline = Duration::from_secs(30);
-    let mine = tokio::time::timeout(deadline, async {
-        loop {
-            let ev = alice_events.next().await.unwrap().unwrap();
-            if find(&ev) {
-                return ev;
-            }
-        }
-    })
-    .await
-    .expect("alice's stream shows the block");
+    let mine = block_with(&mut alice_events, &hash).await;
     assert!(mine.receipts.iter().any(|r| r.tx_hash == hash), "{mine:?}");
-    let bare = tokio::time::timeout(deadline, async {
-        loop {
-            let ev = anon_events.next().await.unwrap().unwrap();
-            if find(&ev) {
-                return ev;
-            }
-        }
-    })
-    .await
-    .expect("the anonymous stream shows the block");
+    let bare = block_with(&mut anon_events, &hash).await;
     assert!(bare.receipts.is_empty(), "{bare:?}");
     net.kill();
 }
