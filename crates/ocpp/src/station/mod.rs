@@ -253,6 +253,7 @@ impl Station {
                 }
                 let code = match part {
                     FramePart::MessageType => ErrorCode::MessageTypeNotSupported,
+                    FramePart::Id => ErrorCode::RpcFrameworkError,
                     _ => ErrorCode::FormatViolation,
                 };
                 let id = id.unwrap_or_else(|| "-1".to_owned());
@@ -295,7 +296,7 @@ impl Station {
     pub fn answer(&mut self, now_ms: u64, id: &str, request: &Request, answer: Answer) -> String {
         let (result, calls) = self.reply(now_ms, request, answer);
         for call in calls {
-            self.queue(call);
+            self.enqueue(now_ms, call);
         }
         match result {
             Ok(payload) => Frame::CallResult {
@@ -307,21 +308,34 @@ impl Station {
         }
     }
 
-    /// Queues one of our calls; false if refused (queue full of RemoteStops).
-    pub fn queue(&mut self, call: Outgoing) -> bool {
-        self.pending.push(call)
+    /// Queues one of our calls at `now_ms`; false if refused (queue full of RemoteStops).
+    pub fn queue(&mut self, now_ms: u64, call: Outgoing) -> bool {
+        self.enqueue(now_ms, call)
+    }
+
+    /// Queues a call. A RemoteStop goes ahead of the other queued calls, and an outstanding
+    /// call that is not a RemoteStop gets at most `stop_wait_ms` more to be answered.
+    fn enqueue(&mut self, now_ms: u64, call: Outgoing) -> bool {
+        let now_ms = self.clock(now_ms);
+        let stop = matches!(call, Outgoing::RemoteStop { .. });
+        let queued = self.pending.push(call);
+        if queued && stop {
+            self.pending
+                .hurry(now_ms.saturating_add(self.cfg.stop_wait_ms));
+        }
+        queued
     }
 
     /// Asks the charger to stop `tx` (from the gateway). A stop already queued or outstanding
     /// for it is not repeated; a flagged transaction is asked again.
-    pub fn remote_stop(&mut self, tx: TxKey) -> bool {
+    pub fn remote_stop(&mut self, now_ms: u64, tx: TxKey) -> bool {
         if let Some(t) = self.txs.iter_mut().find(|t| t.key == tx) {
             t.stop = StopState::Requested;
         }
         if self.pending.has_remote_stop(&tx) {
             return true;
         }
-        self.pending.push(Outgoing::RemoteStop { tx, attempt: 1 })
+        self.enqueue(now_ms, Outgoing::RemoteStop { tx, attempt: 1 })
     }
 
     /// Expires the outstanding call if due and returns the next call to send, as text.
