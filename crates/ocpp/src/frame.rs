@@ -457,35 +457,28 @@ mod tests {
 
     #[test]
     fn codes_are_spelled_per_version() {
-        assert_eq!(
-            ErrorCode::FormatViolation.as_str(Version::V16),
-            "FormationViolation"
-        );
-        assert_eq!(
-            ErrorCode::FormatViolation.as_str(Version::V201),
-            "FormatViolation"
-        );
-        assert_eq!(
-            ErrorCode::NotImplemented.as_str(Version::V16),
-            "NotImplemented"
-        );
-        assert_eq!(
-            ErrorCode::MessageTypeNotSupported.as_str(Version::V201),
-            "MessageTypeNotSupported"
-        );
-        for v in [Version::V16, Version::V201] {
-            assert_eq!(
-                ErrorCode::OccurrenceConstraintViolation.as_str(v),
-                "OccurenceConstraintViolation"
-            );
+        use ErrorCode::*;
+        use Version::{V16, V201};
+        for (code, version, text) in [
+            (FormatViolation, V16, "FormationViolation"),
+            (FormatViolation, V201, "FormatViolation"),
+            (NotImplemented, V16, "NotImplemented"),
+            (MessageTypeNotSupported, V16, "FormationViolation"),
+            (MessageTypeNotSupported, V201, "MessageTypeNotSupported"),
+            (
+                OccurrenceConstraintViolation,
+                V16,
+                "OccurenceConstraintViolation",
+            ),
+            (
+                OccurrenceConstraintViolation,
+                V201,
+                "OccurenceConstraintViolation",
+            ),
+            (RpcFrameworkError, V16, "FormationViolation"),
+            (RpcFrameworkError, V201, "RpcFrameworkError"),
+        ] {
+            assert_eq!(code.as_str(version), text, "{code:?} {version:?}");
         }
-        assert_eq!(
-            ErrorCode::RpcFrameworkError.as_str(Version::V16),
-            "FormationViolation"
-        );
-        assert_eq!(
-            ErrorCode::RpcFrameworkError.as_str(Version::V201),
-            "RpcFrameworkError"
-        );
     }
 }

@@ -61,6 +61,8 @@ struct State {
     sessions: BTreeMap<u64, SessionView>,
     /// Our submissions to let through before the steal; then the steal happens once.
     steal: Option<(usize, Steal)>,
+    /// While set, nothing becomes final (a stalled chain).
+    stalled: bool,
     height: u64,
     seen: Vec<Seen>,
 }
@@ -88,6 +90,7 @@ impl Node {
                 done: BTreeMap::new(),
                 sessions,
                 steal: None,
+                stalled: false,
                 height: 1,
                 seen: Vec::new(),
             }),
@@ -99,6 +102,13 @@ impl Node {
     /// After `after` more of our transactions, the next one finds its nonce taken.
     pub fn steal_after(&self, after: usize, how: Steal) {
         self.state.lock().unwrap().steal = Some((after, how));
+    }
+
+    /// Stalls finality (nothing becomes final) or resumes it (what is pending becomes final).
+    pub fn stall(&self, stalled: bool) {
+        let mut st = self.state.lock().unwrap();
+        st.stalled = stalled;
+        st.finalize();
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -153,6 +163,9 @@ fn session(s: u64, payer: &Address, payee: &Address) -> SessionView {
 impl State {
     /// Executes the pending transactions that follow the account's nonce without a gap.
     fn finalize(&mut self) {
+        if self.stalled {
+            return;
+        }
         while let Some(tx) = self.pending.remove(&self.nonce) {
             let failure = match &tx.tx.payload {
                 Payload::ChargingCancel(c) => self.step(c.session, SessionState::Prepaid, |s| {

@@ -3,7 +3,10 @@
 //! followed by its Settle, only what was refused is signed again, and no session ends with a
 //! failed Settle.
 use crate::node::{Node, Seen, Steal, CHAIN};
-use gridledger_charging::{worker, Service, ServiceConfig};
+use gridledger_charging::{
+    worker::{self, InFlight},
+    Service, ServiceConfig,
+};
 use gridledger_sdk::keystore::KdfParams;
 use gridledger_types::{
     Address, ChainId, ChargerId, ChargingCancel, DecodeExt, Payload, PrivateKey, SessionRef,
@@ -20,13 +23,21 @@ fn payer() -> Address {
 }
 
 fn service(node: Arc<Node>, dir: &tempfile::TempDir) -> Arc<Service> {
+    service_waiting(node, dir, Duration::from_secs(2))
+}
+
+fn service_waiting(
+    node: Arc<Node>,
+    dir: &tempfile::TempDir,
+    finality_timeout: Duration,
+) -> Arc<Service> {
     let cfg = ServiceConfig {
         dir: dir.path().to_path_buf(),
         operator_key: operator(),
         operator_token: "token".into(),
         chain_id: ChainId::new(CHAIN).unwrap(),
         kdf: KdfParams::insecure_for_tests(),
-        finality_timeout: Duration::from_secs(2),
+        finality_timeout,
         sweep_every: Duration::from_secs(60),
         never_started_ms: 60_000,
         allow_unsecured_chargers: false,
@@ -175,7 +186,8 @@ async fn the_outbox_resubmits_only_what_was_refused_and_never_fails_a_settle() {
     // Round 1: the first Settle is refused for a reason that is not a nonce (a full mempool):
     // the Cancel before it was admitted and is waited for, nothing after it is submitted.
     node.steal_after(1, Steal::Full);
-    let round = worker::settle_round(&svc).await;
+    let mut in_flight = InFlight::default();
+    let round = worker::settle_round(&svc, &mut in_flight).await;
     assert!(
         matches!(&round, Err(gridledger_charging::Error::Refused { code, .. }) if code == "mempool_full"),
         "{round:?}"
@@ -185,11 +197,11 @@ async fn the_outbox_resubmits_only_what_was_refused_and_never_fails_a_settle() {
     // Round 2 reads the chain: session 1 needs only its Settle, session 2 both; and another
     // holder of the key takes a nonce on the way.
     node.steal_after(1, Steal::Pending);
-    assert_eq!(worker::settle_round(&svc).await.unwrap(), 3);
+    assert_eq!(worker::settle_round(&svc, &mut in_flight).await.unwrap(), 3);
     assert_eq!(node.session_state(1), SessionState::Settled);
     assert_eq!(node.session_state(2), SessionState::Settled);
     // Round 3: the outbox is empty.
-    assert_eq!(worker::settle_round(&svc).await.unwrap(), 0);
+    assert_eq!(worker::settle_round(&svc, &mut in_flight).await.unwrap(), 0);
     let (ours, chain) = split(node.seen());
     let admitted: Vec<String> = ours
         .iter()
@@ -208,5 +220,47 @@ async fn the_outbox_resubmits_only_what_was_refused_and_never_fails_a_settle() {
             .iter()
             .all(|e| matches!(e, Seen::Executed(_, _, None))),
         "no failed transaction in any history: {chain:?}"
+    );
+}
+
+#[tokio::test]
+async fn transactions_whose_outcome_is_unknown_are_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::new(operator(), 0, &[5], &payer());
+    let svc = service_waiting(node.clone(), &dir, Duration::from_millis(300));
+    let cp = ChargerId::new("CP-1").unwrap();
+    svc.stop(&cp, 5, 2_000, 0, StopReason::Remote).unwrap();
+    let mut in_flight = InFlight::default();
+    // Admitted, but the chain stalls: the wait for finality times out.
+    node.stall(true);
+    let round = worker::settle_round(&svc, &mut in_flight).await;
+    assert!(
+        matches!(&round, Err(gridledger_charging::Error::Node(_))),
+        "{round:?}"
+    );
+    assert_eq!(in_flight.len(), 1);
+    // While they may still land, they are not sent again.
+    assert_eq!(worker::settle_round(&svc, &mut in_flight).await.unwrap(), 0);
+    // They land: the next round reads the settled session and finishes the stop.
+    node.stall(false);
+    assert_eq!(node.session_state(5), SessionState::Settled);
+    assert_eq!(worker::settle_round(&svc, &mut in_flight).await.unwrap(), 0);
+    assert!(in_flight.is_empty());
+    assert_eq!(
+        worker::settle_round(&svc, &mut in_flight).await.unwrap(),
+        0,
+        "the outbox is empty"
+    );
+    let (ours, chain) = split(node.seen());
+    assert_eq!(
+        ours,
+        vec![
+            submitted(0, "cancel 5", Ok(())),
+            submitted(1, "settle 5", Ok(()))
+        ]
+    );
+    assert_eq!(
+        chain,
+        vec![executed(0, "cancel 5"), executed(1, "settle 5")]
     );
 }

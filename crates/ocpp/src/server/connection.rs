@@ -28,6 +28,8 @@ use tokio::sync::mpsc;
 pub const SEND_TIMEOUT_MS: u64 = 10_000;
 /// How long we wait for the charger's Close frame after sending ours.
 pub const CLOSE_WAIT_MS: u64 = 2_000;
+/// How long a connection closed with 1009 stays open for the charger to read our Close frame.
+pub const TOO_BIG_LINGER_MS: u64 = 500;
 
 /// Close code: normal closure (e.g. replaced by a newer connection).
 pub const CLOSE_NORMAL: u16 = 1000;
@@ -195,6 +197,3 @@ async fn close(socket: &mut WebSocket, end: End) {
         }
     }
 }
-
-/// How long a connection closed with 1009 stays open for the charger to read our Close frame.
-pub const TOO_BIG_LINGER_MS: u64 = 500;

@@ -129,6 +129,9 @@ pub struct Station {
     pending: Pending,
     errors: VecDeque<u64>,
     flagged: VecDeque<TxKey>,
+    /// Transactions whose stop arrived on this connection (the most recent [TX_MAX]): a
+    /// RemoteStop for one of them that then fails is not retried.
+    stopped: VecDeque<TxKey>,
 }
 
 impl Station {
@@ -145,6 +148,7 @@ impl Station {
             pending,
             errors: VecDeque::new(),
             flagged: VecDeque::new(),
+            stopped: VecDeque::new(),
         }
     }
 
@@ -267,6 +271,8 @@ impl Station {
             }) => match self.handle_call(now_ms, &action, payload) {
                 Step::Reply(payload) => Incoming::Send(Frame::CallResult { id, payload }.to_text()),
                 Step::Error(fault) => {
+                    tracing::info!(charger = %self.charger, %action, code = ?fault.code,
+                        description = %fault.description, "ocpp: call refused");
                     let counted = !matches!(
                         fault.code,
                         ErrorCode::NotImplemented | ErrorCode::SecurityError
@@ -393,11 +399,15 @@ impl Station {
         }
     }
 
-    /// One of our calls failed (rejected, CALLERROR, or timed out): retry a RemoteStop once.
+    /// One of our calls failed (rejected, CALLERROR, or timed out): retry a RemoteStop once,
+    /// unless the transaction's stop has arrived meanwhile.
     fn failed(&mut self, call: Outgoing) {
         let Outgoing::RemoteStop { tx, attempt } = call else {
             return;
         };
+        if self.stopped.contains(&tx) {
+            return;
+        }
         if attempt < 2 {
             self.pending.push(Outgoing::RemoteStop { tx, attempt: 2 });
             return;
@@ -495,6 +505,19 @@ impl Station {
                 Some(("CostUpdated", serde_json::to_value(req).ok()?))
             }
             _ => None,
+        }
+    }
+
+    /// Notes that `tx` stopped: it is tracked no more, and its queued calls but a final cost
+    /// are dropped.
+    fn ended(&mut self, tx: &TxKey) {
+        self.txs.retain(|t| t.key != *tx);
+        self.pending.forget(tx);
+        if !self.stopped.contains(tx) {
+            if self.stopped.len() >= TX_MAX {
+                self.stopped.pop_front();
+            }
+            self.stopped.push_back(tx.clone());
         }
     }
 

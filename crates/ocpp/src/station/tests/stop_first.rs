@@ -70,3 +70,23 @@ fn a_stop_does_not_shorten_another_stop() {
     assert!(st.remote_stop(T0 + 100, TxKey::Id(2)));
     assert_eq!(st.next_deadline_ms(), Some(T0 + timeout));
 }
+
+#[test]
+fn a_stop_that_arrives_ends_the_retries_of_its_remote_stop() {
+    let cfg = OcppConfig::default();
+    let mut st = booted_with(Version::V16, no_cost_messages());
+    let key = start_v16(&mut st, 11, 1_000);
+    meter_v16(&mut st, T0, 11, "2000", Some(1_000));
+    assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
+    // The charger obeys but never answers our call: its StopTransaction arrives.
+    let r = ask(
+        &mut st,
+        T0 + 1_000,
+        "StopTransaction",
+        json!({"transactionId": 11, "meterStop": 2000, "timestamp": "2026-01-01T00:00:00Z"}),
+    );
+    answer(&mut st, T0 + 1_000, &r, Answer::Stop(StopReply::default()));
+    assert_eq!(st.poll(T0 + cfg.call_timeout_ms), None, "no retry");
+    assert_eq!(st.stop_state(&key), None);
+    assert_eq!(st.flagged().count(), 0);
+}
