@@ -10,7 +10,10 @@
 //! A priced meter reading of a transaction it does not track (started on an earlier connection,
 //! before a reconnect or a node restart) is tracked from then on if the backend's answer carries
 //! a limit, and stopped at once if it is already at the hold.
-//! A RemoteStop timed out, rejected or answered with a CALLERROR is retried once, then flagged.
+//! A RemoteStop goes ahead of our other queued calls and shortens the wait for the one on the
+//! wire to `stop_wait_ms`; timed out, rejected or answered with a CALLERROR it is retried once
+//! (unless the transaction's stop arrived meanwhile), then flagged. Every field a call carries
+//! that we read is checked first ([crate::schema]); a violation is answered with its code.
 //! Protocol errors (malformed frames and payloads) are answered and counted: [ERROR_BUDGET] in
 //! [ERROR_WINDOW_MS] closes the connection with 1008. Unknown actions are answered
 //! `NotImplemented` and not counted. Before a boot is accepted on the connection, every call but
