@@ -13,6 +13,7 @@ mod market_flow;
 mod metering_flow;
 mod month_flow;
 mod ocpp_e2e;
+mod ocpp_strict;
 mod portal;
 mod restart;
 mod testnet;
