@@ -12,8 +12,8 @@ use crate::{
     },
     codec_util::{read_string, string_size, write_string},
     Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
-    DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite, Role, Signature,
-    SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
+    DeviceKind, GrantMandate, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite,
+    Role, Signature, SiteId, SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
@@ -161,6 +161,12 @@ pub enum Payload {
     ExpireChargingHolds { max: u32 },
     /// Operator only: add and remove validators; the result is the set of the next epoch.
     ChangeValidators(ChangeValidators),
+    /// The site's owner: let a sales company trade for the site (replaces the company's
+    /// earlier mandate for it).
+    GrantMandate(GrantMandate),
+    /// The site's owner: end a company's mandate now; periods whose gate has closed keep the
+    /// intentions made under it.
+    RevokeMandate { site: SiteId, company: Address },
 }
 
 impl Payload {
@@ -208,6 +214,8 @@ impl Payload {
             Self::ChargingSettle(_) => "charging_settle",
             Self::ExpireChargingHolds { .. } => "expire_charging_holds",
             Self::ChangeValidators(_) => "change_validators",
+            Self::GrantMandate(_) => "grant_mandate",
+            Self::RevokeMandate { .. } => "revoke_mandate",
         }
     }
 
@@ -228,6 +236,8 @@ impl Payload {
             Self::ChargingPrepay(p) => vec![p.payer.clone()],
             Self::ChargingCancel(p) => vec![p.payer.clone()],
             Self::ChargingSettle(p) => vec![p.payer.clone()],
+            Self::GrantMandate(p) => vec![p.company.clone()],
+            Self::RevokeMandate { company, .. } => vec![company.clone()],
             Self::ChangeValidators(c) => c
                 .add
                 .iter()
@@ -488,6 +498,15 @@ impl Write for Payload {
                 40u8.write(buf);
                 p.write(buf);
             }
+            Self::GrantMandate(p) => {
+                41u8.write(buf);
+                p.write(buf);
+            }
+            Self::RevokeMandate { site, company } => {
+                42u8.write(buf);
+                site.write(buf);
+                company.write(buf);
+            }
         }
     }
 }
@@ -540,6 +559,8 @@ impl EncodeSize for Payload {
             Self::ChargingSettle(p) => p.encode_size(),
             Self::ExpireChargingHolds { .. } => 4,
             Self::ChangeValidators(p) => p.encode_size(),
+            Self::GrantMandate(p) => p.encode_size(),
+            Self::RevokeMandate { site, .. } => site.encode_size() + A,
         }
     }
 }
@@ -667,6 +688,11 @@ impl Read for Payload {
                 max: u32::read(buf)?,
             },
             40 => Self::ChangeValidators(ChangeValidators::read(buf)?),
+            41 => Self::GrantMandate(GrantMandate::read(buf)?),
+            42 => Self::RevokeMandate {
+                site: SiteId::read(buf)?,
+                company: Address::read(buf)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -968,6 +994,22 @@ mod tests {
                 }],
                 remove: vec![Address::of(&key(7))],
             }),
+            Payload::GrantMandate(GrantMandate {
+                site: crate::SiteId::new("s0").unwrap(),
+                company: Address::of(&key(8)),
+                sides: crate::MandateSides::Both,
+                markets: vec![
+                    MarketId::new("monthly").unwrap(),
+                    MarketId::new("rt").unwrap(),
+                ],
+                from_ms: 1,
+                until_ms: None,
+                share_bp: 1_000,
+            }),
+            Payload::RevokeMandate {
+                site: crate::SiteId::new("s0").unwrap(),
+                company: Address::of(&key(8)),
+            },
         ];
         for p in payloads {
             let enc = p.encode();
