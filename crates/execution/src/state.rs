@@ -1035,6 +1035,19 @@ mod tests {
                 ]),
             ),
             (StateKey::EpochLength, StateValue::EpochLength(1_000)),
+            (
+                StateKey::Mandate(SiteId::new("s0").unwrap(), addr(5).key_bytes()),
+                StateValue::Mandate(Box::new(Mandate {
+                    company: addr(5),
+                    sides: gridledger_types::MandateSides::Both,
+                    markets: vec![MarketId::new("monthly").unwrap()],
+                    from_ms: 1,
+                    until_ms: Some(2),
+                    share_bp: 10_000,
+                    granted_at_ms: 1,
+                    revoked_at_ms: None,
+                })),
+            ),
         ]
     }
 
