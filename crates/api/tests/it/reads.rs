@@ -283,6 +283,39 @@ async fn sites_and_monthly_readings() {
 }
 
 #[tokio::test]
+async fn a_site_s_mandates_known_unknown_and_invalid() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let id = gridledger_types::SiteId::new("farm").unwrap();
+    node.sites.lock().unwrap().insert(
+        id.clone(),
+        SiteView {
+            site: id.clone(),
+            owner: alice(),
+            kind: "commercial_building".into(),
+            tariff_class: "general-low".into(),
+            contract_kw: 100,
+            feeder: 1,
+            name: "Farm".into(),
+            registered_at: 3,
+        },
+    );
+    let (s, v) = get(&app, "/api/v1/sites/farm/mandates").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got: SiteMandatesView = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!((got.site, got.owner), (id, alice()));
+    assert_eq!(got.mandates[0].company, bob());
+    assert_eq!(v["mandates"][0]["sides"], "sell");
+    assert_eq!(v["mandates"][0]["share_bp"], 500);
+    let (s, v) = get(&app, "/api/v1/sites/nope/mandates").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+    let (s, v) = get(&app, "/api/v1/sites/Bad%20Id/mandates").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_site");
+}
+
+#[tokio::test]
 async fn market_periods() {
     let node = FakeNode::new();
     let app = app(&node);
