@@ -759,6 +759,12 @@ mod tests {
         );
         assert!(participant(&c.state, &c.user(0)).unwrap().suspended);
         assert_fails!(&mut c, &op, suspend(c.user(0)), "already_suspended");
+        assert_fails!(
+            &mut c,
+            &c.users[1],
+            Payload::ReinstateParticipant { account: c.user(0) },
+            "not_operator",
+        );
         // A suspended participant cannot sign.
         let tx = c.signed(&u0, transfer(c.user(1), 1));
         assert_eq!(c.run(&[tx]).unwrap_err(), (0, Rejection::Suspended));
