@@ -122,7 +122,7 @@ pub(crate) struct Scope<'a> {
 pub(crate) enum Authority {
     Owner,
     /// A sales company under this mandate.
-    Agent(Mandate),
+    Agent(Box<Mandate>),
 }
 
 impl Authority {
@@ -207,7 +207,7 @@ pub(crate) fn authority(
             ),
         ));
     }
-    Ok(Some(Authority::Agent(m)))
+    Ok(Some(Authority::Agent(Box::new(m))))
 }
 
 /// For actions on either of two sites (a contract's or a PPA's seller and buyer): whether the
@@ -326,15 +326,7 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
             revoked_at_ms: None,
         })),
     );
-    Ok(vec![Event::MandateGranted {
-        site: p.site.clone(),
-        company: p.company.clone(),
-        sides: p.sides,
-        markets: p.markets.clone(),
-        from_ms: p.from_ms,
-        until_ms: p.until_ms,
-        share_bp: p.share_bp,
-    }])
+    Ok(vec![Event::MandateGranted(p.clone())])
 }
 
 pub(crate) fn revoke<S: StateRead + ?Sized>(

@@ -1,7 +1,7 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, ChargerId, ContractRef, DeviceKind, Hash32, MandateSides, MarketId, MemberStatus,
+    Address, ChargerId, ContractRef, DeviceKind, GrantMandate, Hash32, MarketId, MemberStatus,
     MilliWon, PriceMilliWonPerKwh, Role, Side, SiteId, ValidatorEntry, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
@@ -278,16 +278,8 @@ pub enum Event {
         epoch: u64,
         validators: Vec<ValidatorEntry>,
     },
-    /// The site's owner let `company` trade for the site (markets empty: every market).
-    MandateGranted {
-        site: SiteId,
-        company: Address,
-        sides: MandateSides,
-        markets: Vec<MarketId>,
-        from_ms: u64,
-        until_ms: Option<u64>,
-        share_bp: u32,
-    },
+    /// The site's owner let `company` trade for the site: the granted terms.
+    MandateGranted(GrantMandate),
     /// The site's owner ended the company's mandate at `revoked_at_ms` (block time).
     MandateRevoked {
         site: SiteId,
@@ -724,23 +716,9 @@ impl Write for Event {
                 epoch.write(b);
                 validators.write(b);
             }
-            Self::MandateGranted {
-                site,
-                company,
-                sides,
-                markets,
-                from_ms,
-                until_ms,
-                share_bp,
-            } => {
+            Self::MandateGranted(g) => {
                 43u8.write(b);
-                site.write(b);
-                company.write(b);
-                sides.write(b);
-                markets.write(b);
-                from_ms.write(b);
-                until_ms.write(b);
-                share_bp.write(b);
+                g.write(b);
             }
             Self::MandateRevoked {
                 site,
@@ -827,20 +805,7 @@ impl EncodeSize for Event {
                 charger.encode_size() + 8 + A + M
             }
             Self::ValidatorsScheduled { validators, .. } => 8 + validators.encode_size(),
-            Self::MandateGranted {
-                site,
-                markets,
-                until_ms,
-                ..
-            } => {
-                site.encode_size()
-                    + A
-                    + MandateSides::SIZE
-                    + markets.encode_size()
-                    + 8
-                    + until_ms.encode_size()
-                    + 4
-            }
+            Self::MandateGranted(g) => g.encode_size(),
             Self::MandateRevoked { site, .. } => site.encode_size() + A + 8,
         }
     }
@@ -1081,15 +1046,7 @@ impl Read for Event {
                 epoch: u64::read(b)?,
                 validators: crate::read_validators(b)?,
             },
-            43 => Self::MandateGranted {
-                site: SiteId::read(b)?,
-                company: Address::read(b)?,
-                sides: MandateSides::read(b)?,
-                markets: crate::read_markets(b)?,
-                from_ms: u64::read(b)?,
-                until_ms: Option::<u64>::read(b)?,
-                share_bp: u32::read(b)?,
-            },
+            43 => Self::MandateGranted(GrantMandate::read(b)?),
             44 => Self::MandateRevoked {
                 site: SiteId::read(b)?,
                 company: Address::read(b)?,
@@ -1331,15 +1288,15 @@ mod tests {
                         },
                     ],
                 },
-                Event::MandateGranted {
+                Event::MandateGranted(crate::GrantMandate {
                     site: SiteId::new("s0").unwrap(),
                     company: a.clone(),
-                    sides: MandateSides::Sell,
+                    sides: crate::MandateSides::Sell,
                     markets: vec![crate::MarketId::new("m").unwrap()],
                     from_ms: 1,
                     until_ms: Some(2),
                     share_bp: 500,
-                },
+                }),
                 Event::MandateRevoked {
                     site: SiteId::new("s0").unwrap(),
                     company: a.clone(),

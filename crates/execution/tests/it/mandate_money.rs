@@ -3,7 +3,7 @@
 //! payment line (rounded down), in account bills and the bank report; a PPA a company arranged
 //! pays the share for the months whose gate closed within the mandate. The generator and
 //! consumer roles trade for themselves and through a company.
-use crate::fixture::{addr, code};
+use crate::fixture::{addr, code, one_interval};
 use crate::mandates::{
     clear, gen_site, intention, mandate_for, monthly, ms, ppa_gen_to_shop, revoke, rt, shop_site,
     World, DAY, HOUR,
@@ -18,8 +18,7 @@ use gridledger_execution::{
     settlement_line, supply,
 };
 use gridledger_types::{
-    Address, CorrectReadings, MandateSides, Payload, PaymentKind, PrivateKey, Registers, Role,
-    Side, SiteId, SubmitReadings,
+    Address, CorrectReadings, MandateSides, Payload, PaymentKind, PrivateKey, Role, Side, SiteId,
 };
 
 /// The lines of `payer`'s bill of `month` as (payee, kind, amount, paid).
@@ -204,23 +203,7 @@ fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_includ
         (w.gen_meter.clone(), 0, 10_000),
         (w.shop_meter.clone(), 10_000, 0),
     ] {
-        let tx = w.c.signed(
-            &meter,
-            Payload::SubmitReadings(SubmitReadings {
-                first_interval_start_ms: h,
-                interval_ms: HOUR as u32,
-                registers: vec![
-                    Registers {
-                        import_wh: 0,
-                        export_wh: 0,
-                    },
-                    Registers {
-                        import_wh: imp,
-                        export_wh: exp,
-                    },
-                ],
-            }),
-        );
+        let tx = w.c.signed(&meter, one_interval(h, HOUR as u32, imp, exp));
         assert!(w.c.run_at(h + HOUR + 1_000, &[tx]).unwrap().receipts[0].is_success());
     }
     w.c.time_ms = h + HOUR + 2_000;

@@ -372,30 +372,17 @@ fn a_mandate_covers_only_its_sides_markets_and_window() {
     let (g, co) = (w.generator.clone(), w.company.clone());
     let (now, aug, sep) = (w.c.time_ms, ms(202508), ms(202509));
     // Sell only, in the monthly market, from an hour ahead until the August gate.
-    let r = w.exec(
-        &g,
-        Payload::GrantMandate(GrantMandate {
-            site: gen_site(),
-            company: addr(&co),
-            sides: MandateSides::Sell,
-            markets: vec![monthly()],
-            from_ms: now + HOUR,
-            until_ms: Some(aug),
-            share_bp: 250,
-        }),
-    );
-    assert_eq!(
-        r.events,
-        vec![Event::MandateGranted {
-            site: gen_site(),
-            company: addr(&co),
-            sides: MandateSides::Sell,
-            markets: vec![monthly()],
-            from_ms: now + HOUR,
-            until_ms: Some(aug),
-            share_bp: 250,
-        }]
-    );
+    let grant = GrantMandate {
+        site: gen_site(),
+        company: addr(&co),
+        sides: MandateSides::Sell,
+        markets: vec![monthly()],
+        from_ms: now + HOUR,
+        until_ms: Some(aug),
+        share_bp: 250,
+    };
+    let r = w.exec(&g, Payload::GrantMandate(grant.clone()));
+    assert_eq!(r.events, vec![Event::MandateGranted(grant)]);
     let sell_aug = intention(monthly(), aug, Side::Sell, gen_site(), 10, 150);
     w.refused(&co, sell_aug.clone(), "mandate_not_started");
     w.c.time_ms = now + HOUR;
