@@ -140,7 +140,8 @@ impl Authority {
 /// `Ok(Some(_))`: as the owner, or as a sales company whose mandate covers it. `Ok(None)`: the
 /// signer is neither the owner nor a sales company (the caller names its own failure). `Err`:
 /// a sales company without a covering mandate (`no_mandate`, `mandate_revoked`,
-/// `mandate_not_started`, `mandate_expired`, `outside_mandate`).
+/// `mandate_not_started`, `mandate_expired`, `outside_mandate`), or acting for a suspended owner
+/// (`owner_suspended`).
 pub(crate) fn authority(
     s: &(impl StateRead + ?Sized),
     now_ms: u64,
@@ -161,6 +162,12 @@ pub(crate) fn authority(
             format!("{signer} holds no mandate from the owner of site {site}"),
         )
     })?;
+    if participant(s, owner).is_some_and(|p| p.suspended) {
+        return Err(fail(
+            "owner_suspended",
+            format!("the owner of site {site} is suspended; nobody trades for it"),
+        ));
+    }
     if let Some(t) = m.revoked_at_ms.filter(|t| *t <= now_ms) {
         return Err(fail(
             "mandate_revoked",

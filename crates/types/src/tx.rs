@@ -84,16 +84,19 @@ pub enum Payload {
     CorrectReadings(CorrectReadings),
     /// Operator only: create or change a market.
     ConfigureMarket(ConfigureMarket),
-    /// A sell or buy intention for a period; its id is this transaction's hash.
+    /// The site's owner (or a sales company under its mandate): a sell or buy intention for a
+    /// period; its id is this transaction's hash.
     SubmitIntention(SubmitIntention),
-    /// Its submitter withdraws an intention before gate closure.
+    /// The site's owner (or a sales company under its mandate) withdraws an intention before
+    /// gate closure.
     CancelIntention { intention: Hash32 },
     /// Anyone, at or after gate closure: pair the period's intentions into contracts.
     ClearPeriod {
         market: MarketId,
         period_start_ms: u64,
     },
-    /// The seller or the buyer of a contract approves it (markets that require approval).
+    /// The seller or the buyer of a contract (or a sales company under its mandate) approves
+    /// it (markets that require approval).
     ApproveContract {
         market: MarketId,
         period_start_ms: u64,
@@ -110,7 +113,8 @@ pub enum Payload {
     /// Operator only: a KEPCO tariff version (the tariff crate's canonical encoding), in force
     /// from its effective date.
     SetTariff { version: Vec<u8> },
-    /// The buyer of a contract objects to its delivery within the market's dispute window.
+    /// The buyer of a contract (or a sales company under its buy mandate) objects to its
+    /// delivery within the market's dispute window.
     DisputeContract {
         contract: ContractRef,
         reason: String,
@@ -127,10 +131,11 @@ pub enum Payload {
     PayBill { month: u32 },
     /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
     CollectBills { month: u32 },
-    /// The owner of either site proposes a long-term agreement; its id is this transaction's
-    /// hash.
+    /// The owner of either site (or a sales company under its mandate) proposes a long-term
+    /// agreement; its id is this transaction's hash.
     ProposePpa(ProposePpa),
-    /// The owner of the other site accepts a proposed PPA, before its start month.
+    /// The other site's owner (or a sales company under its mandate) accepts a proposed PPA,
+    /// before its start month.
     AcceptPpa { ppa: Hash32 },
     /// Either party ends an accepted PPA after its notice (at once if both have sent it).
     TerminatePpa { ppa: Hash32 },

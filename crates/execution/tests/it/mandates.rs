@@ -713,6 +713,25 @@ fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_i
     assert!(contracts(&w.c.state, &monthly(), aug)[0].approved);
 }
 
+#[test]
+fn nobody_trades_for_a_suspended_owner() {
+    let mut w = World::new();
+    let (g, co, op) = (w.generator.clone(), w.company.clone(), w.c.operator.clone());
+    assert!(w
+        .exec(&g, mandate_for(gen_site(), &co, MandateSides::Sell, 0))
+        .is_success());
+    let sell = intention(monthly(), ms(202508), Side::Sell, gen_site(), 10, 150);
+    let suspend = Payload::SuspendParticipant {
+        account: addr(&g),
+        reason: "audit".into(),
+    };
+    assert!(w.exec(&op, suspend).is_success());
+    w.refused(&co, sell.clone(), "owner_suspended");
+    let reinstate = Payload::ReinstateParticipant { account: addr(&g) };
+    assert!(w.exec(&op, reinstate).is_success());
+    assert!(w.exec(&co, sell).is_success());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
