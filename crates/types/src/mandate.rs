@@ -129,6 +129,17 @@ mod tests {
             (d.markets.len(), d.from_ms, d.until_ms, d.share_bp),
             (0, 0, None, 0)
         );
+        // The same through the payload's JSON (the dashboard's session signing).
+        let v = serde_json::json!({
+            "type": "grant_mandate", "site": "s0", "company": p.company, "sides": "buy"
+        });
+        let crate::Payload::GrantMandate(g) = serde_json::from_value(v).unwrap() else {
+            panic!("not a grant")
+        };
+        assert_eq!(
+            (g.sides, g.share_bp, g.until_ms),
+            (MandateSides::Buy, 0, None)
+        );
     }
 
     #[test]
