@@ -8,8 +8,8 @@ use gridledger_api::{
     AccountView, AutoChargeBody, AutoChargeResult, BlockView, CertifyBody, CertifyResult,
     ChargerSecretResult, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
     ParticipantView, PrepayBody, PrepayResult, RevenueFilter, SessionFilter, SignUpBody,
-    SignUpResult, SiteReadingsView, SiteView, SoftStopResult, StatusView, StopBody, StopResult,
-    SubmitRequest, SubmitResponse, TxView, ValidatorsView,
+    SignUpResult, SiteMandatesView, SiteReadingsView, SiteView, SoftStopResult, StatusView,
+    StopBody, StopResult, SubmitRequest, SubmitResponse, TxView, ValidatorsView,
 };
 use gridledger_types::{Address, ChargerId, Encode, Hash32, SignedTransaction, SiteId};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -278,6 +278,13 @@ impl Client {
         yyyymm: u32,
     ) -> Result<Option<SiteReadingsView>> {
         self.get_optional(&format!("/api/v1/sites/{site}/readings?month={yyyymm}"))
+            .await
+    }
+
+    /// `GET /api/v1/sites/{site}/mandates`: the site's owner and its sales-company mandates,
+    /// `None` if the site is not registered.
+    pub async fn site_mandates(&self, site: &SiteId) -> Result<Option<SiteMandatesView>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/mandates"))
             .await
     }
 
