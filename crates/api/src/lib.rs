@@ -16,6 +16,7 @@ mod error;
 mod explore;
 mod handlers;
 mod metrics;
+pub mod params;
 pub mod portal;
 pub mod views;
 

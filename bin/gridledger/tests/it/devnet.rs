@@ -21,6 +21,8 @@ pub struct Devnet {
     pub child: Child,
     pub dir: PathBuf,
     pub http: u16,
+    /// The consensus p2p port (a restart reuses it).
+    pub p2p: u16,
     pub rpc: String,
     /// The OCPP listener's port (every test devnet gets its own).
     pub ocpp: u16,
@@ -77,6 +79,7 @@ impl Devnet {
             child,
             dir: dir.to_path_buf(),
             http,
+            p2p,
             rpc: format!("http://127.0.0.1:{http}"),
             ocpp,
         }

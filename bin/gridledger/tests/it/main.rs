@@ -15,5 +15,6 @@ mod month_flow;
 mod ocpp_e2e;
 mod portal;
 mod restart;
+mod schemathesis;
 mod testnet;
 mod validators_cli;
