@@ -131,6 +131,21 @@ impl Devnet {
             .unwrap()
     }
 
+    /// SIGTERM, then waits for the node to shut down cleanly (SIGKILL after 30 s).
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+    }
+
     /// SIGKILL, no chance to flush anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -122,7 +122,7 @@ async fn schemathesis_finds_nothing_against_a_seeded_devnet_slow_() {
 
     // The fuzzed node: the same chain, without clock control.
     let (dir, http, p2p) = (w.net.dir.clone(), w.net.http, w.net.p2p);
-    w.net.kill();
+    w.net.stop();
     w.net = Devnet::start(&dir, http, p2p);
     w.net.ready().await;
     let base = w.net.rpc.clone();
@@ -158,6 +158,9 @@ async fn schemathesis_finds_nothing_against_a_seeded_devnet_slow_() {
         String::from_utf8_lossy(&result.stderr)
     );
     std::fs::write(out.join("output.txt"), &text).unwrap();
+    // The node's log outlives its temporary directory.
+    let _ = std::fs::copy(w.net.log_path(), out.join("devnet.log"));
+    let alive = w.net.child.try_wait().unwrap().is_none();
     let summary: String = text
         .lines()
         .filter(|l| l.contains("generated") || l.contains(" in ") && l.contains("=="))
@@ -167,6 +170,11 @@ async fn schemathesis_finds_nothing_against_a_seeded_devnet_slow_() {
         "schemathesis: {summary}\n(wall {:.0} s; output {})",
         started.elapsed().as_secs_f64(),
         out.join("output.txt").display()
+    );
+    assert!(
+        alive,
+        "the devnet exited during the run; its log is {}",
+        out.join("devnet.log").display()
     );
     assert!(
         result.status.success(),
