@@ -7,7 +7,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use gridledger_api::{ChargingFailure, SiteView, ERROR_CODES, OPENAPI_JSON, ROUTES};
+use gridledger_api::{ChargingFailure, ERROR_CODES, OPENAPI_JSON, ROUTES};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -286,20 +286,8 @@ async fn every_route_is_served_and_its_success_response_validates() {
         alice(),
         vec![tx_view(&signed(2), 2, 1), tx_view(&signed(0), 2, 0)],
     );
-    let id = gridledger_types::SiteId::new("bldg-a").unwrap();
-    node.sites.lock().unwrap().insert(
-        id.clone(),
-        SiteView {
-            site: id,
-            owner: alice(),
-            kind: "household".into(),
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "h".into(),
-            registered_at: 1,
-        },
-    );
+    let site = crate::fake::site_view("bldg-a", alice());
+    node.sites.lock().unwrap().insert(site.site.clone(), site);
     node.contracts
         .lock()
         .unwrap()

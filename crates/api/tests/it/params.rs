@@ -1,11 +1,10 @@
 //! Path and query parameters are read as the OpenAPI document describes them (issue 13, what
 //! schemathesis found): inputs the document calls valid are served, inputs it calls invalid are
 //! refused with a 4xx, and no input is a 500.
-use crate::fake::{alice, signed, FakeCharging, FakeNode};
+use crate::fake::{alice, FakeCharging, FakeNode};
 use crate::{app, app_with_services, get, portal::FakePortal, post_json, send};
 use axum::{body::Body, http::Request, http::StatusCode};
-use gridledger_api::{ChargingRequest, SiteView};
-use gridledger_types::SiteId;
+use gridledger_api::ChargingRequest;
 use std::sync::Arc;
 
 /// 64 hex characters that are not an ed25519 public key (not a point on the curve).
@@ -13,20 +12,8 @@ const NOT_A_KEY: &str = "835b806931d9b81514c6fcc485b460c5b0bd02c769e83b0481441a4
 
 fn node_with_site() -> Arc<FakeNode> {
     let node = FakeNode::new();
-    let id = SiteId::new("home").unwrap();
-    node.sites.lock().unwrap().insert(
-        id.clone(),
-        SiteView {
-            site: id,
-            owner: alice(),
-            kind: "household".into(),
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "h".into(),
-            registered_at: 1,
-        },
-    );
+    let site = crate::fake::site_view("home", alice());
+    node.sites.lock().unwrap().insert(site.site.clone(), site);
     node
 }
 
