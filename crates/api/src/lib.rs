@@ -17,6 +17,7 @@ mod explore;
 mod handlers;
 mod mandates;
 mod metrics;
+pub mod params;
 pub mod portal;
 pub mod views;
 

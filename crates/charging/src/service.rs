@@ -11,7 +11,7 @@ use gridledger_execution::charging_view::MemberView;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{
     Address, ChainId, ChargerId, ChargingPrepay, Event, Hash32, MilliWon, Payload, PrivateKey,
-    Receipt, SessionState, StopReason,
+    Receipt, SessionState, StopReason, CARD_MAX_BYTES,
 };
 use std::{
     collections::BTreeMap,
@@ -213,6 +213,15 @@ impl Service {
         password: Password,
         card: Option<String>,
     ) -> Result<(u64, Address, Hash32), Error> {
+        let card = card.unwrap_or_default();
+        // The chain's own rule (printable ASCII) and the encoding's limit, checked before a key
+        // is made: a card the decoder refuses must never reach a transaction.
+        if card.len() > CARD_MAX_BYTES || !card.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::refused(
+                "bad_card",
+                format!("a card id is at most {CARD_MAX_BYTES} printable ASCII characters"),
+            ));
+        }
         let key = generate_key().map_err(|e| Error::Keystore(e.to_string()))?;
         let address = Address::of(&key);
         let kdf = self.cfg.kdf;
@@ -225,7 +234,7 @@ impl Service {
         let r = self
             .operator_submit(vec![Payload::EnrollMember {
                 account: address.clone(),
-                card: card.unwrap_or_default(),
+                card,
             }])
             .await?
             .remove(0);

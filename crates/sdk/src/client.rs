@@ -414,7 +414,7 @@ impl Client {
     }
 
     /// `POST /api/v1/charging/members` (operator token): signs up a member with `password`
-    /// (6-64 bytes) and an optional RFID card; answers after the finalized `EnrollMember`.
+    /// (6-64 characters) and an optional RFID card; answers after the finalized `EnrollMember`.
     pub async fn charging_signup(
         &self,
         token: Option<&str>,

@@ -17,5 +17,6 @@ mod ocpp_e2e;
 mod ocpp_strict;
 mod portal;
 mod restart;
+mod schemathesis;
 mod testnet;
 mod validators_cli;

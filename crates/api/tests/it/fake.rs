@@ -52,6 +52,20 @@ pub fn h(tag: &str) -> Hash32 {
     Hash32::digest(&[tag.as_bytes()])
 }
 
+/// A household site of `owner` named `id`.
+pub fn site_view(id: &str, owner: Address) -> SiteView {
+    SiteView {
+        site: SiteId::new(id).unwrap(),
+        owner,
+        kind: "household".into(),
+        tariff_class: "residential-low".into(),
+        contract_kw: 0,
+        feeder: 1,
+        name: "h".into(),
+        registered_at: 1,
+    }
+}
+
 pub fn block_view(height: u64) -> BlockView {
     BlockView {
         height,
