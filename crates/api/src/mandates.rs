@@ -1,7 +1,8 @@
 //! `GET /api/v1/sites/{site}/mandates`: the sales companies a site's owner has mandated (live
 //! and ended records), for the owner, the companies and the roles that check them.
 use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, parse_site, path_segment};
+use crate::handlers::node_call;
+use crate::params::{parse_site, path_segment};
 use crate::views::SiteMandatesView;
 use crate::AppState;
 use axum::{
