@@ -92,10 +92,17 @@ pub async fn trace(
     let number = number.unwrap_or(0);
     policy::known(&viewer, "a contract")?;
     let node = st.node.clone();
-    let t = node_call(move || contract_trace(&*node, &market, start, number))
-        .await??
-        .ok_or_else(|| ApiError::not_found("no such contract"))?;
-    if !policy::contract(&viewer, &t.contract) {
+    let v = viewer.clone();
+    let (t, readable) = node_call(move || -> Result<_, NodeError> {
+        let Some(t) = contract_trace(&*node, &market, start, number)? else {
+            return Ok(None);
+        };
+        let readable = policy::contract(&*node, &v, &t.contract)?;
+        Ok(Some((t, readable)))
+    })
+    .await??
+    .ok_or_else(|| ApiError::not_found("no such contract"))?;
+    if !readable {
         return Err(policy::refuse(&viewer, "this contract"));
     }
     Ok(Json(t))
@@ -366,7 +373,9 @@ fn find(node: Arc<dyn NodeApi>, v: &Viewer, q: &str) -> Result<Value, NodeError>
             };
             let path = format!("/markets/{market}/periods/{start}/contracts/{n}/trace");
             Ok(match contract_trace(&*node, &market, start, n)? {
-                Some(t) if policy::contract(v, &t.contract) => found("contract", path, to_json(&t)),
+                Some(t) if policy::contract(&*node, v, &t.contract)? => {
+                    found("contract", path, to_json(&t))
+                }
                 Some(_) => restricted("contract", path),
                 None => none,
             })

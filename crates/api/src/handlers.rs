@@ -356,12 +356,17 @@ pub(crate) async fn site_for(
     site: &SiteId,
 ) -> Result<Address, ApiError> {
     let node = st.node.clone();
-    let s = site.clone();
-    let owner = node_call(move || node.site(&s))
-        .await??
-        .map(|v| v.owner)
-        .ok_or_else(|| ApiError::not_found(format!("no site {site}")))?;
-    policy::site(viewer, site, &owner)?;
+    let (s, v) = (site.clone(), viewer.clone());
+    let (owner, reads) = node_call(move || -> Result<_, NodeError> {
+        let Some(owner) = node.site(&s)?.map(|x| x.owner) else {
+            return Ok(None);
+        };
+        let reads = policy::reads_for_site(&*node, &v, &s, &owner)?;
+        Ok(Some((owner, reads)))
+    })
+    .await??
+    .ok_or_else(|| ApiError::not_found(format!("no site {site}")))?;
+    policy::site(viewer, reads)?;
     Ok(owner)
 }
 
@@ -399,14 +404,14 @@ pub async fn market_period(
         let Some(period) = node.market_period(&m, start)? else {
             return Ok(None);
         };
-        // Site owners are looked up only for a reader who is not entitled to see everything.
-        let owners = if viewer.reader().is_some() && !policy::entitled(&viewer) {
-            site_owners(&*node, &period)?
+        // Sites are looked up only for a reader who is not entitled to see everything.
+        let own = if viewer.reader().is_some() && !policy::entitled(&viewer) {
+            sites_read_for(&*node, &viewer, &period)?
         } else {
             Default::default()
         };
         Ok(Some(policy::redact_period(&viewer, &period, |s| {
-            owners.get(s).cloned()
+            own.contains(s)
         })))
     })
     .await??
@@ -414,12 +419,15 @@ pub async fn market_period(
     .ok_or_else(|| ApiError::not_found(format!("no market {market}")))
 }
 
-/// The owners of the sites a period's intentions and contracts name.
-fn site_owners(
+/// The sites a period's intentions and contracts name that `viewer` reads for
+/// ([policy::reads_for_site]).
+fn sites_read_for(
     node: &dyn NodeApi,
+    viewer: &Viewer,
     period: &PeriodView,
-) -> Result<std::collections::BTreeMap<SiteId, Address>, NodeError> {
-    let mut out = std::collections::BTreeMap::new();
+) -> Result<std::collections::BTreeSet<SiteId>, NodeError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = std::collections::BTreeSet::new();
     let sites = period
         .sells
         .iter()
@@ -432,9 +440,11 @@ fn site_owners(
                 .flat_map(|c| [&c.seller_site, &c.buyer_site]),
         );
     for site in sites {
-        if !out.contains_key(site) {
+        if seen.insert(site.clone()) {
             if let Some(v) = node.site(site)? {
-                out.insert(site.clone(), v.owner);
+                if policy::reads_for_site(node, viewer, site, &v.owner)? {
+                    out.insert(site.clone());
+                }
             }
         }
     }

@@ -9,7 +9,9 @@
 //! identities (a period's order book, the event stream) are redacted instead of refused.
 use crate::auth::{Reader, Viewer};
 use crate::error::{codes, ApiError};
-use crate::views::{ContractView, FinalizedEvent, NodeApi, NodeError, PeriodView, TxView};
+use crate::views::{
+    ContractView, FinalizedEvent, NodeApi, NodeError, PeriodView, SiteMandatesView, TxView,
+};
 use axum::http::StatusCode;
 use gridledger_types::{Address, Role, SiteId};
 use serde_json::Value;
@@ -56,16 +58,46 @@ pub fn entitled(v: &Viewer) -> bool {
     v.has_role(ENTITLED)
 }
 
-/// HOOK (sales-company mandates): true if `reader` is a sales company with an active mandate
-/// for `site`. Until mandates are on chain nobody is; once they are, this reads the mandate
-/// and every site-scoped policy below (sites, intentions, contracts) honours it.
-pub fn mandate_for_site(reader: &Reader, site: &SiteId) -> bool {
-    let _ = (reader, site);
-    false
+/// The sales company `v` reads as, if any: a participant reading with its own key (not a
+/// device's) whose role is `sales_company`.
+fn sales_company(v: &Viewer) -> Option<&Reader> {
+    v.reader()
+        .filter(|r| !r.device && r.role == Some(Role::SalesCompany))
 }
 
-fn mandated(v: &Viewer, site: &SiteId) -> bool {
-    v.reader().is_some_and(|r| mandate_for_site(r, site))
+/// True if `v` is a sales company whose mandate for `site` is in force at the head's block
+/// time (granted, started, not ended, not revoked): it reads the site's records as the owner's
+/// agent. Asks the node only for a sales company.
+pub fn mandated(node: &dyn NodeApi, v: &Viewer, site: &SiteId) -> Result<bool, NodeError> {
+    let Some(r) = sales_company(v) else {
+        return Ok(false);
+    };
+    Ok(node
+        .site_mandates(site)?
+        .is_some_and(|m| m.mandates.iter().any(|x| x.active && x.company == r.key)))
+}
+
+/// True if `v` reads `site`'s records as its owner (or a device of the owner) or under a
+/// mandate in force ([mandated]).
+pub fn reads_for_site(
+    node: &dyn NodeApi,
+    v: &Viewer,
+    site: &SiteId,
+    owner: &Address,
+) -> Result<bool, NodeError> {
+    Ok(v.is(owner) || mandated(node, v, site)?)
+}
+
+/// A site's mandates: every record to the site's owner (or its devices) and the [ENTITLED]
+/// roles; to a company a record names (or its devices), its own record only, live or ended;
+/// nobody else.
+pub fn site_mandates(v: &Viewer, mut view: SiteMandatesView) -> Result<SiteMandatesView, ApiError> {
+    if v.is(&view.owner) || entitled(v) {
+        return Ok(view);
+    }
+    view.mandates.retain(|m| v.is(&m.company));
+    allow(v, !view.mandates.is_empty(), "this site's mandates")?;
+    Ok(view)
 }
 
 /// An account's balance, holds, history and bills: the account itself (or its devices) and
@@ -75,13 +107,10 @@ pub fn account(v: &Viewer, a: &Address) -> Result<(), ApiError> {
 }
 
 /// A site's readings, bills and forecast: its owner (or the owner's devices, e.g. its meter),
-/// a sales company under the owner's mandate ([mandate_for_site]) and the [ENTITLED] roles.
-pub fn site(v: &Viewer, site: &SiteId, owner: &Address) -> Result<(), ApiError> {
-    allow(
-        v,
-        v.is(owner) || mandated(v, site) || entitled(v),
-        "this site's records",
-    )
+/// a sales company under the owner's mandate in force ([reads_for_site] answers both) and the
+/// [ENTITLED] roles.
+pub fn site(v: &Viewer, reads_for_site: bool) -> Result<(), ApiError> {
+    allow(v, reads_for_site || entitled(v), "this site's records")
 }
 
 /// The bank's settlement report: the bank, the operator, the grid company and the auditor.
@@ -100,14 +129,14 @@ pub fn ppa(v: &Viewer, view: &Value) -> bool {
             .any(|a| v.is(&a))
 }
 
-/// A contract (and its trace): its seller and buyer, a sales company under the mandate of
-/// either site, and the [ENTITLED] roles.
-pub fn contract(v: &Viewer, c: &ContractView) -> bool {
-    v.is(&c.seller)
+/// A contract (and its trace): its seller and buyer (the sites' owners), a sales company with
+/// a mandate in force for either site ([mandated]), and the [ENTITLED] roles.
+pub fn contract(node: &dyn NodeApi, v: &Viewer, c: &ContractView) -> Result<bool, NodeError> {
+    Ok(v.is(&c.seller)
         || v.is(&c.buyer)
-        || mandated(v, &c.seller_site)
-        || mandated(v, &c.buyer_site)
         || entitled(v)
+        || mandated(node, v, &c.seller_site)?
+        || mandated(node, v, &c.buyer_site)?)
 }
 
 /// Every account a transaction names: its signer, the owner of a signing device, every
@@ -214,19 +243,15 @@ pub const CONTRACT_IDENTITIES: &[&str] = &[
 
 /// A period's order book and contracts: the aggregates (energies, prices, fills, approvals,
 /// the clearing price) for everyone; the identities of an intention (id, owner, site) only to
-/// its owner, the owner of its site ([site_owner] answers) and the [ENTITLED] roles; a
-/// contract's identities (its intentions, parties and sites) only to its parties and the
-/// [ENTITLED] roles. Others see those fields as `null`.
-pub fn redact_period(
-    v: &Viewer,
-    period: &PeriodView,
-    site_owner: impl Fn(&SiteId) -> Option<Address>,
-) -> Value {
+/// its owner, whoever reads for its site (`own_site` answers [reads_for_site]: the site's
+/// owner, a sales company under its mandate) and the [ENTITLED] roles; a contract's identities
+/// (its intentions, parties and sites) only to its parties, whoever reads for either site and
+/// the [ENTITLED] roles. Others see those fields as `null`.
+pub fn redact_period(v: &Viewer, period: &PeriodView, own_site: impl Fn(&SiteId) -> bool) -> Value {
     let mut out = serde_json::to_value(period).unwrap_or(Value::Null);
     if entitled(v) {
         return out;
     }
-    let own_site = |s: &SiteId| mandated(v, s) || site_owner(s).is_some_and(|o| v.is(&o));
     for (side, list) in [("sells", &period.sells), ("buys", &period.buys)] {
         for (i, x) in list.iter().enumerate() {
             if !(v.is(&x.owner) || own_site(&x.site)) {
@@ -237,7 +262,10 @@ pub fn redact_period(
         }
     }
     for (i, c) in period.contracts.iter().enumerate() {
-        let party = contract(v, c) || own_site(&c.seller_site) || own_site(&c.buyer_site);
+        let party = v.is(&c.seller)
+            || v.is(&c.buyer)
+            || own_site(&c.seller_site)
+            || own_site(&c.buyer_site);
         if !party {
             for field in CONTRACT_IDENTITIES {
                 out["contracts"][i][*field] = Value::Null;

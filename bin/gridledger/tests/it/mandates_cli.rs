@@ -1,7 +1,9 @@
 //! Mandates through the real binary: a generator grants a sales company a mandate with
 //! `tx grant-mandate`, `query mandates` (the node's `GET /api/v1/sites/{site}/mandates`) shows
 //! it, a stranger sales company's intention for the site is refused with `no_mandate` while the
-//! mandated company's succeeds, and after `tx revoke-mandate` the company is refused too.
+//! mandated company's succeeds, and after `tx revoke-mandate` the company is refused too. The
+//! mandates are personal: read signed by the owner (every record) or a company (its own);
+//! anonymous and stranger reads are refused.
 use crate::cli_flow::field;
 use crate::devnet::{wait_all, Devnet, BIN};
 use gridledger_sdk::signer::TxSigner;
@@ -157,7 +159,24 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
         "{out}"
     );
 
-    let (code, out) = gl(&["query", "mandates", "farm", "--rpc", &rpc]);
+    let mandates = |key: Option<&str>, json: bool| {
+        let mut args = vec!["query", "mandates", "farm", "--rpc", &rpc];
+        if let Some(k) = key {
+            args.extend_from_slice(&["--key", k, "--password-file", &pw]);
+        }
+        if json {
+            args.push("--json");
+        }
+        gl(&args)
+    };
+    // Anonymous and a company the site never mandated are refused.
+    let (code, out) = mandates(None, false);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("unauthorized"), "{out}");
+    let (code, out) = mandates(Some(st_key), false);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("forbidden"), "{out}");
+    let (code, out) = mandates(Some(gen_key), false);
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(field(&out, "owner"), generator.to_hex());
     let m = field(&out, "mandate");
@@ -196,6 +215,25 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
     );
     let (code, out) = tx(co_key, &intend);
     assert_eq!(code, Some(0), "{out}");
+    // Under the mandate the company reads the site's readings; the stranger may not.
+    let readings = |key: &str| {
+        gl(&[
+            "query",
+            "readings",
+            "farm",
+            &period,
+            "--rpc",
+            &rpc,
+            "--key",
+            key,
+            "--password-file",
+            &pw,
+        ])
+    };
+    let (code, out) = readings(co_key);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = readings(st_key);
+    assert!(code != Some(0) && out.contains("forbidden"), "{out}");
 
     // Revoked: the company is refused, and the record says when.
     let (code, out) = tx(
@@ -209,8 +247,12 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
         field(&out, "status").starts_with("failed mandate_revoked"),
         "{out}"
     );
-    let (_, out) = gl(&["query", "mandates", "farm", "--rpc", &rpc, "--json"]);
+    // Revoked, the company no longer reads the site's records, only its own (ended) record.
+    let (code, out) = readings(co_key);
+    assert!(code != Some(0) && out.contains("forbidden"), "{out}");
+    let (_, out) = mandates(Some(co_key), true);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["mandates"][0]["company"], co_hex);
     assert_eq!(v["mandates"][0]["active"], false);
     assert!(v["mandates"][0]["revoked_at_ms"].as_u64().unwrap() >= now);
     let (code, out) = gl(&["query", "mandates", "nowhere", "--rpc", &rpc]);

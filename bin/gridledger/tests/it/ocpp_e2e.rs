@@ -70,21 +70,15 @@ impl Env {
     /// `GET path`: charging records as the charging operator's back office (its bearer
     /// token), the rest signed by the market operator (personal records need a reader).
     pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
-        let req = self.http.get(self.url(path));
-        let req = if path.starts_with("/api/v1/charging/") {
-            req.bearer_auth(&self.token)
+        let r = if path.starts_with("/api/v1/charging/") {
+            let req = self.http.get(self.url(path)).bearer_auth(&self.token);
+            req.send().await.unwrap()
         } else {
-            let now = gridledger_sdk::now_ms();
-            let auth = gridledger_types::ReadAuth::sign(
-                &self.net.key("operator"),
-                "gridledger-devnet",
-                "GET",
-                path,
-                now,
-            );
-            req.header("authorization", auth.header_value())
+            let operator = self.net.key("operator");
+            self.net
+                .get_signed(path, &operator, gridledger_sdk::now_ms())
+                .await
         };
-        let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }

@@ -38,6 +38,10 @@ pub const CAROL: u8 = 9;
 pub const ALICE_METER: u8 = 10;
 /// A charging operator that is not bob (bob, key 8, is the fake charging service's operator).
 pub const OTHER_CPO: u8 = 11;
+/// A sales company with a mandate in force for every site of the fake.
+pub const SALES: u8 = 12;
+/// A sales company whose mandate for every site of the fake was revoked.
+pub const SALES_ENDED: u8 = 13;
 /// An address nobody registered.
 pub const NOBODY: u8 = 99;
 
@@ -186,6 +190,23 @@ pub struct FakeNode {
     pub topics: Mutex<HashMap<[u8; 32], Vec<TxView>>>,
     /// What `directory` answers.
     pub directory: Mutex<serde_json::Value>,
+    /// The mandate records of every site (see [FakeNode::new]).
+    pub mandates: Mutex<Vec<MandateView>>,
+}
+
+/// `company`'s sell mandate in the monthly market with a 5 % share, in force unless `revoked`.
+pub fn mandate(company: Address, revoked: bool) -> MandateView {
+    MandateView {
+        company,
+        sides: gridledger_types::MandateSides::Sell,
+        markets: vec![SiteId::new("monthly").unwrap()],
+        from_ms: 0,
+        until_ms: Some(1_900_000_000_000),
+        share_bp: 500,
+        granted_at_ms: 1_700_000_000_000,
+        revoked_at_ms: revoked.then_some(1_750_000_000_000),
+        active: !revoked,
+    }
 }
 
 /// Validator `i` at `10.0.0.{i}:7070` (key seed `40 + i`).
@@ -248,6 +269,10 @@ impl FakeNode {
                 "participants": [], "devices": [], "sites": [], "markets": [], "tariffs": [],
                 "billing": null
             })),
+            mandates: Mutex::new(vec![
+                mandate(Address::of(&key(SALES)), false),
+                mandate(Address::of(&key(SALES_ENDED)), true),
+            ]),
         };
         for height in 1..=3 {
             node.blocks
@@ -292,6 +317,8 @@ impl FakeNode {
             (CAROL, Role::Consumer),
             (OTHER_CPO, Role::ChargingOperator),
             (8, Role::ChargingOperator),
+            (SALES, Role::SalesCompany),
+            (SALES_ENDED, Role::SalesCompany),
         ] {
             node.participants.lock().unwrap().insert(
                 Address::of(&key(seed)),
@@ -400,17 +427,7 @@ impl NodeApi for FakeNode {
         Ok(Some(SiteMandatesView {
             site: s.site,
             owner: s.owner,
-            mandates: vec![MandateView {
-                company: bob(),
-                sides: gridledger_types::MandateSides::Sell,
-                markets: vec![SiteId::new("monthly").unwrap()],
-                from_ms: 0,
-                until_ms: Some(1_900_000_000_000),
-                share_bp: 500,
-                granted_at_ms: 1_700_000_000_000,
-                revoked_at_ms: None,
-                active: true,
-            }],
+            mandates: self.mandates.lock().unwrap().clone(),
         }))
     }
 

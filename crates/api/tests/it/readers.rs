@@ -85,10 +85,25 @@ fn cases() -> Vec<Case> {
     let tx = signed(0).hash();
     // alice's records: alice, her meter, and the four entitled roles.
     const ALICES: &[u8] = &[ALICE, ALICE_METER, OPERATOR, BANK, GRID, AUDITOR];
-    const NOT_ALICES: &[u8] = &[CAROL, BOB, OTHER_CPO];
+    const NOT_ALICES: &[u8] = &[CAROL, BOB, OTHER_CPO, SALES];
+    // The records of alice's site: also the sales company with her mandate in force, not the
+    // one whose mandate she revoked.
+    const SITES: &[u8] = &[ALICE, ALICE_METER, SALES, OPERATOR, BANK, GRID, AUDITOR];
+    const NOT_SITES: &[u8] = &[CAROL, BOB, OTHER_CPO, SALES_ENDED];
     // Records of alice and bob together (a transfer, a PPA, a contract).
     const PARTIES: &[u8] = &[ALICE, BOB, ALICE_METER, OPERATOR, BANK, GRID, AUDITOR];
-    const STRANGERS: &[u8] = &[CAROL, OTHER_CPO];
+    const STRANGERS: &[u8] = &[CAROL, OTHER_CPO, SALES_ENDED];
+    // A contract of alice's site: also the sales company under her mandate.
+    const CONTRACT: &[u8] = &[
+        ALICE,
+        BOB,
+        ALICE_METER,
+        SALES,
+        OPERATOR,
+        BANK,
+        GRID,
+        AUDITOR,
+    ];
     // Charging records of member alice with operator bob (the grid company has no business
     // with charging).
     const CHARGING: &[u8] = &[ALICE, BOB, ALICE_METER, OPERATOR, BANK, AUDITOR];
@@ -115,20 +130,20 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "/api/v1/sites/bldg-a/readings?month=202508".into(),
-            ALICES,
-            NOT_ALICES,
+            SITES,
+            NOT_SITES,
             true,
         ),
         case(
             "/api/v1/sites/bldg-a/bills/202508".into(),
-            ALICES,
-            NOT_ALICES,
+            SITES,
+            NOT_SITES,
             true,
         ),
         case(
             "/api/v1/sites/bldg-a/forecast/202508".into(),
-            ALICES,
-            NOT_ALICES,
+            SITES,
+            NOT_SITES,
             true,
         ),
         case(format!("/api/v1/txs/{tx}"), PARTIES, STRANGERS, true),
@@ -140,8 +155,25 @@ fn cases() -> Vec<Case> {
         ),
         case(
             format!("/api/v1/markets/monthly/periods/{START}/contracts/0/trace"),
-            PARTIES,
+            CONTRACT,
             STRANGERS,
+            true,
+        ),
+        // Every record to alice and the entitled roles, each company its own (see
+        // a_company_reads_only_its_own_mandate).
+        case(
+            "/api/v1/sites/bldg-a/mandates".into(),
+            &[
+                ALICE,
+                ALICE_METER,
+                SALES,
+                SALES_ENDED,
+                OPERATOR,
+                BANK,
+                GRID,
+                AUDITOR,
+            ],
+            &[CAROL, BOB, OTHER_CPO],
             true,
         ),
         case(
@@ -221,6 +253,7 @@ async fn every_personal_route_serves_its_owner_and_the_entitled_roles_and_refuse
         "/bills/",
         "/readings",
         "/forecast/",
+        "/mandates",
         "/api/v1/txs/",
         "/api/v1/ppas/",
         "/trace",
@@ -517,10 +550,48 @@ async fn a_period_shows_aggregates_to_all_and_identities_to_their_parties() {
     let (_, v, _) = call(&app, signed_get(&p, CAROL)).await;
     assert_eq!(identities(&v, 0), hidden);
     assert_eq!(v["contracts"][1]["seller"], carol().to_hex());
+    // The sales company with alice's mandate in force sees her site's contract; the one whose
+    // mandate she revoked sees neither.
+    let (_, v, _) = call(&app, signed_get(&p, SALES)).await;
+    assert_eq!(v["contracts"][0]["seller_site"], "bldg-a");
+    assert_eq!(identities(&v, 1), hidden);
+    let (_, v, _) = call(&app, signed_get(&p, SALES_ENDED)).await;
+    assert_eq!(identities(&v, 0), hidden);
     // The auditor sees both.
     let (_, v, _) = call(&app, signed_get(&p, AUDITOR)).await;
     assert_eq!(v["contracts"][0]["buyer"], bob().to_hex());
     assert_eq!(v["contracts"][1]["buyer_site"], "other");
+}
+
+#[tokio::test]
+async fn a_company_reads_only_its_own_mandate() {
+    let (_, app) = world();
+    let p = "/api/v1/sites/bldg-a/mandates";
+    let companies = |v: &Value| -> Vec<String> {
+        v["mandates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["company"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (sales, ended) = (
+        Address::of(&key(SALES)).to_hex(),
+        Address::of(&key(SALES_ENDED)).to_hex(),
+    );
+    // The owner, its meter and the entitled roles: every record, live and ended.
+    for seed in [ALICE, ALICE_METER, OPERATOR, AUDITOR] {
+        let (s, v, _) = call(&app, signed_get(p, seed)).await;
+        assert_eq!(s, StatusCode::OK, "{seed}: {v}");
+        assert_eq!(companies(&v), [sales.clone(), ended.clone()], "{seed}");
+    }
+    // Each company: its own record only (the revoked one still reads that it was revoked).
+    let (_, v, _) = call(&app, signed_get(p, SALES)).await;
+    assert_eq!(companies(&v), [sales.clone()]);
+    assert_eq!(v["owner"], alice().to_hex());
+    let (_, v, _) = call(&app, signed_get(p, SALES_ENDED)).await;
+    assert_eq!(companies(&v), [ended]);
+    assert_eq!(v["mandates"][0]["active"], false);
 }
 
 #[tokio::test]

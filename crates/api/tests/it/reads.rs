@@ -1,5 +1,5 @@
 //! GET routes: status, txs, blocks, accounts, history, participants.
-use crate::fake::{alice, block_view, bob, h, key, signed, tx_view, FakeNode, NOBODY, OPERATOR};
+use crate::fake::{alice, block_view, h, key, signed, tx_view, FakeNode, NOBODY, OPERATOR, SALES};
 use crate::{app, assert_error, get, get_as};
 use gridledger_types::Address;
 
@@ -306,11 +306,11 @@ async fn a_site_s_mandates_known_unknown_and_invalid() {
         ..building()
     };
     node.sites.lock().unwrap().insert(id.clone(), site);
-    let (s, v) = get(&app, "/api/v1/sites/farm/mandates").await;
+    let (s, v) = get_as(&app, "/api/v1/sites/farm/mandates", ALICE).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let got: SiteMandatesView = serde_json::from_value(v.clone()).unwrap();
     assert_eq!((got.site, got.owner), (id, alice()));
-    assert_eq!(got.mandates[0].company, bob());
+    assert_eq!(got.mandates[0].company, Address::of(&key(SALES)));
     assert_eq!(v["mandates"][0]["sides"], "sell");
     assert_eq!(v["mandates"][0]["share_bp"], 500);
     let (s, v) = get(&app, "/api/v1/sites/nope/mandates").await;
