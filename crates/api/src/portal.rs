@@ -256,6 +256,19 @@ pub(crate) async fn submit(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    // Who asks before what is asked: a body without a live session and its CSRF token is
+    // never read (401 not_signed_in / 403 bad_csrf, whatever the body).
+    let (p1, t1, c1) = (p.clone(), token.clone(), csrf.clone());
+    if node_call(move || p1.caller(&t1, &c1)).await?.is_none() {
+        let (p1, t1) = (p.clone(), token.clone());
+        let live = node_call(move || p1.session(&t1)).await?.is_some();
+        return Err(if live {
+            PortalError::BadCsrf
+        } else {
+            PortalError::NotSignedIn
+        }
+        .into());
+    }
     let SignRequest { payload } = json_body(body)?;
     let payload: Payload = serde_json::from_value(payload)
         .map_err(|e| ApiError::bad_request(codes::INVALID_PAYLOAD, e.to_string()))?;

@@ -771,3 +771,97 @@ async fn validators_with_and_without_a_scheduled_set_validate() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     check_response(&doc, "/api/v1/validators", "GET", status, &body);
 }
+
+/// The document says who may call each read: a route that refuses an anonymous caller (401)
+/// documents its 401 and the credentials it takes (a signed read or the session cookie); a
+/// route that refuses a known stranger (an unregistered key: 403) documents its 403; a route
+/// that serves anonymous callers declares no credentials, or makes them optional (`{}`).
+#[tokio::test]
+async fn every_read_documents_its_credentials_and_refusals() {
+    let doc = doc();
+    let node = FakeNode::new();
+    let site = crate::fake::site_view("bldg-a", alice());
+    node.sites.lock().unwrap().insert(site.site.clone(), site);
+    node.contracts
+        .lock()
+        .unwrap()
+        .push(crate::explore::contract(0));
+    let charging = FakeCharging::new();
+    let portal = std::sync::Arc::new(crate::portal::FakePortal::default());
+    let app = crate::app_with_services(&node, &charging, &portal);
+    let schemes = |op: &Value| -> Vec<String> {
+        op["security"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                r.as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("+")
+            })
+            .collect()
+    };
+    let mut personal = Vec::new();
+    for (method, path) in ROUTES.iter().filter(|(m, _)| *m == "GET") {
+        let op = &doc["paths"][path]["get"];
+        if *path == "/api/v1/events" {
+            // An endless stream (covered by the events tests): headers to anyone.
+            assert!(schemes(op).iter().any(String::is_empty));
+            continue;
+        }
+        let signed = sample_request(method, path);
+        let target = signed.uri().to_string();
+        let (status, _, body) =
+            send(&app, Request::get(&target).body(Body::empty()).unwrap()).await;
+        let declared = schemes(op);
+        if status == StatusCode::UNAUTHORIZED {
+            personal.push(*path);
+            check_response(&doc, path, method, status, &body);
+            for scheme in ["readSignature", "sessionCookie"] {
+                assert!(declared.iter().any(|s| s == scheme), "{path}: {declared:?}");
+            }
+            assert!(
+                !declared.iter().any(String::is_empty),
+                "{path}: {declared:?}"
+            );
+        } else {
+            assert!(
+                declared.is_empty() || declared.iter().any(String::is_empty),
+                "GET {path} serves anonymous callers ({status}) but requires {declared:?}"
+            );
+        }
+        if declared.iter().any(|s| s == "readSignature") {
+            let stranger = crate::signed_get(&target, crate::fake::NOBODY);
+            let (status, _, body) = send(&app, stranger).await;
+            if status == StatusCode::FORBIDDEN {
+                check_response(&doc, path, method, status, &body);
+            }
+        }
+    }
+    // The personal reads of docs/SECURITY.md's table.
+    personal.sort();
+    let mut want = vec![
+        "/api/v1/txs/{hash}",
+        "/api/v1/accounts/{address}",
+        "/api/v1/accounts/{address}/txs",
+        "/api/v1/sites/{site}/readings",
+        "/api/v1/sites/{site}/mandates",
+        "/api/v1/sites/{site}/bills/{month}",
+        "/api/v1/accounts/{address}/bills/{month}",
+        "/api/v1/reports/bank/{month}",
+        "/api/v1/sites/{site}/forecast/{month}",
+        "/api/v1/ppas/{id}",
+        "/api/v1/markets/{market}/ppas",
+        "/api/v1/charging/members/{member_no}",
+        "/api/v1/charging/sessions",
+        "/api/v1/charging/sessions/{charger}/{session}",
+        "/api/v1/charging/revenue",
+        "/api/v1/markets/{market}/periods/{start}/txs",
+        "/api/v1/markets/{market}/periods/{start}/contracts/{n}/trace",
+    ];
+    want.sort();
+    assert_eq!(personal, want);
+}

@@ -249,6 +249,19 @@ async fn signing_needs_cookie_and_csrf_and_submits_to_the_node() {
     let (s, v, _) = call(&app, sign_tx(Some(&cookie), None, &transfer_json())).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_error(&v, "bad_csrf");
+    // The caller is checked before the body: an unknown cookie or a missing CSRF token is
+    // refused as such even with a payload that would not parse (what schemathesis sends).
+    let incomplete = r#"{"payload": {"type": "burn"}}"#;
+    let (s, v, _) = call(
+        &app,
+        sign_tx(Some("gl_session=guess"), Some("x"), incomplete),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert_error(&v, "not_signed_in");
+    let (s, v, _) = call(&app, sign_tx(Some(&cookie), Some("x"), incomplete)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_error(&v, "bad_csrf");
     for bad in [
         r#"{"payload": {"type": "fly_to_the_moon"}}"#,
         r#"{"payload": {"type": "transfer", "to": "zz", "amount": 1, "memo": ""}}"#,
