@@ -113,6 +113,10 @@ async function start() {
   $("lang-ko").addEventListener("click", () => changeLanguage("ko"));
   $("lang-en").addEventListener("click", () => changeLanguage("en"));
   $("sign-out").addEventListener("click", async () => {
+    // Leave the screen first: none of its refreshes (a block, a throttled re-read) may ask for
+    // personal records once the session is gone (they would be refused, 401).
+    current = null;
+    $("view").replaceChildren();
     await fetch(API + "/session", { method: "DELETE" }).catch(() => {});
     setSession(null);
     location.hash = "#/";

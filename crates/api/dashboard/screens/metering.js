@@ -100,7 +100,7 @@ export default {
     const month = wantMonth >= 197001 && wantMonth % 100 >= 1 && wantMonth % 100 <= 12 && wantMonth <= current ? wantMonth : current;
     const wantSite = ctx.params.get("site");
     const site = sites.find((x) => x.site === wantSite)?.site ?? sites[0]?.site ?? null;
-    view = { root, site, month, nowMs, sites, live: throttle(() => show(), 3000) };
+    view = { root, site, month, nowMs, sites, live: throttle(() => root.isConnected && show(), 3000) };
 
     const siteSelect = h("select", { id: "site-select", name: "site" },
       sites.map((x) => h("option", { value: x.site, selected: x.site === site },

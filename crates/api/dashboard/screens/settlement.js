@@ -297,7 +297,7 @@ export default {
     const current = kstMonth(nowMs);
     const want = Number(ctx.params.get("month"));
     const month = want >= 197001 && want % 100 >= 1 && want % 100 <= 12 && want <= current ? want : prevMonth(current);
-    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false, names: new Map(), live: throttle(() => refresh(), 3000) };
+    view = { root, s, dir, sites, month, nowMs, bills: [], selected: ctx.params.get("site"), busy: false, names: new Map(), live: throttle(() => root.isConnected && refresh(), 3000) };
 
     const monthSel = monthSelect({ id: "settlement-month", name: "month" }, current, month);
     monthSel.addEventListener("change", () => {

@@ -429,7 +429,7 @@ export default {
     const nowMs = status.now_ms || status.timestamp_ms;
     const sites = await userSites(s, s.role === "sales_company", dir);
     const markets = await userMarkets(s, dir, nowMs);
-    view = { root, s, sites, markets, nowMs, running: null, again: false, live: throttle(() => refreshLists(), 3000) };
+    view = { root, s, sites, markets, nowMs, running: null, again: false, live: throttle(() => root.isConnected && refreshLists(), 3000) };
 
     const notes = [];
     if (!sites.length) notes.push(h("p", { class: "muted", "data-i18n": "trade.no_sites" }));
