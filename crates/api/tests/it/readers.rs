@@ -587,7 +587,7 @@ async fn a_company_reads_only_its_own_mandate() {
     }
     // Each company: its own record only (the revoked one still reads that it was revoked).
     let (_, v, _) = call(&app, signed_get(p, SALES)).await;
-    assert_eq!(companies(&v), [sales.clone()]);
+    assert_eq!(companies(&v), [sales]);
     assert_eq!(v["owner"], alice().to_hex());
     let (_, v, _) = call(&app, signed_get(p, SALES_ENDED)).await;
     assert_eq!(companies(&v), [ended]);
