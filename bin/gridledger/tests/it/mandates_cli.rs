@@ -159,24 +159,25 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
         "{out}"
     );
 
-    let mandates = |key: Option<&str>, json: bool| {
-        let mut args = vec!["query", "mandates", "farm", "--rpc", &rpc];
+    // `gridledger query WHAT`, its read signed with `key` (anonymous without one).
+    let query = |key: Option<&str>, what: &[&str]| {
+        let mut args = vec!["query"];
+        args.extend_from_slice(what);
+        args.extend_from_slice(&["--rpc", &rpc]);
         if let Some(k) = key {
             args.extend_from_slice(&["--key", k, "--password-file", &pw]);
         }
-        if json {
-            args.push("--json");
-        }
         gl(&args)
     };
+    let mandates = |key| query(key, &["mandates", "farm"]);
     // Anonymous and a company the site never mandated are refused.
-    let (code, out) = mandates(None, false);
+    let (code, out) = mandates(None);
     assert_ne!(code, Some(0), "{out}");
     assert!(out.contains("unauthorized"), "{out}");
-    let (code, out) = mandates(Some(st_key), false);
+    let (code, out) = mandates(Some(st_key));
     assert_ne!(code, Some(0), "{out}");
     assert!(out.contains("forbidden"), "{out}");
-    let (code, out) = mandates(Some(gen_key), false);
+    let (code, out) = mandates(Some(gen_key));
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(field(&out, "owner"), generator.to_hex());
     let m = field(&out, "mandate");
@@ -216,20 +217,7 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
     let (code, out) = tx(co_key, &intend);
     assert_eq!(code, Some(0), "{out}");
     // Under the mandate the company reads the site's readings; the stranger may not.
-    let readings = |key: &str| {
-        gl(&[
-            "query",
-            "readings",
-            "farm",
-            &period,
-            "--rpc",
-            &rpc,
-            "--key",
-            key,
-            "--password-file",
-            &pw,
-        ])
-    };
+    let readings = |key| query(Some(key), &["readings", "farm", &period]);
     let (code, out) = readings(co_key);
     assert_eq!(code, Some(0), "{out}");
     let (code, out) = readings(st_key);
@@ -250,7 +238,7 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
     // Revoked, the company no longer reads the site's records, only its own (ended) record.
     let (code, out) = readings(co_key);
     assert!(code != Some(0) && out.contains("forbidden"), "{out}");
-    let (_, out) = mandates(Some(co_key), true);
+    let (_, out) = query(Some(co_key), &["mandates", "farm", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["mandates"][0]["company"], co_hex);
     assert_eq!(v["mandates"][0]["active"], false);

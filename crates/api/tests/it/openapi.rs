@@ -274,6 +274,19 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// The router with every service over `node`, which gets site `bldg-a` (alice's) and the
+/// monthly market's contract 0, so every sample request finds its record.
+fn served_app(node: &std::sync::Arc<FakeNode>) -> axum::Router {
+    let site = crate::fake::site_view("bldg-a", alice());
+    node.sites.lock().unwrap().insert(site.site.clone(), site);
+    node.contracts
+        .lock()
+        .unwrap()
+        .push(crate::explore::contract(0));
+    let portal = std::sync::Arc::new(crate::portal::FakePortal::default());
+    crate::app_with_services(node, &FakeCharging::new(), &portal)
+}
+
 #[tokio::test]
 async fn every_route_is_served_and_its_success_response_validates() {
     let doc = doc();
@@ -286,15 +299,7 @@ async fn every_route_is_served_and_its_success_response_validates() {
         alice(),
         vec![tx_view(&signed(2), 2, 1), tx_view(&signed(0), 2, 0)],
     );
-    let site = crate::fake::site_view("bldg-a", alice());
-    node.sites.lock().unwrap().insert(site.site.clone(), site);
-    node.contracts
-        .lock()
-        .unwrap()
-        .push(crate::explore::contract(0));
-    let charging = FakeCharging::new();
-    let portal = std::sync::Arc::new(crate::portal::FakePortal::default());
-    let app = crate::app_with_services(&node, &charging, &portal);
+    let app = served_app(&node);
     for (method, path) in ROUTES {
         let req = sample_request(method, path);
         let resp = app.clone().oneshot(req).await.unwrap();
@@ -780,15 +785,7 @@ async fn validators_with_and_without_a_scheduled_set_validate() {
 async fn every_read_documents_its_credentials_and_refusals() {
     let doc = doc();
     let node = FakeNode::new();
-    let site = crate::fake::site_view("bldg-a", alice());
-    node.sites.lock().unwrap().insert(site.site.clone(), site);
-    node.contracts
-        .lock()
-        .unwrap()
-        .push(crate::explore::contract(0));
-    let charging = FakeCharging::new();
-    let portal = std::sync::Arc::new(crate::portal::FakePortal::default());
-    let app = crate::app_with_services(&node, &charging, &portal);
+    let app = served_app(&node);
     let schemes = |op: &Value| -> Vec<String> {
         op["security"]
             .as_array()
