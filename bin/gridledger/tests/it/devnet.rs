@@ -128,6 +128,22 @@ impl Devnet {
             .unwrap()
     }
 
+    /// SIGTERM, then waits for the process to exit (as an operator stops a node).
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "devnet did not stop on SIGTERM in 30 s; log {}",
+                self.log_path().display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// SIGKILL, no chance to flush anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
