@@ -174,7 +174,9 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, ApiError> {
     let p = portal(&st)?;
     let SignIn { login, password } = json_body(body)?;
-    if login.is_empty() || login.len() > 32 || password.is_empty() || password.len() > 256 {
+    // Lengths in characters, as the document's minLength/maxLength count them.
+    let (login_chars, password_chars) = (login.chars().count(), password.chars().count());
+    if !(1..=32).contains(&login_chars) || !(1..=256).contains(&password_chars) {
         return Err(ApiError::bad_request(
             codes::INVALID_REQUEST,
             "login must be 1-32 characters and password 1-256",

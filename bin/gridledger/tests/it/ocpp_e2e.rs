@@ -14,8 +14,8 @@ use gridledger_types::{
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "246810";
-const PRICE: u64 = 324_400; // 324.4 won/kWh
+pub(crate) const PASSWORD: &str = "246810";
+pub(crate) const PRICE: u64 = 324_400; // 324.4 won/kWh
 
 fn python() -> String {
     let py = std::env::var("GRIDLEDGER_PYTHON").unwrap_or_else(|_| {
@@ -31,7 +31,7 @@ fn python() -> String {
 }
 
 /// Runs one scenario of the Python charger; its JSON result.
-async fn charger(scenario: &str, params: Value) -> Value {
+pub(crate) async fn charger(scenario: &str, params: Value) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ocpp/charger.py");
     let out = tokio::process::Command::new(python())
         .args([script, scenario, &params.to_string()])
@@ -51,29 +51,29 @@ async fn charger(scenario: &str, params: Value) -> Value {
     })
 }
 
-struct Env {
+pub(crate) struct Env {
     _tmp: tempfile::TempDir,
-    net: Devnet,
-    http: reqwest::Client,
-    token: String,
-    bank: TxSigner,
-    charging: TxSigner,
+    pub(crate) net: Devnet,
+    pub(crate) http: reqwest::Client,
+    pub(crate) token: String,
+    pub(crate) bank: TxSigner,
+    pub(crate) charging: TxSigner,
     /// Each registered charger's secret (OCPP security profile 1).
-    secrets: std::collections::BTreeMap<String, String>,
+    pub(crate) secrets: std::collections::BTreeMap<String, String>,
 }
 
 impl Env {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.net.rpc)
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, path: &str, body: Value, bearer: bool) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value, bearer: bool) -> (u16, Value) {
         let mut req = self.http.post(self.url(path)).json(&body);
         if bearer {
             req = req.bearer_auth(&self.token);
@@ -84,7 +84,7 @@ impl Env {
     }
 
     /// Signs up a member with `won` on its wallet; its member number.
-    async fn member(&mut self, won: u64) -> u64 {
+    pub(crate) async fn member(&mut self, won: u64) -> u64 {
         let (s, v) = self
             .post(
                 "/api/v1/charging/members",
@@ -109,7 +109,7 @@ impl Env {
         no
     }
 
-    async fn register_charger(&mut self, id: &str) {
+    pub(crate) async fn register_charger(&mut self, id: &str) {
         let tx = self.charging.sign(
             Payload::RegisterCharger(RegisterCharger {
                 charger: ChargerId::new(id).unwrap(),
@@ -137,7 +137,7 @@ impl Env {
     }
 
     /// Parameters of a charger scenario: the OCPP URL, the charger and its secret.
-    fn params(&self, charger: &str, mut extra: Value) -> Value {
+    pub(crate) fn params(&self, charger: &str, mut extra: Value) -> Value {
         extra["url"] = json!(self.ocpp_url());
         extra["charger"] = json!(charger);
         if let Some(secret) = self.secrets.get(charger) {
@@ -146,7 +146,7 @@ impl Env {
         extra
     }
 
-    async fn balance(&self, member_no: u64) -> (u64, u64) {
+    pub(crate) async fn balance(&self, member_no: u64) -> (u64, u64) {
         let (s, m) = self
             .get(&format!("/api/v1/charging/members/{member_no}"))
             .await;
@@ -158,7 +158,7 @@ impl Env {
     }
 
     /// Waits until the session is in `state` (the outbox settles in the background).
-    async fn session_in(&self, charger: &str, session: u64, state: &str) -> Value {
+    pub(crate) async fn session_in(&self, charger: &str, session: u64, state: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(45);
         loop {
             let (s, v) = self
@@ -175,12 +175,12 @@ impl Env {
         }
     }
 
-    fn ocpp_url(&self) -> String {
+    pub(crate) fn ocpp_url(&self) -> String {
         format!("ws://127.0.0.1:{}/ocpp", self.net.ocpp)
     }
 }
 
-async fn setup() -> Env {
+pub(crate) async fn setup() -> Env {
     let (tmp, _dir, mut net) = Devnet::temp();
     let client = net.ready().await;
     let token = std::fs::read_to_string(net.dir.join("keys/charging-token.txt"))
