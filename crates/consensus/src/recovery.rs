@@ -108,14 +108,16 @@ pub async fn open_ledger(
     let genesis_hash = genesis_block.hash();
     let held_before = check_marker(&marker, &genesis_hash)?;
     match blocks.block(0).await {
-        Ok(Some(b)) if b.hash() != genesis_hash => return Err(refused(
-            format!(
+        Ok(Some(b)) if b.hash() != genesis_hash => {
+            return Err(refused(
+                format!(
                 "the consensus store holds another chain (genesis {}, configured {genesis_hash})",
                 b.hash()
             ),
-            cfg.consensus_dir,
-            TODO_OTHER_CHAIN,
-        )),
+                cfg.consensus_dir,
+                TODO_OTHER_CHAIN,
+            ))
+        }
         Ok(_) => {}
         Err(e) => return Err(consensus_unreadable(&cfg, e)),
     }
