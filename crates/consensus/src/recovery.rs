@@ -305,7 +305,7 @@ async fn replay(
 }
 
 fn flush_every(chain: &Chain, height: u64, to: u64) -> Result<(), Error> {
-    if height == to || height % FLUSH_EVERY == 0 {
+    if height == to || height.is_multiple_of(FLUSH_EVERY) {
         chain.flush()?;
         if height != to {
             info!(height, to, "re-executing finalized blocks");

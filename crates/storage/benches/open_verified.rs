@@ -26,7 +26,7 @@ fn spread(n: u64) -> u64 {
 }
 
 fn commit(store: &Store, height: u64) {
-    let busy = height % 10 == 0 && height > 0;
+    let busy = height.is_multiple_of(10) && height > 0;
     let txs: Vec<TxRecord> = if busy {
         (0..50u32)
             .map(|index| {

@@ -198,33 +198,46 @@ async fn damaged_ledger_files_are_rebuilt_from_the_consensus_store_slow_() {
     let tmp = tempfile::tempdir().unwrap();
     let (pristine, before) = stopped_devnet(tmp.path()).await;
     type Damage = fn(&Path);
-    let cases: [(&str, Damage, bool); 5] = [
-        ("deleted", |p| std::fs::remove_file(p).unwrap(), false),
-        ("truncated to zero", |p| truncate(p, 0), true),
+    // Whether the damaged file must be moved aside (`None`: either outcome is right).
+    // redb's header: magic number at 0, the god byte (which commit slot is primary) at 9,
+    // commit slots of 128 bytes at 64 and 192 with their root page at +8.
+    let cases: [(&str, Damage, Option<bool>); 7] = [
+        ("deleted", |p| std::fs::remove_file(p).unwrap(), Some(false)),
+        ("truncated to zero", |p| truncate(p, 0), Some(true)),
         (
             "truncated to half",
             |p| truncate(p, std::fs::metadata(p).unwrap().len() / 2),
-            true,
+            Some(true),
         ),
-        ("magic number flipped", |p| flip(p, [0]), true),
+        ("magic number flipped", |p| flip(p, [0]), Some(true)),
+        // The flip of the report: redb falls back to the other commit (a block
+        // behind), which must be caught up from the consensus store, not served.
+        ("god byte flipped", |p| flip(p, [9]), None),
+        (
+            "both commit slots' root pages flipped",
+            |p| flip(p, [64 + 8, 192 + 8]),
+            Some(true),
+        ),
         (
             "a byte flipped every 64 KiB of the body",
             |p| {
                 let len = std::fs::metadata(p).unwrap().len() as usize;
                 flip(p, (8192..len).step_by(65_536));
             },
-            true,
+            Some(true),
         ),
     ];
     for (case, damage, moved_aside) in cases {
         let dir = copy_of(&pristine, &tmp.path().join("case"));
         damage(&dir.join("ledger.redb"));
         assert_serves_what_it_held(&dir, &before, case).await;
-        assert_eq!(
-            damaged_copies(&dir),
-            usize::from(moved_aside),
-            "{case}: the damaged file is kept aside"
-        );
+        if let Some(moved_aside) = moved_aside {
+            assert_eq!(
+                damaged_copies(&dir),
+                usize::from(moved_aside),
+                "{case}: the damaged file is kept aside"
+            );
+        }
     }
 }
 
@@ -312,52 +325,80 @@ async fn a_node_without_the_blocks_to_rebuild_from_refuses_to_start_slow_() {
     assert!(!dir.join("ledger.redb").exists(), "no new ledger was made");
 }
 
+/// Flips a byte every 4 KiB in the second half of every non-empty file under `dir` whose
+/// top-level entry in `consensus/` passes `pick`; returns how many files were damaged.
+fn flip_consensus_files(dir: &Path, pick: fn(&str) -> bool) -> usize {
+    fn walk(path: &Path, flipped: &mut usize) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                walk(&entry.unwrap().path(), flipped);
+            }
+            return;
+        }
+        let len = std::fs::metadata(path).unwrap().len() as usize;
+        if len > 0 {
+            flip(path, (len / 2..len).step_by(4096));
+            *flipped += 1;
+        }
+    }
+    let mut flipped = 0;
+    for entry in std::fs::read_dir(dir.join("consensus")).unwrap() {
+        let part = entry.unwrap().path();
+        if pick(&part.file_name().unwrap().to_string_lossy()) {
+            walk(&part, &mut flipped);
+        }
+    }
+    flipped
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flipped_bytes_in_the_consensus_store_end_in_recovery_or_refusal_slow_() {
     let tmp = tempfile::tempdir().unwrap();
     let (pristine, before) = stopped_devnet(tmp.path()).await;
-    // Every file of marshal's finalized-block archive, a byte flipped every 4 KiB.
-    let dir = copy_of(&pristine, &tmp.path().join("case"));
-    let mut flipped = 0;
-    for entry in std::fs::read_dir(dir.join("consensus")).unwrap() {
-        let part = entry.unwrap().path();
-        if !part
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("gridledger-blocks-")
-        {
-            continue;
-        }
-        for blob in std::fs::read_dir(&part).unwrap() {
-            let blob = blob.unwrap().path();
-            let len = std::fs::metadata(&blob).unwrap().len() as usize;
-            if len > 0 {
-                flip(&blob, (len / 2..len).step_by(4096));
-                flipped += 1;
+    type Pick = fn(&str) -> bool;
+    let cases: [(&str, Pick); 2] = [
+        ("the finalized-block archive flipped", |name| {
+            name.starts_with("gridledger-blocks-")
+        }),
+        // The simplex journal, the certificate archive, marshal's metadata: everything.
+        ("every consensus file flipped", |_| true),
+    ];
+    for (case, pick) in cases {
+        let dir = copy_of(&pristine, &tmp.path().join("case"));
+        assert!(
+            flip_consensus_files(&dir, pick) > 0,
+            "{case}: no files found"
+        );
+        // Either the node recovers to exactly what it held, or it refuses cleanly.
+        let mut net = Devnet::start(&dir, free_port(), free_port());
+        let client = net.client();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = net.child.try_wait().unwrap() {
+                let log = std::fs::read_to_string(net.log_path()).unwrap_or_default();
+                assert!(!status.success(), "{case}: exit {status}");
+                assert!(log.contains("error: refusing to start"), "{case}:\n{log}");
+                assert!(!log.contains("panicked at"), "{case}: a panic:\n{log}");
+                let why = log.lines().find(|l| l.contains("refusing to start"));
+                eprintln!("{case}: {}", why.unwrap_or_default());
+                break;
             }
+            if let Ok(s) = client.status().await {
+                assert!(
+                    s.height >= before.height,
+                    "{case}: served height {}",
+                    s.height
+                );
+                net.stop();
+                assert_serves_what_it_held(&dir, &before, case).await;
+                eprintln!("{case}: recovered");
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "{case}: no outcome"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-    assert!(flipped > 0, "no archive files found");
-    // Either the node recovers to exactly what it held, or it refuses cleanly.
-    let mut net = Devnet::start(&dir, free_port(), free_port());
-    let client = net.client();
-    let start = Instant::now();
-    loop {
-        if let Some(status) = net.child.try_wait().unwrap() {
-            let log = std::fs::read_to_string(net.log_path()).unwrap_or_default();
-            assert!(!status.success(), "exit {status}");
-            assert!(log.contains("error: refusing to start"), "{log}");
-            assert!(!log.contains("panicked at"), "a panic:\n{log}");
-            break;
-        }
-        if let Ok(s) = client.status().await {
-            assert!(s.height >= before.height, "served height {}", s.height);
-            net.stop();
-            assert_serves_what_it_held(&dir, &before, "archive flipped").await;
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "no outcome");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
