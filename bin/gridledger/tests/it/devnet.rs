@@ -164,6 +164,26 @@ pub fn key_from_seed(seed: u8) -> PrivateKey {
     PrivateKey::decode([seed; 32].as_slice()).unwrap()
 }
 
+/// New accounts from key seeds `seeds`, registered by the devnet's operator and funded by its
+/// bank with `won` each (see [fund]); their keys and addresses.
+pub async fn funded_accounts(
+    net: &Devnet,
+    client: &Client,
+    seeds: std::ops::Range<u8>,
+    won: u64,
+) -> (Vec<PrivateKey>, Vec<Address>) {
+    let mut operator = TxSigner::connect(client, net.key("operator"), None)
+        .await
+        .unwrap();
+    let mut bank = TxSigner::connect(client, net.key("bank"), None)
+        .await
+        .unwrap();
+    let keys: Vec<_> = seeds.map(key_from_seed).collect();
+    let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
+    fund(client, &mut operator, &mut bank, &addrs, won).await;
+    (keys, addrs)
+}
+
 /// Registers `accounts` (as consumers), waits for that, then mints `won` to each and waits
 /// again (transactions of different signers in one block have no guaranteed order).
 pub async fn fund(

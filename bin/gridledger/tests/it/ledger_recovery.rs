@@ -3,7 +3,7 @@
 //! and serves the same height, block, state root, balances and transactions as before. Damage
 //! it cannot recover from (its finalized blocks gone too) ends in a clear refusal naming the
 //! file and a non-zero exit: never a panic, never a lower height served.
-use crate::devnet::{free_port, fund, key_from_seed, wait_all, Devnet};
+use crate::devnet::{free_port, funded_accounts, wait_all, Devnet};
 use gridledger_sdk::{client::Client, signer::TxSigner};
 use gridledger_storage::Store;
 use gridledger_types::{Address, Hash32, MilliWon, Payload};
@@ -29,15 +29,7 @@ async fn stopped_devnet(tmp: &Path) -> (PathBuf, Before) {
     std::fs::create_dir_all(&dir).unwrap();
     let mut net = Devnet::start(&dir, free_port(), free_port());
     let client = net.ready().await;
-    let mut operator = TxSigner::connect(&client, net.key("operator"), None)
-        .await
-        .unwrap();
-    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
-        .await
-        .unwrap();
-    let keys: Vec<_> = (0..3).map(|i| key_from_seed(70 + i)).collect();
-    let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
-    fund(&client, &mut operator, &mut bank, &addrs, 1_000_000).await;
+    let (keys, addrs) = funded_accounts(&net, &client, 70..73, 1_000_000).await;
     let mut txs = Vec::new();
     for round in 0..3u64 {
         let mut batch = Vec::new();

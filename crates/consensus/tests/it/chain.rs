@@ -94,6 +94,34 @@ pub fn sign(k: &PrivateKey, nonce: u64, payload: Payload) -> SignedTransaction {
     .sign(k)
 }
 
+/// The operator's first two transactions: Alice registered as a consumer, Bob as a prosumer.
+pub fn register_alice_and_bob(
+    f: &Fixture,
+    alice: &PrivateKey,
+    bob: &PrivateKey,
+) -> Vec<SignedTransaction> {
+    vec![
+        sign(
+            &f.operator,
+            0,
+            Payload::RegisterParticipant {
+                account: Address::of(alice),
+                role: Role::Consumer,
+                name: "Alice".into(),
+            },
+        ),
+        sign(
+            &f.operator,
+            1,
+            Payload::RegisterParticipant {
+                account: Address::of(bob),
+                role: Role::Prosumer,
+                name: "Bob".into(),
+            },
+        ),
+    ]
+}
+
 pub fn genesis_block(f: &Fixture) -> ChainBlock {
     f.genesis.genesis_block().0
 }
@@ -125,26 +153,7 @@ fn two_nodes_agree_on_every_state_root_and_survive_reopen() {
     assert_eq!(a.head().hash, g.hash());
 
     // Block 1: the operator registers Alice and Bob; the bank mints to Alice.
-    let subs = a.submit(vec![
-        sign(
-            &f.operator,
-            0,
-            Payload::RegisterParticipant {
-                account: Address::of(&alice),
-                role: Role::Consumer,
-                name: "Alice".into(),
-            },
-        ),
-        sign(
-            &f.operator,
-            1,
-            Payload::RegisterParticipant {
-                account: Address::of(&bob),
-                role: Role::Prosumer,
-                name: "Bob".into(),
-            },
-        ),
-    ]);
+    let subs = a.submit(register_alice_and_bob(&f, &alice, &bob));
     assert!(subs.iter().all(|r| r.is_ok()), "{subs:?}");
     let b1 = step(&a, &b, &g, 1);
     assert_eq!(b1.body.transactions.len(), 2);

@@ -2,7 +2,9 @@
 //! (`recovery::open_ledger`): intact, caught up, rebuilt (missing, damaged, another fork), or a
 //! refusal that names the file. The archive here is an in-memory map; the real one (marshal's)
 //! is exercised by the devnet tests of the binary.
-use crate::chain::{context, fixture, genesis_block, key, open, sign, Fixture};
+use crate::chain::{
+    context, fixture, genesis_block, key, open, register_alice_and_bob, sign, Fixture,
+};
 use commonware_codec::DecodeExt;
 use gridledger_consensus::{
     block::ChainBlock,
@@ -13,7 +15,7 @@ use gridledger_consensus::{
     Error,
 };
 use gridledger_storage::Store;
-use gridledger_types::{Address, Hash32, MilliWon, Payload, Role};
+use gridledger_types::{Address, Hash32, MilliWon, Payload};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -63,26 +65,7 @@ fn source(f: &Fixture, transfer_memo: &str) -> (Arc<Chain>, MemArchive) {
     let mut alice_nonce = 0;
     for height in 1..=N {
         let txs = match height {
-            1 => vec![
-                sign(
-                    &f.operator,
-                    0,
-                    Payload::RegisterParticipant {
-                        account: Address::of(&alice),
-                        role: Role::Consumer,
-                        name: "Alice".into(),
-                    },
-                ),
-                sign(
-                    &f.operator,
-                    1,
-                    Payload::RegisterParticipant {
-                        account: Address::of(&bob),
-                        role: Role::Prosumer,
-                        name: "Bob".into(),
-                    },
-                ),
-            ],
+            1 => register_alice_and_bob(f, &alice, &bob),
             2 => vec![sign(
                 &f.bank,
                 0,
