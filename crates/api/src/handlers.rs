@@ -510,6 +510,11 @@ pub async fn openapi() -> Response {
 
 pub async fn metrics(State(st): State<AppState>) -> Response {
     let mut text = st.metrics.render();
+    text.push_str(&st.limiter.render());
+    if let Some(kdf) = &st.kdf {
+        text.push_str(&kdf.render());
+    }
+    text.push_str(&crate::metrics::process_memory());
     let node = st.node.clone();
     match node_call(move || node.metrics_text()).await {
         Ok(node_text) => {

@@ -11,6 +11,7 @@ pub mod profile;
 pub mod readings;
 pub mod signer;
 pub mod sse;
+pub mod turns;
 
 pub use client::{BasicAuth, Client};
 pub use error::{Error, Result};

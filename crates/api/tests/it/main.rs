@@ -47,6 +47,7 @@ pub fn app_with_services(
         gridledger_api::Services {
             charging: Some(charging.clone()),
             portal: Some(portal.clone()),
+            kdf: None,
         },
     )
 }
