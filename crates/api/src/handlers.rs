@@ -514,7 +514,6 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     if let Some(kdf) = &st.kdf {
         text.push_str(&kdf.render());
     }
-    text.push_str(&crate::metrics::process_memory());
     let node = st.node.clone();
     match node_call(move || node.metrics_text()).await {
         Ok(node_text) => {

@@ -166,43 +166,6 @@ impl ApiMetrics {
     }
 }
 
-/// The process's resident memory now and at its peak (Linux `/proc/self/status`; nothing
-/// elsewhere), in bytes.
-pub fn process_memory() -> String {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return String::new();
-    };
-    let kib = |field: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.trim().strip_suffix("kB"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    let mut s = String::new();
-    for (field, name, help, kind) in [
-        (
-            "VmRSS:",
-            "gridledger_process_resident_memory_bytes",
-            "Resident memory of the node process.",
-            "gauge",
-        ),
-        (
-            "VmHWM:",
-            "gridledger_process_resident_memory_peak_bytes",
-            "Highest resident memory of the node process since it started.",
-            "gauge",
-        ),
-    ] {
-        if let Some(v) = kib(field) {
-            let _ = writeln!(s, "# HELP {name} {help}");
-            let _ = writeln!(s, "# TYPE {name} {kind}");
-            let _ = writeln!(s, "{name} {}", v * 1024);
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -740,6 +740,9 @@ fn report_path(month: u32, period: Option<(&str, u64)>, format: &str) -> String 
     }
 }
 
+mod session;
+pub use session::DashboardSession;
+
 #[cfg(test)]
 mod charging_tests;
 

@@ -14,7 +14,7 @@ use gridledger_types::{
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "246810";
+pub(crate) const PASSWORD: &str = "246810";
 const PRICE: u64 = 324_400; // 324.4 won/kWh
 
 fn python() -> String {
@@ -51,15 +51,16 @@ async fn charger(scenario: &str, params: Value) -> Value {
     })
 }
 
-struct Env {
+/// A devnet with its charging operator ready (shared with the sign-in tests' member cases).
+pub(crate) struct Env {
     _tmp: tempfile::TempDir,
-    net: Devnet,
-    http: reqwest::Client,
-    token: String,
+    pub(crate) net: Devnet,
+    pub(crate) http: reqwest::Client,
+    pub(crate) token: String,
     bank: TxSigner,
     charging: TxSigner,
     /// Each registered charger's secret (OCPP security profile 1).
-    secrets: std::collections::BTreeMap<String, String>,
+    pub(crate) secrets: std::collections::BTreeMap<String, String>,
 }
 
 impl Env {
@@ -73,7 +74,7 @@ impl Env {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, path: &str, body: Value, bearer: bool) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value, bearer: bool) -> (u16, Value) {
         let mut req = self.http.post(self.url(path)).json(&body);
         if bearer {
             req = req.bearer_auth(&self.token);
@@ -84,7 +85,7 @@ impl Env {
     }
 
     /// Signs up a member with `won` on its wallet; its member number.
-    async fn member(&mut self, won: u64) -> u64 {
+    pub(crate) async fn member(&mut self, won: u64) -> u64 {
         let (s, v) = self
             .post(
                 "/api/v1/charging/members",
@@ -109,7 +110,7 @@ impl Env {
         no
     }
 
-    async fn register_charger(&mut self, id: &str) {
+    pub(crate) async fn register_charger(&mut self, id: &str) {
         let tx = self.charging.sign(
             Payload::RegisterCharger(RegisterCharger {
                 charger: ChargerId::new(id).unwrap(),
@@ -180,7 +181,7 @@ impl Env {
     }
 }
 
-async fn setup() -> Env {
+pub(crate) async fn setup() -> Env {
     let (tmp, _dir, mut net) = Devnet::temp();
     let client = net.ready().await;
     let token = std::fs::read_to_string(net.dir.join("keys/charging-token.txt"))
