@@ -45,6 +45,21 @@ async fn head_at_or_after(client: &Client, at_ms: u64) -> StatusView {
     }
 }
 
+/// `POST /api/v1/admin/clock/advance` `{"ms": ms}` from the market operator's dashboard session
+/// (cookie and CSRF header).
+async fn advance_as_operator(rpc: &str, ms: u64) -> reqwest::Response {
+    let (cookie, csrf) = dashboard_session(rpc, "operator", "devnet").await;
+    reqwest::Client::new()
+        .post(format!("{rpc}/api/v1/admin/clock/advance"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"ms": {ms}}}"#))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[track_caller]
 fn assert_api_error<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) {
     match r {
@@ -95,16 +110,7 @@ async fn a_month_passes_on_a_devnet_clock() {
         .unwrap();
 
     // The operator's dashboard session moves it too (cookie and CSRF header), a minute here.
-    let (cookie, csrf) = dashboard_session(&net.rpc, "operator", "devnet").await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/v1/admin/clock/advance", net.rpc))
-        .header("cookie", cookie)
-        .header("x-csrf-token", csrf)
-        .header("content-type", "application/json")
-        .body(format!(r#"{{"ms": {MINUTE_MS}}}"#))
-        .send()
-        .await
-        .unwrap();
+    let resp = advance_as_operator(&net.rpc, MINUTE_MS).await;
     assert_eq!(resp.status().as_u16(), 200, "{:?}", resp.text().await);
 
     // A month passes.
@@ -301,16 +307,7 @@ async fn clock_control_is_refused_without_the_flag() {
         "unauthorized",
     );
     // Even the market operator's session is refused: this node does not move its clock.
-    let (cookie, csrf) = dashboard_session(&net.rpc, "operator", "devnet").await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/v1/admin/clock/advance", net.rpc))
-        .header("cookie", cookie)
-        .header("x-csrf-token", csrf)
-        .header("content-type", "application/json")
-        .body(format!(r#"{{"ms": {DAY_MS}}}"#))
-        .send()
-        .await
-        .unwrap();
+    let resp = advance_as_operator(&net.rpc, DAY_MS).await;
     assert_eq!(resp.status().as_u16(), 403);
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["code"], "clock_control_disabled", "{v}");

@@ -15,6 +15,17 @@ use std::{
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gridledger");
 
+/// Runs `gridledger ARGS` and asserts it succeeded (showing its stderr if not).
+pub fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "gridledger {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
