@@ -1,7 +1,8 @@
 //! Billing routes: site bills (with and without P2P), account bills with their payment lines,
 //! a month's billing progress, and the bank's settlement report (JSON or CSV).
 use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, parse_address, parse_site, path_segment};
+use crate::handlers::node_call;
+use crate::params::{parse_address, parse_hash, parse_month, parse_site, parse_u64, path_segment};
 use crate::views::BillingQuery;
 use crate::AppState;
 use axum::{
@@ -12,14 +13,6 @@ use axum::{
 };
 use gridledger_types::SiteId;
 use serde::Deserialize;
-
-/// `YYYYMM` with a month 1-12.
-fn parse_month(s: &str) -> Result<u32, ApiError> {
-    s.parse::<u32>()
-        .ok()
-        .filter(|m| (197001..=999912).contains(m) && (1..=12).contains(&(m % 100)))
-        .ok_or_else(|| ApiError::bad_request(codes::INVALID_MONTH, "month must be YYYYMM"))
-}
 
 async fn ask(st: &AppState, q: BillingQuery, what: String) -> Result<serde_json::Value, ApiError> {
     let node = st.node.clone();
@@ -61,9 +54,7 @@ pub async fn ppa(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let raw = path_segment(p, codes::INVALID_HASH)?;
-    let id = gridledger_types::Hash32::from_hex(&raw)
-        .map_err(|_| ApiError::bad_request(codes::INVALID_HASH, "a PPA id is 64 hex digits"))?;
+    let id = parse_hash(&path_segment(p, codes::INVALID_HASH)?)?;
     Ok(Json(
         ask(&st, BillingQuery::Ppa { id }, format!("no PPA {id}")).await?,
     ))
@@ -126,9 +117,7 @@ pub async fn bank_report(
         (None, None) => None,
         (Some(m), Some(t)) => Some((
             parse_site(m)?,
-            t.parse::<u64>().map_err(|_| {
-                ApiError::bad_request(codes::INVALID_REQUEST, "period_start_ms must be Unix ms")
-            })?,
+            parse_u64(t, codes::INVALID_REQUEST, "period_start_ms (Unix ms)")?,
         )),
         _ => {
             return Err(ApiError::bad_request(

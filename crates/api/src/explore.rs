@@ -2,7 +2,8 @@
 //! a period's transactions, one search box for everything, and the trace of a contract from
 //! intention to payment (steps 1-7 of the pilot).
 use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, parse_site};
+use crate::handlers::node_call;
+use crate::params::{parse_site, parse_u64, uint};
 use crate::views::*;
 use crate::AppState;
 use axum::{
@@ -29,16 +30,19 @@ fn period_params(
         params.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let market = parse_site(get("market").unwrap_or(""))?;
-    let start = get("start")
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| {
-            ApiError::bad_request(codes::INVALID_HEIGHT, "period start must be Unix ms")
-        })?;
+    let start = parse_u64(
+        get("start").unwrap_or(""),
+        codes::INVALID_HEIGHT,
+        "period start (Unix ms)",
+    )?;
     let number = match get("n") {
         None => None,
-        Some(n) => Some(n.parse::<u32>().map_err(|_| {
-            ApiError::bad_request(codes::INVALID_REQUEST, "contract number must be an integer")
-        })?),
+        Some(n) => Some(uint(n, u32::MAX.into()).ok_or_else(|| {
+            ApiError::bad_request(
+                codes::INVALID_REQUEST,
+                "contract number must be an integer from 0 to 4294967295",
+            )
+        })? as u32),
     };
     Ok((market, start, number))
 }

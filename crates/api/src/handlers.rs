@@ -1,6 +1,7 @@
 //! Route handlers. Node calls are synchronous (they may touch the store), so they run on the
 //! blocking pool.
 use crate::error::{codes, ApiError};
+use crate::params::*;
 use crate::views::*;
 use crate::{AppState, OPENAPI_JSON};
 use axum::{
@@ -17,7 +18,7 @@ use axum::{
     Json,
 };
 use futures::{Stream, StreamExt};
-use gridledger_types::{Address, DecodeExt, Hash32, SignedTransaction, SiteId, TX_MAX_BYTES};
+use gridledger_types::{DecodeExt, Hash32, SignedTransaction, TX_MAX_BYTES};
 use serde::Deserialize;
 use std::{any::Any, convert::Infallible, sync::Arc};
 use tokio::sync::broadcast::error::RecvError;
@@ -227,33 +228,6 @@ pub async fn submit(State(st): State<AppState>, body: Result<Bytes, BytesRejecti
 
 // ---------------------------------------------------------------- reads
 
-/// The path parameter, or `code` if it could not be extracted (e.g. invalid UTF-8).
-pub(crate) fn path_segment(
-    p: Result<Path<String>, PathRejection>,
-    code: &'static str,
-) -> Result<String, ApiError> {
-    p.map(|Path(s)| s)
-        .map_err(|e| ApiError::bad_request(code, format!("bad path parameter: {}", e.body_text())))
-}
-
-fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
-    Hash32::from_hex(s).map_err(|e| {
-        ApiError::bad_request(
-            codes::INVALID_HASH,
-            format!("expected 64 hex characters: {e}"),
-        )
-    })
-}
-
-pub(crate) fn parse_address(s: &str) -> Result<Address, ApiError> {
-    Address::from_hex(s).map_err(|e| {
-        ApiError::bad_request(
-            codes::INVALID_ADDRESS,
-            format!("expected an ed25519 public key in 64 hex characters: {e}"),
-        )
-    })
-}
-
 pub async fn tx(
     State(st): State<AppState>,
     hash: Result<Path<String>, PathRejection>,
@@ -278,14 +252,11 @@ pub async fn block(
     State(st): State<AppState>,
     height: Result<Path<String>, PathRejection>,
 ) -> Result<Json<BlockView>, ApiError> {
-    let height: u64 = path_segment(height, codes::INVALID_HEIGHT)?
-        .parse()
-        .map_err(|_| {
-            ApiError::bad_request(
-                codes::INVALID_HEIGHT,
-                "expected a block height (unsigned integer) or 'latest'",
-            )
-        })?;
+    let height = parse_u64(
+        &path_segment(height, codes::INVALID_HEIGHT)?,
+        codes::INVALID_HEIGHT,
+        "a block height",
+    )?;
     block_at(&st, height).await
 }
 
@@ -322,11 +293,6 @@ pub async fn validators(State(st): State<AppState>) -> Result<Json<ValidatorsVie
     Ok(Json(node_call(move || node.validators()).await??))
 }
 
-pub(crate) fn parse_site(s: &str) -> Result<SiteId, ApiError> {
-    SiteId::new(s)
-        .map_err(|_| ApiError::bad_request(codes::INVALID_SITE, "site ids are 1-32 of a-z 0-9 - _"))
-}
-
 pub async fn site(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
@@ -353,12 +319,7 @@ pub async fn site_readings(
     let id = parse_site(&path_segment(id, codes::INVALID_SITE)?)?;
     let Query(q) =
         query.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
-    let month = q
-        .month
-        .as_deref()
-        .and_then(|m| m.parse::<u32>().ok())
-        .filter(|m| (197001..=999912).contains(m) && (1..=12).contains(&(m % 100)))
-        .ok_or_else(|| ApiError::bad_request(codes::INVALID_MONTH, "month must be YYYYMM"))?;
+    let month = parse_month(q.month.as_deref().unwrap_or(""))?;
     let node = st.node.clone();
     let i = id.clone();
     node_call(move || node.site_readings(&i, month))
@@ -374,9 +335,7 @@ pub async fn market_period(
     let Path((market, start)) =
         params.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
     let market = parse_site(&market)?;
-    let start: u64 = start.parse().map_err(|_| {
-        ApiError::bad_request(codes::INVALID_HEIGHT, "period start must be Unix ms")
-    })?;
+    let start = parse_u64(&start, codes::INVALID_HEIGHT, "period start (Unix ms)")?;
     let node = st.node.clone();
     let m = market.clone();
     node_call(move || node.market_period(&m, start))
@@ -389,20 +348,6 @@ pub async fn market_period(
 pub struct HistoryQuery {
     limit: Option<String>,
     cursor: Option<String>,
-}
-
-/// A history cursor: `"{height}-{index}"` of the last (oldest) item of the previous page.
-pub fn encode_cursor(height: u64, index: u32) -> String {
-    format!("{height}-{index}")
-}
-
-pub fn decode_cursor(s: &str) -> Option<(u64, u32)> {
-    let (h, i) = s.split_once('-')?;
-    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-    if !digits(h) || !digits(i) {
-        return None;
-    }
-    Some((h.parse().ok()?, i.parse().ok()?))
 }
 
 pub async fn history(
@@ -419,8 +364,8 @@ pub async fn history(
     })?;
     let limit = match q.limit.as_deref() {
         None => HISTORY_DEFAULT_LIMIT,
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=HISTORY_MAX_LIMIT).contains(&n) => n,
+        Some(s) => match uint(s, HISTORY_MAX_LIMIT as u64) {
+            Some(n) if n >= 1 => n as usize,
             _ => {
                 return Err(ApiError::bad_request(
                     codes::INVALID_LIMIT,
@@ -429,15 +374,7 @@ pub async fn history(
             }
         },
     };
-    let before = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request(
-                codes::INVALID_CURSOR,
-                "cursor must be the next_cursor of a previous page",
-            )
-        })?),
-    };
+    let before = decode_cursor(q.cursor.as_deref().unwrap_or(""))?;
     let node = st.node.clone();
     // One more than the page so the last page carries no cursor.
     let mut items = node_call(move || node.history(&address, before, limit + 1)).await??;
@@ -557,28 +494,6 @@ pub fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        assert_eq!(decode_cursor(&encode_cursor(12, 3)), Some((12, 3)));
-        assert_eq!(
-            decode_cursor(&encode_cursor(u64::MAX, u32::MAX)),
-            Some((u64::MAX, u32::MAX))
-        );
-        for bad in [
-            "",
-            "-",
-            "1-",
-            "-1",
-            "a-1",
-            "1-2-3",
-            "+1-2",
-            "1-99999999999",
-            "1 -2",
-        ] {
-            assert_eq!(decode_cursor(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn decode_tx_classifies_garbage() {

@@ -16,7 +16,9 @@ mod error;
 mod explore;
 mod handlers;
 pub mod kdf;
+mod mandates;
 mod metrics;
+pub mod params;
 pub mod portal;
 pub mod rate_limit;
 pub mod views;
@@ -55,6 +57,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/validators"),
     ("GET", "/api/v1/sites/{site}"),
     ("GET", "/api/v1/sites/{site}/readings"),
+    ("GET", "/api/v1/sites/{site}/mandates"),
     ("GET", "/api/v1/markets/{market}/periods/{start}"),
     ("GET", "/api/v1/sites/{site}/bills/{month}"),
     ("GET", "/api/v1/accounts/{address}/bills/{month}"),
@@ -163,6 +166,7 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/validators") => get(handlers::validators),
         ("GET", "/api/v1/sites/{site}") => get(handlers::site),
         ("GET", "/api/v1/sites/{site}/readings") => get(handlers::site_readings),
+        ("GET", "/api/v1/sites/{site}/mandates") => get(mandates::site_mandates),
         ("GET", "/api/v1/markets/{market}/periods/{start}") => get(handlers::market_period),
         ("GET", "/api/v1/sites/{site}/bills/{month}") => get(billing::site_bill),
         ("GET", "/api/v1/accounts/{address}/bills/{month}") => get(billing::account_bill),

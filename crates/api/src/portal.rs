@@ -3,12 +3,16 @@
 //! (the `gridledger-portal` crate) owns the keystores, the sessions and the keys.
 use crate::error::{codes, ApiError};
 use crate::handlers::node_call;
+use crate::params::{is_login, path_segment};
 use crate::rate_limit::ClientAddr;
 use crate::views::Rejected;
 use crate::AppState;
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, Path, State},
+    extract::{
+        rejection::{BytesRejection, PathRejection},
+        Path, State,
+    },
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Extension, Json,
@@ -208,7 +212,8 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, ApiError> {
     let p = portal(&st)?;
     let SignIn { login, password } = json_body(body)?;
-    if login.is_empty() || login.len() > 32 || password.is_empty() || password.len() > 256 {
+    // Lengths in characters, as the document's minLength/maxLength count them.
+    if !is_login(&login) || !(1..=256).contains(&password.chars().count()) {
         return Err(ApiError::bad_request(
             codes::INVALID_REQUEST,
             "login must be 1-32 characters and password 1-256",
@@ -286,12 +291,11 @@ pub(crate) async fn operator_session(
 pub(crate) async fn unlock(
     State(st): State<AppState>,
     headers: HeaderMap,
-    login: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    login: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let p = portal(&st)?;
-    let Path(login) =
-        login.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
-    if login.is_empty() || login.len() > 32 {
+    let login = path_segment(login, codes::INVALID_REQUEST)?;
+    if !is_login(&login) {
         return Err(ApiError::bad_request(
             codes::INVALID_REQUEST,
             "login must be 1-32 characters",

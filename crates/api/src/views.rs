@@ -1,8 +1,8 @@
 //! JSON shapes of the API, shared by the server and the SDK client. Amounts are integers in
 //! milli-won, hashes and addresses are lowercase hex.
 use gridledger_types::{
-    Address, ChargerId, Hash32, MilliWon, Receipt, Role, SessionState, SignedTransaction, SiteId,
-    ValidatorEntry,
+    Address, ChargerId, Hash32, MandateSides, MilliWon, Receipt, Role, SessionState,
+    SignedTransaction, SiteId, ValidatorEntry,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -122,6 +122,32 @@ pub struct SiteView {
     pub feeder: u32,
     pub name: String,
     pub registered_at: u64,
+}
+
+/// A sales company's mandate for a site (live or ended).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MandateView {
+    pub company: Address,
+    pub sides: MandateSides,
+    /// Empty: every market.
+    pub markets: Vec<SiteId>,
+    pub from_ms: u64,
+    /// `None`: until revoked.
+    pub until_ms: Option<u64>,
+    /// Basis points of the site's energy sales paid to the company.
+    pub share_bp: u32,
+    pub granted_at_ms: u64,
+    pub revoked_at_ms: Option<u64>,
+    /// The company may act under it at the head's block time.
+    pub active: bool,
+}
+
+/// `GET /api/v1/sites/{site}/mandates`: the site's mandate records, by company key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteMandatesView {
+    pub site: SiteId,
+    pub owner: Address,
+    pub mandates: Vec<MandateView>,
 }
 
 /// One interval's energy at a site.
@@ -421,6 +447,12 @@ pub trait NodeApi: Send + Sync + 'static {
     ) -> Result<Vec<TxView>, NodeError> {
         let _ = (key, before, limit);
         Ok(Vec::new())
+    }
+    /// A site's sales-company mandates; `None` if the site does not exist. Nodes without them
+    /// keep this default, which is an error (`500 internal_error`).
+    fn site_mandates(&self, site: &SiteId) -> Result<Option<SiteMandatesView>, NodeError> {
+        let _ = site;
+        Err(NodeError("this node does not serve mandates".into()))
     }
     /// Finalized blocks as they happen.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>;

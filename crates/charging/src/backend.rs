@@ -365,13 +365,17 @@ impl Backend for OcppBackend {
         };
         let live_here = svc.store.live_at(&charger).unwrap_or_default();
         // The same start again: 2.0.1 events repeat the station's id; a 1.6 charger that lost
-        // our answer repeats the start with the same meter value.
+        // our answer repeats the start on the same connector with the same meter value. The
+        // same member starting on another connector is not a repeat: ConcurrentTx below.
         let again = live_here.iter().find(|l| {
             l.started
                 && usable(l)
                 && match (&s.station_tx_id, &l.station_tx) {
                     (Some(t), Some(lt)) => t == lt,
-                    (None, None) => l.meter_start_wh == s.meter_start_wh,
+                    (None, None) => {
+                        u32::from(l.connector) == s.connector
+                            && l.meter_start_wh == s.meter_start_wh
+                    }
                     _ => false,
                 }
         });
@@ -381,6 +385,9 @@ impl Backend for OcppBackend {
         let fresh = live_here.iter().find(|l| !l.started && usable(l)).cloned();
         if let Some(mut l) = fresh {
             l.started = true;
+            // From now on, the connector the session runs on (it may differ from the one the
+            // keypad prepaid for; OCPP connector ids fit a byte here, the chain allows 1..=8).
+            l.connector = u8::try_from(s.connector).unwrap_or(u8::MAX);
             l.meter_start_wh = s.meter_start_wh;
             l.last_meter_wh = s.meter_start_wh;
             l.station_tx = s.station_tx_id.clone();

@@ -12,6 +12,9 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 /// How long a signed transaction stays valid (chain time).
 pub const TX_TTL_MS: u64 = 120_000;
+/// Nonce refusals (another holder of the key took the nonce) a submission works around before
+/// it gives up.
+pub const NONCE_RETRIES: usize = 8;
 
 #[derive(Clone)]
 pub struct Chain {
@@ -132,6 +135,69 @@ impl Chain {
                 .sign(key)
             })
             .collect()
+    }
+
+    /// Signs `payloads` with `key` from nonce `next` (read from the chain when `None`) and
+    /// submits them one at a time, each only after the one before it was admitted; their
+    /// hashes are appended to `admitted` and `next` follows the admitted ones.
+    ///
+    /// Another holder of the key may take a nonce between our signing and admission (a CLI
+    /// submission): `nonce_taken` (theirs is pending) or `stale_nonce` (theirs is final). Then
+    /// only the payloads not yet admitted are signed again, from the next free nonce: the
+    /// chain's, or the one after the refused nonce, whichever is later. After [NONCE_RETRIES]
+    /// such refusals, or on any other refusal, it stops with that refusal; what was admitted
+    /// stays admitted, and nothing after the refused payload was submitted.
+    pub fn admit_in_order(
+        &self,
+        key: &PrivateKey,
+        next: &mut Option<u64>,
+        payloads: &[Payload],
+        admitted: &mut Vec<Hash32>,
+    ) -> Result<(), Error> {
+        let signer = Address::of(key);
+        let start = admitted.len();
+        let mut refusals = 0;
+        while admitted.len() - start < payloads.len() {
+            let nonce = match *next {
+                Some(n) => n,
+                None => self.account(&signer)?.1,
+            };
+            let rest = payloads[admitted.len() - start..].to_vec();
+            let mut refused = None;
+            for tx in self.sign(key, nonce, rest) {
+                let n = tx.tx.nonce;
+                match self.node.submit(vec![tx]).pop() {
+                    Some(Ok(hash)) => {
+                        admitted.push(hash);
+                        *next = Some(n + 1);
+                    }
+                    Some(Err(rej)) => {
+                        refused = Some((n, rej.code, rej.message));
+                        break;
+                    }
+                    None => {
+                        refused = Some((n, "no_answer".into(), "the node answered nothing".into()));
+                        break;
+                    }
+                }
+            }
+            let Some((n, code, message)) = refused else {
+                break;
+            };
+            refusals += 1;
+            tracing::info!(nonce = n, %code, admitted = admitted.len() - start,
+                "transaction refused at admission");
+            *next = None;
+            let free = match code.as_str() {
+                "nonce_taken" | "stale_nonce" if refusals < NONCE_RETRIES => {
+                    self.account(&signer)?.1.max(n + 1)
+                }
+                "future_nonce" if refusals < NONCE_RETRIES => self.account(&signer)?.1,
+                _ => return Err(Error::refused(code, message)),
+            };
+            *next = Some(free);
+        }
+        Ok(())
     }
 
     /// Submits `txs` and waits until every one is finalized; their receipts in order. A

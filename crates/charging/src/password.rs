@@ -3,7 +3,8 @@ use crate::Error;
 use std::fmt;
 use zeroize::Zeroizing;
 
-/// Shortest and longest password, in bytes (keypad digits are enough).
+/// Shortest and longest password, in characters (as the OpenAPI document's minLength and
+/// maxLength count them; keypad digits are enough).
 pub const PASSWORD_MIN: usize = 6;
 pub const PASSWORD_MAX: usize = 64;
 
@@ -14,10 +15,10 @@ impl Password {
     /// Checks the length; the error never repeats the input.
     pub fn new(s: String) -> Result<Self, Error> {
         let s = Zeroizing::new(s);
-        if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&s.len()) {
+        if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&s.chars().count()) {
             return Err(Error::refused(
                 "weak_password",
-                format!("a password is {PASSWORD_MIN} to {PASSWORD_MAX} bytes"),
+                format!("a password is {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
             ));
         }
         Ok(Self(s))
@@ -50,6 +51,9 @@ mod tests {
     fn passwords_are_bounded_and_never_printed() {
         assert!(Password::new("12345".into()).is_err());
         assert!(Password::new("x".repeat(65)).is_err());
+        // Characters, not bytes: 64 three-byte characters are a password, 5 are not.
+        assert!(Password::new("\u{d55c}".repeat(64)).is_ok());
+        assert!(Password::new("\u{d55c}".repeat(5)).is_err());
         let p = Password::new("246810".into()).unwrap();
         assert_eq!(format!("{p:?} {p}"), "*** ***");
         let e = Password::new("12".into()).err().unwrap().to_string();

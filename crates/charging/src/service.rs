@@ -21,7 +21,7 @@ use gridledger_sdk::{
 };
 use gridledger_types::{
     Address, ChainId, ChargerId, ChargingPrepay, Event, Hash32, MilliWon, Payload, PrivateKey,
-    Receipt, SessionState, StopReason,
+    Receipt, SessionState, StopReason, CARD_MAX_BYTES,
 };
 use std::{
     collections::BTreeMap,
@@ -213,43 +213,31 @@ impl Service {
             .map_err(|e| Error::Store(e.to_string()))?
     }
 
-    /// Submits operator-signed payloads with consecutive nonces and waits for their receipts.
-    /// If another holder of the operator key used our next nonce, reads it again and retries.
+    /// Submits operator-signed payloads with consecutive nonces, in order, and waits for their
+    /// receipts (in payload order). One task at a time owns the operator's nonce; see
+    /// [Chain::admit_in_order] for what happens when another holder of the key took one: a
+    /// refused Cancel is never followed by its Settle, and only what was refused is signed
+    /// again. If something stays refused, the admitted ones are still waited for (so the next
+    /// outbox round reads their outcome instead of sending them again) and the call fails.
     pub async fn operator_submit(&self, payloads: Vec<Payload>) -> Result<Vec<Receipt>, Error> {
-        let mut attempt = 0;
-        let txs = loop {
+        let mut admitted = Vec::with_capacity(payloads.len());
+        let refusal = {
             let mut next = self.operator_nonce.lock().await;
-            let nonce = match *next {
-                Some(n) => n,
-                None => self.chain.account(&self.operator)?.1,
-            };
-            let n = payloads.len() as u64;
-            let txs = self
-                .chain
-                .sign(&self.cfg.operator_key, nonce, payloads.clone());
-            let results = self.chain.node.submit(txs.clone());
-            match results.into_iter().find_map(|r| r.err()) {
-                None => {
-                    *next = Some(nonce + n);
-                    break txs;
-                }
-                Some(rej) => {
-                    *next = None;
-                    attempt += 1;
-                    if !rej.code.contains("nonce") || attempt >= 3 {
-                        return Err(Error::refused(rej.code, rej.message));
-                    }
-                }
-            }
+            self.chain
+                .admit_in_order(&self.cfg.operator_key, &mut next, &payloads, &mut admitted)
+                .err()
         };
-        // Already admitted above: wait for the receipts only.
-        let hashes: Vec<Hash32> = txs.iter().map(|t| t.hash()).collect();
-        self.chain.wait(&hashes).await.inspect_err(|_| {
+        // Already admitted: wait for their receipts only.
+        let receipts = self.chain.wait(&admitted).await.inspect_err(|_| {
             // Unknown outcome: read the nonce from the chain next time.
             if let Ok(mut n) = self.operator_nonce.try_lock() {
                 *n = None;
             }
-        })
+        })?;
+        match refusal {
+            Some(e) => Err(e),
+            None => Ok(receipts),
+        }
     }
 
     // ---- members ---------------------------------------------------------------------------
@@ -261,6 +249,15 @@ impl Service {
         password: Password,
         card: Option<String>,
     ) -> Result<(u64, Address, Hash32), Error> {
+        let card = card.unwrap_or_default();
+        // The chain's own rule (printable ASCII) and the encoding's limit, checked before a key
+        // is made: a card the decoder refuses must never reach a transaction.
+        if card.len() > CARD_MAX_BYTES || !card.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::refused(
+                "bad_card",
+                format!("a card id is at most {CARD_MAX_BYTES} printable ASCII characters"),
+            ));
+        }
         let key = generate_key().map_err(|e| Error::Keystore(e.to_string()))?;
         let address = Address::of(&key);
         let kdf = self.cfg.kdf;
@@ -273,7 +270,7 @@ impl Service {
         let r = self
             .operator_submit(vec![Payload::EnrollMember {
                 account: address.clone(),
-                card: card.unwrap_or_default(),
+                card,
             }])
             .await?
             .remove(0);

@@ -3,9 +3,9 @@ use crate::{block::ChainBlock, chain::Chain, clock::ChainClock};
 use commonware_codec::DecodeExt;
 use gridledger_api::{
     AccountView, BillingQuery, BlockView, ChargingQuery, ClockAdvance, ClockRefusal, ClockView,
-    ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView, NodeApi, NodeError,
-    ParticipantView, PeriodView, Rejected, ScheduledValidators, SiteReadingsView, SiteView,
-    StatusView, TxView, ValidatorsView,
+    ContractView, FinalizedEvent, HoldView, IntentionView, IntervalView, MandateView, NodeApi,
+    NodeError, ParticipantView, PeriodView, Rejected, ScheduledValidators, SiteMandatesView,
+    SiteReadingsView, SiteView, StatusView, TxView, ValidatorsView,
 };
 use gridledger_execution::{StateKey, StateValue};
 use gridledger_types::{
@@ -282,6 +282,33 @@ impl NodeApi for NodeService {
             feeder: s.feeder,
             name: s.name,
             registered_at: s.registered_at,
+        }))
+    }
+
+    fn site_mandates(&self, id: &SiteId) -> Result<Option<SiteMandatesView>, NodeError> {
+        let st = self.chain.read();
+        let (s, now) = (&st.state, st.head.timestamp_ms);
+        let Some(site) = gridledger_execution::site(s, id) else {
+            return Ok(None);
+        };
+        let mandates = gridledger_execution::mandates::site_mandates(s, id)
+            .into_iter()
+            .map(|m| MandateView {
+                active: m.in_force(now),
+                company: m.company,
+                sides: m.sides,
+                markets: m.markets,
+                from_ms: m.from_ms,
+                until_ms: m.until_ms,
+                share_bp: m.share_bp,
+                granted_at_ms: m.granted_at_ms,
+                revoked_at_ms: m.revoked_at_ms,
+            })
+            .collect();
+        Ok(Some(SiteMandatesView {
+            site: id.clone(),
+            owner: site.owner,
+            mandates,
         }))
     }
 

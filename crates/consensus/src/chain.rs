@@ -210,6 +210,17 @@ impl Chain {
             .into_iter()
             .zip(verified)
             .map(|(tx, sig_ok)| {
+                // A transaction built in this process (the portal's session signing, the
+                // charging service) never went through a decoder. One whose encoding does not
+                // decode back (a string over its limit, say) would make the block holding it
+                // unreadable, so no node could load that block again: refuse it here, as the
+                // API refuses such hex.
+                if !SignedTransaction::decode(tx.encode()).is_ok_and(|d| d == tx) {
+                    return Err(Rejected {
+                        code: "invalid_encoding".into(),
+                        message: "the transaction's encoding does not decode back (a field over its limit)".into(),
+                    });
+                }
                 if !sig_ok {
                     return Err(Rejected {
                         code: "bad_signature".into(),

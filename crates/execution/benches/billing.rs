@@ -98,6 +98,7 @@ fn month_state(n: usize) -> fixture::Chain {
                 cancelled: false,
                 filled_wh: 100_000,
                 escrow: MilliWon::ZERO,
+                share_bp: 0,
             }),
         );
         c.state.insert(

@@ -36,6 +36,8 @@ pub struct SiteP2p {
     pub sales: MilliWon,
     /// VAT collected on energy sold (commercial buildings only).
     pub sales_vat: MilliWon,
+    /// The part of `sales` paid to sales companies under the owner's mandates.
+    pub sales_share: MilliWon,
 }
 
 /// A site's bill of one month, with P2P and without.
@@ -61,10 +63,12 @@ pub struct SiteBill {
 }
 
 impl SiteBill {
-    /// What the month costs the owner with P2P (negative: it earns).
+    /// What the month costs the owner with P2P (negative: it earns); sales count net of the
+    /// sales companies' shares.
     pub fn net_with_p2p(&self) -> i128 {
         i128::from(self.grid_charge.0) + i128::from(self.p2p.purchases.0)
             - i128::from(self.p2p.sales.0)
+            + i128::from(self.p2p.sales_share.0)
             - i128::from(self.feed_in.0)
     }
     /// What it would have cost without P2P.
@@ -457,10 +461,11 @@ impl Write for SiteP2p {
         self.purchases.write(b);
         self.sales.write(b);
         self.sales_vat.write(b);
+        self.sales_share.write(b);
     }
 }
 impl FixedSize for SiteP2p {
-    const SIZE: usize = 40;
+    const SIZE: usize = 48;
 }
 impl Read for SiteP2p {
     type Cfg = ();
@@ -471,6 +476,7 @@ impl Read for SiteP2p {
             purchases: MilliWon::read(b)?,
             sales: MilliWon::read(b)?,
             sales_vat: MilliWon::read(b)?,
+            sales_share: MilliWon::read(b)?,
         })
     }
 }

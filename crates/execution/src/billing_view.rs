@@ -16,8 +16,10 @@ pub struct BillSide {
     pub grid_charge: u64,
     pub p2p_purchases: u64,
     pub p2p_sales: u64,
+    /// The part of `p2p_sales` paid to sales companies under the owner's mandates.
+    pub p2p_sales_share: u64,
     pub feed_in: u64,
-    /// grid + purchases - sales - feed-in (negative: the owner earns).
+    /// grid + purchases - sales + sales share - feed-in (negative: the owner earns).
     pub net: i128,
 }
 
@@ -150,6 +152,7 @@ pub fn site_bill_view(
         grid_charge: b.grid_charge.0,
         p2p_purchases: b.p2p.purchases.0,
         p2p_sales: b.p2p.sales.0,
+        p2p_sales_share: b.p2p.sales_share.0,
         feed_in: b.feed_in.0,
         net: b.net_with_p2p(),
     };
@@ -158,6 +161,7 @@ pub fn site_bill_view(
         grid_charge: b.grid_charge_without_p2p.0,
         p2p_purchases: 0,
         p2p_sales: 0,
+        p2p_sales_share: 0,
         feed_in: b.feed_in_without_p2p.0,
         net: b.net_without_p2p(),
     };

@@ -2,14 +2,16 @@
 //!
 //! The buyer's meter is its confirmation: without an objection, settlement takes the measured
 //! values. Between the period's end and the end of the market's dispute window the buyer (the
-//! site's owner or the intention's submitter) may dispute a contract; the operator may then
+//! buyer site's owner, or a sales company under its buy mandate) may dispute a contract; the
+//! operator may then
 //! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
 //! figure, capped by the meters, or 0 Wh if none was given.
 use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
+use crate::mandates::{authority, Scope};
 use crate::settlement::period_end;
 use crate::state::{Participant, StateKey, StateRead, StateValue};
 use crate::trading::{market_and_period, period, Contract};
-use gridledger_types::{Address, ContractRef, Event, Role};
+use gridledger_types::{Address, ContractRef, Event, Role, Side};
 
 fn load(
     s: &(impl StateRead + ?Sized),
@@ -34,17 +36,6 @@ fn load(
     Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
 }
 
-fn buy_submitter(s: &(impl StateRead + ?Sized), c: &Contract) -> Option<Address> {
-    let Some(StateValue::IntentionRef(mk, start, seq)) = s.get(&StateKey::IntentionRef(c.buy))
-    else {
-        return None;
-    };
-    match s.get(&StateKey::Intention(mk, start, seq)) {
-        Some(StateValue::Intention(i)) => Some(i.submitter),
-        _ => None,
-    }
-}
-
 pub(crate) fn dispute<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     now_ms: u64,
@@ -57,10 +48,23 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
         return Err(fail("missing_reason", "a dispute needs a reason"));
     }
     let (key, mut contract, end, close) = load(s, c)?;
-    if signer != &contract.buyer && Some(signer) != buy_submitter(s, &contract).as_ref() {
+    let scope = Scope {
+        side: Side::Buy,
+        market: &c.market,
+        gate_ms: None,
+    };
+    let buyer = authority(
+        s,
+        now_ms,
+        signer,
+        &contract.buyer,
+        &contract.buyer_site,
+        scope,
+    )?;
+    if buyer.is_none() {
         return Err(fail(
             "not_buyer",
-            "only the contract's buyer may dispute it",
+            "only the contract's buyer (or a sales company under its mandate) may dispute it",
         ));
     }
     if !contract.approved {

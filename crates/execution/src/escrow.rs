@@ -1,7 +1,7 @@
 //! Escrow of real-time buyers' maximum cost.
 //!
 //! A buy intention in a market with hourly or quarter-hour periods holds
-//! `ceil(energy x (limit + wheeling + platform)) + ceil(that x VAT)` of its submitter's money
+//! `ceil(energy x (limit + wheeling + platform)) + ceil(that x VAT)` of its site owner's money (the money party, also when a sales company entered it)
 //! (VAT at the rate of the tariff in force that month, as if every line carried it). Clearing
 //! keeps the maximum cost of the filled energy and releases the rest; settlement pays the
 //! contract lines from it and releases what is left. Every line is rounded down, so the lines
@@ -41,18 +41,19 @@ pub fn vat_bp(s: &(impl StateRead + ?Sized), period_start: u64) -> Result<u32, F
     Ok(tariff_for(s, kst_month(period_start))?.common.vat_bp)
 }
 
-/// Holds the maximum cost of a new buy intention from its submitter; zero where nothing is held.
+/// Holds the maximum cost of a new buy intention from the site's owner; zero where nothing is
+/// held.
 pub(crate) fn hold_for<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     m: &ConfigureMarket,
-    submitter: &Address,
+    owner: &Address,
     p: &SubmitIntention,
 ) -> Result<MilliWon, Fail> {
     if !escrowed(m) || p.side != Side::Buy {
         return Ok(MilliWon::ZERO);
     }
     let amount = max_cost(m, p.energy_wh, p.limit, vat_bp(s, p.period_start_ms)?)?;
-    s.escrow(submitter, amount).map_err(|e| {
+    s.escrow(owner, amount).map_err(|e| {
         if e.code == "insufficient_balance" {
             fail(
                 "insufficient_balance",
@@ -84,7 +85,7 @@ pub(crate) fn release_unfilled<S: StateRead + ?Sized>(
         max_cost(m, i.filled_wh, i.limit, vat_bp(s, period_start)?)?.min(i.escrow)
     };
     let release = i.escrow.checked_sub(keep).unwrap_or(MilliWon::ZERO);
-    s.release(&i.submitter, release)?;
+    s.release(&i.owner, release)?;
     i.escrow = keep;
     Ok(())
 }

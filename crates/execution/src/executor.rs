@@ -542,9 +542,7 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::CorrectReadings(p) => metering::correct_readings(s, &me, p),
         Payload::SubmitReadings(_) => Err(fail("unreachable", "handled above")),
         Payload::ConfigureMarket(p) => trading::configure(s, &me, p),
-        Payload::SubmitIntention(p) => {
-            trading::submit(s, env.timestamp_ms, tx.hash(), signer, &me, p)
-        }
+        Payload::SubmitIntention(p) => trading::submit(s, env.timestamp_ms, tx.hash(), signer, p),
         Payload::CancelIntention { intention } => {
             trading::cancel(s, env.timestamp_ms, signer, intention)
         }
@@ -588,7 +586,7 @@ fn apply_payload<S: StateRead + ?Sized>(
         Payload::ProposePpa(p) => crate::ppa::propose(s, env.timestamp_ms, tx.hash(), signer, p),
         Payload::AcceptPpa { ppa } => crate::ppa::accept(s, env.timestamp_ms, signer, ppa),
         Payload::TerminatePpa { ppa } => crate::ppa::terminate(s, env.timestamp_ms, signer, ppa),
-        Payload::WithdrawPpa { ppa } => crate::ppa::withdraw(s, signer, ppa),
+        Payload::WithdrawPpa { ppa } => crate::ppa::withdraw(s, env.timestamp_ms, signer, ppa),
         Payload::ConfigureCharging(_)
         | Payload::RegisterCharger(_)
         | Payload::EnrollMember { .. }
@@ -619,6 +617,10 @@ fn apply_payload<S: StateRead + ?Sized>(
         | Payload::HoldRelease { .. }
         | Payload::HoldCapture { .. } => crate::ledger::apply(s, env, tx, &me),
         Payload::ChangeValidators(p) => crate::validators::change(s, env.height, &me, p),
+        Payload::GrantMandate(p) => crate::mandates::grant(s, env.timestamp_ms, signer, p),
+        Payload::RevokeMandate { site, company } => {
+            crate::mandates::revoke(s, env.timestamp_ms, signer, site, company)
+        }
     }
 }
 
@@ -757,6 +759,12 @@ mod tests {
         );
         assert!(participant(&c.state, &c.user(0)).unwrap().suspended);
         assert_fails!(&mut c, &op, suspend(c.user(0)), "already_suspended");
+        assert_fails!(
+            &mut c,
+            &c.users[1],
+            Payload::ReinstateParticipant { account: c.user(0) },
+            "not_operator",
+        );
         // A suspended participant cannot sign.
         let tx = c.signed(&u0, transfer(c.user(1), 1));
         assert_eq!(c.run(&[tx]).unwrap_err(), (0, Rejection::Suspended));

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 
 /// Every bill's `due + prepaid` equals the sum of its lines;
 /// `Supply == sum(balance) + sum(held)`, every account's `held` equals the sum of the holds it
-/// pays and the escrow of its intentions, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
+/// pays and the escrow of the intentions for its sites, every hold's payer and beneficiary differ, and every value sits under a key of its kind.
 /// Charging: a session's cost never exceeds its hold; a `Prepaid` session's hold and a
 /// `Cancelled` session's cost count in the payer's `held`; a prepaid session is in the expiry
 /// index and is its member's one open session; a settled session has all three tx hashes.
 /// PPAs: each index entry names a live PPA of its market; a PPA has one settlement per month it
 /// counts as settled, each within its term.
+/// Mandates: each sits under its company's key, with a share of at most 10,000 basis points,
+/// at most `MANDATE_MAX_MARKETS` markets, and at most `MAX_MANDATES_PER_SITE` per site.
 /// Validators: the epoch length is at least 1, the set of epoch 0 exists once the epoch length
 /// does, and every recorded set is non-empty, at most `MAX_VALIDATORS`, strictly sorted by key,
 /// with dialable addresses.
@@ -25,6 +27,7 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
     let mut lines: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
     let mut bills: BTreeMap<(u32, [u8; 32]), u128> = BTreeMap::new();
     let mut ppa_months: BTreeMap<&Hash32, u32> = BTreeMap::new();
+    let mut mandates: BTreeMap<&gridledger_types::SiteId, usize> = BTreeMap::new();
     for (key, value) in state {
         match (key, value) {
             (StateKey::Supply, StateValue::Supply(s)) => supply = Some(s.0),
@@ -56,7 +59,8 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
                 bills.insert((*m, *a), u128::from(b.due.0) + u128::from(b.prepaid.0));
             }
             (StateKey::Intention(..), StateValue::Intention(i)) => {
-                *holds_by.entry(&i.submitter).or_default() += u128::from(i.escrow.0);
+                // The site's owner is the money party, also of a company's intention.
+                *holds_by.entry(&i.owner).or_default() += u128::from(i.escrow.0);
             }
             (StateKey::Ppa(_), StateValue::Ppa(_)) => {}
             (StateKey::PpaByMarket(mk, id), StateValue::PpaByMarket) => {
@@ -159,6 +163,22 @@ pub fn check_invariants(state: &BTreeMap<StateKey, StateValue>) -> Result<(), St
             (StateKey::ValidatorSet(e), StateValue::ValidatorSet(v)) => {
                 if let Some(problem) = crate::validators::record_problem(v) {
                     return Err(format!("validator set of epoch {e}: {problem}"));
+                }
+            }
+            (StateKey::Mandate(site, company), StateValue::Mandate(m)) => {
+                if m.company.key_bytes() != *company
+                    || m.share_bp > gridledger_types::SHARE_MAX_BP
+                    || m.markets.len() > gridledger_types::MANDATE_MAX_MARKETS
+                {
+                    return Err(format!(
+                        "mandate of {} for site {site} is malformed",
+                        m.company
+                    ));
+                }
+                let n = mandates.entry(site).or_default();
+                *n += 1;
+                if *n > crate::mandates::MAX_MANDATES_PER_SITE {
+                    return Err(format!("site {site} holds more than the most mandates"));
                 }
             }
             (StateKey::Hold(id), StateValue::Hold(h)) => {

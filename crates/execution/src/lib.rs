@@ -21,6 +21,7 @@ pub mod forecast;
 pub mod genesis;
 pub mod invariants;
 mod ledger;
+pub mod mandates;
 pub mod metering;
 pub mod payments;
 pub mod ppa;

@@ -4,13 +4,18 @@
 //! notice period); the owner of the other site accepts with its own signature before the term
 //! starts. Either party may close a proposal before acceptance ([withdraw]) and terminate an
 //! accepted PPA ([terminate]): it keeps settling the month of termination and `notice_months`
-//! full months after it, or stops at once if both parties have terminated.
+//! full months after it, or stops at once if both parties have terminated. A sales company may
+//! do each of these for a site under the owner's mandate (the PPA's market and the site's side,
+//! in force at block time); the owners stay the parties. A company that proposes or accepts for
+//! the seller site is the PPA's `seller_agent`: each month whose gate closes within its mandate
+//! pays it the mandate's share of the seller's energy amount.
 //!
 //! Settlement of a monthly period (`settlement::settle`) serves the PPAs active that month
 //! before the spot contracts and calls [settled] for each; afterwards [lapse_proposals] closes
 //! the proposals that can no longer be accepted. A PPA stays in its market's index
 //! (`PpaByMarket`) while it is live: proposed, or accepted with months still to settle.
 use crate::executor::{fail, Fail, Scratch};
+use crate::mandates::{authority, either, Authority, Scope};
 use crate::metering::site;
 use crate::settlement::SettlementLine;
 use crate::state::{StateKey, StateRead, StateValue};
@@ -21,7 +26,7 @@ use commonware_codec::{
 };
 use gridledger_types::{
     kst_month, kst_month_start_ms, Address, Event, Hash32, MarketId, PeriodKind, PpaStatus,
-    PriceMilliWonPerKwh, ProposePpa, SiteId, PPA_PROFILE_MONTHS, RECEIPT_MAX_EVENTS,
+    PriceMilliWonPerKwh, ProposePpa, Side, SiteId, PPA_PROFILE_MONTHS, RECEIPT_MAX_EVENTS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +52,12 @@ const _: () = assert!(MAX_LIVE_PPAS_PER_MARKET < RECEIPT_MAX_EVENTS);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ppa {
     pub market: MarketId,
+    /// Who signed the proposal: an owner, or a sales company for one.
     pub proposer: Address,
+    /// The side the proposal was made for; acceptance comes from the other side.
+    pub proposer_side: Side,
+    /// The sales company that proposed or accepted for the seller site, if one did.
+    pub seller_agent: Option<Address>,
     /// Owner of the seller site: paid for the energy.
     pub seller: Address,
     /// Owner of the buyer site: pays the energy and the fees.
@@ -88,10 +98,6 @@ impl Ppa {
     /// How many months it settles in all.
     pub fn months(&self) -> u32 {
         months_from_to(self.start_month, self.last_month)
-    }
-
-    fn is_party(&self, a: &Address) -> bool {
-        a == &self.seller || a == &self.buyer
     }
 }
 
@@ -185,15 +191,59 @@ fn unindex<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, id: Hash32, p: &Ppa) {
     s.delete(StateKey::PpaByMarket(p.market.clone(), id));
 }
 
-fn load(s: &(impl StateRead + ?Sized), id: &Hash32, signer: &Address) -> Result<Ppa, Fail> {
+/// Whether `signer` may act at `now_ms` for the seller site and for the buyer site of a PPA in
+/// `market` (as its owner or a sales company under its mandate); `not_party()` or the mandate's
+/// failure if for neither.
+fn sides(
+    s: &(impl StateRead + ?Sized),
+    now_ms: u64,
+    signer: &Address,
+    market: &MarketId,
+    (seller, seller_site): (&Address, &SiteId),
+    (buyer, buyer_site): (&Address, &SiteId),
+    not_party: impl FnOnce() -> Fail,
+) -> Result<(Option<Authority>, Option<Authority>), Fail> {
+    let scope = |side| Scope {
+        side,
+        market,
+        gate_ms: None,
+    };
+    either(
+        authority(s, now_ms, signer, seller, seller_site, scope(Side::Sell)),
+        authority(s, now_ms, signer, buyer, buyer_site, scope(Side::Buy)),
+        not_party,
+    )
+}
+
+/// The PPA and the sides the signer may act for.
+fn load(
+    s: &(impl StateRead + ?Sized),
+    now_ms: u64,
+    id: &Hash32,
+    signer: &Address,
+) -> Result<(Ppa, Option<Authority>, Option<Authority>), Fail> {
     let p = ppa(s, id).ok_or_else(|| fail("unknown_ppa", format!("no PPA {id}")))?;
-    if !p.is_party(signer) {
-        return Err(fail(
-            "not_a_party",
-            "only the owners of the PPA's two sites may do this",
-        ));
-    }
-    Ok(p)
+    let (sell, buy) = sides(
+        s,
+        now_ms,
+        signer,
+        &p.market,
+        (&p.seller, &p.seller_site),
+        (&p.buyer, &p.buyer_site),
+        || {
+            fail(
+                "not_a_party",
+                "only the owners of the PPA's two sites (or sales companies under their mandates) \
+                 may do this",
+            )
+        },
+    )?;
+    Ok((p, sell, buy))
+}
+
+/// `Some(signer)` if it acts for the seller site as a sales company.
+fn agent_of(signer: &Address, sell: &Option<Authority>) -> Option<Address> {
+    matches!(sell, Some(Authority::Agent(_))).then(|| signer.clone())
 }
 
 fn check_market(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Result<(), Fail> {
@@ -227,12 +277,26 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     let unknown = |x: &SiteId| fail("unknown_site", format!("no site {x}"));
     let seller = site(s, &p.seller_site).ok_or_else(|| unknown(&p.seller_site))?;
     let buyer = site(s, &p.buyer_site).ok_or_else(|| unknown(&p.buyer_site))?;
-    if signer != &seller.owner && signer != &buyer.owner {
-        return Err(fail(
-            "not_site_owner",
-            "only the owner of the seller or the buyer site may propose a PPA",
-        ));
-    }
+    let (sell, _) = sides(
+        s,
+        now_ms,
+        signer,
+        &p.market,
+        (&seller.owner, &p.seller_site),
+        (&buyer.owner, &p.buyer_site),
+        || {
+            fail(
+                "not_site_owner",
+                "only the owner of the seller or the buyer site (or a sales company under its \
+                 mandate) may propose a PPA",
+            )
+        },
+    )?;
+    let proposer_side = if sell.is_some() {
+        Side::Sell
+    } else {
+        Side::Buy
+    };
     if seller.owner == buyer.owner {
         return Err(fail(
             "self_trade",
@@ -342,6 +406,8 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
         Ppa {
             market: p.market.clone(),
             proposer: signer.clone(),
+            proposer_side,
+            seller_agent: agent_of(signer, &sell),
             seller: seller.owner,
             buyer: buyer.owner,
             seller_site: p.seller_site.clone(),
@@ -388,7 +454,7 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     signer: &Address,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
-    let mut p = load(s, id, signer)?;
+    let (mut p, sell, buy) = load(s, now_ms, id, signer)?;
     match p.status {
         PpaStatus::Proposed => {}
         PpaStatus::Accepted => {
@@ -396,7 +462,11 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
         }
         PpaStatus::Withdrawn | PpaStatus::Lapsed => return Err(closed(&p)),
     }
-    if signer == &p.proposer {
+    let other_side = match p.proposer_side {
+        Side::Sell => buy.is_some(),
+        Side::Buy => sell.is_some(),
+    };
+    if signer == &p.proposer || !other_side {
         return Err(fail(
             "own_proposal",
             "the other party must accept, with its own signature",
@@ -410,6 +480,9 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
         ));
     }
     check_market(s, &p.market)?;
+    if p.proposer_side == Side::Buy {
+        p.seller_agent = agent_of(signer, &sell);
+    }
     p.status = PpaStatus::Accepted;
     p.accepted_at_ms = now_ms;
     put(s, *id, p);
@@ -421,10 +494,11 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
 
 pub(crate) fn withdraw<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
+    now_ms: u64,
     signer: &Address,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
-    let mut p = load(s, id, signer)?;
+    let (mut p, _, _) = load(s, now_ms, id, signer)?;
     match p.status {
         PpaStatus::Proposed => {}
         PpaStatus::Accepted => {
@@ -450,7 +524,7 @@ pub(crate) fn terminate<S: StateRead + ?Sized>(
     signer: &Address,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
-    let mut p = load(s, id, signer)?;
+    let (mut p, sell, buy) = load(s, now_ms, id, signer)?;
     if p.status != PpaStatus::Accepted {
         return Err(fail(
             "not_accepted",
@@ -460,7 +534,8 @@ pub(crate) fn terminate<S: StateRead + ?Sized>(
             ),
         ));
     }
-    let by_seller = signer == &p.seller;
+    // One signer acting for both sites ends the seller's side first, then the buyer's.
+    let by_seller = sell.is_some() && !(buy.is_some() && p.seller_terminated);
     let (mine, theirs) = if by_seller {
         (p.seller_terminated, p.buyer_terminated)
     } else {
@@ -552,6 +627,8 @@ impl Write for Ppa {
     fn write(&self, b: &mut impl BufMut) {
         self.market.write(b);
         self.proposer.write(b);
+        self.proposer_side.write(b);
+        self.seller_agent.write(b);
         self.seller.write(b);
         self.buyer.write(b);
         self.seller_site.write(b);
@@ -574,6 +651,8 @@ impl EncodeSize for Ppa {
     fn encode_size(&self) -> usize {
         self.market.encode_size()
             + 3 * Address::SIZE
+            + Side::SIZE
+            + self.seller_agent.encode_size()
             + self.seller_site.encode_size()
             + self.buyer_site.encode_size()
             + 8
@@ -596,6 +675,8 @@ impl Read for Ppa {
         Ok(Self {
             market: MarketId::read(b)?,
             proposer: Address::read(b)?,
+            proposer_side: Side::read(b)?,
+            seller_agent: Option::<Address>::read(b)?,
             seller: Address::read(b)?,
             buyer: Address::read(b)?,
             seller_site: SiteId::read(b)?,

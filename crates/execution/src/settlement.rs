@@ -9,7 +9,11 @@
 //! buyer-side shares, so no site is credited with more than its meter measured and no claim
 //! delivers more than it promised. The energy amount is delivered x price (rounded down to a
 //! milli-won); wheeling and platform fees are delivered x fee. Payments and bills are built on
-//! these records.
+//! these records: the buyer site's owner pays, the seller site's owner is paid; where a sales
+//! company sold for the seller site under a mandate with a share, the energy amount is split
+//! into the share (its basis points of the energy amount, rounded down to a milli-won; a
+//! `sales_share` line to the company) and the rest (the `energy` line to the owner). VAT on the
+//! energy stays whole with the owner, the supplier of record.
 use crate::billing::{self, ensure_month_open, site_p2p, SiteP2p};
 use crate::escrow;
 use crate::executor::{fail, Fail, Scratch};
@@ -23,7 +27,7 @@ use commonware_codec::{Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
     kst_month, kst_month_start_ms, next_month, Address, ConfigureBilling, ConfigureMarket,
     ContractRef, EnergyWh, Event, Hash32, MarketId, MilliWon, PaymentKind, PeriodKind,
-    PriceMilliWonPerKwh, SiteId, SiteKind,
+    PriceMilliWonPerKwh, Side, SiteId, SiteKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,6 +48,9 @@ pub struct SettlementLine {
     pub wheeling_vat: MilliWon,
     /// VAT on the platform fee, to the operator.
     pub platform_vat: MilliWon,
+    /// The part of `energy_amount` paid to the sales company that sold under a mandate (the
+    /// rest goes to the seller site's owner).
+    pub sales_share: MilliWon,
 }
 
 /// End (exclusive) of the period starting at `start`.
@@ -264,6 +271,7 @@ pub fn price_line_at(
         energy_vat,
         wheeling_vat: wheeling.bp_floor(vat_bp),
         platform_vat: platform.bp_floor(vat_bp),
+        sales_share: MilliWon::ZERO,
     })
 }
 
@@ -316,8 +324,12 @@ fn seller_vat(s: &(impl StateRead + ?Sized), seller_site: &SiteId) -> bool {
 
 /// One settled trade to book: who pays whom, for which sites, for what.
 struct Trade<'a> {
+    /// The buyer site's owner.
     payer: &'a Address,
+    /// The seller site's owner.
     seller: &'a Address,
+    /// The sales company paid the line's `sales_share`, if the seller side has one.
+    agent: Option<&'a Address>,
     seller_site: &'a SiteId,
     buyer_site: &'a SiteId,
     source: PaymentSource,
@@ -325,8 +337,9 @@ struct Trade<'a> {
     paid_by: Option<Hash32>,
 }
 
-/// Records the payer's lines for `l` (energy and its VAT to the seller, wheeling to the grid
-/// company, platform fees to the operator) and adds the trade to both sites' P2P totals.
+/// Records the payer's lines for `l` (energy and its VAT to the seller, the sales share to the
+/// seller's company, wheeling to the grid company, platform fees to the operator) and adds the
+/// trade to both sites' P2P totals.
 fn book<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cfg: &ConfigureBilling,
@@ -337,8 +350,17 @@ fn book<S: StateRead + ?Sized>(
     let total = l
         .total()
         .ok_or_else(|| fail("overflow", "settlement amounts overflow"))?;
+    let (share, share_to) = match t.agent {
+        Some(a) => (l.sales_share, a),
+        None => (MilliWon::ZERO, t.seller),
+    };
+    let to_owner = l
+        .energy_amount
+        .checked_sub(share)
+        .ok_or_else(|| fail("overflow", "the sales share exceeds the energy amount"))?;
     let owed = [
-        (t.seller, PaymentKind::Energy, l.energy_amount),
+        (t.seller, PaymentKind::Energy, to_owner),
+        (share_to, PaymentKind::SalesShare, share),
         (t.seller, PaymentKind::EnergyVat, l.energy_vat),
         (&cfg.grid_company, PaymentKind::Wheeling, l.wheeling),
         (&cfg.grid_company, PaymentKind::WheelingVat, l.wheeling_vat),
@@ -369,6 +391,7 @@ fn book<S: StateRead + ?Sized>(
         p.sold_wh = p.sold_wh.checked_add(d)?;
         p.sales = p.sales.checked_add(l.energy_amount)?;
         p.sales_vat = p.sales_vat.checked_add(l.energy_vat)?;
+        p.sales_share = p.sales_share.checked_add(share)?;
         Some(())
     })
 }
@@ -415,9 +438,18 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
 
     // PPAs first: they took their energy from the meters before the spot contracts.
     let mut ppa_events = Vec::with_capacity(del.ppas.len());
+    let gate = crate::trading::gate_closure_ms(&m, start);
     for (id, p, d) in del.ppas {
-        let l = price_line_at(&m, p.price, d, vat_bp, seller_vat(s, &p.seller_site))
+        let mut l = price_line_at(&m, p.price, d, vat_bp, seller_vat(s, &p.seller_site))
             .ok_or_else(overflow)?;
+        // The seller's company is paid its share for months whose gate closed within its
+        // mandate.
+        let agent = p.seller_agent.as_ref().and_then(|a| {
+            crate::mandates::mandate(s, &p.seller_site, a)
+                .filter(|md| md.covers_period(Side::Sell, mk, gate))
+                .map(|md| (a, md.share_bp))
+        });
+        l.sales_share = l.energy_amount.bp_floor(agent.map_or(0, |(_, bp)| bp));
         let fees = l
             .total()
             .and_then(|t| t.checked_sub(l.energy_amount))
@@ -425,6 +457,7 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
         let trade = Trade {
             payer: &p.buyer,
             seller: &p.seller,
+            agent: agent.map(|(a, _)| a),
             seller_site: &p.seller_site,
             buyer_site: &p.buyer_site,
             source: PaymentSource::Ppa { ppa: id },
@@ -443,13 +476,18 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
     }
 
     for (n, c, d) in del.contracts {
-        let l =
+        let mut l =
             price_line(&m, &c, d, vat_bp, seller_vat(s, &c.seller_site)).ok_or_else(overflow)?;
         let total = l.total().ok_or_else(overflow)?;
         let (buy_key, mut buy) = intention_by_id(s, &c.buy)
             .ok_or_else(|| fail("unknown_intention", "a contract names an unknown intention"))?;
         let (_, sell) = intention_by_id(s, &c.sell)
             .ok_or_else(|| fail("unknown_intention", "a contract names an unknown intention"))?;
+        // The share of the company that sold under a mandate (fixed when it entered the sell).
+        let agent = (sell.submitter != sell.owner).then_some(&sell.submitter);
+        l.sales_share = l
+            .energy_amount
+            .bp_floor(if agent.is_some() { sell.share_bp } else { 0 });
         let cref = ContractRef {
             market: mk.clone(),
             period_start_ms: start,
@@ -460,8 +498,9 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
         // buyer's postpaid bill of the month and the escrow is released below.
         let from_escrow = prepaid && buy.escrow >= total;
         let trade = Trade {
-            payer: &buy.submitter,
-            seller: &sell.submitter,
+            payer: &c.buyer,
+            seller: &c.seller,
+            agent,
             seller_site: &c.seller_site,
             buyer_site: &c.buyer_site,
             source: PaymentSource::Contract(cref),
@@ -485,12 +524,12 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             StateValue::Settlement(l),
         );
     }
-    // Whatever is still held for the period's buys goes back to their submitters.
+    // Whatever is still held for the period's buys goes back to their owners.
     for (seq, mut i) in intentions(s, mk, start) {
         if i.escrow.is_zero() {
             continue;
         }
-        s.release(&i.submitter, i.escrow)?;
+        s.release(&i.owner, i.escrow)?;
         i.escrow = MilliWon::ZERO;
         s.put(
             StateKey::Intention(mk.clone(), start, seq),
@@ -522,10 +561,11 @@ impl Write for SettlementLine {
         self.energy_vat.write(b);
         self.wheeling_vat.write(b);
         self.platform_vat.write(b);
+        self.sales_share.write(b);
     }
 }
 impl FixedSize for SettlementLine {
-    const SIZE: usize = 56;
+    const SIZE: usize = 64;
 }
 impl Read for SettlementLine {
     type Cfg = ();
@@ -538,6 +578,7 @@ impl Read for SettlementLine {
             energy_vat: MilliWon::read(b)?,
             wheeling_vat: MilliWon::read(b)?,
             platform_vat: MilliWon::read(b)?,
+            sales_share: MilliWon::read(b)?,
         })
     }
 }

@@ -5,6 +5,7 @@
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
 use crate::billing::{MonthBilling, SiteBill, SiteP2p};
 use crate::charging_state::{Charger, ChargerDay, Member, Session};
+use crate::mandates::Mandate;
 use crate::metering::{IntervalEnergy, MeterState, MonthTotals, Site};
 use crate::payments::{AccountBill, Payment};
 use crate::ppa::Ppa;
@@ -92,6 +93,8 @@ pub enum StateKey {
     ValidatorSet(u64),
     /// Blocks per epoch (from the genesis).
     EpochLength,
+    /// A sales company's mandate for a site: site, company (address bytes).
+    Mandate(SiteId, [u8; 32]),
 }
 
 /// What lives at a key. The variant always matches the key's variant.
@@ -136,6 +139,7 @@ pub enum StateValue {
     /// Sorted by key, unique, 1 to `MAX_VALIDATORS` entries.
     ValidatorSet(Vec<ValidatorEntry>),
     EpochLength(u64),
+    Mandate(Box<Mandate>),
 }
 
 /// An account's money and its next nonce.
@@ -336,6 +340,11 @@ impl Write for StateKey {
                 e.write(buf);
             }
             Self::EpochLength => 35u8.write(buf),
+            Self::Mandate(site, a) => {
+                36u8.write(buf);
+                site.write(buf);
+                buf.put_slice(a);
+            }
         }
     }
 }
@@ -374,6 +383,7 @@ impl EncodeSize for StateKey {
             Self::ChargingMeta => 0,
             Self::ValidatorSet(_) => 8,
             Self::EpochLength => 0,
+            Self::Mandate(site, _) => site.encode_size() + 32,
         }
     }
 }
@@ -418,6 +428,7 @@ impl Read for StateKey {
             33 => Self::ChargingMeta,
             34 => Self::ValidatorSet(u64::read(buf)?),
             35 => Self::EpochLength,
+            36 => Self::Mandate(SiteId::read(buf)?, <[u8; 32]>::read(buf)?),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -670,6 +681,10 @@ impl Write for StateValue {
                 35u8.write(buf);
                 v.write(buf);
             }
+            Self::Mandate(v) => {
+                36u8.write(buf);
+                v.write(buf);
+            }
         }
     }
 }
@@ -711,6 +726,7 @@ impl EncodeSize for StateValue {
             Self::ChargerDay(_) => ChargerDay::SIZE,
             Self::ValidatorSet(v) => v.encode_size(),
             Self::EpochLength(_) => 8,
+            Self::Mandate(v) => v.encode_size(),
         }
     }
 }
@@ -755,6 +771,7 @@ impl Read for StateValue {
             33 => Self::ChargingMeta(u64::read(buf)?),
             34 => Self::ValidatorSet(read_validators(buf)?),
             35 => Self::EpochLength(u64::read(buf)?),
+            36 => Self::Mandate(Box::new(Mandate::read(buf)?)),
             other => return Err(CodecError::InvalidEnum(other)),
         })
     }
@@ -1018,6 +1035,19 @@ mod tests {
                 ]),
             ),
             (StateKey::EpochLength, StateValue::EpochLength(1_000)),
+            (
+                StateKey::Mandate(SiteId::new("s0").unwrap(), addr(5).key_bytes()),
+                StateValue::Mandate(Box::new(Mandate {
+                    company: addr(5),
+                    sides: gridledger_types::MandateSides::Both,
+                    markets: vec![MarketId::new("monthly").unwrap()],
+                    from_ms: 1,
+                    until_ms: Some(2),
+                    share_bp: 10_000,
+                    granted_at_ms: 1,
+                    revoked_at_ms: None,
+                })),
+            ),
         ]
     }
 

@@ -222,6 +222,25 @@ impl Chain {
     }
 }
 
+/// A meter's readings of one interval starting at `start_ms`: its registers go from zero to
+/// `import_wh` / `export_wh`.
+pub fn one_interval(start_ms: u64, interval_ms: u32, import_wh: u64, export_wh: u64) -> Payload {
+    Payload::SubmitReadings(gridledger_types::SubmitReadings {
+        first_interval_start_ms: start_ms,
+        interval_ms,
+        registers: vec![
+            gridledger_types::Registers {
+                import_wh: 0,
+                export_wh: 0,
+            },
+            gridledger_types::Registers {
+                import_wh,
+                export_wh,
+            },
+        ],
+    })
+}
+
 /// The failure code of a receipt, or "success".
 pub fn code(r: &Receipt) -> &str {
     match &r.status {

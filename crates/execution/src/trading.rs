@@ -1,8 +1,10 @@
 //! Markets, intentions and period clearing: the operator configures markets; site owners (or
-//! sales companies for them) post sell and buy intentions for a period; at or after gate closure
-//! anyone may ask for the period to be cleared, and the chain pairs the intentions with the
-//! market crate's deterministic clearing into contracts stored in the state.
+//! sales companies under their mandate, see [crate::mandates]) post sell and buy intentions for
+//! a period; at or after gate closure anyone may ask for the period to be cleared, and the chain
+//! pairs the intentions that stand with the market crate's deterministic clearing into
+//! contracts stored in the state. The site's owner is the money party of every intention.
 use crate::executor::{fail, Fail, Scratch};
+use crate::mandates::{authority, either, stands, Authority, Scope};
 use crate::metering::site;
 use crate::state::{Participant, StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
@@ -25,8 +27,10 @@ pub const MAX_FEE: PriceMilliWonPerKwh = PriceMilliWonPerKwh(10_000_000);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intention {
     pub id: Hash32,
+    /// The site's owner, or a sales company under the owner's mandate.
     pub submitter: Address,
-    /// The site's owner: the party of any contract (self-trade is judged on it).
+    /// The site's owner: the party of any contract (self-trade is judged on it) and the money
+    /// party (escrow, payments).
     pub owner: Address,
     pub side: Side,
     pub site: SiteId,
@@ -36,8 +40,11 @@ pub struct Intention {
     pub cancelled: bool,
     /// Energy paired at clearing.
     pub filled_wh: u64,
-    /// Real-time buys: the submitter's money still held for this intention.
+    /// Real-time buys: the owner's money still held for this intention.
     pub escrow: MilliWon,
+    /// Basis points of the energy amount paid to the submitting company at settlement (its
+    /// mandate's share when it submitted; 0 when the owner did).
+    pub share_bp: u32,
 }
 
 /// An intention with its arrival number in its period.
@@ -147,7 +154,13 @@ pub fn order_book(
     id: &MarketId,
     start: u64,
 ) -> (Vec<Numbered>, Vec<Numbered>) {
-    let book = intentions(s, id, start);
+    let mut book = intentions(s, id, start);
+    // Before clearing, hide what clearing will drop (a company's intention whose mandate no
+    // longer covers the period).
+    if let Some(m) = market(s, id).filter(|_| !period(s, id, start).cleared) {
+        let gate = gate_closure_ms(&m, start);
+        book.retain(|(_, i)| stands(s, i, id, gate));
+    }
     let orders = orders_of(&book);
     let (sells, buys) = gridledger_market::sorted_book(&orders);
     let by_seq: std::collections::BTreeMap<u64, &Intention> =
@@ -223,7 +236,6 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
     now_ms: u64,
     id: Hash32,
     signer: &Address,
-    me: &Participant,
     p: &SubmitIntention,
 ) -> Result<Vec<Event>, Fail> {
     let m = market(s, &p.market)
@@ -251,15 +263,20 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
         ));
     }
     let st = site(s, &p.site).ok_or_else(|| fail("unknown_site", format!("no site {}", p.site)))?;
-    if &st.owner != signer && me.role != Role::SalesCompany {
-        return Err(fail(
+    let scope = Scope {
+        side: p.side,
+        market: &p.market,
+        gate_ms: Some(gate),
+    };
+    let acting = authority(s, now_ms, signer, &st.owner, &p.site, scope)?.ok_or_else(|| {
+        fail(
             "not_site_owner",
             format!(
-                "only the owner of {} or a sales company may trade for it",
+                "only the owner of {} or a sales company under its mandate may trade for it",
                 p.site
             ),
-        ));
-    }
+        )
+    })?;
     if p.energy_wh == 0 {
         return Err(fail("zero_energy", "energy must be greater than zero"));
     }
@@ -276,7 +293,7 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
             format!("a period takes at most {MAX_INTENTIONS_PER_PERIOD} intentions"),
         ));
     }
-    let escrow = crate::escrow::hold_for(s, &m, signer, p)?;
+    let escrow = crate::escrow::hold_for(s, &m, &st.owner, p)?;
     let seq = per.next_seq;
     per.next_seq += 1;
     s.put(
@@ -297,6 +314,7 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
             cancelled: false,
             filled_wh: 0,
             escrow,
+            share_bp: acting.share_bp(),
         }),
     );
     s.put(
@@ -334,10 +352,17 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
     let Some(StateValue::Intention(mut i)) = s.get(&key) else {
         return Err(fail("unknown_intention", format!("no intention {id}")));
     };
-    if &i.submitter != signer {
+    let m = market(s, &mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    let gate = gate_closure_ms(&m, start);
+    let scope = Scope {
+        side: i.side,
+        market: &mk,
+        gate_ms: Some(gate),
+    };
+    if authority(s, now_ms, signer, &i.owner, &i.site, scope)?.is_none() {
         return Err(fail(
             "not_authorized",
-            "only the submitter may cancel an intention",
+            "only the site's owner or a sales company under its mandate may cancel an intention",
         ));
     }
     if i.cancelled {
@@ -346,13 +371,11 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
             format!("intention {id} is already cancelled"),
         ));
     }
-    let m = market(s, &mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
-    let gate = gate_closure_ms(&m, start);
     if now_ms >= gate || period(s, &mk, start).cleared {
         return Err(fail("gate_closed", format!("the gate closed at {gate} ms")));
     }
     i.cancelled = true;
-    s.release(&i.submitter, i.escrow)?;
+    s.release(&i.owner, i.escrow)?;
     i.escrow = MilliWon::ZERO;
     s.put(key, StateValue::Intention(i));
     Ok(vec![Event::IntentionCancelled { intention: *id }])
@@ -393,18 +416,9 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
             ),
         ));
     }
-    if signer == &c.seller {
-        c.seller_approved = true;
-    }
-    if signer == &c.buyer {
-        c.buyer_approved = true;
-    }
-    if signer != &c.seller && signer != &c.buyer {
-        return Err(fail(
-            "not_a_party",
-            "only the contract's seller or buyer may approve it",
-        ));
-    }
+    let (sell_side, buy_side) = contract_sides(s, now_ms, signer, mk, &c)?;
+    c.seller_approved |= sell_side.is_some();
+    c.buyer_approved |= buy_side.is_some();
     c.approved = c.seller_approved && c.buyer_approved;
     let approved = c.approved;
     s.put(key, StateValue::Contract(c));
@@ -415,6 +429,41 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
         by: signer.clone(),
         approved,
     }])
+}
+
+/// Which sides of contract `c` the signer may act for at `now_ms`: the seller's (as the seller
+/// site's owner or a sales company under its sell mandate), the buyer's, or both; `not_a_party`
+/// or the mandate's failure if neither.
+pub(crate) fn contract_sides(
+    s: &(impl StateRead + ?Sized),
+    now_ms: u64,
+    signer: &Address,
+    mk: &MarketId,
+    c: &Contract,
+) -> Result<(Option<Authority>, Option<Authority>), Fail> {
+    let scope = |side| Scope {
+        side,
+        market: mk,
+        gate_ms: None,
+    };
+    either(
+        authority(
+            s,
+            now_ms,
+            signer,
+            &c.seller,
+            &c.seller_site,
+            scope(Side::Sell),
+        ),
+        authority(s, now_ms, signer, &c.buyer, &c.buyer_site, scope(Side::Buy)),
+        || {
+            fail(
+                "not_a_party",
+                "only the contract's seller or buyer (or a sales company under its mandate) may \
+                 do this",
+            )
+        },
+    )
 }
 
 /// The market, if `start` starts one of its periods.
@@ -449,7 +498,21 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
         return Err(fail("already_cleared", "this period is already cleared"));
     }
     crate::billing::ensure_month_open(s, start)?;
-    let book = intentions(s, mk, start);
+    let mut book = intentions(s, mk, start);
+    // A company's intention whose mandate no longer covers the period (revoked, ended or
+    // narrowed before the gate) is dropped, and what it held goes back to the owner.
+    for (seq, i) in book.iter_mut() {
+        if i.cancelled || stands(s, i, mk, gate) {
+            continue;
+        }
+        i.cancelled = true;
+        s.release(&i.owner, i.escrow)?;
+        i.escrow = MilliWon::ZERO;
+        s.put(
+            StateKey::Intention(mk.clone(), start, *seq),
+            StateValue::Intention(i.clone()),
+        );
+    }
     let orders = orders_of(&book);
     let cfg = ClearingConfig {
         rule: match m.pricing {
@@ -539,11 +602,12 @@ impl Write for Intention {
         self.cancelled.write(b);
         self.filled_wh.write(b);
         self.escrow.write(b);
+        self.share_bp.write(b);
     }
 }
 impl EncodeSize for Intention {
     fn encode_size(&self) -> usize {
-        Hash32::SIZE + 2 * Address::SIZE + 1 + self.site.encode_size() + 4 + 8 + 8 + 1 + 8 + 8
+        Hash32::SIZE + 2 * Address::SIZE + 1 + self.site.encode_size() + 4 + 8 + 8 + 1 + 8 + 8 + 4
     }
 }
 impl Read for Intention {
@@ -561,6 +625,7 @@ impl Read for Intention {
             cancelled: bool::read(b)?,
             filled_wh: u64::read(b)?,
             escrow: MilliWon::read(b)?,
+            share_bp: u32::read(b)?,
         })
     }
 }

@@ -1,7 +1,10 @@
 //! OCPP-J framing: `[2,id,action,payload]`, `[3,id,payload]`, `[4,id,code,description,details]`.
 //!
 //! Parsing says which part of a frame is wrong ([FramePart]) and keeps the message id when it
-//! could be read, so the caller can answer a CALLERROR with it (or `"-1"`).
+//! could be read, so the caller can answer a CALLERROR with it (or `"-1"`). A message id that is
+//! not a string of 1..=36 characters is still *readable* when it is a JSON string (any length:
+//! echoed exactly as received, so the sender can match our CALLERROR to its call) or a JSON
+//! integer (echoed as its decimal text); anything else is answered with `"-1"`.
 
 use crate::{backend::Version, Error};
 use serde_json::{Map, Value};
@@ -11,6 +14,8 @@ use std::fmt;
 pub const ID_MAX_LEN: usize = 36;
 /// Longest action name we accept (the longest OCPP action is well under this).
 pub const ACTION_MAX_LEN: usize = 64;
+/// Longest CALLERROR description we send (2.0.1 `errorDescription` is at most 255 characters).
+pub const DESCRIPTION_MAX_LEN: usize = 255;
 
 /// One OCPP-J message.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,12 +98,20 @@ pub enum ErrorCode {
     ProtocolError,
     /// Security problem.
     SecurityError,
-    /// Not valid JSON / wrong shape / missing field: 1.6 `FormationViolation`, 2.0.1 `FormatViolation`.
+    /// Not valid JSON / wrong shape: 1.6 `FormationViolation`, 2.0.1 `FormatViolation`.
     FormatViolation,
-    /// A field has a wrong value.
+    /// A field has a value outside its enumeration or range.
     PropertyConstraintViolation,
-    /// A field has a wrong type.
+    /// A field has the wrong JSON type, or a string is longer than its OCPP type allows
+    /// (`CiString20Type`, `string(36)`, ...).
     TypeConstraintViolation,
+    /// A required field is missing, or a list has too few items. Spelled
+    /// `OccurenceConstraintViolation` in both versions: the OCPP-J 1.6 table prints it so (errata
+    /// 5.1: "will not be fixed") and 2.0.1 kept it; the corrected spelling arrives with 2.1.
+    OccurrenceConstraintViolation,
+    /// The message id could not be read as a valid id: 2.0.1 `RpcFrameworkError`, 1.6
+    /// `FormationViolation`.
+    RpcFrameworkError,
     /// 2.0.1 only: unknown message type number (1.6 gets `FormationViolation`).
     MessageTypeNotSupported,
     /// Anything else.
@@ -118,6 +131,9 @@ impl ErrorCode {
             (ErrorCode::FormatViolation, Version::V201) => "FormatViolation",
             (ErrorCode::PropertyConstraintViolation, _) => "PropertyConstraintViolation",
             (ErrorCode::TypeConstraintViolation, _) => "TypeConstraintViolation",
+            (ErrorCode::OccurrenceConstraintViolation, _) => "OccurenceConstraintViolation",
+            (ErrorCode::RpcFrameworkError, Version::V16) => "FormationViolation",
+            (ErrorCode::RpcFrameworkError, Version::V201) => "RpcFrameworkError",
             (ErrorCode::MessageTypeNotSupported, Version::V16) => "FormationViolation",
             (ErrorCode::MessageTypeNotSupported, Version::V201) => "MessageTypeNotSupported",
             (ErrorCode::GenericError, _) => "GenericError",
@@ -147,6 +163,16 @@ fn valid_id(v: &Value) -> Option<&str> {
         .filter(|s| !s.is_empty() && s.chars().count() <= ID_MAX_LEN)
 }
 
+/// The id to answer a call whose id is not valid: a string as received, an integer as its
+/// decimal text, else nothing (the caller uses `"-1"`).
+fn readable_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 impl Frame {
     /// Parses one text message. Errors are [Error::Frame].
     pub fn parse(text: &str) -> Result<Frame, Error> {
@@ -167,7 +193,7 @@ impl Frame {
         let Some(id) = id else {
             return Err(Error::Frame {
                 part: FramePart::Id,
-                id: None,
+                id: items.get(1).and_then(readable_id),
                 reply: kind == Some(2),
             });
         };
@@ -262,12 +288,13 @@ impl Frame {
         value.to_string()
     }
 
-    /// A CALLERROR frame with empty details.
+    /// A CALLERROR frame with empty details; the description is cut to [DESCRIPTION_MAX_LEN]
+    /// characters.
     pub fn error(id: &str, code: ErrorCode, version: Version, description: &str) -> Frame {
         Frame::CallError {
             id: id.to_owned(),
             code: code.as_str(version).to_owned(),
-            description: description.to_owned(),
+            description: description.chars().take(DESCRIPTION_MAX_LEN).collect(),
             details: Value::Object(Map::new()),
         }
     }
@@ -338,13 +365,9 @@ mod tests {
             (FramePart::MessageType, Some("i".into()))
         );
         assert_eq!(part(r#"["2","i","A",{}]"#).0, FramePart::MessageType);
-        assert_eq!(part(r#"[2,7,"A",{}]"#), (FramePart::Id, None));
-        assert_eq!(part(r#"[2,"","A",{}]"#), (FramePart::Id, None));
-        let long = "x".repeat(37);
-        assert_eq!(
-            part(&format!(r#"[2,"{long}","A",{{}}]"#)),
-            (FramePart::Id, None)
-        );
+        assert_eq!(part(r#"[2,null,"A",{}]"#), (FramePart::Id, None));
+        assert_eq!(part(r#"[2,{"a":1},"A",{}]"#), (FramePart::Id, None));
+        assert_eq!(part(r#"[2,1.5,"A",{}]"#), (FramePart::Id, None));
         let max = "x".repeat(36);
         assert!(Frame::parse(&format!(r#"[2,"{max}","A",{{}}]"#)).is_ok());
         assert_eq!(part(r#"[2,"i","A"]"#), (FramePart::Shape, Some("i".into())));
@@ -383,6 +406,42 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_but_readable_id_is_kept_as_received() {
+        // Over 36 characters: echoed whole, so the sender can match the CALLERROR.
+        let long = "x".repeat(37);
+        assert_eq!(
+            part(&format!(r#"[2,"{long}","Heartbeat",{{}}]"#)),
+            (FramePart::Id, Some(long.clone()))
+        );
+        let unicode = "é".repeat(40);
+        assert_eq!(
+            part(&format!(r#"[2,"{unicode}","Heartbeat",{{}}]"#)),
+            (FramePart::Id, Some(unicode))
+        );
+        assert_eq!(
+            part(r#"[2,"","A",{}]"#),
+            (FramePart::Id, Some(String::new()))
+        );
+        assert_eq!(part(r#"[2,7,"A",{}]"#), (FramePart::Id, Some("7".into())));
+        assert_eq!(part(r#"[2,-7,"A",{}]"#), (FramePart::Id, Some("-7".into())));
+        // 36 characters counted as characters, not bytes.
+        assert!(Frame::parse(&format!(r#"[2,"{}","A",{{}}]"#, "é".repeat(36))).is_ok());
+    }
+
+    #[test]
+    fn descriptions_are_cut_to_255_characters() {
+        let Frame::CallError { description, .. } = Frame::error(
+            "i",
+            ErrorCode::GenericError,
+            Version::V201,
+            &"d".repeat(300),
+        ) else {
+            panic!("not a CALLERROR")
+        };
+        assert_eq!(description.chars().count(), DESCRIPTION_MAX_LEN);
+    }
+
+    #[test]
     fn only_calls_are_owed_an_error() {
         let owed = |text: &str| match Frame::parse(text) {
             Err(Error::Frame { reply, .. }) => reply,
@@ -398,21 +457,28 @@ mod tests {
 
     #[test]
     fn codes_are_spelled_per_version() {
-        assert_eq!(
-            ErrorCode::FormatViolation.as_str(Version::V16),
-            "FormationViolation"
-        );
-        assert_eq!(
-            ErrorCode::FormatViolation.as_str(Version::V201),
-            "FormatViolation"
-        );
-        assert_eq!(
-            ErrorCode::NotImplemented.as_str(Version::V16),
-            "NotImplemented"
-        );
-        assert_eq!(
-            ErrorCode::MessageTypeNotSupported.as_str(Version::V201),
-            "MessageTypeNotSupported"
-        );
+        use ErrorCode::*;
+        use Version::{V16, V201};
+        for (code, version, text) in [
+            (FormatViolation, V16, "FormationViolation"),
+            (FormatViolation, V201, "FormatViolation"),
+            (NotImplemented, V16, "NotImplemented"),
+            (MessageTypeNotSupported, V16, "FormationViolation"),
+            (MessageTypeNotSupported, V201, "MessageTypeNotSupported"),
+            (
+                OccurrenceConstraintViolation,
+                V16,
+                "OccurenceConstraintViolation",
+            ),
+            (
+                OccurrenceConstraintViolation,
+                V201,
+                "OccurenceConstraintViolation",
+            ),
+            (RpcFrameworkError, V16, "FormationViolation"),
+            (RpcFrameworkError, V201, "RpcFrameworkError"),
+        ] {
+            assert_eq!(code.as_str(version), text, "{code:?} {version:?}");
+        }
     }
 }

@@ -8,6 +8,7 @@ mod error;
 pub mod frame;
 pub mod pending;
 pub mod request;
+pub mod schema;
 pub mod server;
 pub mod station;
 pub mod time;

@@ -1,8 +1,12 @@
 //! Our calls to a charger: a queue and the one call on the wire.
 //!
 //! A CALLRESULT names no action, so each call we send is remembered by its unique id with its
-//! deadline. One call is outstanding at a time; at most [QUEUE_MAX] wait. A full queue drops its
-//! oldest call that is not a RemoteStop (or refuses the new one if all are RemoteStops).
+//! deadline. One call is outstanding at a time (OCPP-J: no new CALL before the last one was
+//! answered or timed out); at most [QUEUE_MAX] wait. A RemoteStop goes ahead of every queued
+//! call that is not a RemoteStop, and [Pending::hurry] shortens the wait for the outstanding one,
+//! so a stop at the hold is not held up by configuration calls to a charger that does not
+//! answer. A full queue drops its oldest call that is not a RemoteStop (or refuses the new one if
+//! all are RemoteStops).
 
 use crate::backend::TxKey;
 use std::collections::VecDeque;
@@ -85,8 +89,9 @@ impl Pending {
         }
     }
 
-    /// Queues a call. A running cost replaces a queued running cost of the same transaction.
-    /// Returns false if refused (queue full of RemoteStops).
+    /// Queues a call: a RemoteStop behind the queued RemoteStops and ahead of everything else,
+    /// any other call at the back. A running cost replaces a queued running cost of the same
+    /// transaction. Returns false if refused (queue full of RemoteStops).
     pub fn push(&mut self, call: Outgoing) -> bool {
         if let Outgoing::Cost {
             tx, last: false, ..
@@ -114,8 +119,25 @@ impl Pending {
                 }
             }
         }
-        self.queue.push_back(call);
+        if call.is_remote_stop() {
+            let behind_stops = self.queue.iter().take_while(|c| c.is_remote_stop()).count();
+            self.queue.insert(behind_stops, call);
+        } else {
+            self.queue.push_back(call);
+        }
         true
+    }
+
+    /// Gives an outstanding call that is not a RemoteStop until `deadline_ms` at most (called
+    /// when a RemoteStop is queued behind it). True if a call was waiting.
+    pub fn hurry(&mut self, deadline_ms: u64) -> bool {
+        match self.outstanding.as_mut() {
+            Some(sent) if !sent.call.is_remote_stop() => {
+                sent.deadline_ms = sent.deadline_ms.min(deadline_ms);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Whether a RemoteStop for `tx` is queued or outstanding.
@@ -248,6 +270,60 @@ mod tests {
         assert!(!p.push(stop(99)));
         assert!(!p.push(cost(1, 1)));
         assert_eq!(p.queued(), QUEUE_MAX);
+    }
+
+    fn configuration(key: &'static str) -> Outgoing {
+        Outgoing::ChangeConfiguration {
+            key,
+            value: "false".into(),
+        }
+    }
+
+    #[test]
+    fn remote_stops_go_ahead_of_other_calls_in_their_own_order() {
+        let mut p = Pending::new(10_000);
+        p.push(configuration("A"));
+        p.push(cost(1, 10));
+        p.push(stop(1));
+        p.push(configuration("B"));
+        p.push(stop(2));
+        let order: Vec<Outgoing> = std::iter::from_fn(|| {
+            let call = p.pop()?;
+            let id = p.sent(call.clone(), 0);
+            p.take(&id);
+            Some(call)
+        })
+        .collect();
+        assert_eq!(
+            order,
+            vec![
+                stop(1),
+                stop(2),
+                configuration("A"),
+                cost(1, 10),
+                configuration("B")
+            ]
+        );
+    }
+
+    #[test]
+    fn hurry_shortens_the_wait_for_an_outstanding_call_but_not_for_a_stop() {
+        let mut p = Pending::new(10_000);
+        p.push(configuration("A"));
+        let call = p.pop().unwrap();
+        p.sent(call, 1_000);
+        assert_eq!(p.deadline_ms(), Some(11_000));
+        assert!(p.hurry(3_000));
+        assert_eq!(p.deadline_ms(), Some(3_000));
+        assert!(p.hurry(5_000), "never later");
+        assert_eq!(p.deadline_ms(), Some(3_000));
+        assert!(p.expired(3_000).is_some());
+        p.push(stop(1));
+        let call = p.pop().unwrap();
+        p.sent(call, 4_000);
+        assert!(!p.hurry(5_000), "a RemoteStop keeps its own timeout");
+        assert_eq!(p.deadline_ms(), Some(14_000));
+        assert!(!Pending::new(1).hurry(0), "nothing outstanding");
     }
 
     #[test]

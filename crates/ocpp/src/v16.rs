@@ -1,10 +1,12 @@
 //! OCPP 1.6J messages we handle, as our own serde types.
 //!
-//! Requests from chargers are lenient: only the fields we need are required, unknown fields are
-//! ignored, timestamps are text read by [crate::time]. Replies and our calls are exactly what the
-//! official 1.6 JSON schemas allow (optional fields left out when empty).
+//! Requests from chargers are first checked against [requests] (every field we read: presence,
+//! JSON type, length, enumeration; see [crate::schema]); unknown fields are ignored, timestamps
+//! are text read leniently by [crate::time]. Replies and our calls are exactly what the official
+//! 1.6 JSON schemas allow (optional fields left out when empty).
 
 use crate::decimal::Reading;
+use crate::schema::{int_from, opt, req, Field, Kind, TEXT};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -93,7 +95,7 @@ pub struct StartTransactionReq {
     /// Id tag.
     pub id_tag: String,
     /// Meter at start, Wh.
-    pub meter_start: Reading,
+    pub meter_start: u64,
     /// Charger time.
     pub timestamp: Option<String>,
 }
@@ -157,17 +159,15 @@ pub fn energy_wh(values: &[MeterValue]) -> Option<u64> {
 pub struct StopTransactionReq {
     /// Our session id.
     pub transaction_id: i64,
-    /// Meter at stop, Wh (lenient: unreadable -> unknown).
-    pub meter_stop: Option<Value>,
+    /// Meter at stop, Wh.
+    pub meter_stop: u64,
     /// Charger time.
     pub timestamp: Option<String>,
     /// Who stopped it.
     pub id_tag: Option<String>,
     /// Why, e.g. `Local`, `Remote`, `EVDisconnected`.
     pub reason: Option<String>,
-    /// Meter values of the transaction.
-    #[serde(default)]
-    pub transaction_data: Vec<MeterValue>,
+    // `transactionData` is checked ([requests]) but not read: `meterStop` is the register.
 }
 
 /// `StopTransaction.conf`.
@@ -240,4 +240,194 @@ pub struct ChangeConfigurationReq {
 pub struct StatusConf {
     /// e.g. `Accepted`, `Rejected`.
     pub status: String,
+}
+
+/// `ChargePointStatus`.
+pub const STATUSES: &[&str] = &[
+    "Available",
+    "Preparing",
+    "Charging",
+    "SuspendedEVSE",
+    "SuspendedEV",
+    "Finishing",
+    "Reserved",
+    "Unavailable",
+    "Faulted",
+];
+
+/// `ChargePointErrorCode`.
+pub const ERROR_CODES: &[&str] = &[
+    "ConnectorLockFailure",
+    "EVCommunicationError",
+    "GroundFailure",
+    "HighTemperature",
+    "InternalError",
+    "LocalListConflict",
+    "NoError",
+    "OtherError",
+    "OverCurrentFailure",
+    "PowerMeterFailure",
+    "PowerSwitchFailure",
+    "ReaderFailure",
+    "ResetFailure",
+    "UnderVoltage",
+    "OverVoltage",
+    "WeakSignal",
+];
+
+/// `Reason` (of a StopTransaction).
+pub const REASONS: &[&str] = &[
+    "EmergencyStop",
+    "EVDisconnected",
+    "HardReset",
+    "Local",
+    "Other",
+    "PowerLoss",
+    "Reboot",
+    "Remote",
+    "SoftReset",
+    "UnlockCommand",
+    "DeAuthorized",
+];
+
+/// `ReadingContext`.
+pub const CONTEXTS: &[&str] = &[
+    "Interruption.Begin",
+    "Interruption.End",
+    "Sample.Clock",
+    "Sample.Periodic",
+    "Transaction.Begin",
+    "Transaction.End",
+    "Trigger",
+    "Other",
+];
+
+/// `ValueFormat`.
+pub const FORMATS: &[&str] = &["Raw", "SignedData"];
+
+/// `Measurand`.
+pub const MEASURANDS: &[&str] = &[
+    "Energy.Active.Export.Register",
+    "Energy.Active.Import.Register",
+    "Energy.Reactive.Export.Register",
+    "Energy.Reactive.Import.Register",
+    "Energy.Active.Export.Interval",
+    "Energy.Active.Import.Interval",
+    "Energy.Reactive.Export.Interval",
+    "Energy.Reactive.Import.Interval",
+    "Power.Active.Export",
+    "Power.Active.Import",
+    "Power.Offered",
+    "Power.Reactive.Export",
+    "Power.Reactive.Import",
+    "Power.Factor",
+    "Current.Import",
+    "Current.Export",
+    "Current.Offered",
+    "Voltage",
+    "Frequency",
+    "Temperature",
+    "SoC",
+    "RPM",
+];
+
+/// `Phase`.
+pub const PHASES: &[&str] = &[
+    "L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1",
+];
+
+/// `Location`.
+pub const LOCATIONS: &[&str] = &["Cable", "EV", "Inlet", "Outlet", "Body"];
+
+/// `UnitOfMeasure` (the schema lists both `Celcius` and `Celsius`).
+pub const UNITS: &[&str] = &[
+    "Wh",
+    "kWh",
+    "varh",
+    "kvarh",
+    "W",
+    "kW",
+    "VA",
+    "kVA",
+    "var",
+    "kvar",
+    "A",
+    "V",
+    "K",
+    "Celcius",
+    "Celsius",
+    "Fahrenheit",
+    "Percent",
+];
+
+/// An OCPP 1.6 `integer` (32 bits, signed).
+const INT32: Kind = Kind::Int(i32::MIN as i64, i32::MAX as i64);
+/// `CiString20Type`, the id tag.
+const ID_TAG: Kind = Kind::Text(20);
+
+const SAMPLED_VALUE: Kind = Kind::Object(&[
+    req("value", TEXT),
+    opt("context", Kind::Enum(CONTEXTS)),
+    opt("format", Kind::Enum(FORMATS)),
+    opt("measurand", Kind::Enum(MEASURANDS)),
+    opt("phase", Kind::Enum(PHASES)),
+    opt("location", Kind::Enum(LOCATIONS)),
+    opt("unit", Kind::Enum(UNITS)),
+]);
+
+const METER_VALUE: Kind = Kind::Object(&[
+    req("timestamp", Kind::Time),
+    req("sampledValue", Kind::List(&SAMPLED_VALUE, 1)),
+]);
+
+/// What we read of each 1.6 request: `None` for actions whose payload we do not read.
+pub fn requests(action: &str) -> Option<&'static [Field]> {
+    const BOOT: &[Field] = &[
+        req("chargePointVendor", Kind::Text(20)),
+        req("chargePointModel", Kind::Text(20)),
+        opt("chargePointSerialNumber", Kind::Text(25)),
+        opt("chargeBoxSerialNumber", Kind::Text(25)),
+        opt("firmwareVersion", Kind::Text(50)),
+    ];
+    const STATUS: &[Field] = &[
+        req("connectorId", int_from(0)),
+        req("errorCode", Kind::Enum(ERROR_CODES)),
+        req("status", Kind::Enum(STATUSES)),
+        opt("timestamp", Kind::Time),
+    ];
+    const AUTHORIZE: &[Field] = &[req("idTag", ID_TAG)];
+    const START: &[Field] = &[
+        req("connectorId", int_from(1)),
+        req("idTag", ID_TAG),
+        req("meterStart", int_from(0)),
+        req("timestamp", Kind::Time),
+    ];
+    const STOP: &[Field] = &[
+        req("transactionId", INT32),
+        req("meterStop", int_from(0)),
+        req("timestamp", Kind::Time),
+        opt("idTag", ID_TAG),
+        opt("reason", Kind::Enum(REASONS)),
+        opt("transactionData", Kind::List(&METER_VALUE, 0)),
+    ];
+    const METER_VALUES: &[Field] = &[
+        req("connectorId", int_from(0)),
+        opt("transactionId", INT32),
+        req("meterValue", Kind::List(&METER_VALUE, 1)),
+    ];
+    const DATA_TRANSFER: &[Field] = &[
+        req("vendorId", Kind::Text(255)),
+        opt("messageId", Kind::Text(50)),
+        opt("data", TEXT),
+    ];
+    Some(match action {
+        "BootNotification" => BOOT,
+        "StatusNotification" => STATUS,
+        "Authorize" => AUTHORIZE,
+        "StartTransaction" => START,
+        "StopTransaction" => STOP,
+        "MeterValues" => METER_VALUES,
+        "DataTransfer" => DATA_TRANSFER,
+        _ => return None,
+    })
 }

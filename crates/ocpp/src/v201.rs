@@ -1,9 +1,11 @@
 //! OCPP 2.0.1 messages we handle, as our own serde types.
 //!
-//! Requests from stations are lenient (only what we need is required); replies and our calls are
-//! exactly what the official 2.0.1 JSON schemas allow.
+//! Requests from stations are first checked against [requests] (every field we read: presence,
+//! JSON type, length, enumeration; see [crate::schema]); unknown fields are ignored. Replies and
+//! our calls are exactly what the official 2.0.1 JSON schemas allow.
 
 use crate::decimal::Reading;
+use crate::schema::{int_from, opt, req, Field, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -267,4 +269,191 @@ pub struct CostUpdatedRequest {
     pub total_cost: u64,
     /// The station's transaction id.
     pub transaction_id: String,
+}
+
+/// `BootReasonEnumType`.
+pub const BOOT_REASONS: &[&str] = &[
+    "ApplicationReset",
+    "FirmwareUpdate",
+    "LocalReset",
+    "PowerUp",
+    "RemoteReset",
+    "ScheduledReset",
+    "Triggered",
+    "Unknown",
+    "Watchdog",
+];
+
+/// `ConnectorStatusEnumType`.
+pub const CONNECTOR_STATUSES: &[&str] = &[
+    "Available",
+    "Occupied",
+    "Reserved",
+    "Unavailable",
+    "Faulted",
+];
+
+/// `IdTokenEnumType`.
+pub const ID_TOKEN_TYPES: &[&str] = &[
+    "Central",
+    "eMAID",
+    "ISO14443",
+    "ISO15693",
+    "KeyCode",
+    "Local",
+    "MacAddress",
+    "NoAuthorization",
+];
+
+/// `TransactionEventEnumType`.
+pub const EVENT_TYPES: &[&str] = &["Ended", "Started", "Updated"];
+
+/// `ReasonEnumType` (why a transaction stopped).
+pub const REASONS: &[&str] = &[
+    "DeAuthorized",
+    "EmergencyStop",
+    "EnergyLimitReached",
+    "EVDisconnected",
+    "GroundFault",
+    "ImmediateReset",
+    "Local",
+    "LocalOutOfCredit",
+    "MasterPass",
+    "Other",
+    "OvercurrentFault",
+    "PowerLoss",
+    "PowerQuality",
+    "Reboot",
+    "Remote",
+    "SOCLimitReached",
+    "StoppedByEV",
+    "TimeLimitReached",
+    "Timeout",
+];
+
+/// `ReadingContextEnumType`.
+pub const CONTEXTS: &[&str] = &[
+    "Interruption.Begin",
+    "Interruption.End",
+    "Other",
+    "Sample.Clock",
+    "Sample.Periodic",
+    "Transaction.Begin",
+    "Transaction.End",
+    "Trigger",
+];
+
+/// `MeasurandEnumType`.
+pub const MEASURANDS: &[&str] = &[
+    "Current.Export",
+    "Current.Import",
+    "Current.Offered",
+    "Energy.Active.Export.Register",
+    "Energy.Active.Import.Register",
+    "Energy.Reactive.Export.Register",
+    "Energy.Reactive.Import.Register",
+    "Energy.Active.Export.Interval",
+    "Energy.Active.Import.Interval",
+    "Energy.Active.Net",
+    "Energy.Reactive.Export.Interval",
+    "Energy.Reactive.Import.Interval",
+    "Energy.Reactive.Net",
+    "Energy.Apparent.Net",
+    "Energy.Apparent.Import",
+    "Energy.Apparent.Export",
+    "Frequency",
+    "Power.Active.Export",
+    "Power.Active.Import",
+    "Power.Factor",
+    "Power.Offered",
+    "Power.Reactive.Export",
+    "Power.Reactive.Import",
+    "SoC",
+    "Voltage",
+];
+
+/// `PhaseEnumType` (the same values as 1.6).
+pub use crate::v16::PHASES;
+
+/// `LocationEnumType` (the same values as 1.6).
+pub use crate::v16::LOCATIONS;
+
+/// An OCPP 2.0.1 `integer` (32 bits, signed).
+const INT32: Kind = Kind::Int(i32::MIN as i64, i32::MAX as i64);
+
+const ID_TOKEN: Kind = Kind::Object(&[
+    req("idToken", Kind::Text(36)),
+    req("type", Kind::Enum(ID_TOKEN_TYPES)),
+]);
+
+const SAMPLED_VALUE: Kind = Kind::Object(&[
+    req("value", Kind::Number),
+    opt("context", Kind::Enum(CONTEXTS)),
+    opt("measurand", Kind::Enum(MEASURANDS)),
+    opt("phase", Kind::Enum(PHASES)),
+    opt("location", Kind::Enum(LOCATIONS)),
+    opt(
+        "unitOfMeasure",
+        Kind::Object(&[opt("unit", Kind::Text(20)), opt("multiplier", INT32)]),
+    ),
+]);
+
+const METER_VALUE: Kind = Kind::Object(&[
+    req("timestamp", Kind::Time),
+    req("sampledValue", Kind::List(&SAMPLED_VALUE, 1)),
+]);
+
+/// What we read of each 2.0.1 request: `None` for actions whose payload we do not read.
+pub fn requests(action: &str) -> Option<&'static [Field]> {
+    const BOOT: &[Field] = &[
+        req(
+            "chargingStation",
+            Kind::Object(&[
+                req("model", Kind::Text(20)),
+                req("vendorName", Kind::Text(50)),
+                opt("serialNumber", Kind::Text(25)),
+                opt("firmwareVersion", Kind::Text(50)),
+            ]),
+        ),
+        req("reason", Kind::Enum(BOOT_REASONS)),
+    ];
+    const STATUS: &[Field] = &[
+        req("timestamp", Kind::Time),
+        req("connectorStatus", Kind::Enum(CONNECTOR_STATUSES)),
+        req("evseId", int_from(0)),
+        req("connectorId", int_from(0)),
+    ];
+    const AUTHORIZE: &[Field] = &[req("idToken", ID_TOKEN)];
+    const TRANSACTION_EVENT: &[Field] = &[
+        req("eventType", Kind::Enum(EVENT_TYPES)),
+        req("timestamp", Kind::Time),
+        req("seqNo", int_from(0)),
+        opt("offline", Kind::Bool),
+        req(
+            "transactionInfo",
+            Kind::Object(&[
+                req("transactionId", Kind::Text(36)),
+                opt("stoppedReason", Kind::Enum(REASONS)),
+            ]),
+        ),
+        opt("idToken", ID_TOKEN),
+        opt(
+            "evse",
+            Kind::Object(&[req("id", int_from(0)), opt("connectorId", int_from(0))]),
+        ),
+        opt("meterValue", Kind::List(&METER_VALUE, 1)),
+    ];
+    const DATA_TRANSFER: &[Field] = &[
+        req("vendorId", Kind::Text(255)),
+        opt("messageId", Kind::Text(50)),
+        opt("data", Kind::Any),
+    ];
+    Some(match action {
+        "BootNotification" => BOOT,
+        "StatusNotification" => STATUS,
+        "Authorize" => AUTHORIZE,
+        "TransactionEvent" => TRANSACTION_EVENT,
+        "DataTransfer" => DATA_TRANSFER,
+        _ => return None,
+    })
 }

@@ -8,8 +8,8 @@ use gridledger_api::{
     AccountView, AutoChargeBody, AutoChargeResult, BlockView, CertifyBody, CertifyResult,
     ChargerSecretResult, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
     ParticipantView, PrepayBody, PrepayResult, RevenueFilter, SessionFilter, SignUpBody,
-    SignUpResult, SiteReadingsView, SiteView, SoftStopResult, StatusView, StopBody, StopResult,
-    SubmitRequest, SubmitResponse, TxView, ValidatorsView,
+    SignUpResult, SiteMandatesView, SiteReadingsView, SiteView, SoftStopResult, StatusView,
+    StopBody, StopResult, SubmitRequest, SubmitResponse, TxView, ValidatorsView,
 };
 use gridledger_types::{Address, ChargerId, Encode, Hash32, SignedTransaction, SiteId};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -291,6 +291,13 @@ impl Client {
             .await
     }
 
+    /// `GET /api/v1/sites/{site}/mandates`: the site's owner and its sales-company mandates,
+    /// `None` if the site is not registered.
+    pub async fn site_mandates(&self, site: &SiteId) -> Result<Option<SiteMandatesView>> {
+        self.get_optional(&format!("/api/v1/sites/{site}/mandates"))
+            .await
+    }
+
     /// `GET /api/v1/blocks/{height}`, `None` if there is no such block yet.
     pub async fn block(&self, height: u64) -> Result<Option<BlockView>> {
         self.get_optional(&format!("/api/v1/blocks/{height}")).await
@@ -421,7 +428,7 @@ impl Client {
     }
 
     /// `POST /api/v1/charging/members` (operator token): signs up a member with `password`
-    /// (6-64 bytes) and an optional RFID card; answers after the finalized `EnrollMember`.
+    /// (6-64 characters) and an optional RFID card; answers after the finalized `EnrollMember`.
     pub async fn charging_signup(
         &self,
         token: Option<&str>,

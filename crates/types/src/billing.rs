@@ -21,6 +21,8 @@ crate::role::code_enum!(
         PlatformVat = 5 => "platform_vat",
         GridSupply = 6 => "grid_supply",
         FeedIn = 7 => "feed_in",
+        // A sales company's share of a site's energy sales, under the owner's mandate.
+        SalesShare = 8 => "sales_share",
     }
 );
 

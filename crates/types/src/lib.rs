@@ -10,6 +10,7 @@ mod charging;
 mod codec_util;
 mod error;
 mod ids;
+mod mandate;
 mod metering;
 mod ppa;
 mod receipt;
@@ -30,6 +31,7 @@ pub use charging::{
 pub use codec_util::{read_string, string_size, write_string};
 pub use error::Error;
 pub use ids::{hex_of, Address, ChainId, Hash32, PrivateKey, Signature};
+pub use mandate::{read_markets, GrantMandate, MandateSides, MANDATE_MAX_MARKETS, SHARE_MAX_BP};
 pub use metering::{
     kst_date, kst_day, kst_month, kst_month_start_ms, next_month, BindMeter, CorrectReadings,
     RegisterSite, Registers, SiteId, SiteKind, SubmitReadings, KST_OFFSET_MS,

@@ -1,8 +1,8 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
     codec_util::{read_string, string_size, write_string},
-    Address, ChargerId, ContractRef, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon,
-    PriceMilliWonPerKwh, Role, Side, SiteId, ValidatorEntry, TEXT_MAX_BYTES,
+    Address, ChargerId, ContractRef, DeviceKind, GrantMandate, Hash32, MarketId, MemberStatus,
+    MilliWon, PriceMilliWonPerKwh, Role, Side, SiteId, ValidatorEntry, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
@@ -277,6 +277,14 @@ pub enum Event {
     ValidatorsScheduled {
         epoch: u64,
         validators: Vec<ValidatorEntry>,
+    },
+    /// The site's owner let `company` trade for the site: the granted terms.
+    MandateGranted(GrantMandate),
+    /// The site's owner ended the company's mandate at `revoked_at_ms` (block time).
+    MandateRevoked {
+        site: SiteId,
+        company: Address,
+        revoked_at_ms: u64,
     },
 }
 
@@ -708,6 +716,20 @@ impl Write for Event {
                 epoch.write(b);
                 validators.write(b);
             }
+            Self::MandateGranted(g) => {
+                43u8.write(b);
+                g.write(b);
+            }
+            Self::MandateRevoked {
+                site,
+                company,
+                revoked_at_ms,
+            } => {
+                44u8.write(b);
+                site.write(b);
+                company.write(b);
+                revoked_at_ms.write(b);
+            }
         }
     }
 }
@@ -783,6 +805,8 @@ impl EncodeSize for Event {
                 charger.encode_size() + 8 + A + M
             }
             Self::ValidatorsScheduled { validators, .. } => 8 + validators.encode_size(),
+            Self::MandateGranted(g) => g.encode_size(),
+            Self::MandateRevoked { site, .. } => site.encode_size() + A + 8,
         }
     }
 }
@@ -1022,6 +1046,12 @@ impl Read for Event {
                 epoch: u64::read(b)?,
                 validators: crate::read_validators(b)?,
             },
+            43 => Self::MandateGranted(GrantMandate::read(b)?),
+            44 => Self::MandateRevoked {
+                site: SiteId::read(b)?,
+                company: Address::read(b)?,
+                revoked_at_ms: u64::read(b)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -1257,6 +1287,20 @@ mod tests {
                             p2p_addr: "[2001:db8::2]:7071".parse().unwrap(),
                         },
                     ],
+                },
+                Event::MandateGranted(crate::GrantMandate {
+                    site: SiteId::new("s0").unwrap(),
+                    company: a.clone(),
+                    sides: crate::MandateSides::Sell,
+                    markets: vec![crate::MarketId::new("m").unwrap()],
+                    from_ms: 1,
+                    until_ms: Some(2),
+                    share_bp: 500,
+                }),
+                Event::MandateRevoked {
+                    site: SiteId::new("s0").unwrap(),
+                    company: a.clone(),
+                    revoked_at_ms: 3,
                 },
                 Event::Minted {
                     to: a,

@@ -12,7 +12,7 @@ const DOMAIN: &[u8] = b"GRIDLEDGER_TOPIC_V1";
 pub enum Topic {
     /// A market's period: intentions, pairing, approvals, disputes, settlement.
     Period(MarketId, u64),
-    /// A site: registration, meter binding, intentions for it.
+    /// A site: registration, meter binding, mandates, intentions for it.
     Site(SiteId),
     /// A KST month's bills (`YYYYMM`): issuing, paying, collecting.
     Month(u32),
@@ -74,6 +74,8 @@ impl Payload {
             }
             Self::RegisterSite(r) => vec![Topic::Site(r.site.clone())],
             Self::BindMeter(b) => vec![Topic::Site(b.site.clone())],
+            Self::GrantMandate(g) => vec![Topic::Site(g.site.clone())],
+            Self::RevokeMandate { site, .. } => vec![Topic::Site(site.clone())],
             Self::IssueBills { month } | Self::PayBill { month } | Self::CollectBills { month } => {
                 vec![Topic::Month(*month)]
             }

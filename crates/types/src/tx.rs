@@ -12,8 +12,8 @@ use crate::{
     },
     codec_util::{read_string, string_size, write_string},
     Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
-    DeviceKind, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite, Role, Signature,
-    SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
+    DeviceKind, GrantMandate, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite,
+    Role, Signature, SiteId, SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
 };
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode, EncodeSize, FixedSize, Read, ReadExt, Write};
@@ -84,16 +84,19 @@ pub enum Payload {
     CorrectReadings(CorrectReadings),
     /// Operator only: create or change a market.
     ConfigureMarket(ConfigureMarket),
-    /// A sell or buy intention for a period; its id is this transaction's hash.
+    /// The site's owner (or a sales company under its mandate): a sell or buy intention for a
+    /// period; its id is this transaction's hash.
     SubmitIntention(SubmitIntention),
-    /// Its submitter withdraws an intention before gate closure.
+    /// The site's owner (or a sales company under its mandate) withdraws an intention before
+    /// gate closure.
     CancelIntention { intention: Hash32 },
     /// Anyone, at or after gate closure: pair the period's intentions into contracts.
     ClearPeriod {
         market: MarketId,
         period_start_ms: u64,
     },
-    /// The seller or the buyer of a contract approves it (markets that require approval).
+    /// The seller or the buyer of a contract (or a sales company under its mandate) approves
+    /// it (markets that require approval).
     ApproveContract {
         market: MarketId,
         period_start_ms: u64,
@@ -110,7 +113,8 @@ pub enum Payload {
     /// Operator only: a KEPCO tariff version (the tariff crate's canonical encoding), in force
     /// from its effective date.
     SetTariff { version: Vec<u8> },
-    /// The buyer of a contract objects to its delivery within the market's dispute window.
+    /// The buyer of a contract (or a sales company under its buy mandate) objects to its
+    /// delivery within the market's dispute window.
     DisputeContract {
         contract: ContractRef,
         reason: String,
@@ -127,10 +131,11 @@ pub enum Payload {
     PayBill { month: u32 },
     /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
     CollectBills { month: u32 },
-    /// The owner of either site proposes a long-term agreement; its id is this transaction's
-    /// hash.
+    /// The owner of either site (or a sales company under its mandate) proposes a long-term
+    /// agreement; its id is this transaction's hash.
     ProposePpa(ProposePpa),
-    /// The owner of the other site accepts a proposed PPA, before its start month.
+    /// The other site's owner (or a sales company under its mandate) accepts a proposed PPA,
+    /// before its start month.
     AcceptPpa { ppa: Hash32 },
     /// Either party ends an accepted PPA after its notice (at once if both have sent it).
     TerminatePpa { ppa: Hash32 },
@@ -161,6 +166,12 @@ pub enum Payload {
     ExpireChargingHolds { max: u32 },
     /// Operator only: add and remove validators; the result is the set of the next epoch.
     ChangeValidators(ChangeValidators),
+    /// The site's owner: let a sales company trade for the site (replaces the company's
+    /// earlier mandate for it).
+    GrantMandate(GrantMandate),
+    /// The site's owner: end a company's mandate now; periods whose gate has closed keep the
+    /// intentions made under it.
+    RevokeMandate { site: SiteId, company: Address },
 }
 
 impl Payload {
@@ -208,6 +219,8 @@ impl Payload {
             Self::ChargingSettle(_) => "charging_settle",
             Self::ExpireChargingHolds { .. } => "expire_charging_holds",
             Self::ChangeValidators(_) => "change_validators",
+            Self::GrantMandate(_) => "grant_mandate",
+            Self::RevokeMandate { .. } => "revoke_mandate",
         }
     }
 
@@ -228,6 +241,8 @@ impl Payload {
             Self::ChargingPrepay(p) => vec![p.payer.clone()],
             Self::ChargingCancel(p) => vec![p.payer.clone()],
             Self::ChargingSettle(p) => vec![p.payer.clone()],
+            Self::GrantMandate(p) => vec![p.company.clone()],
+            Self::RevokeMandate { company, .. } => vec![company.clone()],
             Self::ChangeValidators(c) => c
                 .add
                 .iter()
@@ -488,6 +503,15 @@ impl Write for Payload {
                 40u8.write(buf);
                 p.write(buf);
             }
+            Self::GrantMandate(p) => {
+                41u8.write(buf);
+                p.write(buf);
+            }
+            Self::RevokeMandate { site, company } => {
+                42u8.write(buf);
+                site.write(buf);
+                company.write(buf);
+            }
         }
     }
 }
@@ -540,6 +564,8 @@ impl EncodeSize for Payload {
             Self::ChargingSettle(p) => p.encode_size(),
             Self::ExpireChargingHolds { .. } => 4,
             Self::ChangeValidators(p) => p.encode_size(),
+            Self::GrantMandate(p) => p.encode_size(),
+            Self::RevokeMandate { site, .. } => site.encode_size() + A,
         }
     }
 }
@@ -667,6 +693,11 @@ impl Read for Payload {
                 max: u32::read(buf)?,
             },
             40 => Self::ChangeValidators(ChangeValidators::read(buf)?),
+            41 => Self::GrantMandate(GrantMandate::read(buf)?),
+            42 => Self::RevokeMandate {
+                site: SiteId::read(buf)?,
+                company: Address::read(buf)?,
+            },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
     }
@@ -968,6 +999,22 @@ mod tests {
                 }],
                 remove: vec![Address::of(&key(7))],
             }),
+            Payload::GrantMandate(GrantMandate {
+                site: crate::SiteId::new("s0").unwrap(),
+                company: Address::of(&key(8)),
+                sides: crate::MandateSides::Both,
+                markets: vec![
+                    MarketId::new("monthly").unwrap(),
+                    MarketId::new("rt").unwrap(),
+                ],
+                from_ms: 1,
+                until_ms: None,
+                share_bp: 1_000,
+            }),
+            Payload::RevokeMandate {
+                site: crate::SiteId::new("s0").unwrap(),
+                company: Address::of(&key(8)),
+            },
         ];
         for p in payloads {
             let enc = p.encode();

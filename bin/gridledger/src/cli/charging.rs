@@ -227,23 +227,8 @@ pub fn parse_day(s: &str) -> Result<u32, String> {
     {
         return Err(bad());
     }
-    let (y, m, d): (u32, u32, u32) = (
-        s[0..4].parse().map_err(|_| bad())?,
-        s[5..7].parse().map_err(|_| bad())?,
-        s[8..10].parse().map_err(|_| bad())?,
-    );
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad()),
-    };
-    if y < 1970 || d == 0 || d > days {
-        return Err(bad());
-    }
-    Ok(y * 10_000 + m * 100 + d)
+    // The calendar check is the API's own (the same rule the revenue route applies).
+    gridledger_api::params::parse_day(&s.replace('-', "")).map_err(|_| bad())
 }
 
 /// A stop reason (for clap).

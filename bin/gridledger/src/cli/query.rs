@@ -1,9 +1,9 @@
 //! `gridledger query status|account|participant|tx|block|history|metrics|period|site-bill|
-//! account-bill|billing|bank-report`
+//! account-bill|billing|bank-report|mandates`
 use super::{client, parse_hash, print_fields};
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use gridledger_types::{Address, Hash32};
+use gridledger_types::{Address, Hash32, SiteId};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -84,6 +84,8 @@ pub enum Query {
         #[arg(value_parser = super::tx::parse_month)]
         month: u32,
     },
+    /// The sales companies a site's owner has mandated (live and ended mandates).
+    Mandates { site: SiteId },
     /// The bank's settlement report of a month (or of one market period).
     BankReport {
         #[arg(value_parser = super::tx::parse_month)]
@@ -118,6 +120,35 @@ fn print_validators(v: &gridledger_api::ValidatorsView) {
                 println!("scheduled: {e}");
             }
         }
+    }
+}
+
+/// `site:` and `owner:` lines, then one `mandate:` line per mandate.
+fn print_mandates(v: &gridledger_api::SiteMandatesView) {
+    let opt = |t: Option<u64>| t.map_or("-".to_string(), |t| t.to_string());
+    println!("site: {}", v.site);
+    println!("owner: {}", v.owner);
+    for m in &v.mandates {
+        let markets = if m.markets.is_empty() {
+            "*".to_string()
+        } else {
+            m.markets
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        println!(
+            "mandate: {} sides={} markets={markets} share_bp={} from_ms={} until_ms={} \
+             revoked_at_ms={} active={}",
+            m.company,
+            m.sides,
+            m.share_bp,
+            m.from_ms,
+            opt(m.until_ms),
+            opt(m.revoked_at_ms),
+            m.active
+        );
     }
 }
 
@@ -224,6 +255,14 @@ pub async fn run(q: QueryCmd) -> anyhow::Result<()> {
             "billing is not configured".into(),
             q.json,
         ),
+        Query::Mandates { site } => match c.site_mandates(&site).await? {
+            None => bail!("not_found: no site {site}"),
+            Some(v) if q.json => show(true, &v),
+            Some(v) => {
+                print_mandates(&v);
+                Ok(())
+            }
+        },
         Query::BankReport {
             month,
             market,
@@ -262,6 +301,9 @@ mod tests {
         let t = T::try_parse_from(["t", "block", "12"]).unwrap();
         assert!(matches!(t.q.what, Query::Block { height: 12 }));
         assert!(T::try_parse_from(["t", "account", "nothex"]).is_err());
+        let t = T::try_parse_from(["t", "mandates", "bldg-a"]).unwrap();
+        assert!(matches!(t.q.what, Query::Mandates { site } if site.as_str() == "bldg-a"));
+        assert!(T::try_parse_from(["t", "mandates", "Bad Site"]).is_err());
         assert!(T::try_parse_from(["t", "tx", "12"]).is_err());
     }
 }

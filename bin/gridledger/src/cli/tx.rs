@@ -5,10 +5,11 @@ use clap::{Args, Subcommand};
 use gridledger_sdk::{chain_time_ms, TxSigner};
 use gridledger_types::{
     Address, BindMeter, ChainId, ChargerId, ChargerKind, ConfigureCharging, ConfigureMarket,
-    CorrectReadings, DeviceKind, Hash32, MarketId, MemberStatus, MilliWon, Payload, PeriodKind,
-    PriceMilliWonPerKwh, Pricing, RegisterCharger, RegisterSite, Role, SetMember, Side, SiteId,
-    SiteKind, SubmitIntention, TxStatus, ValidatorEntry, CARD_MAX_BYTES, EXPIRE_BATCH_MAX,
-    HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS, MAX_VALIDATORS, TEXT_MAX_BYTES,
+    CorrectReadings, DeviceKind, GrantMandate, Hash32, MandateSides, MarketId, MemberStatus,
+    MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterCharger, RegisterSite,
+    Role, SetMember, Side, SiteId, SiteKind, SubmitIntention, TxStatus, ValidatorEntry,
+    CARD_MAX_BYTES, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MANDATE_MAX_MARKETS,
+    MAX_CONNECTORS, MAX_VALIDATORS, SHARE_MAX_BP, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -419,6 +420,41 @@ pub enum PayloadCmd {
         #[arg(long = "remove", value_name = "KEY")]
         remove: Vec<Address>,
     },
+    /// Site owner: let a sales company trade for the site (granting again to the same company
+    /// replaces its mandate).
+    GrantMandate {
+        #[arg(long)]
+        site: SiteId,
+        /// A registered participant with the role sales_company.
+        #[arg(long)]
+        company: Address,
+        /// sell, buy or both
+        #[arg(long)]
+        sides: MandateSides,
+        /// A market the mandate covers; repeat for each (at most 8; default: every market).
+        #[arg(long = "market")]
+        markets: Vec<MarketId>,
+        /// The company may act from this time: ms since the epoch or RFC 3339 (default: at
+        /// once).
+        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
+        from: Option<u64>,
+        /// ... until before this time (default: until revoked).
+        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
+        until: Option<u64>,
+        /// Basis points of the site's energy sales (VAT excluded) paid to the company at
+        /// settlement (0 to 10000; a buy-only mandate keeps 0).
+        #[arg(long, default_value_t = 0,
+              value_parser = clap::value_parser!(u32).range(0..=i64::from(SHARE_MAX_BP)))]
+        share_bp: u32,
+    },
+    /// Site owner: end a sales company's mandate now (periods whose gate has closed keep what
+    /// it entered).
+    RevokeMandate {
+        #[arg(long)]
+        site: SiteId,
+        #[arg(long)]
+        company: Address,
+    },
     /// Anyone: refund prepaid charging sessions whose hold expired (at block time).
     ExpireChargingHolds {
         /// Refund at most this many sessions (1 to 500).
@@ -789,6 +825,32 @@ impl PayloadCmd {
                 card: card.clone().unwrap_or_default(),
             }),
             Self::ExpireChargingHolds { max } => Payload::ExpireChargingHolds { max: *max },
+            Self::GrantMandate {
+                site,
+                company,
+                sides,
+                markets,
+                from,
+                until,
+                share_bp,
+            } => {
+                if markets.len() > MANDATE_MAX_MARKETS {
+                    bail!("at most {MANDATE_MAX_MARKETS} --market");
+                }
+                Payload::GrantMandate(GrantMandate {
+                    site: site.clone(),
+                    company: company.clone(),
+                    sides: *sides,
+                    markets: markets.clone(),
+                    from_ms: from.unwrap_or(0),
+                    until_ms: *until,
+                    share_bp: *share_bp,
+                })
+            }
+            Self::RevokeMandate { site, company } => Payload::RevokeMandate {
+                site: site.clone(),
+                company: company.clone(),
+            },
             Self::ChangeValidators { add, remove } => {
                 if add.is_empty() && remove.is_empty() {
                     bail!("change-validators needs at least one --add KEY@IP:PORT or --remove KEY");
@@ -1423,6 +1485,92 @@ mod tests {
             .to_payload(0)
             .unwrap_err();
         assert!(e.to_string().contains("at least one"), "{e}");
+    }
+
+    #[test]
+    fn mandate_commands_parse_into_exactly_their_payloads() {
+        let (k1, k2) = (addr(1), addr(2));
+        let p = payload_of(&[
+            "grant-mandate",
+            "--site",
+            "farm",
+            "--company",
+            &k1,
+            "--sides",
+            "sell",
+            "--market",
+            "monthly",
+            "--market",
+            "rt",
+            "--from",
+            "2026-01-01T00:00:00+09:00",
+            "--until",
+            "1798736400000",
+            "--share-bp",
+            "250",
+        ]);
+        assert_eq!(
+            p,
+            Payload::GrantMandate(GrantMandate {
+                site: SiteId::new("farm").unwrap(),
+                company: k1.parse().unwrap(),
+                sides: MandateSides::Sell,
+                markets: vec![
+                    MarketId::new("monthly").unwrap(),
+                    MarketId::new("rt").unwrap()
+                ],
+                from_ms: 1_767_193_200_000,
+                until_ms: Some(1_798_736_400_000),
+                share_bp: 250,
+            })
+        );
+        // Defaults: every market, at once, until revoked, no share.
+        let p = payload_of(&[
+            "grant-mandate",
+            "--site",
+            "farm",
+            "--company",
+            &k2,
+            "--sides",
+            "both",
+        ]);
+        let Payload::GrantMandate(g) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(
+            (g.markets.len(), g.from_ms, g.until_ms, g.share_bp),
+            (0, 0, None, 0)
+        );
+        assert_eq!(
+            payload_of(&["revoke-mandate", "--site", "farm", "--company", &k1]),
+            Payload::RevokeMandate {
+                site: SiteId::new("farm").unwrap(),
+                company: k1.parse().unwrap(),
+            }
+        );
+        let grant = |extra: &[&str]| {
+            let mut v = vec!["grant-mandate", "--site", "farm", "--company", &k1];
+            v.extend_from_slice(extra);
+            v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        };
+        for bad in [
+            grant(&["--sides", "sideways"]),
+            grant(&["--sides", "sell", "--share-bp", "10001"]),
+            grant(&["--sides", "sell", "--until", "tomorrow"]),
+            grant(&["--sides", "sell", "--market", "Bad Market"]),
+            grant(&[]),
+        ] {
+            let args: Vec<&str> = bad.iter().map(String::as_str).collect();
+            refused(&args);
+        }
+        let nine: Vec<String> = (0..9)
+            .flat_map(|i| ["--market".to_string(), format!("m{i}")])
+            .collect();
+        let mut args = grant(&["--sides", "sell"]);
+        args.extend(nine);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let e = parse(&args).unwrap().payload.to_payload(0).unwrap_err();
+        assert!(e.to_string().contains("at most 8"), "{e}");
     }
 
     #[test]

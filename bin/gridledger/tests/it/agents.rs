@@ -337,10 +337,20 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
         .secret;
     let secret_file = tmp.path().join("secret.txt");
     std::fs::write(&secret_file, &secret).unwrap();
+    // A card the chain could not store is refused before anything is made (a 52-byte card
+    // once reached a block and halted the node), and nothing is enrolled for it.
+    for bad in ["C".repeat(37), "CARD AGENT".into(), "카드".into()] {
+        let e = client
+            .charging_signup(Some(&token), "135790", Some(&bad))
+            .await
+            .unwrap_err();
+        assert_eq!(e.api_code(), Some("bad_card"), "{bad:?}: {e}");
+    }
     let member = client
         .charging_signup(Some(&token), "135790", Some("CARD-AGENT-1"))
         .await
         .unwrap();
+    assert_eq!(member.member_no, gridledger_types::FIRST_MEMBER_NO);
     let mut bank = TxSigner::connect(&client, net.key("bank"), None)
         .await
         .unwrap();

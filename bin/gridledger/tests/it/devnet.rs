@@ -37,6 +37,8 @@ pub struct Devnet {
     pub child: Child,
     pub dir: PathBuf,
     pub http: u16,
+    /// The consensus p2p port (a restart reuses it).
+    pub p2p: u16,
     pub rpc: String,
     /// The OCPP listener's port (every test devnet gets its own).
     pub ocpp: u16,
@@ -93,6 +95,7 @@ impl Devnet {
             child,
             dir: dir.to_path_buf(),
             http,
+            p2p,
             rpc: format!("http://127.0.0.1:{http}"),
             ocpp,
         }
@@ -156,6 +159,21 @@ impl Devnet {
             .unwrap()
             .decrypt(b"devnet")
             .unwrap()
+    }
+
+    /// SIGTERM, then waits for the node to shut down cleanly (SIGKILL after 30 s).
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
     }
 
     /// SIGKILL, no chance to flush anything.

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 pub(crate) const PASSWORD: &str = "246810";
-const PRICE: u64 = 324_400; // 324.4 won/kWh
+pub(crate) const PRICE: u64 = 324_400; // 324.4 won/kWh
 
 fn python() -> String {
     let py = std::env::var("GRIDLEDGER_PYTHON").unwrap_or_else(|_| {
@@ -31,7 +31,7 @@ fn python() -> String {
 }
 
 /// Runs one scenario of the Python charger; its JSON result.
-async fn charger(scenario: &str, params: Value) -> Value {
+pub(crate) async fn charger(scenario: &str, params: Value) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ocpp/charger.py");
     let out = tokio::process::Command::new(python())
         .args([script, scenario, &params.to_string()])
@@ -57,18 +57,18 @@ pub(crate) struct Env {
     pub(crate) net: Devnet,
     pub(crate) http: reqwest::Client,
     pub(crate) token: String,
-    bank: TxSigner,
-    charging: TxSigner,
+    pub(crate) bank: TxSigner,
+    pub(crate) charging: TxSigner,
     /// Each registered charger's secret (OCPP security profile 1).
     pub(crate) secrets: std::collections::BTreeMap<String, String>,
 }
 
 impl Env {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.net.rpc)
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
@@ -138,7 +138,7 @@ impl Env {
     }
 
     /// Parameters of a charger scenario: the OCPP URL, the charger and its secret.
-    fn params(&self, charger: &str, mut extra: Value) -> Value {
+    pub(crate) fn params(&self, charger: &str, mut extra: Value) -> Value {
         extra["url"] = json!(self.ocpp_url());
         extra["charger"] = json!(charger);
         if let Some(secret) = self.secrets.get(charger) {
@@ -147,7 +147,7 @@ impl Env {
         extra
     }
 
-    async fn balance(&self, member_no: u64) -> (u64, u64) {
+    pub(crate) async fn balance(&self, member_no: u64) -> (u64, u64) {
         let (s, m) = self
             .get(&format!("/api/v1/charging/members/{member_no}"))
             .await;
@@ -159,7 +159,7 @@ impl Env {
     }
 
     /// Waits until the session is in `state` (the outbox settles in the background).
-    async fn session_in(&self, charger: &str, session: u64, state: &str) -> Value {
+    pub(crate) async fn session_in(&self, charger: &str, session: u64, state: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(45);
         loop {
             let (s, v) = self
@@ -176,7 +176,7 @@ impl Env {
         }
     }
 
-    fn ocpp_url(&self) -> String {
+    pub(crate) fn ocpp_url(&self) -> String {
         format!("ws://127.0.0.1:{}/ocpp", self.net.ocpp)
     }
 }

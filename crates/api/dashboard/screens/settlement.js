@@ -16,6 +16,7 @@ const KINDS = {
   platform_vat: { key: "settlement.kind.platform_vat" },
   grid_supply: { key: "settlement.kind.grid_supply" },
   feed_in: { key: "settlement.kind.feed_in" },
+  sales_share: { key: "settlement.kind.sales_share" },
 };
 
 const SEASONS = {

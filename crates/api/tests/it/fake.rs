@@ -58,6 +58,20 @@ pub fn h(tag: &str) -> Hash32 {
     Hash32::digest(&[tag.as_bytes()])
 }
 
+/// A household site of `owner` named `id`.
+pub fn site_view(id: &str, owner: Address) -> SiteView {
+    SiteView {
+        site: SiteId::new(id).unwrap(),
+        owner,
+        kind: "household".into(),
+        tariff_class: "residential-low".into(),
+        contract_kw: 0,
+        feeder: 1,
+        name: "h".into(),
+        registered_at: 1,
+    }
+}
+
 pub fn block_view(height: u64) -> BlockView {
     BlockView {
         height,
@@ -319,6 +333,28 @@ impl NodeApi for FakeNode {
         Ok(self.sites.lock().unwrap().get(site).cloned())
     }
 
+    fn site_mandates(&self, site: &SiteId) -> Result<Option<SiteMandatesView>, NodeError> {
+        self.check()?;
+        let Some(s) = self.sites.lock().unwrap().get(site).cloned() else {
+            return Ok(None);
+        };
+        Ok(Some(SiteMandatesView {
+            site: s.site,
+            owner: s.owner,
+            mandates: vec![MandateView {
+                company: bob(),
+                sides: gridledger_types::MandateSides::Sell,
+                markets: vec![SiteId::new("monthly").unwrap()],
+                from_ms: 0,
+                until_ms: Some(1_900_000_000_000),
+                share_bp: 500,
+                granted_at_ms: 1_700_000_000_000,
+                revoked_at_ms: None,
+                active: true,
+            }],
+        }))
+    }
+
     fn site_readings(
         &self,
         site: &SiteId,
@@ -352,7 +388,7 @@ impl NodeApi for FakeNode {
         self.check()?;
         self.billing_calls.lock().unwrap().push(q.clone());
         let side = json!({"kepco": null, "grid_charge": 10, "p2p_purchases": 0,
-            "p2p_sales": 0, "feed_in": 0, "net": 10});
+            "p2p_sales": 0, "p2p_sales_share": 0, "feed_in": 0, "net": 10});
         Ok(match q {
             BillingQuery::SiteBill { site, .. } if site.as_str() == "nobill" => None,
             BillingQuery::SiteBill { site, month } => Some(json!({"site": site, "month": month,

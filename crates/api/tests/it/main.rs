@@ -6,6 +6,7 @@ mod events;
 mod explore;
 mod fake;
 mod openapi;
+mod params;
 mod portal;
 mod reads;
 mod submit;

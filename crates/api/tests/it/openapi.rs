@@ -7,7 +7,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use gridledger_api::{ChargingFailure, SiteView, ERROR_CODES, OPENAPI_JSON, ROUTES};
+use gridledger_api::{ChargingFailure, ERROR_CODES, OPENAPI_JSON, ROUTES};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -24,49 +24,12 @@ fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("unresolved $ref {reference}"))
 }
 
-/// Matches the small pattern language the document uses: `^[class]{n}$` and `^[class]+$`.
+/// Whether `s` matches the document's `pattern` (anchored by the pattern itself, as JSON Schema
+/// validators match; Rust's `$` is the end of the text, never before a trailing newline).
 fn matches_pattern(pattern: &str, s: &str) -> bool {
-    let body = pattern
-        .strip_prefix("^[")
-        .and_then(|p| p.strip_suffix('$'))
-        .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
-    let (class, quant) = body
-        .split_once(']')
-        .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
-    let class: Vec<char> = class.chars().collect();
-    let mut allowed: Vec<(char, char)> = Vec::new();
-    let mut i = 0;
-    while i < class.len() {
-        if i + 2 < class.len() && class[i + 1] == '-' {
-            allowed.push((class[i], class[i + 2]));
-            i += 3;
-        } else {
-            allowed.push((class[i], class[i]));
-            i += 1;
-        }
-    }
-    let ok_chars = s
-        .chars()
-        .all(|c| allowed.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)));
-    let n = s.chars().count();
-    let ok_len = match quant {
-        "+" => n >= 1,
-        q => {
-            let inner = q
-                .strip_prefix('{')
-                .and_then(|q| q.strip_suffix('}'))
-                .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
-            let (lo, hi) = inner.split_once(',').unwrap_or((inner, inner));
-            let (lo, hi): (usize, usize) = (
-                lo.parse()
-                    .unwrap_or_else(|_| panic!("unsupported pattern {pattern}")),
-                hi.parse()
-                    .unwrap_or_else(|_| panic!("unsupported pattern {pattern}")),
-            );
-            (lo..=hi).contains(&n)
-        }
-    };
-    ok_chars && ok_len
+    regex::Regex::new(pattern)
+        .unwrap_or_else(|e| panic!("pattern {pattern} does not compile: {e}"))
+        .is_match(s)
 }
 
 /// A structural validator for the subset of JSON Schema (OpenAPI 3.0 dialect) the document uses.
@@ -342,20 +305,8 @@ async fn every_route_is_served_and_its_success_response_validates() {
         alice(),
         vec![tx_view(&signed(2), 2, 1), tx_view(&signed(0), 2, 0)],
     );
-    let id = gridledger_types::SiteId::new("bldg-a").unwrap();
-    node.sites.lock().unwrap().insert(
-        id.clone(),
-        SiteView {
-            site: id,
-            owner: alice(),
-            kind: "household".into(),
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "h".into(),
-            registered_at: 1,
-        },
-    );
+    let site = crate::fake::site_view("bldg-a", alice());
+    node.sites.lock().unwrap().insert(site.site.clone(), site);
     node.contracts
         .lock()
         .unwrap()
@@ -647,6 +598,164 @@ fn the_pattern_matcher_is_strict() {
     assert!(matches_pattern("^[a-z0-9_]+$", "not_found"));
     assert!(!matches_pattern("^[a-z0-9_]+$", ""));
     assert!(!matches_pattern("^[a-z0-9_]+$", "Not-found"));
+    assert!(!matches_pattern("^[a-z0-9_]+$", "not_found\n"));
+}
+
+/// The `pattern` of component schema `name`.
+fn component_pattern(doc: &Value, name: &str) -> String {
+    doc["components"]["schemas"][name]["pattern"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} has no pattern"))
+        .to_string()
+}
+
+/// The schema of parameter `name` of `GET path`, with a `$ref` followed.
+fn parameter_schema<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+    let p = params
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{path} has no parameter {name}"));
+    match p["schema"]["$ref"].as_str() {
+        Some(r) => resolve(doc, r),
+        None => &p["schema"],
+    }
+}
+
+#[test]
+fn month_and_day_patterns_accept_exactly_what_the_server_parses() {
+    use gridledger_api::params::{parse_day, parse_month};
+    let doc = doc();
+    let month = component_pattern(&doc, "Month");
+    let month_re = regex::Regex::new(&month).unwrap();
+    // Every six-digit string from 190000 up, and some that are not six digits.
+    let mut served = 0;
+    for n in 190_000..=999_999u32 {
+        let s = n.to_string();
+        let ok = parse_month(&s).is_ok();
+        assert_eq!(month_re.is_match(&s), ok, "month {s}");
+        served += usize::from(ok);
+    }
+    assert_eq!(served, (9999 - 1970 + 1) * 12 - 1);
+    for s in [
+        "",
+        "20266",
+        "2026061",
+        "+20266",
+        " 202606",
+        "202606\n",
+        "２０２６０６",
+    ] {
+        assert!(!month_re.is_match(s) && parse_month(s).is_err(), "{s:?}");
+    }
+    let day = component_pattern(&doc, "Day");
+    let day_re = regex::Regex::new(&day).unwrap();
+    // Every month-and-day of years around the epoch, the leap-year rules and the far end.
+    for year in (1960..=2030).chain([2096, 2100, 2400, 2500, 9996, 9999]) {
+        for md in 0..=1399u32 {
+            let s = format!("{year}{md:04}");
+            assert_eq!(day_re.is_match(&s), parse_day(&s).is_ok(), "day {s}");
+        }
+    }
+    for s in ["", "2025081", "202508011", "+2025081", "20250801\n"] {
+        assert!(!day_re.is_match(s) && parse_day(s).is_err(), "{s:?}");
+    }
+    for (path, name) in [
+        ("/api/v1/sites/{site}/readings", "month"),
+        ("/api/v1/billing/{month}", "month"),
+        ("/api/v1/charging/revenue", "from"),
+        ("/api/v1/charging/revenue", "to"),
+    ] {
+        let p = parameter_schema(&doc, path, name)["pattern"]
+            .as_str()
+            .unwrap();
+        assert!(p == month || p == day, "{path} {name}: {p}");
+    }
+}
+
+#[test]
+fn id_and_cursor_patterns_accept_exactly_what_the_server_parses() {
+    use gridledger_api::params::decode_cursor;
+    use gridledger_types::{ChargerId, SiteId};
+    let doc = doc();
+    // Every string of up to 3 characters over an alphabet with every kind of character the
+    // patterns treat specially, and the length limits.
+    let alphabet = ['a', 'Z', '0', '9', '.', '_', '-', ' ', 'é', '/'];
+    let mut samples = vec![String::new()];
+    for len in 1..=3 {
+        let mut next = Vec::new();
+        for s in samples.iter().filter(|s| s.chars().count() == len - 1) {
+            for c in alphabet {
+                next.push(format!("{s}{c}"));
+            }
+        }
+        samples.extend(next);
+    }
+    for n in [32, 33, 47, 48, 49] {
+        samples.push("a".repeat(n));
+        samples.push(format!(".{}", "a".repeat(n - 1)));
+    }
+    let charger = component_pattern(&doc, "ChargerId");
+    let site = component_pattern(&doc, "SiteId");
+    for s in &samples {
+        assert_eq!(
+            matches_pattern(&charger, s),
+            ChargerId::is_valid(s),
+            "charger {s:?}"
+        );
+        assert_eq!(
+            matches_pattern(&site, s),
+            SiteId::new(s.as_str()).is_ok(),
+            "site {s:?}"
+        );
+    }
+    // Hashes and addresses in paths: a 400 exactly when the pattern fails (an address that is
+    // not a key is a 404, not a 400).
+    use gridledger_api::params::{parse_address, parse_hash};
+    let hex_param = component_pattern(&doc, "AddressParam");
+    assert_eq!(hex_param, component_pattern(&doc, "Hash32Param"));
+    let key = crate::fake::alice().to_hex();
+    let mut hexes = vec![
+        key.clone(),
+        key.to_uppercase(),
+        format!("0x{key}"),
+        format!("0X{key}"),
+        format!("0x0x{key}"),
+        format!("{key}0"),
+        key[1..].to_string(),
+        format!("{}g", &key[1..]),
+        format!(" {}", &key[1..]),
+        "835b806931d9b81514c6fcc485b460c5b0bd02c769e83b0481441a4c07ffb0d9".into(),
+    ];
+    hexes.extend(samples.iter().cloned());
+    for s in &hexes {
+        let served = |code: Option<u16>| code != Some(400);
+        let address = parse_address(s).err().map(|e| e.status.as_u16());
+        let hash = parse_hash(s).err().map(|e| e.status.as_u16());
+        assert_eq!(
+            matches_pattern(&hex_param, s),
+            served(address),
+            "address {s:?}"
+        );
+        assert_eq!(matches_pattern(&hex_param, s), served(hash), "hash {s:?}");
+    }
+    let cursor = parameter_schema(&doc, "/api/v1/accounts/{address}/txs", "cursor")["pattern"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let digits = ["", "0", "17", "99999999999999999999999"];
+    for h in digits {
+        for i in digits {
+            for sep in ["-", "_", "--", ""] {
+                let s = format!("{h}{sep}{i}");
+                assert_eq!(
+                    matches_pattern(&cursor, &s),
+                    decode_cursor(&s).is_ok(),
+                    "cursor {s:?}"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]

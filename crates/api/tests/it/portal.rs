@@ -511,6 +511,18 @@ async fn only_the_operator_s_session_unlocks_a_login() {
             StatusCode::NOT_FOUND,
             "not_found",
         ),
+        // 33 characters is not a login; 20 Hangul syllables (60 bytes) are, as the document
+        // counts them.
+        (
+            unlock(&"x".repeat(33), Some(OPERATOR_TOKEN), Some(CSRF)),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            unlock(&"%ED%95%9C".repeat(20), Some(OPERATOR_TOKEN), Some(CSRF)),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
     ] {
         let (s, v, _) = call(&app, req).await;
         assert_eq!(s, status, "{v}");

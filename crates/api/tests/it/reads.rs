@@ -221,24 +221,26 @@ async fn history_rejects_bad_limits_cursors_and_addresses() {
     assert!(node.history_calls.lock().unwrap().is_empty());
 }
 
+/// Alice's commercial building `bldg-a` (300 kW, feeder 4).
+fn building() -> SiteView {
+    SiteView {
+        site: gridledger_types::SiteId::new("bldg-a").unwrap(),
+        owner: alice(),
+        kind: "commercial_building".into(),
+        tariff_class: "general-low".into(),
+        contract_kw: 300,
+        feeder: 4,
+        name: "Building A".into(),
+        registered_at: 7,
+    }
+}
+
 #[tokio::test]
 async fn sites_and_monthly_readings() {
     let node = FakeNode::new();
     let app = app(&node);
     let id = gridledger_types::SiteId::new("bldg-a").unwrap();
-    node.sites.lock().unwrap().insert(
-        id.clone(),
-        SiteView {
-            site: id.clone(),
-            owner: alice(),
-            kind: "commercial_building".into(),
-            tariff_class: "general-low".into(),
-            contract_kw: 300,
-            feeder: 4,
-            name: "Building A".into(),
-            registered_at: 7,
-        },
-    );
+    node.sites.lock().unwrap().insert(id.clone(), building());
     node.readings.lock().unwrap().insert(
         (id.clone(), 202507),
         SiteReadingsView {
@@ -280,6 +282,31 @@ async fn sites_and_monthly_readings() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
         assert_error(&v, "invalid_month");
     }
+}
+
+#[tokio::test]
+async fn a_site_s_mandates_known_unknown_and_invalid() {
+    let node = FakeNode::new();
+    let app = app(&node);
+    let id = gridledger_types::SiteId::new("farm").unwrap();
+    let site = SiteView {
+        site: id.clone(),
+        ..building()
+    };
+    node.sites.lock().unwrap().insert(id.clone(), site);
+    let (s, v) = get(&app, "/api/v1/sites/farm/mandates").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got: SiteMandatesView = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!((got.site, got.owner), (id, alice()));
+    assert_eq!(got.mandates[0].company, bob());
+    assert_eq!(v["mandates"][0]["sides"], "sell");
+    assert_eq!(v["mandates"][0]["share_bp"], 500);
+    let (s, v) = get(&app, "/api/v1/sites/nope/mandates").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_error(&v, "not_found");
+    let (s, v) = get(&app, "/api/v1/sites/Bad%20Id/mandates").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "invalid_site");
 }
 
 #[tokio::test]

@@ -1,5 +1,9 @@
 //! Integration tests of the member service (one binary): the gateway store keeps the first
-//! stop of a session, survives reopening, and hands out session numbers above the chain's.
+//! stop of a session, survives reopening, and hands out session numbers above the chain's; the
+//! operator's submissions survive another holder of its key taking a nonce (`outbox`).
+mod node;
+mod outbox;
+
 use gridledger_charging::{
     lockout::{Guard, Lockout, FIRST_LOCK_MS},
     store::{LiveSession, StopRecord, Store},

@@ -1,3 +1,4 @@
+use commonware_codec::Encode;
 use commonware_consensus::{
     simplex::types::Context,
     types::{Epoch, Round, View},
@@ -225,6 +226,36 @@ fn two_nodes_agree_on_every_state_root_and_survive_reopen() {
     // And it continues from there.
     let b4 = step(&a2, &b, &b3, 4);
     assert_eq!(a2.head().hash, b4.hash());
+}
+
+#[test]
+fn a_transaction_whose_encoding_does_not_decode_back_is_refused_at_admission() {
+    // Built in process (as the portal and the charging service build transactions), a card
+    // over its 36 bytes encodes, but the decoder refuses it: a block holding it could never be
+    // read again (found by schemathesis: a member sign-up with a 52-byte card halted the node).
+    let f = fixture();
+    let a = open(&f, Store::open_in_memory().unwrap());
+    let long_card = sign(
+        &f.operator,
+        0,
+        Payload::EnrollMember {
+            account: Address::of(&key(12)),
+            card: "C".repeat(gridledger_types::CARD_MAX_BYTES + 1),
+        },
+    );
+    assert!(SignedTransaction::decode(long_card.encode()).is_err());
+    let subs = a.submit(vec![long_card]);
+    assert_eq!(subs[0].as_ref().unwrap_err().code, "invalid_encoding");
+    // At the limit it is admitted.
+    let ok = sign(
+        &f.operator,
+        0,
+        Payload::EnrollMember {
+            account: Address::of(&key(12)),
+            card: "C".repeat(gridledger_types::CARD_MAX_BYTES),
+        },
+    );
+    assert!(a.submit(vec![ok])[0].is_ok());
 }
 
 #[test]

@@ -392,6 +392,14 @@ fn billing_rules_and_closed_months() {
         code(&c.exec(&anyone, Payload::PayBill { month: 202507 })),
         "bills_not_issued"
     );
+    // A bill is paid by its own payer: the operator owes nothing for August and cannot pay
+    // anyone else's bill (the payload names no payer).
+    let op = c.operator.clone();
+    assert_eq!(
+        code(&c.exec(&op, Payload::PayBill { month: 202508 })),
+        "no_bill"
+    );
+    assert!(!account_bill(&c.state, 202508, &c.user(0)).due.is_zero());
     // Only the operator configures billing; the grid company must have that role.
     let u = c.user(1);
     let r = c.exec(
@@ -426,7 +434,12 @@ fn billing_rules_and_closed_months() {
         }),
     );
     assert_eq!(code(&r), "invalid_due_day");
-    // Tariff versions are operator data; garbage is refused.
+    // Tariff versions are operator data: nobody else sets one; garbage is refused.
+    let version =
+        commonware_codec::Encode::encode(TariffSet::kepco().unwrap().versions().last().unwrap())
+            .to_vec();
+    let r = c.exec(&anyone, Payload::SetTariff { version });
+    assert_eq!(code(&r), "not_operator");
     let r = c.exec(
         &op,
         Payload::SetTariff {

@@ -443,6 +443,25 @@ fn registry_rules_for_operators_chargers_and_members() {
         code(&e.c.exec(&m, charger_payload(cp(8), true))),
         "not_charging_operator"
     );
+    // Nobody but a charging operator configures holds or enrols members; only a member sets
+    // its own auto-charge.
+    let cfg = Payload::ConfigureCharging(ConfigureCharging {
+        hold_expiry_ms: EXPIRY_MS,
+        max_prepay: MilliWon(1_000),
+        auto_charge_max: MilliWon(1_000),
+    });
+    assert_eq!(code(&e.c.exec(&m, cfg)), "not_charging_operator");
+    let enroll = Payload::EnrollMember {
+        account: addr(&key(902)),
+        card: "CARD9".into(),
+    };
+    assert_eq!(code(&e.c.exec(&m, enroll)), "not_charging_operator");
+    let auto = Payload::SetAutoCharge {
+        operator: addr(&other),
+        cap: MilliWon(1_000),
+        valid_until_ms: 0,
+    };
+    assert_eq!(code(&e.c.exec(&other, auto)), "not_a_member");
     // A card belongs to one member; an account is enrolled once.
     let op = e.op.clone();
     let r = e.c.exec(

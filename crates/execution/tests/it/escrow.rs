@@ -1,13 +1,13 @@
 //! Real-time markets: a buy holds its maximum cost in escrow; cancel releases it, clearing keeps
 //! the filled part, settlement pays the split from it and returns the rest.
-use crate::fixture::{addr, code, key, Chain};
+use crate::fixture::{addr, code, key, one_interval, Chain};
 use gridledger_execution::{
     account, intentions, payments::lines, settlement_line, supply, trading::Intention,
 };
 use gridledger_types::{
     kst_month_start_ms, BindMeter, ConfigureMarket, DeviceKind, MarketId, MilliWon, Payload,
-    PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Registers, Side, SiteId, SiteKind,
-    SubmitIntention, SubmitReadings,
+    PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Side, SiteId, SiteKind,
+    SubmitIntention,
 };
 
 const HOUR: u64 = 3_600_000;
@@ -148,23 +148,7 @@ fn escrow_is_held_released_and_pays_the_split() {
     for (i, imp, exp) in [(0usize, 0u64, 5_000u64), (2, 8_000, 0)] {
         let r = c.run_at(
             hour + HOUR + 1_000,
-            &[c.signed(
-                &meters[i],
-                Payload::SubmitReadings(SubmitReadings {
-                    first_interval_start_ms: hour,
-                    interval_ms: HOUR as u32,
-                    registers: vec![
-                        Registers {
-                            import_wh: 0,
-                            export_wh: 0,
-                        },
-                        Registers {
-                            import_wh: imp,
-                            export_wh: exp,
-                        },
-                    ],
-                }),
-            )],
+            &[c.signed(&meters[i], one_interval(hour, HOUR as u32, imp, exp))],
         );
         assert!(r.unwrap().receipts[0].is_success());
     }
@@ -228,23 +212,7 @@ fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
     );
     assert!(r.is_success());
     for (i, imp, exp) in [(0usize, 0u64, 10_000u64), (2, 10_000, 0)] {
-        let tx = c.signed(
-            &meters[i],
-            Payload::SubmitReadings(SubmitReadings {
-                first_interval_start_ms: hour,
-                interval_ms: HOUR as u32,
-                registers: vec![
-                    Registers {
-                        import_wh: 0,
-                        export_wh: 0,
-                    },
-                    Registers {
-                        import_wh: imp,
-                        export_wh: exp,
-                    },
-                ],
-            }),
-        );
+        let tx = c.signed(&meters[i], one_interval(hour, HOUR as u32, imp, exp));
         assert!(c.run_at(hour + HOUR + 1_000, &[tx]).unwrap().receipts[0].is_success());
     }
     c.time_ms = hour + HOUR + 2_000;

@@ -11,6 +11,8 @@ mod escrow;
 mod forecast;
 mod inclusion;
 mod invariants;
+mod mandate_money;
+mod mandates;
 mod metering;
 mod model;
 mod ppa;

@@ -167,6 +167,16 @@ fn meter_binding_rules() {
         }),
     );
     assert_eq!(code(&r), "unknown_device");
+    // Only the operator binds meters, even the site's owner's own.
+    let owner = c.users[0].clone();
+    let r = c.exec(
+        &owner,
+        Payload::BindMeter(BindMeter {
+            meter: addr(&charger),
+            site: sid("h-1"),
+        }),
+    );
+    assert_eq!(code(&r), "not_operator");
 }
 
 #[test]

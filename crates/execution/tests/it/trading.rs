@@ -188,7 +188,7 @@ fn pay_as_bid_prices_each_pair_at_its_midpoint() {
 #[test]
 fn intention_rules() {
     let (mut c, aug) = setup(Pricing::Uniform);
-    // Only the site's owner trades for it.
+    // Only the site's owner trades for it (or a sales company under its mandate: mandates.rs).
     let k = c.users[1].clone();
     let r = c.exec(
         &k,

@@ -3,10 +3,9 @@
 use super::{Fault, Station, Step};
 use crate::{
     backend::{BootInfo, StartTx, StopTx, TxKey, Version},
-    decimal::{EnergyUnit, Reading},
     frame::ErrorCode,
     request::Request,
-    time, v16, v201,
+    schema, time, v16, v201,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -29,7 +28,21 @@ const ACK_V201: [&str; 6] = [
 /// The description of the `SecurityError` answering a call before an accepted boot.
 pub const BOOT_FIRST: &str = "boot first: BootNotification must be accepted";
 
-/// Decodes a payload; the fault names the problem without echoing input values.
+/// Checks what we read of a payload ([crate::schema]); the fault has the violation's code and
+/// names the field, never its value.
+fn check(version: Version, action: &str, payload: &Value) -> Result<(), Fault> {
+    let fields = match version {
+        Version::V16 => v16::requests(action),
+        Version::V201 => v201::requests(action),
+    };
+    match fields.map(|f| schema::check(f, payload)) {
+        Some(Err(v)) => Err(Fault::new(v.code, format!("{action}: {v}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes a payload already checked by [check]; the fault names the problem without echoing
+/// input values.
 fn decode<T: DeserializeOwned>(action: &str, payload: Value) -> Result<T, Fault> {
     serde_json::from_value(payload).map_err(|e| {
         let text = e.to_string();
@@ -61,6 +74,9 @@ impl Station {
         let now_ms = self.clock(now_ms);
         if !self.booted && action != "BootNotification" {
             return Step::Error(Fault::new(ErrorCode::SecurityError, BOOT_FIRST));
+        }
+        if let Err(fault) = check(self.version, action, &payload) {
+            return Step::Error(fault);
         }
         let result = match self.version {
             Version::V16 => self.call_v16(now_ms, action, payload),
@@ -100,30 +116,19 @@ impl Station {
             }
             "StartTransaction" => {
                 let req: v16::StartTransactionReq = decode(action, payload)?;
-                let meter_start_wh = req.meter_start.wh(EnergyUnit::Wh, 0).ok_or_else(|| {
-                    Fault::new(
-                        ErrorCode::PropertyConstraintViolation,
-                        "StartTransaction: meterStart is not a whole number of Wh",
-                    )
-                })?;
                 Request::Start(StartTx {
                     connector: req.connector_id,
                     id_tag: req.id_tag,
-                    meter_start_wh,
+                    meter_start_wh: req.meter_start,
                     timestamp_ms: stamp(req.timestamp.as_deref(), now_ms),
                     station_tx_id: None,
                 })
             }
             "StopTransaction" => {
                 let req: v16::StopTransactionReq = decode(action, payload)?;
-                let meter_stop_wh = req
-                    .meter_stop
-                    .and_then(|v| serde_json::from_value::<Reading>(v).ok())
-                    .and_then(|r| r.wh(EnergyUnit::Wh, 0))
-                    .or_else(|| v16::energy_wh(&req.transaction_data));
                 Request::Stop(StopTx {
                     tx: TxKey::Id(req.transaction_id),
-                    meter_stop_wh,
+                    meter_stop_wh: Some(req.meter_stop),
                     timestamp_ms: stamp(req.timestamp.as_deref(), now_ms),
                     reason: req.reason,
                     id_tag: req.id_tag,

@@ -10,7 +10,10 @@
 //! A priced meter reading of a transaction it does not track (started on an earlier connection,
 //! before a reconnect or a node restart) is tracked from then on if the backend's answer carries
 //! a limit, and stopped at once if it is already at the hold.
-//! A RemoteStop timed out, rejected or answered with a CALLERROR is retried once, then flagged.
+//! A RemoteStop goes ahead of our other queued calls and shortens the wait for the one on the
+//! wire to `stop_wait_ms`; timed out, rejected or answered with a CALLERROR it is retried once
+//! (unless the transaction's stop arrived meanwhile), then flagged. Every field a call carries
+//! that we read is checked first ([crate::schema]); a violation is answered with its code.
 //! Protocol errors (malformed frames and payloads) are answered and counted: [ERROR_BUDGET] in
 //! [ERROR_WINDOW_MS] closes the connection with 1008. Unknown actions are answered
 //! `NotImplemented` and not counted. Before a boot is accepted on the connection, every call but
@@ -129,6 +132,9 @@ pub struct Station {
     pending: Pending,
     errors: VecDeque<u64>,
     flagged: VecDeque<TxKey>,
+    /// Transactions whose stop arrived on this connection (the most recent [TX_MAX]): a
+    /// RemoteStop for one of them that then fails is not retried.
+    stopped: VecDeque<TxKey>,
 }
 
 impl Station {
@@ -145,6 +151,7 @@ impl Station {
             pending,
             errors: VecDeque::new(),
             flagged: VecDeque::new(),
+            stopped: VecDeque::new(),
         }
     }
 
@@ -253,6 +260,7 @@ impl Station {
                 }
                 let code = match part {
                     FramePart::MessageType => ErrorCode::MessageTypeNotSupported,
+                    FramePart::Id => ErrorCode::RpcFrameworkError,
                     _ => ErrorCode::FormatViolation,
                 };
                 let id = id.unwrap_or_else(|| "-1".to_owned());
@@ -266,6 +274,8 @@ impl Station {
             }) => match self.handle_call(now_ms, &action, payload) {
                 Step::Reply(payload) => Incoming::Send(Frame::CallResult { id, payload }.to_text()),
                 Step::Error(fault) => {
+                    tracing::info!(charger = %self.charger, %action, code = ?fault.code,
+                        description = %fault.description, "ocpp: call refused");
                     let counted = !matches!(
                         fault.code,
                         ErrorCode::NotImplemented | ErrorCode::SecurityError
@@ -295,7 +305,7 @@ impl Station {
     pub fn answer(&mut self, now_ms: u64, id: &str, request: &Request, answer: Answer) -> String {
         let (result, calls) = self.reply(now_ms, request, answer);
         for call in calls {
-            self.queue(call);
+            self.enqueue(now_ms, call);
         }
         match result {
             Ok(payload) => Frame::CallResult {
@@ -307,21 +317,34 @@ impl Station {
         }
     }
 
-    /// Queues one of our calls; false if refused (queue full of RemoteStops).
-    pub fn queue(&mut self, call: Outgoing) -> bool {
-        self.pending.push(call)
+    /// Queues one of our calls at `now_ms`; false if refused (queue full of RemoteStops).
+    pub fn queue(&mut self, now_ms: u64, call: Outgoing) -> bool {
+        self.enqueue(now_ms, call)
+    }
+
+    /// Queues a call. A RemoteStop goes ahead of the other queued calls, and an outstanding
+    /// call that is not a RemoteStop gets at most `stop_wait_ms` more to be answered.
+    fn enqueue(&mut self, now_ms: u64, call: Outgoing) -> bool {
+        let now_ms = self.clock(now_ms);
+        let stop = matches!(call, Outgoing::RemoteStop { .. });
+        let queued = self.pending.push(call);
+        if queued && stop {
+            self.pending
+                .hurry(now_ms.saturating_add(self.cfg.stop_wait_ms));
+        }
+        queued
     }
 
     /// Asks the charger to stop `tx` (from the gateway). A stop already queued or outstanding
     /// for it is not repeated; a flagged transaction is asked again.
-    pub fn remote_stop(&mut self, tx: TxKey) -> bool {
+    pub fn remote_stop(&mut self, now_ms: u64, tx: TxKey) -> bool {
         if let Some(t) = self.txs.iter_mut().find(|t| t.key == tx) {
             t.stop = StopState::Requested;
         }
         if self.pending.has_remote_stop(&tx) {
             return true;
         }
-        self.pending.push(Outgoing::RemoteStop { tx, attempt: 1 })
+        self.enqueue(now_ms, Outgoing::RemoteStop { tx, attempt: 1 })
     }
 
     /// Expires the outstanding call if due and returns the next call to send, as text.
@@ -379,11 +402,15 @@ impl Station {
         }
     }
 
-    /// One of our calls failed (rejected, CALLERROR, or timed out): retry a RemoteStop once.
+    /// One of our calls failed (rejected, CALLERROR, or timed out): retry a RemoteStop once,
+    /// unless the transaction's stop has arrived meanwhile.
     fn failed(&mut self, call: Outgoing) {
         let Outgoing::RemoteStop { tx, attempt } = call else {
             return;
         };
+        if self.stopped.contains(&tx) {
+            return;
+        }
         if attempt < 2 {
             self.pending.push(Outgoing::RemoteStop { tx, attempt: 2 });
             return;
@@ -481,6 +508,19 @@ impl Station {
                 Some(("CostUpdated", serde_json::to_value(req).ok()?))
             }
             _ => None,
+        }
+    }
+
+    /// Notes that `tx` stopped: it is tracked no more, and its queued calls but a final cost
+    /// are dropped.
+    fn ended(&mut self, tx: &TxKey) {
+        self.txs.retain(|t| t.key != *tx);
+        self.pending.forget(tx);
+        if !self.stopped.contains(tx) {
+            if self.stopped.len() >= TX_MAX {
+                self.stopped.pop_front();
+            }
+            self.stopped.push_back(tx.clone());
         }
     }
 

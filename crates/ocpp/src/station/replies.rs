@@ -171,8 +171,7 @@ impl Station {
                 }
             }
             (Request::Stop(stop), Answer::Stop(reply)) => {
-                self.txs.retain(|t| t.key != stop.tx);
-                self.pending.forget(&stop.tx);
+                self.ended(&stop.tx);
                 if let (Some(cost_mwon), Version::V16, true) =
                     (reply.cost_mwon, v, self.cfg.cost_messages)
                 {

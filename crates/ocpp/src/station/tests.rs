@@ -56,13 +56,16 @@ fn immediate(st: &mut Station, now: u64, action: &str, payload: Value) -> Value 
     }
 }
 
-/// A text answered with a CALLERROR; returns (id, code).
+/// A text answered with a CALLERROR; returns (id, code). Read as plain JSON: the id echoed may
+/// be one [Frame::parse] refuses (over 36 characters).
 fn call_error(st: &mut Station, now: u64, text: &str) -> (String, String) {
     match st.on_text(now, text) {
-        Incoming::Send(out) => match Frame::parse(&out).unwrap() {
-            Frame::CallError { id, code, .. } => (id, code),
-            other => panic!("expected CallError, got {other:?}"),
-        },
+        Incoming::Send(out) => {
+            let frame: Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(frame[0], 4, "expected a CallError, got {out}");
+            let field = |i: usize| frame[i].as_str().unwrap().to_owned();
+            (field(1), field(2))
+        }
         other => panic!("expected Send, got {other:?}"),
     }
 }
@@ -430,7 +433,7 @@ fn v16_session_beyond_i32_is_an_internal_error() {
         &mut st,
         T0,
         "StartTransaction",
-        json!({"connectorId": 1, "idTag": "A", "meterStart": 0}),
+        json!({"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"}),
     );
     let text = st.answer(
         T0,
@@ -520,18 +523,19 @@ fn v16_stop_is_forwarded_every_time_and_answered() {
         assert_eq!(reply, json!({"idTagInfo": {"status": "Accepted"}}));
         assert_eq!(st.session(&key), None);
     }
-    // Without idTag: no idTagInfo; unreadable meterStop falls back to transactionData.
+    // Without idTag: no idTagInfo; meterStop is the register (transactionData is checked, not
+    // read); an unreadable time is the receive time.
     let r = ask(
         &mut st,
         T0,
         "StopTransaction",
-        json!({"transactionId": 9, "meterStop": "oops", "transactionData": [
+        json!({"transactionId": 9, "meterStop": 4_100, "timestamp": "x", "transactionData": [
             {"timestamp": "x", "sampledValue": [{"value": "4.2", "unit": "kWh", "context": "Transaction.End"}]}]}),
     );
     let Request::Stop(ref stop) = r else {
         panic!("{r:?}")
     };
-    assert_eq!(stop.meter_stop_wh, Some(4_200));
+    assert_eq!(stop.meter_stop_wh, Some(4_100));
     assert_eq!(stop.timestamp_ms, T0);
     assert_eq!(
         answer(&mut st, T0, &r, Answer::Stop(StopReply::default())),
@@ -563,7 +567,7 @@ fn v16_cost_messages_running_and_final() {
         &mut st,
         T0,
         "StopTransaction",
-        json!({"transactionId": 3, "meterStop": 2500}),
+        json!({"transactionId": 3, "meterStop": 2500, "timestamp": "2026-01-01T00:00:00Z"}),
     );
     answer(
         &mut st,
@@ -615,14 +619,18 @@ fn v16_data_transfer_passes_json_text_parsed_and_answers_text() {
     assert_eq!(reply["status"], "Accepted");
     let data: Value = serde_json::from_str(reply["data"].as_str().unwrap()).unwrap();
     assert_eq!(data, json!({"result": "accepted", "balanceWon": 10}));
-    // An object is accepted; plain text stays text; no data is null.
-    let r = ask(
+    // 1.6 data is text: an object is a TypeConstraintViolation; plain text stays text; no data
+    // is null.
+    let (_, code) = call_error(
         &mut st,
         T0,
-        "DataTransfer",
-        json!({"vendorId": "v", "data": {"a": 1}}),
+        &call_text(
+            "d",
+            "DataTransfer",
+            json!({"vendorId": "v", "data": {"a": 1}}),
+        ),
     );
-    assert!(matches!(r, Request::DataTransfer { ref data, .. } if *data == json!({"a": 1})));
+    assert_eq!(code, "TypeConstraintViolation");
     let r = ask(
         &mut st,
         T0,
@@ -719,7 +727,7 @@ fn no_limit_no_cost_no_remote_stop() {
         &mut st,
         T0,
         "StartTransaction",
-        json!({"connectorId": 1, "idTag": "A", "meterStart": 0}),
+        json!({"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"}),
     );
     answer(
         &mut st,
@@ -744,27 +752,27 @@ fn remote_stop_retried_once_after_timeout_then_flagged() {
     meter_v16(&mut st, T0, 8, "1", Some(1));
     let (first, action, _) = sent(&mut st, T0);
     assert_eq!(action, "RemoteStopTransaction");
-    assert_eq!(st.next_deadline_ms(), Some(T0 + 30_000));
-    assert_eq!(st.poll(T0 + 29_999), None);
-    let (second, action, _) = sent(&mut st, T0 + 30_000);
+    assert_eq!(st.next_deadline_ms(), Some(T0 + 10_000));
+    assert_eq!(st.poll(T0 + 9_999), None);
+    let (second, action, _) = sent(&mut st, T0 + 10_000);
     assert_eq!(action, "RemoteStopTransaction");
     assert_ne!(first, second);
     // The late answer to the first try is ignored (unknown id now).
     assert_eq!(
         st.on_text(
-            T0 + 30_001,
+            T0 + 10_001,
             &result_text(&first, json!({"status": "Accepted"}))
         ),
         Incoming::Nothing
     );
     assert!(st.outstanding().is_some());
-    assert_eq!(st.poll(T0 + 60_000), None);
+    assert_eq!(st.poll(T0 + 20_000), None);
     assert_eq!(st.stop_state(&key), Some(StopState::Flagged));
     assert_eq!(st.flagged().collect::<Vec<_>>(), vec![&key]);
     // The gateway may ask again.
-    assert!(st.remote_stop(key.clone()));
+    assert!(st.remote_stop(T0 + 20_000, key.clone()));
     assert_eq!(st.stop_state(&key), Some(StopState::Requested));
-    assert_eq!(sent(&mut st, T0 + 60_000).1, "RemoteStopTransaction");
+    assert_eq!(sent(&mut st, T0 + 20_000).1, "RemoteStopTransaction");
 }
 
 #[test]
@@ -784,28 +792,34 @@ fn remote_stop_rejected_or_call_error_is_retried_once() {
 #[test]
 fn gateway_remote_stop_is_not_duplicated() {
     let mut st = station(Version::V16);
-    assert!(st.remote_stop(TxKey::Id(3)));
-    assert!(st.remote_stop(TxKey::Id(3)));
+    assert!(st.remote_stop(T0, TxKey::Id(3)));
+    assert!(st.remote_stop(T0, TxKey::Id(3)));
     let (id, _, payload) = sent(&mut st, T0);
     assert_eq!(payload, json!({"transactionId": 3}));
-    assert!(st.remote_stop(TxKey::Id(3)), "outstanding: not repeated");
+    assert!(
+        st.remote_stop(T0, TxKey::Id(3)),
+        "outstanding: not repeated"
+    );
     st.on_text(T0, &result_text(&id, json!({"status": "Accepted"})));
     assert_eq!(st.poll(T0), None);
     // Keys that do not fit the version are dropped when sent.
-    assert!(st.remote_stop(TxKey::Station("abc".into())));
-    assert!(st.remote_stop(TxKey::Id(i64::from(i32::MAX) + 1)));
+    assert!(st.remote_stop(T0, TxKey::Station("abc".into())));
+    assert!(st.remote_stop(T0, TxKey::Id(i64::from(i32::MAX) + 1)));
     assert_eq!(st.poll(T0), None);
 }
 
 #[test]
 fn a_stop_forgets_queued_calls_of_its_transaction() {
     let mut st = booted(Version::V16);
-    st.queue(Outgoing::Cost {
-        tx: TxKey::Id(99),
-        cost_mwon: 1,
-        energy_wh: None,
-        last: false,
-    });
+    st.queue(
+        T0,
+        Outgoing::Cost {
+            tx: TxKey::Id(99),
+            cost_mwon: 1,
+            energy_wh: None,
+            last: false,
+        },
+    );
     start_v16(&mut st, 5, 1);
     meter_v16(&mut st, T0, 5, "1", Some(1)); // RemoteStop + RunningCost queued
     assert_eq!(st.queued(), 3);
@@ -813,7 +827,7 @@ fn a_stop_forgets_queued_calls_of_its_transaction() {
         &mut st,
         T0,
         "StopTransaction",
-        json!({"transactionId": 5, "meterStop": 1}),
+        json!({"transactionId": 5, "meterStop": 1, "timestamp": "2026-01-01T00:00:00Z"}),
     );
     answer(&mut st, T0, &r, Answer::Stop(StopReply::default()));
     assert_eq!(st.queued(), 1);
@@ -909,7 +923,7 @@ fn untracked_transaction_already_over_its_hold_is_stopped_at_once() {
 #[test]
 fn re_tracked_transaction_is_not_stopped_twice_after_the_gateway_asked() {
     let mut st = booted_with(Version::V16, no_cost_messages());
-    assert!(st.remote_stop(TxKey::Id(4)));
+    assert!(st.remote_stop(T0, TxKey::Id(4)));
     meter_v16_answer(&mut st, T0, 4, "10", capped(2_000_000, 1_000_000));
     assert_eq!(st.stop_state(&TxKey::Id(4)), Some(StopState::Requested));
     assert_eq!(sent(&mut st, T0).1, "RemoteStopTransaction");
@@ -923,7 +937,7 @@ fn a_limit_in_the_meter_answer_replaces_the_tracked_one() {
         &mut st,
         T0,
         "StartTransaction",
-        json!({"connectorId": 1, "idTag": "A", "meterStart": 0}),
+        json!({"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"}),
     );
     answer(
         &mut st,
@@ -1273,12 +1287,15 @@ fn v201_acknowledges_notifications_and_sends_cost_updates() {
     ] {
         assert_eq!(immediate(&mut st, T0, action, json!({"any": 1})), json!({}));
     }
-    assert!(st.queue(Outgoing::Cost {
-        tx: TxKey::Station("t".into()),
-        cost_mwon: 2_500,
-        energy_wh: None,
-        last: false
-    }));
+    assert!(st.queue(
+        T0,
+        Outgoing::Cost {
+            tx: TxKey::Station("t".into()),
+            cost_mwon: 2_500,
+            energy_wh: None,
+            last: false
+        }
+    ));
     let (_, action, payload) = sent(&mut st, T0);
     assert_eq!(
         (action.as_str(), payload),
@@ -1305,7 +1322,7 @@ fn calls_before_boot(version: Version) -> Vec<(&'static str, Value)> {
             ),
             (
                 "StartTransaction",
-                json!({"connectorId": 1, "idTag": "10000001", "meterStart": 0}),
+                json!({"connectorId": 1, "idTag": "10000001", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"}),
             ),
             (
                 "MeterValues",
@@ -1314,7 +1331,7 @@ fn calls_before_boot(version: Version) -> Vec<(&'static str, Value)> {
             ),
             (
                 "StopTransaction",
-                json!({"transactionId": 5, "meterStop": 10}),
+                json!({"transactionId": 5, "meterStop": 10, "timestamp": "2026-01-01T00:00:00Z"}),
             ),
             ("FirmwareStatusNotification", json!({"status": "Idle"})),
             ("Authorize", json!({"wrong": 1})),
@@ -1425,9 +1442,25 @@ fn malformed_frames_get_the_version_error_code() {
             call_error(&mut st, T0, r#"[2,"abc","Heartbeat",[]]"#),
             ("abc".into(), format.into())
         );
+        // An id that is not a valid id but readable is echoed: an integer as its text, a
+        // string over 36 characters as received (2.0.1 RpcFrameworkError).
+        let id_code = if version == Version::V16 {
+            "FormationViolation"
+        } else {
+            "RpcFrameworkError"
+        };
         assert_eq!(
             call_error(&mut st, T0, r#"[2,42,"Heartbeat",{}]"#),
-            ("-1".into(), format.into())
+            ("42".into(), id_code.into())
+        );
+        let long = "L".repeat(37);
+        assert_eq!(
+            call_error(&mut st, T0, &format!(r#"[2,"{long}","Heartbeat",{{}}]"#)),
+            (long, id_code.into())
+        );
+        assert_eq!(
+            call_error(&mut st, T0, r#"[2,null,"Heartbeat",{}]"#),
+            ("-1".into(), id_code.into())
         );
         let unknown_type = if version == Version::V16 {
             "FormationViolation"
@@ -1444,36 +1477,74 @@ fn malformed_frames_get_the_version_error_code() {
 }
 
 #[test]
-fn wrong_payloads_are_format_violations_that_do_not_echo_input() {
+fn wrong_payloads_get_the_spec_code_and_do_not_echo_input() {
+    const OCCURRENCE: &str = "OccurenceConstraintViolation";
+    const TYPE: &str = "TypeConstraintViolation";
+    const PROPERTY: &str = "PropertyConstraintViolation";
     let mut st = booted(Version::V16);
     let cases = [
-        ("BootNotification", json!({"chargePointVendor": "V"})),
+        (
+            "BootNotification",
+            json!({"chargePointVendor": "secret-value"}),
+            OCCURRENCE,
+            "chargePointModel is required",
+        ),
         (
             "StatusNotification",
             json!({"connectorId": "secret-value", "status": "Available"}),
+            TYPE,
+            "connectorId must be an integer",
         ),
-        ("Authorize", json!({"idTag": 5})),
+        (
+            "Authorize",
+            json!({"idTag": 5}),
+            TYPE,
+            "idTag must be a string",
+        ),
+        (
+            "Authorize",
+            json!({"idTag": "secret-value-longer-than-20"}),
+            TYPE,
+            "idTag is longer than 20 characters",
+        ),
         (
             "StartTransaction",
             json!({"connectorId": -1, "idTag": "A", "meterStart": 0}),
+            PROPERTY,
+            "connectorId is outside 1..=2147483647",
         ),
-        ("StopTransaction", json!({"meterStop": 5})),
-        ("MeterValues", json!({"connectorId": 1, "meterValue": "x"})),
-        ("DataTransfer", json!({"data": "secret-value"})),
+        (
+            "StopTransaction",
+            json!({"meterStop": 5}),
+            OCCURRENCE,
+            "transactionId is required",
+        ),
+        (
+            "MeterValues",
+            json!({"connectorId": 1, "meterValue": "x"}),
+            TYPE,
+            "meterValue must be a list",
+        ),
+        (
+            "DataTransfer",
+            json!({"data": "secret-value"}),
+            OCCURRENCE,
+            "vendorId is required",
+        ),
     ];
-    for (n, (action, payload)) in cases.into_iter().enumerate() {
+    for (n, (action, payload, code, what)) in cases.into_iter().enumerate() {
         let text = call_text(&format!("m{n}"), action, payload);
         match st.on_text(T0 + n as u64 * 60_000, &text) {
             Incoming::Send(out) => match Frame::parse(&out).unwrap() {
                 Frame::CallError {
                     id,
-                    code,
+                    code: got,
                     description,
                     ..
                 } => {
                     assert_eq!(id, format!("m{n}"));
-                    assert_eq!(code, "FormationViolation", "{action}");
-                    assert!(description.starts_with(action), "{description}");
+                    assert_eq!(got, code, "{action}");
+                    assert_eq!(description, format!("{action}: {what}"));
                     assert!(!description.contains("secret"), "{description}");
                 }
                 other => panic!("{other:?}"),
@@ -1482,17 +1553,22 @@ fn wrong_payloads_are_format_violations_that_do_not_echo_input() {
         }
     }
     let mut st = booted(Version::V201);
-    for (action, payload) in [
+    for (action, payload, code) in [
         (
             "TransactionEvent",
             json!({"eventType": "Paused", "transactionInfo": {"transactionId": "t"}}),
+            PROPERTY,
         ),
-        ("TransactionEvent", json!({"eventType": "Started"})),
-        ("Authorize", json!({"idToken": "flat"})),
-        ("BootNotification", json!({"reason": "PowerUp"})),
+        (
+            "TransactionEvent",
+            json!({"eventType": "Started"}),
+            OCCURRENCE,
+        ),
+        ("Authorize", json!({"idToken": "flat"}), TYPE),
+        ("BootNotification", json!({"reason": "PowerUp"}), OCCURRENCE),
     ] {
-        let (_, code) = call_error(&mut st, T0, &call_text("e", action, payload));
-        assert_eq!(code, "FormatViolation", "{action}");
+        let (_, got) = call_error(&mut st, T0, &call_text("e", action, payload));
+        assert_eq!(got, code, "{action}");
     }
 }
 
@@ -1569,3 +1645,6 @@ fn arbitrary_text_never_panics() {
         }
     }
 }
+
+mod stop_first;
+mod validation;

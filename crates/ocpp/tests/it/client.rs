@@ -11,7 +11,7 @@ use tokio_tungstenite::{
     tungstenite::{
         client::IntoClientRequest,
         http::HeaderValue,
-        protocol::{frame::coding::CloseCode, CloseFrame},
+        protocol::{frame::coding::CloseCode, frame::Frame, CloseFrame},
         Message,
     },
     MaybeTlsStream, WebSocketStream,
@@ -199,6 +199,57 @@ impl Charger {
             match self.receive().await {
                 Received::Close(c) => return c,
                 Received::Frame(_) => continue,
+            }
+        }
+    }
+
+    /// Sends one raw frame (for frames a well-behaved client cannot make).
+    pub async fn send_frame(&mut self, frame: Frame) {
+        self.ws.send(Message::Frame(frame)).await.expect("send");
+    }
+
+    /// Waits for the server's Close frame (skipping other frames), answers it (tungstenite does)
+    /// and reads on until the connection ends. Returns the code and reason, and whether the
+    /// connection then ended cleanly (the server closed TCP after the handshake, no reset).
+    pub async fn expect_close_handshake(&mut self) -> (Option<(u16, String)>, bool) {
+        let close = loop {
+            match tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("no close in time")
+            {
+                Some(Ok(Message::Close(frame))) => {
+                    break frame.map(|f: CloseFrame| (u16::from(f.code), f.reason.to_string()))
+                }
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => return (None, false),
+            }
+        };
+        let end = tokio::time::timeout(WAIT, self.ws.next())
+            .await
+            .expect("the server never closed the TCP connection");
+        (close, end.is_none())
+    }
+
+    /// Starts the close handshake with `code`; returns the server's answering Close frame (code
+    /// and reason), `None` if the connection ended without one.
+    pub async fn close_with(&mut self, code: u16, reason: &str) -> Option<(u16, String)> {
+        self.ws
+            .send(Message::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.to_owned().into(),
+            })))
+            .await
+            .expect("send close");
+        loop {
+            match tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("no answer to our close in time")
+            {
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map(|f| (u16::from(f.code), f.reason.to_string()))
+                }
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => return None,
             }
         }
     }

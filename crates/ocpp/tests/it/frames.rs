@@ -28,7 +28,10 @@ async fn malformed_frames_are_answered_and_survived() {
             (json!(4), json!("m1"), json!(code))
         );
         let f = c.call_frame("Authorize", json!({"wrong": 1})).await;
-        assert_eq!((f[0].clone(), f[2].clone()), (json!(4), json!(code)));
+        assert_eq!(
+            (f[0].clone(), f[2].clone()),
+            (json!(4), json!("OccurenceConstraintViolation"))
+        );
         let f = c.call_frame("NoSuchAction", json!({})).await;
         assert_eq!(
             (f[0].clone(), f[2].clone()),
@@ -186,4 +189,57 @@ async fn an_admitted_charger_is_served_after_a_reconnect_without_a_boot() {
     assert!(c.call("Heartbeat", json!({})).await["currentTime"].is_string());
     s.expect(|e| (*e == Event::Heartbeat("KNOWN-16".into())).then_some(()))
         .await;
+}
+
+#[tokio::test]
+async fn a_long_message_id_is_echoed_as_received() {
+    let s = server().await;
+    for (protocol, code) in [
+        ("ocpp1.6", "FormationViolation"),
+        ("ocpp2.0.1", "RpcFrameworkError"),
+    ] {
+        let mut c = connect(s.addr, "CP-ID", protocol, None).await.unwrap();
+        assert_eq!(c.boot().await["status"], "Accepted");
+        let long = "0123456789".repeat(4);
+        c.send_text(&json!([2, long, "Heartbeat", {}]).to_string())
+            .await;
+        let Received::Frame(f) = c.receive_answer().await else {
+            panic!("closed")
+        };
+        assert_eq!((f[0].clone(), f[1].clone()), (json!(4), json!(long)));
+        assert_eq!(f[2], code, "{protocol}");
+        c.close().await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_enumerations_are_refused_before_the_backend() {
+    let mut s = server().await;
+    let mut c = connect(s.addr, "CP-ENUM", "ocpp1.6", None).await.unwrap();
+    assert_eq!(c.boot().await["status"], "Accepted");
+    let bogus = json!({"connectorId": 1, "errorCode": "NoError", "status": "Bogus"});
+    let f = c.call_frame("StatusNotification", bogus).await;
+    assert_eq!(f[2], "PropertyConstraintViolation", "{f}");
+    let fine = json!({"connectorId": 2, "errorCode": "NoError", "status": "Faulted"});
+    assert_eq!(c.call("StatusNotification", fine).await, json!({}));
+    let mut c = connect(s.addr, "CP-ENUM-201", "ocpp2.0.1", None)
+        .await
+        .unwrap();
+    assert_eq!(c.boot().await["status"], "Accepted");
+    let bogus = json!({"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Bogus",
+        "evseId": 1, "connectorId": 1});
+    let f = c.call_frame("StatusNotification", bogus).await;
+    assert_eq!(f[2], "PropertyConstraintViolation", "{f}");
+    s.expect(|e| matches!(e, Event::Status(id, 2, _) if id == "CP-ENUM").then_some(()))
+        .await;
+    let statuses: Vec<&Event> = s
+        .all_events()
+        .iter()
+        .filter(|e| matches!(e, Event::Status(..)))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![&Event::Status("CP-ENUM".into(), 2, "Faulted".into())],
+        "only the valid status reached the backend"
+    );
 }

@@ -1,5 +1,6 @@
 //! Transport tests: the real axum server on 127.0.0.1:0, a fake backend, tokio-tungstenite chargers.
 mod client;
+mod close;
 mod fake;
 mod frames;
 mod handshake;

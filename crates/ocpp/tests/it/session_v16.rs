@@ -239,3 +239,29 @@ async fn a_due_remote_stop_is_sent_again_on_the_next_connection() {
         .await;
     assert_eq!(stop, json!({"transactionId": tx}));
 }
+
+#[tokio::test]
+async fn a_silent_charger_gets_the_remote_stop_within_seconds() {
+    let s = server().await;
+    let mut c = connect(s.addr, "CP-SILENT", "ocpp1.6", None).await.unwrap();
+    assert_eq!(c.boot().await["status"], "Accepted");
+    // The first ChangeConfiguration is on the wire: never answered, three more queued.
+    let (_, config) = c.expect_call("ChangeConfiguration").await;
+    assert_eq!(config["key"], "AllowOfflineTxForUnknownId");
+    let start = json!({"connectorId": 1, "idTag": MEMBER, "meterStart": 0,
+        "timestamp": "2026-01-01T00:00:00Z"});
+    let tx = c.call("StartTransaction", start).await["transactionId"]
+        .as_i64()
+        .unwrap();
+    // 4 kWh at 300 won/kWh = 1,200 won: over the 1,000 won hold.
+    assert_eq!(c.call("MeterValues", meter(tx, 4_000)).await, json!({}));
+    // The next call we get is the stop, ahead of the queued configuration, as soon as the
+    // unanswered one is given up (stop_wait_ms, 2 s): well inside the client's 5 s wait for a
+    // frame (before: after four 30 s timeouts).
+    let frame = c.receive().await;
+    let Received::Frame(f) = frame else {
+        panic!("{frame:?}")
+    };
+    assert_eq!(f[2], "RemoteStopTransaction", "{f}");
+    assert_eq!(f[3], json!({"transactionId": tx}));
+}

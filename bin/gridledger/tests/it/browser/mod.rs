@@ -6,7 +6,7 @@
 //! `GRIDLEDGER_CHROMEDRIVER` (default `/usr/bin/chromedriver`) and `GRIDLEDGER_CHROMIUM`
 //! (default `/usr/bin/chromium`) and fail, saying how to get them, when they are missing.
 //! Every step leaves a screenshot in `<target>/browser-screenshots/<test>/<nn>-<step>.png`.
-mod fixture;
+pub mod fixture;
 mod home;
 mod screens;
 
