@@ -2,8 +2,8 @@
 //! threads and a short queue, shared by every service behind the API that checks passwords
 //! (the dashboard's sign-in, the charging members). A derivation asked for while the queue is
 //! full is refused at once ([KdfBusy], answered `503 busy` with `Retry-After`), so memory stays
-//! at `threads x the keystore's memory cost` however many requests arrive; the threads keep
-//! their allocator arenas, so memory does not grow with the number of threads that ever ran one.
+//! at `threads x the keystore's memory cost` however many requests arrive (the SDK's keystore
+//! reuses argon2's working memory between derivations, so none is freed and allocated again).
 use std::sync::{
     atomic::{AtomicU64, Ordering},
     mpsc, Arc, Mutex,

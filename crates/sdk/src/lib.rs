@@ -5,6 +5,7 @@
 
 pub mod client;
 mod error;
+mod kdf_memory;
 pub mod keystore;
 pub mod lockout;
 pub mod profile;
