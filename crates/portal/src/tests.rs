@@ -96,25 +96,10 @@ struct Fixture {
 impl Fixture {
     /// The same directory served by a new portal (a restart).
     fn restart(self) -> Self {
-        let Fixture {
-            dir,
-            portal,
-            node,
-            address,
-            clock,
-            kdf,
-            cfg,
-        } = self;
-        drop(portal);
-        let portal = open(&dir, &node, &clock, &kdf, cfg);
+        drop(self.portal);
         Fixture {
-            dir,
-            portal,
-            node,
-            address,
-            clock,
-            kdf,
-            cfg,
+            portal: open(&self.dir, &self.node, &self.clock, &self.kdf, self.cfg),
+            ..self
         }
     }
 
