@@ -57,6 +57,12 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Many simulated OCPP chargers against one node: connections, memory, sessions per second.
     BenchOcpp(cli::bench_ocpp::BenchOcppArgs),
+    /// Many clients signing in to the dashboard at once: sign-ins per second, refusals,
+    /// latency and the node's memory.
+    BenchSignin(cli::bench_signin::BenchSigninArgs),
+    /// The dashboard's sign-in: the operator's tools (unlock a login).
+    #[command(subcommand)]
+    Portal(cli::portal::PortalCmd),
     /// KEPCO tariff: compute a month's bill, show the version in force.
     #[command(subcommand)]
     Tariff(cli::tariff::TariffCmd),
@@ -80,6 +86,8 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Agent(c) => cli::agent::run_cmd(c).await,
         Command::Bench(c) => cli::bench::run(c).await,
         Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
+        Command::BenchSignin(c) => cli::bench_signin::run(c).await,
+        Command::Portal(c) => cli::portal::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
         Command::Charging(c) => cli::charging::run(c).await,
     }

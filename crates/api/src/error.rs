@@ -39,6 +39,11 @@ pub const ERROR_CODES: &[&str] = &[
     codes::BAD_CSRF,
     codes::INVALID_PAYLOAD,
     codes::PORTAL_DISABLED,
+    codes::RATE_LIMITED,
+    codes::BUSY,
+    codes::UNSUPPORTED_MEDIA_TYPE,
+    codes::UNAUTHORIZED,
+    codes::FORBIDDEN,
     codes::NOT_FOUND,
     codes::METHOD_NOT_ALLOWED,
     codes::INTERNAL_ERROR,
@@ -86,6 +91,16 @@ pub mod codes {
     pub const INVALID_PAYLOAD: &str = "invalid_payload";
     /// 404: this node runs no sign-in.
     pub const PORTAL_DISABLED: &str = "portal_disabled";
+    /// 429: too many password attempts from this client address; see `Retry-After`.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// 503: every key-derivation slot and queue place is taken; see `Retry-After`.
+    pub const BUSY: &str = "busy";
+    /// 415: the body must be `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// 401: the route needs credentials that were not given (or not valid).
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 403: the caller is known but may not do this.
+    pub const FORBIDDEN: &str = "forbidden";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL_ERROR: &str = "internal_error";
@@ -98,6 +113,8 @@ pub struct ApiError {
     /// One of [codes], or a code passed through from a service behind the API (charging).
     pub code: Cow<'static, str>,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -110,7 +127,14 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    /// Adds a `Retry-After` of `secs` seconds.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_s = Some(secs);
+        self
     }
 
     /// An error with a numeric status (as a service behind the API reports it). Anything that
@@ -160,7 +184,12 @@ impl From<NodeError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut resp = (self.status, Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_s {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 

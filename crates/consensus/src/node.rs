@@ -79,6 +79,8 @@ pub struct ExtensionParts {
     pub charging: Option<Arc<dyn gridledger_api::ChargingApi>>,
     /// The dashboard's sign-in (custodial keystores), if this node runs one.
     pub portal: Option<Arc<dyn gridledger_api::portal::PortalApi>>,
+    /// The key-derivation pool the services share (its counters go to `/metrics`).
+    pub kdf: Option<Arc<gridledger_api::kdf::KdfPool>>,
     pub tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 }
 
@@ -335,6 +337,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             gridledger_api::Services {
                 charging: parts.charging,
                 portal: parts.portal,
+                kdf: parts.kdf,
             },
             shutdown_signal(),
         ));

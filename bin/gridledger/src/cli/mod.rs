@@ -2,9 +2,11 @@
 pub mod agent;
 pub mod bench;
 pub mod bench_ocpp;
+pub mod bench_signin;
 pub mod charging;
 pub mod key;
 pub mod ocpp_client;
+pub mod portal;
 pub mod ppa;
 pub mod query;
 pub mod readings;

@@ -1,5 +1,6 @@
 //! An in-memory [NodeApi] test double: records submitted transactions and answers reads from
 //! configured views.
+use gridledger_api::rate_limit::ClientAddr;
 use gridledger_api::*;
 use gridledger_types::DecodeExt;
 use gridledger_types::{
@@ -25,6 +26,11 @@ pub fn alice() -> Address {
 
 pub fn bob() -> Address {
     Address::of(&key(8))
+}
+
+/// The market operator (a participant of [FakeNode::new] with the operator role).
+pub fn operator() -> Address {
+    Address::of(&key(9))
 }
 
 /// A transfer from alice (key [7; 32]) signed for `chain`.
@@ -234,6 +240,15 @@ impl FakeNode {
                 address: alice(),
                 role: Role::Prosumer,
                 name: "건물 A".into(),
+                suspended: false,
+            },
+        );
+        node.participants.lock().unwrap().insert(
+            operator(),
+            ParticipantView {
+                address: operator(),
+                role: Role::Operator,
+                name: "Market operator".into(),
                 suspended: false,
             },
         );
@@ -496,6 +511,8 @@ impl NodeApi for FakeNode {
 #[derive(Default)]
 pub struct FakeCharging {
     pub calls: Mutex<Vec<(Caller, ChargingRequest)>>,
+    /// The client address of each call.
+    pub clients: Mutex<Vec<ClientAddr>>,
     pub fail: Mutex<Option<ChargingFailure>>,
 }
 
@@ -559,6 +576,9 @@ fn canned(req: &ChargingRequest) -> serde_json::Value {
             "auto_charge": {"operator": bob().to_hex(), "cap_mwon": 30_000_000, "valid_until_ms": 0},
             "balance_mwon": 50_000_000, "held_mwon": 20_000_000, "locked_until_ms": null,
         }),
+        ChargingRequest::Unlock { member_no } => {
+            json!({"member_no": member_no, "locked_until_ms": null})
+        }
         ChargingRequest::Certify(b) => to(CertifyResult {
             result: CertifyOutcome::Accepted,
             balance_mwon: Some(50_000_000),
@@ -615,10 +635,12 @@ impl ChargingApi for FakeCharging {
     async fn handle(
         &self,
         caller: Caller,
+        client: ClientAddr,
         req: ChargingRequest,
     ) -> Result<serde_json::Value, ChargingFailure> {
         let answer = canned(&req);
         self.calls.lock().unwrap().push((caller, req));
+        self.clients.lock().unwrap().push(client);
         match self.fail.lock().unwrap().clone() {
             Some(f) => Err(f),
             None => Ok(answer),

@@ -48,6 +48,7 @@ pub fn app_with_services(
         gridledger_api::Services {
             charging: Some(charging.clone()),
             portal: Some(portal.clone()),
+            kdf: None,
         },
     )
 }

@@ -257,12 +257,31 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
                 .body(Body::empty())
                 .unwrap()
         }
+        ("DELETE", "/api/v1/session/locks/{login}") => {
+            return Request::delete("/api/v1/session/locks/apt1-101")
+                .header(
+                    "cookie",
+                    format!("gl_session={}", crate::portal::OPERATOR_TOKEN),
+                )
+                .header("x-csrf-token", crate::portal::CSRF)
+                .body(Body::empty())
+                .unwrap()
+        }
+        ("POST", "/api/v1/admin/clock/advance") => {
+            return Request::post(path)
+                .header(
+                    "cookie",
+                    format!("gl_session={}", crate::portal::OPERATOR_TOKEN),
+                )
+                .header("x-csrf-token", crate::portal::CSRF)
+                .header("content-type", "application/json")
+                .body(Body::from(json!({ "ms": 1_000 }).to_string()))
+                .unwrap()
+        }
         _ => {}
     }
     let concrete = concrete.replace("{n}", "0");
-    let body = if path == "/api/v1/admin/clock/advance" {
-        Body::from(json!({ "ms": 1_000 }).to_string())
-    } else if method == Method::POST {
+    let body = if method == Method::POST {
         Body::from(json!({ "tx": hex_of(&signed(1)) }).to_string())
     } else {
         Body::empty()
@@ -337,7 +356,13 @@ async fn every_route_is_served_and_its_success_response_validates() {
 async fn error_and_edge_responses_validate_against_the_document() {
     let doc = doc();
     let node = FakeNode::new();
-    let app = app(&node);
+    let app = crate::app_with(
+        &node,
+        gridledger_api::ApiConfig {
+            clock_token: Some(gridledger_api::ClockToken::new("t0ken")),
+            ..gridledger_api::ApiConfig::default()
+        },
+    );
     let zero_account = format!("/api/v1/accounts/{}", crate::fake::bob());
     let cases: Vec<(Request<Body>, &str, &str)> = vec![
         (
@@ -409,19 +434,38 @@ async fn error_and_edge_responses_validate_against_the_document() {
         ),
     ];
     let clock = "/api/v1/admin/clock/advance";
+    let clock_req = |auth: &str, ctype: &str, body: &'static str| {
+        Request::post(clock)
+            .header("authorization", auth)
+            .header("content-type", ctype)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let json_type = "application/json";
     let cases = cases.into_iter().chain([
         // Clock control is off on this fake: 403.
         (
-            Request::post(clock)
-                .body(Body::from(r#"{"ms": 5}"#))
-                .unwrap(),
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 5}"#),
             "POST",
             clock,
         ),
         (
-            Request::post(clock)
-                .body(Body::from(r#"{"ms": 5, "to_ms": 6}"#))
-                .unwrap(),
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 5, "to_ms": 6}"#),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer nope", json_type, r#"{"ms": 5}"#),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer t0ken", "application/x-www-form-urlencoded", "ms=5"),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 86400000000}"#),
             "POST",
             clock,
         ),
@@ -434,7 +478,7 @@ async fn error_and_edge_responses_validate_against_the_document() {
     }
     assert_eq!(
         statuses,
-        [200, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400]
+        [200, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400, 401, 415, 400]
     );
 
     node.broken.store(true, std::sync::atomic::Ordering::SeqCst);

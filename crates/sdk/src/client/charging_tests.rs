@@ -123,6 +123,9 @@ fn answer(req: &ChargingRequest) -> serde_json::Value {
             json!({"member_no": 10_000_001, "address": addr, "tx": h("e")})
         }
         ChargingRequest::Member { member_no } => json!({"member_no": member_no}),
+        ChargingRequest::Unlock { member_no } => {
+            json!({"member_no": member_no, "locked_until_ms": null})
+        }
         ChargingRequest::Certify(b) => {
             json!({"result": "accepted", "balance_mwon": 9, "member_no": b.member_no})
         }
@@ -155,6 +158,7 @@ impl ChargingApi for Recorder {
     async fn handle(
         &self,
         caller: Caller,
+        _: gridledger_api::rate_limit::ClientAddr,
         req: ChargingRequest,
     ) -> std::result::Result<serde_json::Value, ChargingFailure> {
         let v = answer(&req);
@@ -183,7 +187,7 @@ async fn serve(service: Arc<Recorder>) -> (Client, tokio::sync::oneshot::Sender<
         gridledger_api::ApiConfig::default(),
         gridledger_api::Services {
             charging: Some(service),
-            portal: None,
+            ..gridledger_api::Services::default()
         },
         async move {
             let _ = stopped.await;
