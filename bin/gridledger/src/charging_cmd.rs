@@ -2,6 +2,7 @@
 //! operator token, the devnet bootstrap (register and configure the charging operator), and the
 //! node extension that starts the service, its worker and the OCPP listener.
 use anyhow::{Context, Result};
+use gridledger_api::kdf::KdfPool;
 use gridledger_charging::{api::ChargingRoutes, backend::OcppBackend, Service, ServiceConfig};
 use gridledger_consensus::node::{Extension, ExtensionParts};
 use gridledger_sdk::keystore::KdfParams;
@@ -35,6 +36,8 @@ pub struct ChargingSetup {
     pub bootstrap_with: Option<PrivateKey>,
     /// Chargers without a secret may connect without credentials (tests, benchmarks).
     pub allow_unsecured_chargers: bool,
+    /// The node's key-derivation pool (shared with the dashboard's sign-in).
+    pub kdf_pool: Arc<KdfPool>,
 }
 
 /// Hold rules a devnet's charging operator starts with.
@@ -89,6 +92,7 @@ pub fn extension(setup: ChargingSetup) -> Extension {
                 operator_token: setup.operator_token,
                 chain_id: setup.chain_id,
                 kdf: KdfParams::default(),
+                kdf_pool: setup.kdf_pool.clone(),
                 finality_timeout: Duration::from_secs(30),
                 sweep_every: Duration::from_secs(60),
                 never_started_ms: 5 * 60_000,
@@ -98,6 +102,7 @@ pub fn extension(setup: ChargingSetup) -> Extension {
             let mut parts = ExtensionParts {
                 charging: Some(Arc::new(ChargingRoutes(svc.clone()))),
                 portal: None,
+                kdf: Some(setup.kdf_pool),
                 tasks: vec![Box::pin(gridledger_charging::worker::run(svc.clone()))],
             };
             if let Some(k) = setup.bootstrap_with {
@@ -136,7 +141,7 @@ pub fn extension(setup: ChargingSetup) -> Extension {
     })
 }
 
-/// Reads a token file (first line) or creates one with 32 random hex bytes.
+/// Reads a token file (first line) or creates one (mode 0600) with 32 random hex bytes.
 pub fn load_or_create_token(path: &std::path::Path) -> Result<String> {
     if let Ok(t) = std::fs::read_to_string(path) {
         let t = t.trim().to_string();
@@ -146,7 +151,14 @@ pub fn load_or_create_token(path: &std::path::Path) -> Result<String> {
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("random: {e}"))?;
     let t = hex::encode(raw);
-    std::fs::write(path, format!("{t}\n"))
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(format!("{t}\n").as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(t)
 }

@@ -59,6 +59,12 @@ enum Command {
     BenchOcpp(cli::bench_ocpp::BenchOcppArgs),
     /// Read latency: `GET /api/v1/accounts/{address}` signed (--key) or unsigned.
     BenchReads(cli::bench_reads::BenchReadsArgs),
+    /// Many clients signing in to the dashboard at once: sign-ins per second, refusals,
+    /// latency and the node's memory.
+    BenchSignin(cli::bench_signin::BenchSigninArgs),
+    /// The dashboard's sign-in: the operator's tools (unlock a login).
+    #[command(subcommand)]
+    Portal(cli::portal::PortalCmd),
     /// KEPCO tariff: compute a month's bill, show the version in force.
     #[command(subcommand)]
     Tariff(cli::tariff::TariffCmd),
@@ -83,6 +89,8 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Bench(c) => cli::bench::run(c).await,
         Command::BenchOcpp(c) => cli::bench_ocpp::run(c).await,
         Command::BenchReads(c) => cli::bench_reads::run(c).await,
+        Command::BenchSignin(c) => cli::bench_signin::run(c).await,
+        Command::Portal(c) => cli::portal::run(c).await,
         Command::Tariff(c) => cli::tariff::run(c).await,
         Command::Charging(c) => cli::charging::run(c).await,
     }

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
+use gridledger_api::{kdf::KdfPool, rate_limit::RateLimitConfig, ApiConfig, ClockToken};
 use gridledger_consensus::{
     application::Pacing,
     clock::ClockConfig,
@@ -16,8 +17,9 @@ use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
+    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -64,6 +66,14 @@ pub struct DevnetArgs {
     /// 0). For tests and benchmarks only: anyone could then speak for such a charger.
     #[arg(long)]
     pub ocpp_insecure: bool,
+    /// Password attempts (sign-in; keypad and auto-charge, counted apart) a client address gets
+    /// back per minute; 0 turns the limit off (benchmarks only).
+    #[arg(long, default_value_t = RateLimitConfig::default().per_min)]
+    pub rate_limit_per_min: u32,
+    /// Password attempts a client address may make at once.
+    #[arg(long, default_value_t = RateLimitConfig::default().burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -98,6 +108,23 @@ pub struct NodeFile {
     /// (`<login>.json`); absent = no sign-in on this node.
     #[serde(default)]
     pub portal_dir: Option<PathBuf>,
+    /// Limits per client address on the password routes (default 30 a minute, 10 at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitFile>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (default none: the header is
+    /// ignored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// The `rate_limit` section of a node config.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitFile {
+    /// Attempts a client gets back per minute; 0 = no limit.
+    pub per_min: u32,
+    /// Attempts a client may make at once (at least 1).
+    pub burst: u32,
 }
 
 /// The `charging` section of a node config.
@@ -175,6 +202,11 @@ pub(crate) fn now_ms() -> u64 {
 impl NodeFile {
     /// The node's full configuration, with defaults for everything the file does not set.
     fn config(self, genesis: GenesisFile, validator_key: ed25519::PrivateKey) -> NodeConfig {
+        let mut rate_limit = RateLimitConfig::default();
+        if let Some(r) = self.rate_limit {
+            rate_limit.per_min = r.per_min;
+            rate_limit.burst = r.burst.max(1);
+        }
         NodeConfig {
             data_dir: self.data_dir,
             genesis,
@@ -190,7 +222,11 @@ impl NodeFile {
             clock: ClockConfig::default(),
             timeouts: Timeouts::default(),
             mempool: MempoolConfig::default(),
-            api: Default::default(),
+            api: ApiConfig {
+                rate_limit,
+                trusted_proxies: self.trusted_proxies,
+                ..ApiConfig::default()
+            },
             worker_threads: 2,
             extension: None,
         }
@@ -200,6 +236,7 @@ impl NodeFile {
     fn charging_setup(
         &self,
         chain_id: ChainId,
+        kdf_pool: Arc<KdfPool>,
     ) -> Result<Option<crate::charging_cmd::ChargingSetup>> {
         let Some(c) = &self.charging else {
             return Ok(None);
@@ -216,6 +253,7 @@ impl NodeFile {
             ocpp: c.ocpp_addr,
             bootstrap_with: None,
             allow_unsecured_chargers: false,
+            kdf_pool,
         }))
     }
 }
@@ -274,7 +312,9 @@ pub fn node(args: NodeArgs) -> Result<()> {
         .with_context(|| format!("invalid node config {}", args.config.display()))?;
     let genesis = GenesisFile::load(&f.genesis)?;
     let key = load_validator_key(&f.validator_key)?;
-    let charging = f.charging_setup(genesis.chain.chain_id.clone())?;
+    // One bound on password key derivations for every service of the node.
+    let kdf = KdfPool::for_this_machine();
+    let charging = f.charging_setup(genesis.chain.chain_id.clone(), kdf.clone())?;
     let chain_id = genesis.chain.chain_id.clone();
     let portal_dir = f.portal_dir.clone();
     let mut config = f.config(genesis, key);
@@ -284,6 +324,7 @@ pub fn node(args: NodeArgs) -> Result<()> {
             config.extension.take(),
             dir,
             chain_id,
+            kdf,
         ));
     }
     node::run(config)?;
@@ -299,6 +340,8 @@ pub struct DevnetFiles {
     pub password: PathBuf,
     pub charging_key: PathBuf,
     pub charging_token: PathBuf,
+    /// The bearer token of `POST /api/v1/admin/clock/advance` (a devnet with clock control).
+    pub clock_token: PathBuf,
 }
 
 impl DevnetFiles {
@@ -312,6 +355,7 @@ impl DevnetFiles {
             password: keys.join("password.txt"),
             charging_key: keys.join("charging.json"),
             charging_token: keys.join("charging-token.txt"),
+            clock_token: keys.join("clock-token.txt"),
         }
     }
 }
@@ -400,9 +444,17 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
     if let Some(start) = args.clock_start {
         println!("  chain clock   starts at {start} ms (never before the chain's last block)");
     }
-    if args.clock_control {
-        println!("  clock control POST {rpc}/api/v1/admin/clock/advance {{\"ms\": N}} or {{\"to_ms\": T}} (devnet only)");
-    }
+    let clock_token = if args.clock_control {
+        let token = crate::charging_cmd::load_or_create_token(&files.clock_token)?;
+        println!("  clock control POST {rpc}/api/v1/admin/clock/advance {{\"ms\": N}} or {{\"to_ms\": T}} (devnet only; at most 40 days a call)");
+        println!(
+            "                with Authorization: Bearer {token}  (file {}) or the operator's session",
+            files.clock_token.display()
+        );
+        Some(token)
+    } else {
+        None
+    };
     println!("Try: gridledger key new --out alice.json");
     println!("     gridledger tx register-participant --rpc {rpc} --key {} --password-file {} --account <ADDR> --role consumer --name Alice --wait", files.operator_key.display(), files.password.display());
     println!("     gridledger tx mint --rpc {rpc} --key {} --password-file {} --to <ADDR> --amount-won 10000 --bank-ref DEP-1 --wait", files.bank_key.display(), files.password.display());
@@ -412,6 +464,7 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
             data_dir: args.data_dir.clone(),
             ocpp: args.ocpp.0,
             secs_per_month: args.demo_speed,
+            clock_token: clock_token.clone().unwrap_or_default(),
         });
     }
     let file = NodeFile {
@@ -425,9 +478,15 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         charging: None,
         full_nodes: Vec::new(),
         portal_dir: None,
+        rate_limit: Some(RateLimitFile {
+            per_min: args.rate_limit_per_min,
+            burst: args.rate_limit_burst,
+        }),
+        trusted_proxies: Vec::new(),
     };
     let chain_id = genesis.chain.chain_id.clone();
     let market_operator_chain_id = chain_id.clone();
+    let kdf = KdfPool::for_this_machine();
     let market_operator =
         Keystore::load(&files.operator_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
     if !files.charging_key.exists() {
@@ -459,6 +518,7 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         ocpp: args.ocpp.0,
         bootstrap_with: Some(market_operator),
         allow_unsecured_chargers: args.ocpp_insecure,
+        kdf_pool: kdf.clone(),
     };
     let portal_dir = args.data_dir.join("portal");
     seed_portal(&portal_dir, &files)?;
@@ -472,10 +532,12 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
         }
     );
     let mut config = file.config(genesis, key);
+    config.api.clock_token = clock_token.as_deref().map(ClockToken::new);
     config.extension = Some(crate::portal_cmd::with_portal(
         Some(crate::charging_cmd::extension(setup)),
         portal_dir,
         market_operator_chain_id,
+        kdf,
     ));
     // One validator: every verifier shares this clock, so it may start elsewhere and move.
     config.clock = ClockConfig {

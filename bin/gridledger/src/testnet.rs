@@ -149,6 +149,8 @@ pub fn init(a: InitArgs) -> Result<()> {
             charging: None,
             full_nodes: full_nodes.clone(),
             portal_dir: None,
+            rate_limit: None,
+            trusted_proxies: Vec::new(),
         };
         let config = a.dir.join(format!("{name}.json"));
         std::fs::write(&config, serde_json::to_string_pretty(&file)?)?;

@@ -310,6 +310,20 @@ export async function userSites(s, all = false, dir = undefined) {
   return sites.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
 }
 
+/** The sites a sales company may trade for: those whose owner has granted it a mandate that is
+ *  active now (`GET /sites/{site}/mandates`), each with the mandate's `sides` ("sell", "buy",
+ *  "both") and `markets` (empty: every market). A site whose mandates cannot be read is left out. */
+export async function mandatedSites(s, sites) {
+  const views = await Promise.all(sites.map((x) =>
+    api(`/sites/${encodeURIComponent(x.site)}/mandates`).catch(() => null)));
+  const out = [];
+  sites.forEach((x, i) => {
+    const m = (views[i]?.mandates ?? []).find((m) => m.company === s.address && m.active);
+    if (m) out.push({ ...x, sides: m.sides, markets: m.markets });
+  });
+  return out;
+}
+
 /** Active markets with their settings (`{market, period_kind, gate_lead_ms, ...}`): from the
  *  directory; else the markets named by the user's own intentions (monthly assumed; the gate is
  *  read from the market's next period). */

@@ -11,6 +11,7 @@ use crate::error::{codes, ApiError};
 use crate::handlers::{body_bytes, node_call};
 use crate::params::{parse_day, path_segment, uint};
 use crate::policy::{self, MemberAccess, RevenueScope};
+use crate::rate_limit::ClientAddr;
 use crate::views::ChargingQuery;
 use crate::AppState;
 use axum::{
@@ -21,7 +22,7 @@ use axum::{
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    Json,
+    Extension, Json,
 };
 use gridledger_types::ChargerId;
 use serde::de::DeserializeOwned;
@@ -266,13 +267,19 @@ fn failure(f: ChargingFailure) -> ApiError {
         );
         return ApiError::internal("the charging service failed");
     }
-    ApiError::with_status(f.status, f.code, f.message)
+    let e = ApiError::with_status(f.status, f.code, f.message);
+    match f.retry_after_s {
+        Some(secs) => e.retry_after(secs),
+        None => e,
+    }
 }
 
-/// Asks the member service for its JSON answer.
-async fn answer(
+/// Asks the member service for its JSON answer; `client` is the caller's address (the routes
+/// that check a password are rate-limited per address).
+async fn answer_from(
     st: &AppState,
     headers: &HeaderMap,
+    client: ClientAddr,
     req: ChargingRequest,
 ) -> Result<Value, ApiError> {
     let service = st.charging.clone().ok_or_else(|| {
@@ -283,9 +290,18 @@ async fn answer(
         )
     })?;
     service
-        .handle(crate::auth::caller(st, headers).await, req)
+        .handle(crate::auth::caller(st, headers).await, client, req)
         .await
         .map_err(failure)
+}
+
+/// [answer_from] where the client's address does not matter.
+async fn answer(
+    st: &AppState,
+    headers: &HeaderMap,
+    req: ChargingRequest,
+) -> Result<Value, ApiError> {
+    answer_from(st, headers, ClientAddr(None), req).await
 }
 
 /// Asks the member service; `ok` is the success status.
@@ -295,7 +311,18 @@ async fn ask(
     req: ChargingRequest,
     ok: StatusCode,
 ) -> Result<Response, ApiError> {
-    Ok((ok, Json(answer(st, headers, req).await?)).into_response())
+    ask_from(st, headers, ClientAddr(None), req, ok).await
+}
+
+/// [ask] for a request whose client address matters (the routes that check a password).
+async fn ask_from(
+    st: &AppState,
+    headers: &HeaderMap,
+    client: ClientAddr,
+    req: ChargingRequest,
+    ok: StatusCode,
+) -> Result<Response, ApiError> {
+    Ok((ok, Json(answer_from(st, headers, client, req).await?)).into_response())
 }
 
 fn address_at(v: &Value, field: &str) -> Option<gridledger_types::Address> {
@@ -351,10 +378,26 @@ pub async fn member(
     Ok(Json(v))
 }
 
-/// `POST /api/v1/charging/certify` (charger Basic).
+/// `DELETE /api/v1/charging/members/{member_no}/lock` (operator token).
+pub async fn unlock(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let member_no = member_no(&path_segment(p, codes::INVALID_MEMBER)?)?;
+    let req = ChargingRequest::Unlock { member_no };
+    ask(&st, &headers, req, StatusCode::OK).await
+}
+
+fn client_of(c: Option<Extension<ClientAddr>>) -> ClientAddr {
+    c.map_or(ClientAddr(None), |Extension(c)| c)
+}
+
+/// `POST /api/v1/charging/certify` (charger Basic; rate-limited per client address).
 pub async fn certify(
     State(st): State<AppState>,
     headers: HeaderMap,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let b: CertifyBody = body_of(body, CERTIFY)?;
@@ -362,13 +405,15 @@ pub async fn certify(
     if b.member_no == 0 {
         return Err(bad_member());
     }
-    ask(&st, &headers, ChargingRequest::Certify(b), StatusCode::OK).await
+    let req = ChargingRequest::Certify(b);
+    ask_from(&st, &headers, client_of(client), req, StatusCode::OK).await
 }
 
-/// `POST /api/v1/charging/prepay` (charger Basic).
+/// `POST /api/v1/charging/prepay` (charger Basic; rate-limited per client address).
 pub async fn prepay(
     State(st): State<AppState>,
     headers: HeaderMap,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let b: PrepayBody = body_of(body, PREPAY)?;
@@ -376,7 +421,8 @@ pub async fn prepay(
     if b.member_no == 0 {
         return Err(bad_member());
     }
-    ask(&st, &headers, ChargingRequest::Prepay(b), StatusCode::OK).await
+    let req = ChargingRequest::Prepay(b);
+    ask_from(&st, &headers, client_of(client), req, StatusCode::OK).await
 }
 
 /// `POST /api/v1/charging/stop` (charger Basic): 202, settled later by the outbox.
@@ -404,23 +450,20 @@ pub async fn stop(
     .await
 }
 
-/// `POST /api/v1/charging/auto-charge` (the member's password in the body).
+/// `POST /api/v1/charging/auto-charge` (the member's password in the body; rate-limited per
+/// client address).
 pub async fn auto_charge(
     State(st): State<AppState>,
     headers: HeaderMap,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let b: AutoChargeBody = body_of(body, AUTO_CHARGE)?;
     if b.member_no == 0 {
         return Err(bad_member());
     }
-    ask(
-        &st,
-        &headers,
-        ChargingRequest::AutoCharge(b),
-        StatusCode::OK,
-    )
-    .await
+    let req = ChargingRequest::AutoCharge(b);
+    ask_from(&st, &headers, client_of(client), req, StatusCode::OK).await
 }
 
 /// `GET /api/v1/charging/chargers`

@@ -54,6 +54,9 @@ pub enum ChargingRequest {
     SignUp(SignUpBody),
     /// `GET /api/v1/charging/members/{member_no}`
     Member { member_no: u64 },
+    /// `DELETE /api/v1/charging/members/{member_no}/lock` (operator token): clears the
+    /// member's wrong-password counts and locks.
+    Unlock { member_no: u64 },
     /// `POST /api/v1/charging/certify` (charger Basic): member number + password.
     Certify(CertifyBody),
     /// `POST /api/v1/charging/prepay` (charger Basic): hold an amount for a session.
@@ -314,6 +317,8 @@ pub struct ChargingFailure {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Seconds for a `Retry-After` header (`503 busy`).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ChargingFailure {
@@ -322,7 +327,13 @@ impl ChargingFailure {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_s = Some(secs);
+        self
     }
 }
 
@@ -338,10 +349,12 @@ pub enum ChargingIdentity {
 /// The member service behind the charging routes.
 #[async_trait::async_trait]
 pub trait ChargingApi: Send + Sync + 'static {
-    /// Answers one request as JSON (status 200, or 202 for `Stop`), or fails.
+    /// Answers one request from `client` (its address, for the members' lockouts) as JSON
+    /// (status 200, or 202 for `Stop`), or fails.
     async fn handle(
         &self,
         caller: Caller,
+        client: crate::rate_limit::ClientAddr,
         req: ChargingRequest,
     ) -> Result<serde_json::Value, ChargingFailure>;
 

@@ -39,6 +39,9 @@ pub const ERROR_CODES: &[&str] = &[
     codes::BAD_CSRF,
     codes::INVALID_PAYLOAD,
     codes::PORTAL_DISABLED,
+    codes::RATE_LIMITED,
+    codes::BUSY,
+    codes::UNSUPPORTED_MEDIA_TYPE,
     codes::UNAUTHORIZED,
     codes::FORBIDDEN,
     codes::BAD_READ_SIGNATURE,
@@ -90,9 +93,16 @@ pub mod codes {
     pub const INVALID_PAYLOAD: &str = "invalid_payload";
     /// 404: this node runs no sign-in.
     pub const PORTAL_DISABLED: &str = "portal_disabled";
-    /// 401: this record is personal; sign the read (`GridLedger-Ed25519`) or sign in.
+    /// 429: too many password attempts from this client address; see `Retry-After`.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// 503: every key-derivation slot and queue place is taken; see `Retry-After`.
+    pub const BUSY: &str = "busy";
+    /// 415: the body must be `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// 401: the route needs credentials that were not given (or not valid): a personal record
+    /// (sign the read, `GridLedger-Ed25519`, or sign in), the clock route.
     pub const UNAUTHORIZED: &str = "unauthorized";
-    /// 403: the signed-in or signing account may not see this record.
+    /// 403: the caller is known but may not do this (or see this record).
     pub const FORBIDDEN: &str = "forbidden";
     /// 401: a `GridLedger-Ed25519` header that is malformed or does not verify.
     pub const BAD_READ_SIGNATURE: &str = "bad_read_signature";
@@ -112,6 +122,8 @@ pub struct ApiError {
     pub message: String,
     /// Answer with the signed-read challenge (`WWW-Authenticate`, see [READ_CHALLENGE]).
     pub challenge: bool,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -125,6 +137,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             challenge: false,
+            retry_after_s: None,
         }
     }
 
@@ -134,6 +147,12 @@ impl ApiError {
             challenge: true,
             ..Self::new(StatusCode::UNAUTHORIZED, code, message)
         }
+    }
+
+    /// Adds a `Retry-After` of `secs` seconds.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_s = Some(secs);
+        self
     }
 
     /// An error with a numeric status (as a service behind the API reports it). Anything that
@@ -193,6 +212,10 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static(READ_CHALLENGE),
             );
+        }
+        if let Some(secs) = self.retry_after_s {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         resp
     }

@@ -567,6 +567,10 @@ pub async fn openapi() -> Response {
 
 pub async fn metrics(State(st): State<AppState>) -> Response {
     let mut text = st.metrics.render();
+    text.push_str(&st.limiter.render());
+    if let Some(kdf) = &st.kdf {
+        text.push_str(&kdf.render());
+    }
     let node = st.node.clone();
     match node_call(move || node.metrics_text()).await {
         Ok(node_text) => {

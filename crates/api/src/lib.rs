@@ -16,13 +16,16 @@ pub mod dashboard;
 mod error;
 mod explore;
 mod handlers;
+pub mod kdf;
 mod mandates;
 mod metrics;
 pub mod params;
 pub mod policy;
 pub mod portal;
+pub mod rate_limit;
 pub mod views;
 
+pub use admin::{ClockToken, MAX_CLOCK_STEP_MS};
 pub use auth::{decode_basic, Reader, Via, Viewer};
 pub use charging_api::*;
 pub use error::{codes, ApiError, ERROR_CODES};
@@ -77,12 +80,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("POST", "/api/v1/session/txs"),
+    ("DELETE", "/api/v1/session/locks/{login}"),
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/metrics"),
     ("POST", "/api/v1/admin/clock/advance"),
     ("POST", "/api/v1/charging/members"),
     ("GET", "/api/v1/charging/members/{member_no}"),
+    ("DELETE", "/api/v1/charging/members/{member_no}/lock"),
     ("POST", "/api/v1/charging/certify"),
     ("POST", "/api/v1/charging/prepay"),
     ("POST", "/api/v1/charging/stop"),
@@ -109,6 +114,14 @@ pub struct ApiConfig {
     /// The chain this node serves. Submitted transactions signed for another chain are refused
     /// by the API with `wrong_chain` before reaching the node. Empty disables the check.
     pub chain_id: String,
+    /// Per-client-address limits on the routes that check a password.
+    pub rate_limit: rate_limit::RateLimitConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else it is
+    /// ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The token `POST /api/v1/admin/clock/advance` accepts besides the operator's session
+    /// (a devnet with clock control sets one); `None`: the session only.
+    pub clock_token: Option<ClockToken>,
 }
 
 impl Default for ApiConfig {
@@ -117,6 +130,9 @@ impl Default for ApiConfig {
             max_body_bytes: 1024 * 1024,
             max_batch: 1000,
             chain_id: "gridledger-devnet".to_string(),
+            rate_limit: rate_limit::RateLimitConfig::default(),
+            trusted_proxies: Vec::new(),
+            clock_token: None,
         }
     }
 }
@@ -133,6 +149,10 @@ pub(crate) struct AppState {
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in, if this node runs one.
     pub portal: Option<Arc<dyn portal::PortalApi>>,
+    /// The node's key-derivation pool (its counters are in `/metrics`), if a service uses one.
+    pub kdf: Option<Arc<kdf::KdfPool>>,
+    /// The per-client limits (their counters are in `/metrics`).
+    pub limiter: Arc<rate_limit::Limiter>,
 }
 
 /// The handler of one entry of [ROUTES].
@@ -168,12 +188,14 @@ fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/session") => get(portal::session),
         ("DELETE", "/api/v1/session") => delete(portal::sign_out),
         ("POST", "/api/v1/session/txs") => post(portal::submit),
+        ("DELETE", "/api/v1/session/locks/{login}") => delete(portal::unlock),
         ("GET", "/api/v1/events") => get(handlers::events),
         ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
         ("GET", "/metrics") => get(handlers::metrics),
         ("POST", "/api/v1/admin/clock/advance") => post(admin::advance_clock),
         ("POST", "/api/v1/charging/members") => post(charging::signup),
         ("GET", "/api/v1/charging/members/{member_no}") => get(charging::member),
+        ("DELETE", "/api/v1/charging/members/{member_no}/lock") => delete(charging::unlock),
         ("POST", "/api/v1/charging/certify") => post(charging::certify),
         ("POST", "/api/v1/charging/prepay") => post(charging::prepay),
         ("POST", "/api/v1/charging/stop") => post(charging::stop),
@@ -198,6 +220,8 @@ pub struct Services {
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in and signing (the `/session` routes).
     pub portal: Option<Arc<dyn portal::PortalApi>>,
+    /// The key-derivation pool the services share (reported in `/metrics`).
+    pub kdf: Option<Arc<kdf::KdfPool>>,
 }
 
 fn build(
@@ -208,6 +232,10 @@ fn build(
 ) -> Router {
     let metrics = Arc::new(ApiMetrics::default());
     let body_limit = cfg.max_body_bytes;
+    let limiter = Arc::new(rate_limit::Limiter::new(
+        cfg.rate_limit,
+        cfg.trusted_proxies.clone(),
+    ));
     let state = AppState {
         node,
         cfg: Arc::new(cfg),
@@ -215,6 +243,8 @@ fn build(
         shutdown,
         charging: services.charging,
         portal: services.portal,
+        kdf: services.kdf,
+        limiter: limiter.clone(),
     };
     let mut router = Router::new();
     for (method, path) in ROUTES {
@@ -231,6 +261,7 @@ fn build(
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             handlers::panicked,
         ))
+        .layer(middleware::from_fn_with_state(limiter, rate_limit::limit))
         .layer(middleware::from_fn_with_state(metrics, track))
         .with_state(state)
 }
@@ -267,7 +298,7 @@ pub fn router_with_charging(
         None,
         Services {
             charging: Some(charging),
-            portal: None,
+            ..Services::default()
         },
     )
 }
@@ -278,7 +309,8 @@ pub fn router_with(node: Arc<dyn NodeApi>, cfg: ApiConfig, services: Services) -
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting connections,
-/// ends open event streams and waits for in-flight requests.
+/// ends open event streams and waits for in-flight requests. Each request's TCP peer is
+/// recorded (the client address of the rate limits and lockouts).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     node: Arc<dyn NodeApi>,
@@ -288,12 +320,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (tx, rx) = watch::channel(false);
     let app = build(node, cfg, Some(rx), services);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = tx.send(true);
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -103,6 +103,12 @@ pub fn parse_day(s: &str) -> Result<u32, ApiError> {
     Ok(n)
 }
 
+/// A dashboard login: 1-32 characters, counted as the document's `minLength`/`maxLength` count
+/// them (Unicode scalar values, not bytes).
+pub fn is_login(s: &str) -> bool {
+    (1..=32).contains(&s.chars().count())
+}
+
 /// A block height or a period start (Unix ms): an unsigned 64-bit integer, else `400 code`.
 pub fn parse_u64(s: &str, code: &'static str, what: &str) -> Result<u64, ApiError> {
     uint(s, u64::MAX).ok_or_else(|| {

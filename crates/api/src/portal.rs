@@ -3,16 +3,21 @@
 //! (the `gridledger-portal` crate) owns the keystores, the sessions and the keys.
 use crate::error::{codes, ApiError};
 use crate::handlers::node_call;
+use crate::params::{is_login, path_segment};
+use crate::rate_limit::ClientAddr;
 use crate::views::Rejected;
 use crate::AppState;
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, State},
+    extract::{
+        rejection::{BytesRejection, PathRejection},
+        Path, State,
+    },
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Json,
+    Extension, Json,
 };
-use gridledger_types::{Address, Hash32, Payload, SignedTransaction};
+use gridledger_types::{Address, Hash32, Payload, Role, SignedTransaction};
 use serde::{Deserialize, Serialize};
 
 /// Name of the session cookie.
@@ -64,8 +69,13 @@ impl SessionView {
 pub enum PortalError {
     /// Wrong password or unknown login (the same answer for both).
     BadCredentials,
-    /// Too many wrong passwords; try again after `until_ms`.
+    /// Too many wrong passwords from this source (or too many checks of this login waiting);
+    /// try again after `until_ms`.
     LockedOut { until_ms: u64 },
+    /// Every key-derivation slot is taken; try again after `retry_after_s`.
+    Busy { retry_after_s: u64 },
+    /// No keystore has this login (the operator's unlock only; a sign-in never tells).
+    UnknownLogin,
     /// No session, or it expired.
     NotSignedIn,
     /// The CSRF token is missing or not the session's.
@@ -86,7 +96,17 @@ impl From<PortalError> for ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 codes::LOCKED_OUT,
                 format!("too many wrong passwords; locked until {until_ms} (ms since the epoch)"),
-            ),
+            )
+            .retry_after(crate::rate_limit::retry_after_s(
+                until_ms.saturating_sub(wall_ms()),
+            )),
+            PortalError::Busy { retry_after_s } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::BUSY,
+                "too many password checks at once; try again shortly",
+            )
+            .retry_after(retry_after_s),
+            PortalError::UnknownLogin => ApiError::not_found("no keystore has this login"),
             PortalError::NotSignedIn => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 codes::NOT_SIGNED_IN,
@@ -102,10 +122,25 @@ impl From<PortalError> for ApiError {
     }
 }
 
-/// Keystores, sessions and signing for the dashboard. Calls may block (a KDF, a file read).
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Keystores, sessions and signing for the dashboard. The sync calls may block (a file read).
+#[async_trait::async_trait]
 pub trait PortalApi: Send + Sync + 'static {
-    /// Unlocks `login`'s keystore with `password` and opens a session: its token and view.
-    fn sign_in(&self, login: &str, password: &str) -> Result<(String, SessionView), PortalError>;
+    /// Unlocks `login`'s keystore with `password`, tried from `source` (the client address,
+    /// [ClientAddr::source](crate::rate_limit::ClientAddr::source)), and opens a session: its
+    /// token and view.
+    async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<(String, SessionView), PortalError>;
     /// The session of `token`, refreshing its idle expiry; `None` if there is none.
     fn session(&self, token: &str) -> Option<SessionView>;
     /// Ends the session (and drops its key).
@@ -122,6 +157,8 @@ pub trait PortalApi: Send + Sync + 'static {
     fn caller(&self, token: &str, csrf: &str) -> Option<Address>;
     /// The node refused a transaction this session signed: read the nonce again next time.
     fn refused(&self, token: &str);
+    /// The operator's unlock: clears `login`'s wrong-password counts and locks.
+    async fn unlock(&self, login: &str) -> Result<(), PortalError>;
 }
 
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -167,22 +204,23 @@ struct SignIn {
     password: String,
 }
 
-/// `POST /api/v1/session`.
+/// `POST /api/v1/session` (rate-limited per client address before it gets here).
 pub(crate) async fn sign_in(
     State(st): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = portal(&st)?;
     let SignIn { login, password } = json_body(body)?;
     // Lengths in characters, as the document's minLength/maxLength count them.
-    let (login_chars, password_chars) = (login.chars().count(), password.chars().count());
-    if !(1..=32).contains(&login_chars) || !(1..=256).contains(&password_chars) {
+    if !is_login(&login) || !(1..=256).contains(&password.chars().count()) {
         return Err(ApiError::bad_request(
             codes::INVALID_REQUEST,
             "login must be 1-32 characters and password 1-256",
         ));
     }
-    let (token, view) = node_call(move || p.sign_in(&login, &password)).await??;
+    let source = client.map_or(ClientAddr(None), |Extension(c)| c).source();
+    let (token, view) = p.sign_in(&login, &password, &source).await?;
     let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
     let mut resp = Json(view).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -217,6 +255,61 @@ pub(crate) async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<Add
     let token = cookie_token(headers)?;
     let csrf = headers.get(CSRF_HEADER)?.to_str().ok()?.to_string();
     node_call(move || p.caller(&token, &csrf)).await.ok()?
+}
+
+/// The market operator's dashboard session named by the request (cookie and CSRF header), or
+/// `401 unauthorized` (no such session) / `403 forbidden` (signed in, but not the operator).
+pub(crate) async fn operator_session(
+    st: &AppState,
+    headers: &HeaderMap,
+    needs: &str,
+) -> Result<Address, ApiError> {
+    let Some(address) = session_of(st, headers).await else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            codes::UNAUTHORIZED,
+            format!("{needs} (cookie {SESSION_COOKIE} and header {CSRF_HEADER})"),
+        ));
+    };
+    let node = st.node.clone();
+    let a = address.clone();
+    let role = node_call(move || node.participant(&a))
+        .await??
+        .map(|p| p.role);
+    if role != Some(Role::Operator) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            codes::FORBIDDEN,
+            "only the market operator may do this",
+        ));
+    }
+    Ok(address)
+}
+
+/// `DELETE /api/v1/session/locks/{login}`: the operator clears a login's wrong-password counts
+/// and locks (every source's, and the shared budget's).
+pub(crate) async fn unlock(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    login: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let p = portal(&st)?;
+    let login = path_segment(login, codes::INVALID_REQUEST)?;
+    if !is_login(&login) {
+        return Err(ApiError::bad_request(
+            codes::INVALID_REQUEST,
+            "login must be 1-32 characters",
+        ));
+    }
+    let by = operator_session(
+        &st,
+        &headers,
+        "unlocking a login needs the operator's session",
+    )
+    .await?;
+    p.unlock(&login).await?;
+    tracing::warn!(%login, operator = %by, "sign-in locks cleared");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `DELETE /api/v1/session`.

@@ -1,7 +1,8 @@
 //! The charging routes' answers ([ChargingApi] for the member service).
-use crate::{password::Password, service::Certified, Error, Service};
+use crate::{lockout::charger_source, password::Password, service::Certified, Error, Service};
 use gridledger_api::{
-    Caller, ChargingApi, ChargingFailure, ChargingIdentity, ChargingRequest, SESSIONS_DEFAULT_LIMIT,
+    rate_limit::ClientAddr, Caller, ChargingApi, ChargingFailure, ChargingIdentity,
+    ChargingRequest, SESSIONS_DEFAULT_LIMIT,
 };
 use gridledger_types::{ChargerId, MilliWon, Payload, SessionState, StopReason};
 use serde_json::{json, Value};
@@ -81,7 +82,18 @@ impl ChargingRoutes {
         })
     }
 
-    async fn answer(&self, caller: Caller, req: ChargingRequest) -> Result<Value, Error> {
+    async fn answer(
+        &self,
+        caller: Caller,
+        client: ClientAddr,
+        req: ChargingRequest,
+    ) -> Result<Value, Error> {
+        // Whose wrong passwords a member's lockout counts: the charger's (its credentials name
+        // it), else the client address's.
+        let source = |charger: &str| match &caller {
+            Caller::Basic { user, .. } if user == charger => charger_source(charger),
+            _ => client.source(),
+        };
         let svc = &self.0;
         match req {
             ChargingRequest::SignUp(b) => {
@@ -97,9 +109,19 @@ impl ChargingRoutes {
                 v["locked_until_ms"] = json!(svc.lockout_until(member_no)?);
                 Ok(v)
             }
+            ChargingRequest::Unlock { member_no } => {
+                need_operator(svc, &caller)?;
+                svc.unlock(member_no).await?;
+                Ok(
+                    json!({"member_no": member_no, "locked_until_ms": svc.lockout_until(member_no)?}),
+                )
+            }
             ChargingRequest::Certify(b) => {
                 need_charger(svc, &caller, &b.charger)?;
-                let c = svc.certify(b.member_no, Password::new(b.password)?).await?;
+                let from = source(&b.charger);
+                let c = svc
+                    .certify(b.member_no, Password::new(b.password)?, &from)
+                    .await?;
                 let balance = match &c {
                     Certified::Accepted(km) => Some(km.1.balance_mwon),
                     _ => None,
@@ -109,12 +131,14 @@ impl ChargingRoutes {
             ChargingRequest::Prepay(b) => {
                 need_charger(svc, &caller, &b.charger)?;
                 let charger = charger_id(&b.charger)?;
+                let from = source(&b.charger);
                 let out = svc
                     .prepay(
                         &charger,
                         b.connector,
                         b.member_no,
                         Password::new(b.password)?,
+                        &from,
                         MilliWon(b.amount_mwon),
                         &b.member_no.to_string(),
                     )
@@ -142,15 +166,10 @@ impl ChargingRoutes {
                 )
             }
             ChargingRequest::AutoCharge(b) => {
-                let (key, _) = match svc.certify(b.member_no, Password::new(b.password)?).await? {
-                    Certified::Accepted(km) => *km,
-                    other => {
-                        return Err(Error::refused(
-                            "invalid_password",
-                            format!("certification: {}", other.label()),
-                        ))
-                    }
-                };
+                let (key, _) = svc
+                    .certify(b.member_no, Password::new(b.password)?, &client.source())
+                    .await?
+                    .accepted()?;
                 let r = svc
                     .member_submit(
                         b.member_no,
@@ -225,8 +244,15 @@ impl ChargingRoutes {
 
 #[async_trait::async_trait]
 impl ChargingApi for ChargingRoutes {
-    async fn handle(&self, caller: Caller, req: ChargingRequest) -> Result<Value, ChargingFailure> {
-        self.answer(caller, req).await.map_err(|e| e.to_failure())
+    async fn handle(
+        &self,
+        caller: Caller,
+        client: ClientAddr,
+        req: ChargingRequest,
+    ) -> Result<Value, ChargingFailure> {
+        self.answer(caller, client, req)
+            .await
+            .map_err(|e| e.to_failure())
     }
 
     /// The operator's token reads as the operator; a charger's secret as that charger.

@@ -6,7 +6,10 @@
 //! an RFID card is authorised. A start links the member's prepaid session (a refused start
 //! still gets a fresh id); meter values give the running cost; a stop goes to the outbox at
 //! once and is answered with the cost.
-use crate::{password::Password, service::Certified, store::LiveSession, Error, Service};
+use crate::{
+    lockout::charger_source, password::Password, service::Certified, store::LiveSession, Error,
+    Service,
+};
 use gridledger_execution::charging_view::MemberView;
 use gridledger_ocpp::{
     backend::{
@@ -144,7 +147,11 @@ impl OcppBackend {
             _ => id_tag.parse::<u64>().unwrap_or(0),
         };
         match message {
-            "Certify" => match self.0.certify(member_no, password).await {
+            "Certify" => match self
+                .0
+                .certify(member_no, password, &charger_source(charger.as_str()))
+                .await
+            {
                 Ok(c) => {
                     let balance = match &c {
                         Certified::Accepted(km) => Some(km.1.balance_mwon / 1_000),
@@ -173,6 +180,7 @@ impl OcppBackend {
                         connector,
                         member_no,
                         password,
+                        &charger_source(charger.as_str()),
                         MilliWon(amount),
                         &id_tag,
                     )

@@ -29,8 +29,8 @@ impl Error {
             Self::Refused { code, message } => {
                 let status = match code.as_str() {
                     "unauthorized" => 401,
-                    "forbidden" | "invalid_password" | "member_locked" | "member_blocked"
-                    | "member_expired" => 403,
+                    "forbidden" | "invalid_password" | "member_blocked" | "member_expired" => 403,
+                    "member_locked" => 429,
                     "not_found" | "unknown_member" | "unknown_charger" | "unknown_session" => 404,
                     "invalid_request" => 400,
                     "weak_password" | "bad_connector" | "bad_amount" | "cap_too_high"
@@ -38,7 +38,12 @@ impl Error {
                     "busy" => 503,
                     _ => 409,
                 };
-                ChargingFailure::new(status, code.clone(), message.clone())
+                let f = ChargingFailure::new(status, code.clone(), message.clone());
+                if status == 503 {
+                    f.retry_after(gridledger_api::kdf::BUSY_RETRY_AFTER_S)
+                } else {
+                    f
+                }
             }
             Self::Node(m) if m.contains("not finalized in time") => {
                 ChargingFailure::new(504, "timeout", m.clone())

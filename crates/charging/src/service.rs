@@ -1,14 +1,24 @@
 //! The member service: member keystores behind passwords, certification with lockout, the
 //! member-signed prepayment, stops into the outbox, and the operator's signer.
+//!
+//! A member's password is checked under the same rules as a dashboard sign-in: one check at a
+//! time per member (the SDK's [Turns]), derivations in the node's [KdfPool] (full: `busy`),
+//! the same work for an unknown member number, and wrong passwords counted per member and
+//! source (the charger, or the client address for auto-charge) under the SDK's [Guard] rule,
+//! persisted in the gateway store.
 use crate::{
     chain::Chain,
-    lockout::Lockout,
+    lockout::Guard,
     password::{constant_time_eq, Password},
     store::{LiveSession, StopRecord, Store},
     Error,
 };
+use gridledger_api::kdf::KdfPool;
 use gridledger_execution::charging_view::MemberView;
-use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
+use gridledger_sdk::{
+    keystore::{generate_key, KdfParams, Keystore},
+    turns::Turns,
+};
 use gridledger_types::{
     Address, ChainId, ChargerId, ChargingPrepay, Event, Hash32, MilliWon, Payload, PrivateKey,
     Receipt, SessionState, StopReason, CARD_MAX_BYTES,
@@ -16,16 +26,10 @@ use gridledger_types::{
 use std::{
     collections::BTreeMap,
     path::PathBuf,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, Mutex, OnceLock,
-    },
+    sync::{Arc, Mutex, OnceLock},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::{Notify, Semaphore};
-
-/// Most password checks waiting for the KDF before new ones get `busy`.
-pub const KDF_QUEUE: usize = 32;
+use tokio::sync::Notify;
 
 /// Settings of the member service.
 pub struct ServiceConfig {
@@ -37,6 +41,8 @@ pub struct ServiceConfig {
     pub chain_id: ChainId,
     /// Argon2id cost of member keystores.
     pub kdf: KdfParams,
+    /// The node's key-derivation pool (shared with the dashboard's sign-in).
+    pub kdf_pool: Arc<KdfPool>,
     pub finality_timeout: Duration,
     /// How often the worker looks for expired holds and sessions that never started.
     pub sweep_every: Duration,
@@ -52,16 +58,43 @@ pub enum Certified {
     Accepted(Box<(PrivateKey, MemberView)>),
     Invalid,
     Blocked,
+    /// Too many wrong passwords from this source (or too many checks waiting): not checked.
+    Locked {
+        until_ms: u64,
+    },
     Expired,
 }
 
 impl Certified {
+    /// The keypad's word for it (a lock reads as `blocked`, as OCPP's `IdTagInfo` has it).
     pub fn label(&self) -> &'static str {
         match self {
             Self::Accepted(..) => "accepted",
             Self::Invalid => "invalid",
-            Self::Blocked => "blocked",
+            Self::Blocked | Self::Locked { .. } => "blocked",
             Self::Expired => "expired",
+        }
+    }
+
+    /// The member's key and view, or the refusal a payment answers with.
+    pub fn accepted(self) -> Result<(PrivateKey, MemberView), Error> {
+        match self {
+            Self::Accepted(km) => Ok(*km),
+            Self::Invalid => Err(Error::refused(
+                "invalid_password",
+                "member number or password is wrong",
+            )),
+            Self::Blocked => Err(Error::refused("member_blocked", "the member is blocked")),
+            Self::Locked { until_ms } => Err(Error::refused(
+                "member_locked",
+                format!(
+                    "too many wrong passwords; try again after {until_ms} (ms since the epoch)"
+                ),
+            )),
+            Self::Expired => Err(Error::refused(
+                "member_expired",
+                "the membership has expired",
+            )),
         }
     }
 }
@@ -82,8 +115,8 @@ pub struct Service {
     pub(crate) store: Store,
     pub(crate) operator: Address,
     operator_nonce: tokio::sync::Mutex<Option<u64>>,
-    kdf_slots: Semaphore,
-    kdf_waiting: AtomicUsize,
+    /// One password check at a time per member.
+    checks: Turns<u64>,
     member_locks: Mutex<BTreeMap<u64, Arc<tokio::sync::Mutex<()>>>>,
     dummy: Keystore,
     pub(crate) wake: Notify,
@@ -130,8 +163,7 @@ impl Service {
             chain,
             store,
             operator_nonce: tokio::sync::Mutex::new(None),
-            kdf_slots: Semaphore::new(1),
-            kdf_waiting: AtomicUsize::new(0),
+            checks: Turns::default(),
             member_locks: Mutex::new(BTreeMap::new()),
             dummy,
             wake: Notify::new(),
@@ -157,24 +189,28 @@ impl Service {
         self.cfg.dir.join("members").join(format!("{a}.json"))
     }
 
-    /// Runs a KDF-bound job on the blocking pool, one at a time, at most [KDF_QUEUE] waiting.
+    /// Runs a key derivation in the node's pool; `busy` at once if its queue is full.
     async fn kdf<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
-        if self.kdf_waiting.fetch_add(1, Ordering::SeqCst) >= KDF_QUEUE {
-            self.kdf_waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::refused(
+        self.cfg.kdf_pool.run(job).await.map_err(|_| {
+            Error::refused(
                 "busy",
-                "too many password checks waiting; try again",
-            ));
-        }
-        let permit = self.kdf_slots.acquire().await;
-        self.kdf_waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|_| Error::Config("service stopped".into()))?;
-        tokio::task::spawn_blocking(job)
+                "too many password checks at once; try again shortly",
+            )
+        })
+    }
+
+    /// Runs a store call on the blocking pool (a durable commit waits for the disk).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|e| Error::Keystore(e.to_string()))
+            .map_err(|e| Error::Store(e.to_string()))?
     }
 
     /// Submits operator-signed payloads with consecutive nonces, in order, and waits for their
@@ -254,42 +290,58 @@ impl Service {
         Ok((no, address, r.tx_hash))
     }
 
-    /// Checks a member number and password (lockout first; an unknown number costs the same
-    /// KDF as a known one).
-    pub async fn certify(&self, member_no: u64, password: Password) -> Result<Certified, Error> {
-        let now = wall_ms();
+    /// Checks a member number and password tried from `source` (a charger,
+    /// [charger_source](crate::lockout::charger_source), or a client address): one check at a
+    /// time per member, the lockout read after the wait so parallel guesses count one by one;
+    /// an unknown number costs the same derivation and store commit as a known one and stores
+    /// nothing.
+    pub async fn certify(
+        &self,
+        member_no: u64,
+        password: Password,
+        source: &str,
+    ) -> Result<Certified, Error> {
+        let Some(_turn) = self.checks.take(member_no).await else {
+            return Ok(Certified::Locked {
+                until_ms: wall_ms().saturating_add(1_000),
+            });
+        };
         let Some(member) = self.chain.member(member_no)? else {
             let dummy = self.dummy.clone();
             let _ = self.kdf(move || dummy.decrypt(password.as_bytes())).await?;
+            self.blocking(|s| s.touch()).await?;
             return Ok(Certified::Invalid);
         };
-        // One check at a time per member, the lockout read after the wait: parallel guesses
-        // count one by one.
-        let guard = self.member_lock(member_no);
-        let _g = guard.lock().await;
-        let mut lock: Lockout = self.store.lockout(member_no)?;
-        if lock.is_locked(now) {
-            return Ok(Certified::Blocked);
+        let mut guard: Guard = self.blocking(move |s| s.lockout(member_no)).await?;
+        if let Some(until_ms) = guard.locked_until(source, wall_ms()) {
+            return Ok(Certified::Locked { until_ms });
         }
         let ks = Keystore::load(self.keystore_path(&member.address))
             .map_err(|_| Error::refused("unknown_member", "this member's key is not held here"))?;
         let opened = self.kdf(move || ks.decrypt(password.as_bytes())).await?;
+        let now = wall_ms();
         let key = match opened {
-            Ok(k) => k,
+            Ok(k) => {
+                guard.succeed(source, now);
+                k
+            }
             Err(_) => {
-                let locked = lock.fail(now);
-                self.store.put_lockout(member_no, &lock)?;
-                if locked {
-                    tracing::warn!(member_no, "member locked after repeated wrong passwords");
-                    return Ok(Certified::Blocked);
+                let locked = guard.fail(source, now);
+                self.blocking(move |s| s.put_lockout(member_no, &guard))
+                    .await?;
+                if let Some(until_ms) = locked {
+                    tracing::warn!(
+                        member_no,
+                        source,
+                        "member locked after repeated wrong passwords"
+                    );
+                    return Ok(Certified::Locked { until_ms });
                 }
                 return Ok(Certified::Invalid);
             }
         };
-        if lock.failures != 0 {
-            lock.succeed();
-            self.store.put_lockout(member_no, &lock)?;
-        }
+        self.blocking(move |s| s.put_lockout(member_no, &guard))
+            .await?;
         if member.status == "blocked" {
             return Ok(Certified::Blocked);
         }
@@ -299,9 +351,28 @@ impl Service {
         Ok(Certified::Accepted(Box::new((key, member))))
     }
 
+    /// The latest lock in force on the member for anyone, if any.
     pub fn lockout_until(&self, member_no: u64) -> Result<Option<u64>, Error> {
-        let l = self.store.lockout(member_no)?;
-        Ok(l.is_locked(wall_ms()).then_some(l.locked_until_ms))
+        Ok(self.store.lockout(member_no)?.any_lock_until(wall_ms()))
+    }
+
+    /// The operator's unlock: clears the member's wrong-password counts and locks.
+    pub async fn unlock(&self, member_no: u64) -> Result<(), Error> {
+        if self.chain.member(member_no)?.is_none() {
+            return Err(Error::refused(
+                "unknown_member",
+                format!("no member {member_no}"),
+            ));
+        }
+        let _turn = self.checks.take(member_no).await;
+        self.blocking(move |s| {
+            let mut g = s.lockout(member_no)?;
+            g.unlock();
+            s.put_lockout(member_no, &g)
+        })
+        .await?;
+        tracing::warn!(member_no, "member's password locks cleared by the operator");
+        Ok(())
     }
 
     fn member_lock(&self, member_no: u64) -> Arc<tokio::sync::Mutex<()>> {
@@ -323,35 +394,23 @@ impl Service {
         Ok(self.chain.submit_wait(txs).await?.remove(0))
     }
 
-    /// The keypad / DataTransfer prepayment: the member's password opens its key, which signs
-    /// the hold. Answers after the hold is final.
+    /// The keypad / DataTransfer prepayment: the member's password (tried from `source`) opens
+    /// its key, which signs the hold. Answers after the hold is final.
+    #[allow(clippy::too_many_arguments)]
     pub async fn prepay(
         &self,
         charger: &ChargerId,
         connector: u8,
         member_no: u64,
         password: Password,
+        source: &str,
         amount: MilliWon,
         id_tag: &str,
     ) -> Result<PrepayOutcome, Error> {
-        let (key, member) = match self.certify(member_no, password).await? {
-            Certified::Accepted(km) => *km,
-            Certified::Invalid => {
-                return Err(Error::refused(
-                    "invalid_password",
-                    "member number or password is wrong",
-                ))
-            }
-            Certified::Blocked => {
-                return Err(Error::refused("member_blocked", "the member is blocked"))
-            }
-            Certified::Expired => {
-                return Err(Error::refused(
-                    "member_expired",
-                    "the membership has expired",
-                ))
-            }
-        };
+        let (key, member) = self
+            .certify(member_no, password, source)
+            .await?
+            .accepted()?;
         self.prepay_signed(
             charger,
             connector,

@@ -110,6 +110,7 @@ impl Chain {
             }
             None => return Err(Error::Corrupt("genesis block missing".into())),
         }
+        check_head_block(&store, &head)?;
         let mut state = BTreeMap::new();
         for (k, v) in store.state_entries()? {
             let key = StateKey::decode(k.as_slice())
@@ -414,15 +415,40 @@ impl Chain {
 
     /// Applies a finalized block: execute (or take the cached post-state), commit block, state,
     /// receipts and indexes in one durable store transaction, then update memory and notify.
-    /// Returns `Ok(false)` for a block already applied (marshal delivers at least once).
+    /// Returns `Ok(false)` for a block already applied (marshal delivers at least once); a
+    /// different block at an applied height is an error (this ledger is not that chain's).
     pub fn finalize(&self, block: &ChainBlock) -> Result<bool, Error> {
+        self.apply(block, true)
+    }
+
+    /// [Chain::finalize] for rebuilding the ledger from blocks this node already holds: the
+    /// commit does not wait for the disk; call [Chain::flush] to make what was replayed durable.
+    pub fn replay(&self, block: &ChainBlock) -> Result<bool, Error> {
+        self.apply(block, false)
+    }
+
+    /// Makes every block applied by [Chain::replay] durable.
+    pub fn flush(&self) -> Result<(), Error> {
+        Ok(self.store.flush()?)
+    }
+
+    fn apply(&self, block: &ChainBlock, durable: bool) -> Result<bool, Error> {
         let hash = block.hash();
         let (head, cached) = {
             let st = self.read();
             (st.head.clone(), st.spec.get(&hash).cloned())
         };
         if block.body.height <= head.height {
-            return Ok(false);
+            return match self.store.block_hash(block.body.height)? {
+                Some(stored) if stored == hash.0 => Ok(false),
+                stored => Err(Error::NotNext {
+                    height: block.body.height,
+                    reason: format!(
+                        "the ledger holds {} at that height",
+                        stored.map_or("no block".into(), |h| Hash32(h).to_string())
+                    ),
+                }),
+            };
         }
         if block.body.height != head.height + 1 || block.body.parent != head.hash {
             return Err(Error::NotNext {
@@ -470,8 +496,12 @@ impl Chain {
             });
         }
         let bytes = block.encode();
-        self.store
-            .commit_block(&commit_for(block, &bytes, outcome))?;
+        let commit = commit_for(block, &bytes, outcome);
+        if durable {
+            self.store.commit_block(&commit)?;
+        } else {
+            self.store.commit_block_deferred(&commit)?;
+        }
         let signers: BTreeSet<Address> = block
             .body
             .transactions
@@ -528,6 +558,29 @@ impl Chain {
         let hash = Hash32::digest(&[&bytes]);
         Ok(Some((hash, info)))
     }
+}
+
+/// The stored head block must be the head the store names: its bytes hash to the head's hash and
+/// its header carries the head's height, state root and time.
+fn check_head_block(store: &Store, head: &Head) -> Result<(), Error> {
+    let bytes = store
+        .block(head.height)?
+        .ok_or_else(|| Error::Corrupt(format!("head block {} is not stored", head.height)))?;
+    let info = read_header(&bytes)
+        .map_err(|e| Error::Corrupt(format!("head block {}: {e}", head.height)))?;
+    let hash = Hash32::digest(&[&bytes]);
+    if hash.0 != head.block_hash
+        || info.height != head.height
+        || info.state_root.0 != head.state_root
+        || info.timestamp_ms != head.timestamp_ms
+    {
+        return Err(Error::Corrupt(format!(
+            "the stored head block {} (hash {hash}) does not match the head row (hash {})",
+            head.height,
+            Hash32(head.block_hash)
+        )));
+    }
+    Ok(())
 }
 
 pub fn block_view(block: &ChainBlock) -> BlockView {

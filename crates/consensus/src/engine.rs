@@ -35,7 +35,7 @@ use commonware_runtime::{
     buffer::paged::{page_size, CacheRef},
     spawn_cell, BufferPooler, Clock, ContextCell, Handle, Metrics, Spawner, Storage,
 };
-use commonware_storage::archive::immutable;
+use commonware_storage::archive::{immutable, Archive as _, Identifier as ArchiveId};
 use commonware_utils::{vec::NonEmptyVec, NZUsize, NZU64};
 use governor::clock::Clock as GClock;
 use rand::{CryptoRng, Rng};
@@ -150,7 +150,6 @@ pub struct EngineConfig<B, P> {
     pub chain: Arc<Chain>,
     pub genesis: ChainBlock,
     pub timeouts: Timeouts,
-    pub partition_prefix: String,
     /// Called with each epoch's validator set before its consensus starts (p2p tracking).
     pub on_epoch: OnEpoch,
 }
@@ -237,13 +236,93 @@ fn archive_config<C: Clone>(
     }
 }
 
+/// marshal's archives (finalized blocks and their finalization certificates, by height), opened
+/// before the engine so the node can check its ledger against them at start
+/// ([crate::recovery]) and then handed to marshal.
+pub struct Archives<E: BufferPooler + Clock + Spawner + Storage + Metrics> {
+    finalizations: immutable::Archive<E, Digest, simplex::types::Finalization<Scheme, Digest>>,
+    blocks: immutable::Archive<E, Digest, ChainBlock>,
+    page_cache: CacheRef,
+    prefix: String,
+}
+
+impl<E: BufferPooler + Clock + Spawner + Storage + Metrics> Archives<E> {
+    /// Opens (or creates) the archives under partition names starting with `prefix`. A damaged
+    /// archive is an error ([crate::Error::ConsensusStore]), also where commonware panics on it.
+    pub async fn open(context: E, prefix: &str) -> Result<Self, crate::Error> {
+        let page_cache = CacheRef::from_pooler(&context, PAGE_CACHE_PAGE_SIZE, PAGE_CACHE_CAPACITY);
+        let opened = crate::panics::catch(async {
+            let finalizations = immutable::Archive::init(
+                context.child("finalizations_by_height"),
+                archive_config(
+                    prefix,
+                    "finalizations",
+                    &page_cache,
+                    <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
+                ),
+            )
+            .await
+            .map_err(|e| format!("finalization certificates: {e}"))?;
+            let blocks = immutable::Archive::init(
+                context.child("finalized_blocks"),
+                archive_config(prefix, "blocks", &page_cache, ()),
+            )
+            .await
+            .map_err(|e| format!("finalized blocks: {e}"))?;
+            Ok::<_, String>((finalizations, blocks))
+        })
+        .await;
+        let (finalizations, blocks) = opened.and_then(|r| r).map_err(|e| {
+            crate::Error::ConsensusStore(format!("cannot open marshal's archive of {e}"))
+        })?;
+        Ok(Self {
+            finalizations,
+            blocks,
+            page_cache,
+            prefix: prefix.to_string(),
+        })
+    }
+}
+
+impl<E: BufferPooler + Clock + Spawner + Storage + Metrics> crate::recovery::FinalizedBlocks
+    for Archives<E>
+{
+    fn contiguous_top(&self) -> Option<u64> {
+        match self.blocks.ranges().next() {
+            Some((0, end)) => Some(end),
+            _ => None,
+        }
+    }
+
+    fn highest(&self) -> Option<u64> {
+        self.blocks
+            .last_index()
+            .max(self.finalizations.last_index())
+    }
+
+    async fn block(&self, height: u64) -> Result<Option<ChainBlock>, String> {
+        self.blocks
+            .get(ArchiveId::Index(height))
+            .await
+            .map_err(|e| format!("finalized block {height}: {e}"))
+    }
+}
+
 impl<E, B, P> Engine<E, B, P>
 where
     E: BufferPooler + Clock + GClock + Rng + CryptoRng + Spawner + Storage + Metrics,
     B: Blocker<PublicKey = PublicKey>,
     P: Provider<PublicKey = PublicKey>,
 {
-    pub async fn new(context: E, app: App, cfg: EngineConfig<B, P>) -> Self {
+    /// Builds the engine on `archives`. Refuses ([crate::Error::ConsensusStore]) when marshal
+    /// has already delivered blocks beyond the ledger's head that the archive no longer holds
+    /// (the ledger could never catch up), or when marshal cannot open its own storage.
+    pub async fn new(
+        context: E,
+        app: App,
+        cfg: EngineConfig<B, P>,
+        archives: Archives<E>,
+    ) -> Result<Self, crate::Error> {
         let (buffer, buffer_mailbox) = buffered::Engine::new(
             context.child("buffer"),
             buffered::Config {
@@ -255,25 +334,12 @@ where
                 peer_provider: cfg.provider,
             },
         );
-        let page_cache = CacheRef::from_pooler(&context, PAGE_CACHE_PAGE_SIZE, PAGE_CACHE_CAPACITY);
-        let prefix = cfg.partition_prefix.clone();
-        let finalizations = immutable::Archive::init(
-            context.child("finalizations_by_height"),
-            archive_config(
-                &prefix,
-                "finalizations",
-                &page_cache,
-                <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
-            ),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("cannot open finalizations archive: {e}"));
-        let blocks = immutable::Archive::init(
-            context.child("finalized_blocks"),
-            archive_config(&prefix, "blocks", &page_cache, ()),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("cannot open blocks archive: {e}"));
+        let Archives {
+            finalizations,
+            blocks,
+            page_cache,
+            prefix,
+        } = archives;
 
         let length = cfg.chain.epoch_length().max(1);
         let schemes = EpochSchemes::new(cfg.key, cfg.namespace);
@@ -284,7 +350,7 @@ where
         }
         let epocher = FixedEpocher::new(NonZero::new(length).unwrap_or(NZU64!(1)));
         let genesis_digest = cfg.genesis.digest();
-        let (marshal, marshal_mailbox, _) = MarshalActor::init(
+        let init = MarshalActor::init(
             context.child("marshal"),
             finalizations,
             blocks,
@@ -305,15 +371,23 @@ where
                 page_cache: page_cache.clone(),
                 strategy: Sequential,
             },
-        )
-        .await;
+        );
+        let (marshal, marshal_mailbox, floor) = crate::panics::catch(init)
+            .await
+            .map_err(|e| crate::Error::ConsensusStore(format!("marshal cannot start: {e}")))?;
+        let head = cfg.chain.head().height;
+        if let Some(processed) = floor.height().map(|h| h.get()).filter(|p| *p > head) {
+            return Err(crate::Error::ConsensusStore(format!(
+                "marshal has delivered finalized blocks up to height {processed}, but the ledger is at {head} and the blocks in between are not in marshal's archive"
+            )));
+        }
         let marshaled = Marshaled::new(
             context.child("marshaled"),
             app,
             marshal_mailbox.clone(),
             epocher,
         );
-        Self {
+        Ok(Self {
             context: ContextCell::new(context),
             buffer,
             buffer_mailbox,
@@ -332,7 +406,7 @@ where
                 on_epoch: cfg.on_epoch,
                 _context: std::marker::PhantomData,
             },
-        }
+        })
     }
 
     /// Starts every actor on its p2p channels.

@@ -17,6 +17,13 @@ pub enum Error {
     },
     #[error("config: {0}")]
     Config(String),
+    /// commonware's storage under `<data-dir>/consensus` cannot be used as it is.
+    #[error("consensus store: {0}")]
+    ConsensusStore(String),
+    /// The node will not start on its files: what is wrong, with which file, and what to do
+    /// (one paragraph, for the operator).
+    #[error("{0}")]
+    Refused(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -15,6 +15,8 @@ pub mod gossip;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
+pub mod panics;
+pub mod recovery;
 
 pub use error::Error;
 

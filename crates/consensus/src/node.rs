@@ -2,10 +2,10 @@
 use crate::{
     api_impl::NodeService,
     application::{spawn_finalizer, App, Pacing},
-    chain::{Chain, ChainConfig},
+    chain::ChainConfig,
     clock::ClockConfig,
     engine::{
-        marshal_resolver, Engine, EngineConfig, OnEpoch, Timeouts, CHANNEL_BROADCAST,
+        marshal_resolver, Archives, Engine, EngineConfig, OnEpoch, Timeouts, CHANNEL_BROADCAST,
         CHANNEL_CERTIFICATES, CHANNEL_MARSHAL, CHANNEL_RESOLVER, CHANNEL_TXS, CHANNEL_VOTES,
         MAX_PENDING_ACKS,
     },
@@ -14,6 +14,7 @@ use crate::{
     gossip,
     mempool::MempoolConfig,
     metrics::NodeMetrics,
+    recovery::{self, LedgerConfig},
     Error,
 };
 use commonware_codec::{DecodeExt, Encode};
@@ -26,7 +27,6 @@ use commonware_runtime::{
 };
 use commonware_utils::{ordered::Map, ordered::Set, union, NZUsize, SystemTimeExt as _, NZU32};
 use gridledger_api::ApiConfig;
-use gridledger_storage::Store;
 use gridledger_types::BLOCK_MAX_TXS;
 use std::{
     net::SocketAddr,
@@ -79,6 +79,8 @@ pub struct ExtensionParts {
     pub charging: Option<Arc<dyn gridledger_api::ChargingApi>>,
     /// The dashboard's sign-in (custodial keystores), if this node runs one.
     pub portal: Option<Arc<dyn gridledger_api::portal::PortalApi>>,
+    /// The key-derivation pool the services share (its counters go to `/metrics`).
+    pub kdf: Option<Arc<gridledger_api::kdf::KdfPool>>,
     pub tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 }
 
@@ -128,37 +130,52 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
     }
     std::fs::create_dir_all(&cfg.data_dir)?;
     let me = cfg.validator_key.public_key();
-    let store = Store::open(&cfg.data_dir.join("ledger.redb"))?;
-    let (genesis_block, genesis_state) = cfg.genesis.genesis_block();
-    let metrics = NodeMetrics::default();
-    let chain = Arc::new(Chain::open(
-        ChainConfig {
-            chain_id: cfg.genesis.chain.chain_id.clone(),
-            mempool: cfg.mempool,
-            max_block_txs: BLOCK_MAX_TXS,
-        },
-        store,
-        &genesis_block,
-        genesis_state,
-        metrics,
-    )?);
-    let head = chain.head();
-    // Known as a validator of the genesis or of the epoch the chain is in, or as a full node.
-    let mut known = cfg.genesis.validators.clone();
-    known.extend(chain.validators_at(epoch_to_run(head.height, chain.epoch_length())));
-    let role = node_role(&known, &cfg.full_nodes, &me);
-    info!(height = head.height, hash = %head.hash, state_root = %head.state_root, "opened ledger");
-    // Larger than marshal's outstanding acknowledgements, so `report` never blocks marshal.
-    let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(4 * MAX_PENDING_ACKS.get());
-    let (halted_tx, halted_rx) = tokio::sync::oneshot::channel();
-    let finalizer = spawn_finalizer(chain.clone(), fin_rx, halted_tx)?;
-
+    let consensus_dir = cfg.data_dir.join("consensus");
+    crate::panics::log_hook();
     let runtime = cw_tokio::Config::new()
         .with_storage_directory(cfg.data_dir.join("consensus"))
         .with_worker_threads(cfg.worker_threads.max(1))
         .with_catch_panics(false);
     let executor = cw_tokio::Runner::new(runtime);
-    let result = executor.start(|context| async move {
+    let (genesis_block, _) = cfg.genesis.genesis_block();
+    // The finalizer thread, once started (joined after the runtime has stopped).
+    let finalizer = std::sync::Mutex::new(None);
+    let finalizer_slot = &finalizer;
+    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        executor.start(|context| async move {
+        // The ledger is checked against marshal's archive (and caught up or rebuilt from it)
+        // before anything is served.
+        let archives = Archives::open(context.child("engine"), PARTITION_PREFIX)
+            .await
+            .map_err(|e| consensus_refusal(&consensus_dir, e))?;
+        let metrics = NodeMetrics::default();
+        let (chain, opened) = recovery::open_ledger(
+            LedgerConfig {
+                data_dir: &cfg.data_dir,
+                consensus_dir: &consensus_dir,
+                genesis: &cfg.genesis,
+                chain: ChainConfig {
+                    chain_id: cfg.genesis.chain.chain_id.clone(),
+                    mempool: cfg.mempool,
+                    max_block_txs: BLOCK_MAX_TXS,
+                },
+                metrics,
+            },
+            &archives,
+        )
+        .await?;
+        let chain = Arc::new(chain);
+        let head = chain.head();
+        // Known as a validator of the genesis or of the epoch the chain is in, or as a full node.
+        let mut known = cfg.genesis.validators.clone();
+        known.extend(chain.validators_at(epoch_to_run(head.height, chain.epoch_length())));
+        let role = node_role(&known, &cfg.full_nodes, &me);
+        info!(height = head.height, hash = %head.hash, state_root = %head.state_root, ?opened, "opened ledger");
+        // Larger than marshal's outstanding acknowledgements, so `report` never blocks marshal.
+        let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel(4 * MAX_PENDING_ACKS.get());
+        let (halted_tx, halted_rx) = tokio::sync::oneshot::channel();
+        *finalizer_slot.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(spawn_finalizer(chain.clone(), fin_rx, halted_tx)?);
         let namespace = union(NAMESPACE, cfg.genesis.chain.chain_id.as_str().as_bytes());
         let peers: Vec<(ed25519::PublicKey, PeerAddress)> = cfg
             .genesis
@@ -275,11 +292,12 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
                 chain: chain.clone(),
                 genesis: genesis_block,
                 timeouts: cfg.timeouts,
-                partition_prefix: "gridledger".into(),
                 on_epoch,
             },
+            archives,
         )
-        .await;
+        .await
+        .map_err(|e| consensus_refusal(&consensus_dir, e))?;
         let engine = engine.start(votes, certificates, resolver, broadcast, marshal_resolver);
 
         let metrics_ctx = context.child("api");
@@ -319,6 +337,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
             gridledger_api::Services {
                 charging: parts.charging,
                 portal: parts.portal,
+                kdf: parts.kdf,
             },
             shutdown_signal(),
         ));
@@ -340,13 +359,38 @@ pub fn run(cfg: NodeConfig) -> Result<(), Error> {
         }
         let _ = api.await;
         outcome
+        })
+    }));
+    let result = started.unwrap_or_else(|panic| {
+        Err(Error::Config(format!(
+            "stopped by a panic: {}",
+            crate::panics::message(panic)
+        )))
     });
     // Every sender to the finalizer lived in the runtime, which is gone: it drains and exits.
-    let _ = finalizer.join();
-    if let Err(e) = &result {
-        error!(%e, "node failed");
+    if let Some(finalizer) = finalizer.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        let _ = finalizer.join();
+    }
+    // A refusal is the operator's message (printed once by the binary), not a failure report.
+    match &result {
+        Err(Error::Refused(_)) | Ok(()) => {}
+        Err(e) => error!(%e, "node failed"),
     }
     result
+}
+
+/// Partition names of this node's commonware storage start with this.
+const PARTITION_PREFIX: &str = "gridledger";
+
+/// A consensus store that cannot be used as it is, as a refusal naming its directory.
+fn consensus_refusal(dir: &std::path::Path, e: Error) -> Error {
+    match e {
+        Error::ConsensusStore(what) => Error::Refused(format!(
+            "refusing to start: the consensus store is damaged: {what} (directory: {}). Restore the data directory from a backup. A node of a network with other validators can instead be started on an empty data directory to sync the chain from its peers; a single-validator devnet cannot.",
+            dir.display()
+        )),
+        other => other,
+    }
 }
 
 /// Whether this node votes.

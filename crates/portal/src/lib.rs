@@ -3,18 +3,27 @@
 //! it, and signs transactions with that session's key until sign-out or expiry.
 //!
 //! The unlocked key lives only in this process's memory, inside its session; it is never
-//! written, logged or sent anywhere. Repeated wrong passwords lock a login (the SDK's
-//! [Lockout] rule, shared with the charging members). Wall-clock time is used only for session
+//! written, logged or sent anywhere. Password checks cannot be guessed or exhausted (see
+//! [signin]): one at a time per login, derivations bounded by the node's [KdfPool], the same
+//! work for unknown logins, wrong passwords counted per login and source (the SDK's
+//! [Guard](gridledger_sdk::lockout::Guard) rule, shared with the charging members) and kept in
+//! `<dir>/lockouts.redb` for registered logins only. Wall-clock time is used only for session
 //! expiry and lockout, never for anything on chain.
 #![forbid(unsafe_code)]
 
+mod error;
+pub mod guards;
+pub mod signin;
+
+pub use error::Error;
+
 use gridledger_api::{
+    kdf::KdfPool,
     portal::{PortalApi, PortalError, SessionView},
     NodeApi,
 };
 use gridledger_sdk::{
-    keystore::{constant_time_eq, Keystore},
-    lockout::Lockout,
+    keystore::constant_time_eq,
     signer::{chain_time_ms, DEFAULT_EXPIRY},
 };
 use gridledger_types::{
@@ -48,9 +57,6 @@ impl Default for PortalConfig {
     }
 }
 
-/// Most logins whose wrong passwords are counted at once.
-pub const MAX_LOCKOUTS: usize = 10_000;
-
 struct Session {
     login: String,
     key: PrivateKey,
@@ -65,19 +71,18 @@ struct Session {
 #[derive(Default)]
 struct Inner {
     sessions: BTreeMap<String, Session>,
-    lockouts: BTreeMap<String, Lockout>,
 }
 
 /// Wall-clock milliseconds (replaceable in tests).
 pub type Clock = Box<dyn Fn() -> u64 + Send + Sync>;
 
 pub struct Portal {
-    dir: PathBuf,
     node: Arc<dyn NodeApi>,
     chain_id: ChainId,
     cfg: PortalConfig,
     now: Clock,
     inner: Mutex<Inner>,
+    checker: signin::Checker,
 }
 
 fn wall_ms() -> u64 {
@@ -104,9 +109,15 @@ pub fn valid_login(login: &str) -> bool {
 
 impl Portal {
     /// A portal over the keystores in `dir`, signing for `chain_id` with nonces and chain time
-    /// read from `node`.
-    pub fn new(dir: PathBuf, node: Arc<dyn NodeApi>, chain_id: ChainId, cfg: PortalConfig) -> Self {
-        Self::with_clock(dir, node, chain_id, cfg, Box::new(wall_ms))
+    /// read from `node`, deriving keys in `kdf`. Opens (or creates) `<dir>/lockouts.redb`.
+    pub fn new(
+        dir: PathBuf,
+        node: Arc<dyn NodeApi>,
+        chain_id: ChainId,
+        cfg: PortalConfig,
+        kdf: Arc<KdfPool>,
+    ) -> Result<Self, Error> {
+        Self::with_clock(dir, node, chain_id, cfg, kdf, Box::new(wall_ms))
     }
 
     pub fn with_clock(
@@ -114,16 +125,25 @@ impl Portal {
         node: Arc<dyn NodeApi>,
         chain_id: ChainId,
         cfg: PortalConfig,
+        kdf: Arc<KdfPool>,
         now: Clock,
-    ) -> Self {
-        Self {
-            dir,
+    ) -> Result<Self, Error> {
+        let guards = Arc::new(guards::Guards::open(&dir.join("lockouts.redb"))?);
+        let dummy = signin::dummy_keystore(signin::dummy_params(&dir))?;
+        Ok(Self {
             node,
             chain_id,
             cfg,
             now,
             inner: Mutex::new(Inner::default()),
-        }
+            checker: signin::Checker {
+                dir,
+                guards,
+                kdf,
+                dummy,
+                turns: gridledger_sdk::turns::Turns::default(),
+            },
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -168,42 +188,25 @@ impl Portal {
         s.last_ms = now;
         Some(s)
     }
-
-    fn unlock(&self, login: &str, password: &str) -> Option<PrivateKey> {
-        let ks = Keystore::load(self.dir.join(format!("{login}.json"))).ok()?;
-        ks.decrypt(password.as_bytes()).ok()
-    }
 }
 
+#[async_trait::async_trait]
 impl PortalApi for Portal {
-    fn sign_in(&self, login: &str, password: &str) -> Result<(String, SessionView), PortalError> {
+    async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<(String, SessionView), PortalError> {
         if !valid_login(login) {
+            // Cannot be a keystore's name: nothing to find out by timing it.
             return Err(PortalError::BadCredentials);
         }
+        let key = self
+            .checker
+            .check(login, password, source, || (self.now)())
+            .await?;
         let now = (self.now)();
-        if let Some(l) = self.lock().lockouts.get(login) {
-            if l.is_locked(now) {
-                return Err(PortalError::LockedOut {
-                    until_ms: l.locked_until_ms,
-                });
-            }
-        }
-        // The KDF runs without holding the lock.
-        let Some(key) = self.unlock(login, password) else {
-            let mut inner = self.lock();
-            // Bounded: past the limit, counts of logins not locked now are forgotten.
-            if inner.lockouts.len() >= MAX_LOCKOUTS {
-                inner.lockouts.retain(|_, l| l.is_locked(now));
-            }
-            let l = inner.lockouts.entry(login.to_string()).or_default();
-            return Err(if l.fail(now) {
-                PortalError::LockedOut {
-                    until_ms: l.locked_until_ms,
-                }
-            } else {
-                PortalError::BadCredentials
-            });
-        };
         let token = random_hex(32)?;
         let session = Session {
             login: login.to_string(),
@@ -216,9 +219,6 @@ impl PortalApi for Portal {
         };
         let view = self.view(&session);
         let mut inner = self.lock();
-        if let Some(l) = inner.lockouts.get_mut(login) {
-            l.succeed();
-        }
         inner.sessions.retain(|_, s| !self.expired(s, now));
         while inner.sessions.len() >= self.cfg.max_sessions.max(1) {
             let oldest = inner
@@ -299,6 +299,15 @@ impl PortalApi for Portal {
         if let Some(s) = self.lock().sessions.get_mut(token) {
             s.next_nonce = None;
         }
+    }
+
+    async fn unlock(&self, login: &str) -> Result<(), PortalError> {
+        if !valid_login(login) {
+            return Err(PortalError::UnknownLogin);
+        }
+        self.checker.unlock(login).await?;
+        tracing::warn!(login, "sign-in locks cleared by the operator");
+        Ok(())
     }
 }
 

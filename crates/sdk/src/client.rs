@@ -35,6 +35,8 @@ pub struct Client {
     timeout: Duration,
     /// Sent as `Bearer` on charging routes that take no explicit credentials.
     charging_token: Option<Secret>,
+    /// Sent as `Bearer` on `POST /api/v1/admin/clock/advance`.
+    clock_token: Option<Secret>,
     /// Signs every GET (see [Client::with_signer]).
     reader: Option<Arc<ReadKey>>,
 }
@@ -128,6 +130,7 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             charging_token: None,
             reader: None,
+            clock_token: None,
         })
     }
 
@@ -162,6 +165,13 @@ impl Client {
     /// routes called without explicit credentials: reads, and operator routes given `None`.
     pub fn with_charging_token(mut self, token: impl Into<String>) -> Self {
         self.charging_token = Some(Secret(token.into()));
+        self
+    }
+
+    /// The same client sending `token` (a devnet's clock token, `<data-dir>/keys/clock-token.txt`)
+    /// with [Client::advance_clock].
+    pub fn with_clock_token(mut self, token: impl Into<String>) -> Self {
+        self.clock_token = Some(Secret(token.into()));
         self
     }
 
@@ -450,14 +460,18 @@ impl Client {
             .await
     }
 
-    /// `POST /api/v1/admin/clock/advance`: moves a devnet's chain clock forward (only
-    /// `gridledger devnet --clock-control` allows it; other nodes answer
-    /// `clock_control_disabled`). Signers learn the new time with [crate::TxSigner::resync_clock].
+    /// `POST /api/v1/admin/clock/advance`: moves a devnet's chain clock forward, at most 40 days
+    /// a call (only `gridledger devnet --clock-control` allows it; other nodes answer
+    /// `clock_control_disabled`). Needs the clock token ([Client::with_clock_token]). Signers
+    /// learn the new time with [crate::TxSigner::resync_clock].
     pub async fn advance_clock(&self, step: ClockAdvance) -> Result<ClockView> {
-        let req = self
+        let mut req = self
             .http
             .post(self.url("/api/v1/admin/clock/advance"))
             .json(&step);
+        if let Some(t) = &self.clock_token {
+            req = req.bearer_auth(&t.0);
+        }
         json_or_error(self.send(req).await?).await
     }
 
@@ -526,6 +540,18 @@ impl Client {
     pub async fn charging_member(&self, member_no: u64) -> Result<Option<serde_json::Value>> {
         let path = format!("/api/v1/charging/members/{member_no}");
         optional(self.charging_get(&path, &[]).await)
+    }
+
+    /// `DELETE /api/v1/charging/members/{member_no}/lock` (operator token): clears the
+    /// member's wrong-password counts and locks; answers `{"member_no", "locked_until_ms"}`.
+    pub async fn charging_unlock(
+        &self,
+        token: Option<&str>,
+        member_no: u64,
+    ) -> Result<serde_json::Value> {
+        let path = format!("/api/v1/charging/members/{member_no}/lock");
+        let req = self.bearer(self.http.delete(self.url(&path)), token);
+        json_or_error(self.send(req).await?).await
     }
 
     /// `POST /api/v1/charging/certify` as a charger: member number + password.
@@ -828,6 +854,9 @@ fn report_path(month: u32, period: Option<(&str, u64)>, format: &str) -> String 
         None => format!("/api/v1/reports/bank/{month}?format={format}"),
     }
 }
+
+mod session;
+pub use session::DashboardSession;
 
 #[cfg(test)]
 mod charging_tests;

@@ -88,9 +88,12 @@ impl KdfParams {
 
     fn derive(&self, password: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
         let mut out = Zeroizing::new([0u8; 32]);
-        self.argon2()?
-            .hash_password_into(password, salt, out.as_mut())
-            .map_err(|e| Error::Keystore(format!("kdf: {e}")))?;
+        let argon2 = self.argon2()?;
+        let mut memory = crate::kdf_memory::take(argon2.params().block_count());
+        let derived =
+            argon2.hash_password_into_with_memory(password, salt, out.as_mut(), &mut memory);
+        crate::kdf_memory::give_back(memory);
+        derived.map_err(|e| Error::Keystore(format!("kdf: {e}")))?;
         Ok(out)
     }
 }
@@ -338,6 +341,30 @@ mod tests {
     }
 
     const FAST: KdfParams = KdfParams::insecure_for_tests();
+
+    #[test]
+    fn derivations_reuse_their_working_memory_and_keep_a_bounded_amount() {
+        use crate::kdf_memory::{kept, MAX_SPARE};
+        // Parameters no other test uses, so the kept memory of this size is this test's.
+        let params = KdfParams {
+            m_cost_kib: 24,
+            ..FAST
+        };
+        let ks = Keystore::encrypt(&key(3), b"pw", params).unwrap();
+        assert!((1..=MAX_SPARE).contains(&kept()));
+        for _ in 0..5 {
+            assert_eq!(ks.decrypt(b"pw").unwrap().encode(), key(3).encode());
+            assert!(ks.decrypt(b"wrong").is_err());
+        }
+        // Twelve at once: the memory of at most MAX_SPARE derivations is kept afterwards.
+        std::thread::scope(|s| {
+            for i in 0..12 {
+                let ks = &ks;
+                s.spawn(move || assert!(ks.decrypt(b"pw").is_ok(), "{i}"));
+            }
+        });
+        assert!((1..=MAX_SPARE).contains(&kept()));
+    }
 
     #[test]
     fn round_trip() {

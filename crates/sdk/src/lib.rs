@@ -5,12 +5,14 @@
 
 pub mod client;
 mod error;
+mod kdf_memory;
 pub mod keystore;
 pub mod lockout;
 pub mod profile;
 pub mod readings;
 pub mod signer;
 pub mod sse;
+pub mod turns;
 
 pub use client::{BasicAuth, Client};
 pub use error::{Error, Result};

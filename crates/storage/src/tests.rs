@@ -386,14 +386,205 @@ fn other_format_version_is_refused() {
         let txn = s.db.begin_write().unwrap();
         txn.open_table(META)
             .unwrap()
-            .insert(FORMAT_KEY, 2u64.to_be_bytes().as_slice())
+            .insert(FORMAT_KEY, 3u64.to_be_bytes().as_slice())
             .unwrap();
         txn.commit().unwrap();
     }
-    assert!(matches!(
-        Store::open(&path),
-        Err(Error::UnsupportedFormat { found: 2 })
-    ));
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::UnsupportedFormat { found: 3 }),
+        "{err}"
+    );
+    // Another version is not damage: rebuilding the file would not be the cure.
+    assert!(!err.is_damage());
+}
+
+fn writes(rows: &[(&str, Option<&str>)]) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    rows.iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
+        .collect()
+}
+
+/// Writes a state row behind the store's back (the digest is not updated), as a flipped bit in
+/// a value would look to the store.
+fn tamper_state(s: &Store, key: &[u8], value: Option<&[u8]>) {
+    let txn = s.db.begin_write().unwrap();
+    {
+        let mut state = txn.open_table(STATE).unwrap();
+        match value {
+            Some(v) => state.insert(key, v).unwrap(),
+            None => state.remove(key).unwrap(),
+        };
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn the_state_digest_follows_inserts_replacements_and_deletes_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    {
+        let s = Store::open(&path).unwrap();
+        s.commit_block(&BlockCommit {
+            writes: writes(&[("a", Some("1")), ("b", Some("2")), ("c", Some("3"))]),
+            ..simple(0, b"b0")
+        })
+        .unwrap();
+        // Replace a twice in one block (the later write wins), delete b, delete a missing key.
+        s.commit_block(&BlockCommit {
+            writes: writes(&[
+                ("a", Some("10")),
+                ("a", Some("11")),
+                ("b", None),
+                ("zz", None),
+            ]),
+            ..simple(1, b"b1")
+        })
+        .unwrap();
+        assert_eq!(s.state_entries().unwrap().len(), 2);
+    }
+    let s = Store::open_verified(&path).unwrap();
+    assert_eq!(
+        s.state_entries().unwrap(),
+        vec![
+            (b"a".to_vec(), b"11".to_vec()),
+            (b"c".to_vec(), b"3".to_vec())
+        ]
+    );
+}
+
+#[test]
+fn a_state_row_changed_behind_the_store_is_caught_when_the_state_is_read() {
+    for tamper in [
+        (&b"a"[..], Some(&b"2"[..])), // a value changed
+        (b"a", None),                 // a row lost
+        (b"new", Some(b"x")),         // a row appeared
+    ] {
+        let s = Store::open_in_memory().unwrap();
+        s.commit_block(&BlockCommit {
+            writes: writes(&[("a", Some("1")), ("b", Some("2"))]),
+            ..simple(0, b"b0")
+        })
+        .unwrap();
+        tamper_state(&s, tamper.0, tamper.1);
+        let err = s.state_entries().unwrap_err();
+        assert!(
+            matches!(err, Error::Corrupt { table: "state", .. }),
+            "{tamper:?}: {err}"
+        );
+        assert!(err.is_damage());
+    }
+}
+
+#[test]
+fn a_version_1_file_is_upgraded_with_the_digest_of_its_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    {
+        let s = Store::open(&path).unwrap();
+        s.commit_block(&BlockCommit {
+            writes: writes(&[("a", Some("1")), ("b", Some("2"))]),
+            ..simple(0, b"b0")
+        })
+        .unwrap();
+        // What version 1 wrote: no digest row.
+        let txn = s.db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert(FORMAT_KEY, 1u64.to_be_bytes().as_slice())
+                .unwrap();
+            meta.remove(STATE_DIGEST_KEY).unwrap();
+        }
+        txn.commit().unwrap();
+        assert!(matches!(
+            s.state_entries(),
+            Err(Error::Corrupt { table: "meta", .. })
+        ));
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.state_entries().unwrap().len(), 2);
+    s.commit_block(&BlockCommit {
+        writes: writes(&[("a", None)]),
+        ..simple(1, b"b1")
+    })
+    .unwrap();
+    assert_eq!(
+        s.state_entries().unwrap(),
+        vec![(b"b".to_vec(), b"2".to_vec())]
+    );
+    let txn = s.db.begin_read().unwrap();
+    let meta = txn.open_table(META).unwrap();
+    let version = meta.get(FORMAT_KEY).unwrap().unwrap().value().to_vec();
+    assert_eq!(version, FORMAT_VERSION.to_be_bytes());
+}
+
+#[test]
+fn head_rows_that_disagree_with_the_block_tables_are_caught() {
+    // Each case damages one table so that it no longer agrees with the head row.
+    type Damage = fn(&WriteTransaction);
+    let cases: [(&str, Damage); 5] = [
+        ("blocks", |t| {
+            t.open_table(BLOCKS).unwrap().remove(2).unwrap();
+        }),
+        ("blocks", |t| {
+            t.open_table(BLOCKS).unwrap().insert(3, &b"x"[..]).unwrap();
+        }),
+        ("block_hash_by_height", |t| {
+            t.open_table(BLOCK_HASH_BY_HEIGHT)
+                .unwrap()
+                .insert(2, &[9u8; 32][..])
+                .unwrap();
+        }),
+        ("block_hashes", |t| {
+            t.open_table(BLOCK_HASHES)
+                .unwrap()
+                .remove(&head(2).block_hash[..])
+                .unwrap();
+        }),
+        ("meta", |t| {
+            t.open_table(META).unwrap().remove(HEAD_KEY).unwrap();
+        }),
+    ];
+    for (table, damage) in cases {
+        let s = Store::open_in_memory().unwrap();
+        for height in 0..3 {
+            s.commit_block(&simple(height, b"b")).unwrap();
+        }
+        s.check_head_rows().unwrap();
+        let txn = s.db.begin_write().unwrap();
+        damage(&txn);
+        txn.commit().unwrap();
+        match s.check_head_rows() {
+            Err(Error::Corrupt { table: t, .. }) => assert_eq!(t, table),
+            other => panic!("{table}: {other:?}"),
+        }
+    }
+    // An empty store is fine.
+    Store::open_in_memory().unwrap().check_head_rows().unwrap();
+}
+
+#[test]
+fn deferred_commits_are_readable_at_once_and_durable_after_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    {
+        let s = Store::open(&path).unwrap();
+        for height in 0..5 {
+            s.commit_block_deferred(&BlockCommit {
+                writes: writes(&[("n", Some(&height.to_string()))]),
+                ..simple(height, b"b")
+            })
+            .unwrap();
+            assert_eq!(s.head().unwrap().map(|h| h.height), Some(height));
+        }
+        s.flush().unwrap();
+    }
+    let s = Store::open_verified(&path).unwrap();
+    assert_eq!(s.head().unwrap(), Some(head(4)));
+    assert_eq!(
+        s.state_entries().unwrap(),
+        vec![(b"n".to_vec(), b"4".to_vec())]
+    );
 }
 
 #[test]

@@ -98,6 +98,13 @@ pub enum ChargingSub {
     },
     /// A member: status, expiry, card, open session, auto-charge, balance, lockout.
     Member { member_no: u64 },
+    /// Operator: clear a member's wrong-password counts and locks (every charger's and
+    /// address's, and the shared one).
+    Unlock {
+        member_no: u64,
+        #[command(flatten)]
+        token: TokenArg,
+    },
     /// Every charger: terms, online, last seen.
     Chargers,
     /// One charger: terms, online state of its connectors, whether it has a secret.
@@ -399,6 +406,11 @@ pub async fn run(cmd: ChargingCmd) -> anyhow::Result<()> {
             let r = c
                 .charging_signup(Some(token.as_str()), password.as_str(), card.as_deref())
                 .await?;
+            show(json, &r)
+        }
+        ChargingSub::Unlock { member_no, token } => {
+            let token = token.token()?;
+            let r = c.charging_unlock(Some(token.as_str()), member_no).await?;
             show(json, &r)
         }
         ChargingSub::Member { member_no } => match c.charging_member(member_no).await? {

@@ -29,6 +29,8 @@ pub struct Config {
     pub ocpp: Option<SocketAddr>,
     /// Wall seconds per chain month.
     pub secs_per_month: u64,
+    /// The devnet's clock token (the demo moves the clock with it).
+    pub clock_token: String,
 }
 
 /// Wall time between the demo's ticks (agents' rounds, operator duties, one clock step).
@@ -80,7 +82,7 @@ fn kst_label(ms: u64) -> String {
 }
 
 async fn run(cfg: Config) -> Result<()> {
-    let client = Client::new(&cfg.rpc)?;
+    let client = Client::new(&cfg.rpc)?.with_clock_token(cfg.clock_token.clone());
     let mut tries = 0;
     while client.status().await.is_err() {
         tries += 1;

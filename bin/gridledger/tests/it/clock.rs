@@ -1,9 +1,10 @@
 //! The market clock on a real devnet: a chain started two months back (`--clock-start`) is
 //! moved a month ahead and then past the wall clock (`--clock-control`); blocks carry the new
 //! time, signers that learned it get their transactions finalized, signers that did not are
-//! refused as expired, and the chain resumes after a restart. Without `--clock-control` the
-//! admin route is refused.
-use crate::devnet::{free_port, fund, key_from_seed, Devnet, BIN};
+//! refused as expired, and the chain resumes after a restart. Only the clock token printed at
+//! start or the operator's session moves it, only with a JSON body, at most 40 days a request.
+//! Without `--clock-control` the admin route is refused.
+use crate::devnet::{dashboard_session, free_port, fund, key_from_seed, Devnet, BIN};
 use gridledger_sdk::{
     api::{ClockAdvance, StatusView},
     client::Client,
@@ -42,6 +43,21 @@ async fn head_at_or_after(client: &Client, at_ms: u64) -> StatusView {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// `POST /api/v1/admin/clock/advance` `{"ms": ms}` from the market operator's dashboard session
+/// (cookie and CSRF header).
+async fn advance_as_operator(rpc: &str, ms: u64) -> reqwest::Response {
+    let (cookie, csrf) = dashboard_session(rpc, "operator", "devnet").await;
+    reqwest::Client::new()
+        .post(format!("{rpc}/api/v1/admin/clock/advance"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"ms": {ms}}}"#))
+        .send()
+        .await
+        .unwrap()
 }
 
 #[track_caller]
@@ -93,6 +109,10 @@ async fn a_month_passes_on_a_devnet_clock() {
         .await
         .unwrap();
 
+    // The operator's dashboard session moves it too (cookie and CSRF header), a minute here.
+    let resp = advance_as_operator(&net.rpc, MINUTE_MS).await;
+    assert_eq!(resp.status().as_u16(), 200, "{:?}", resp.text().await);
+
     // A month passes.
     let moved = client
         .advance_clock(ClockAdvance::By(31 * DAY_MS))
@@ -132,17 +152,90 @@ async fn a_month_passes_on_a_devnet_clock() {
         400,
         "invalid_clock_advance",
     );
+    let token = net.clock_token().expect("the devnet wrote its clock token");
     let resp = reqwest::Client::new()
         .post(format!("{}/api/v1/admin/clock/advance", net.rpc))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body(r#"{"days": 1}"#)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
 
-    // Past the wall clock: a signer using the local clock now signs already-expired
-    // transactions; one that asked the node does not, and neither does the CLI.
+    // Nobody else moves it: no token, a wrong one, a form post (what a page open in the
+    // operator's browser can send), a participant's session; nor more than 40 days at once.
+    let before = client.status().await.unwrap().now_ms;
+    let url = format!("{}/api/v1/admin/clock/advance", net.rpc);
+    let web = reqwest::Client::new();
+    let year = format!(r#"{{"ms": {}}}"#, 365 * DAY_MS);
+    for (req, status, code) in [
+        (
+            web.post(&url)
+                .header("content-type", "application/json")
+                .body(year.clone()),
+            401,
+            "unauthorized",
+        ),
+        (
+            web.post(&url)
+                .bearer_auth("not-the-token")
+                .header("content-type", "application/json")
+                .body(year.clone()),
+            401,
+            "unauthorized",
+        ),
+        (
+            web.post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("ms={}", 365 * DAY_MS)),
+            401,
+            "unauthorized",
+        ),
+        (
+            web.post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("ms={}", 365 * DAY_MS)),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            web.post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(year.clone()),
+            400,
+            "invalid_clock_advance",
+        ),
+    ] {
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        let v: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(v["code"], code, "{v}");
+    }
+    assert!(
+        client.status().await.unwrap().now_ms < before + DAY_MS,
+        "nothing moved"
+    );
+
+    // Past the wall clock (70 days or more ahead: two requests or more): a signer using the local clock
+    // now signs already-expired transactions; one that asked the node does not, and neither
+    // does the CLI.
     let ahead = now_ms() + 40 * DAY_MS;
+    assert_api_error(
+        client.advance_clock(ClockAdvance::To(ahead)).await,
+        400,
+        "invalid_clock_advance",
+    );
+    let mut chain_now = client.status().await.unwrap().now_ms;
+    while ahead - chain_now > 40 * DAY_MS {
+        chain_now = client
+            .advance_clock(ClockAdvance::To(chain_now + 40 * DAY_MS))
+            .await
+            .unwrap()
+            .now_ms;
+    }
     let moved = client.advance_clock(ClockAdvance::To(ahead)).await.unwrap();
     assert_eq!(moved.now_ms, ahead);
     assert!(moved.offset_ms > 39 * DAY_MS as i64);
@@ -202,13 +295,22 @@ async fn a_month_passes_on_a_devnet_clock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clock_control_is_refused_without_the_flag() {
-    let (_tmp, _dir, mut net) = Devnet::temp();
+    let (_tmp, dir, mut net) = Devnet::temp();
     let client = net.ready().await;
+    assert!(
+        !dir.join("keys/clock-token.txt").exists(),
+        "no token without clock control"
+    );
     assert_api_error(
         client.advance_clock(ClockAdvance::By(DAY_MS)).await,
-        403,
-        "clock_control_disabled",
+        401,
+        "unauthorized",
     );
+    // Even the market operator's session is refused: this node does not move its clock.
+    let resp = advance_as_operator(&net.rpc, DAY_MS).await;
+    assert_eq!(resp.status().as_u16(), 403);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], "clock_control_disabled", "{v}");
     // The chain clock is the wall clock.
     let s = client.status().await.unwrap();
     let wall = now_ms();

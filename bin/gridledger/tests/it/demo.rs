@@ -53,6 +53,40 @@ async fn demo_runs_a_month_of_the_pilot_and_continues_after_a_restart_slow_() {
     let (http, p2p) = (free_port(), free_port());
     let mut net = Devnet::start_with(&dir, http, p2p, &["--demo", "--demo-speed", "10"]);
     let client = net.ready().await;
+    // The demo's clock moves only with the token it printed (or the operator's session), never
+    // a year at once, and never from a form any page in the operator's browser could send.
+    let clock = format!("{}/api/v1/admin/clock/advance", net.rpc);
+    let year_ms = 365 * 86_400_000u64;
+    let token = net
+        .clock_token()
+        .expect("a demo devnet writes its clock token");
+    assert!(net.stdout().contains(&token), "the banner prints the token");
+    for (req, status) in [
+        (
+            reqwest::Client::new()
+                .post(&clock)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("ms={year_ms}")),
+            401,
+        ),
+        (
+            reqwest::Client::new()
+                .post(&clock)
+                .bearer_auth(&token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("ms={year_ms}")),
+            415,
+        ),
+        (
+            reqwest::Client::new()
+                .post(&clock)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "ms": year_ms })),
+            400,
+        ),
+    ] {
+        assert_eq!(req.send().await.unwrap().status().as_u16(), status);
+    }
     // The chain starts 5 days before a month: that month is the first one traded.
     let genesis = client.block(1).await.unwrap().unwrap().timestamp_ms;
     let month = next_month(kst_month(genesis));

@@ -1,5 +1,10 @@
 //! Starting and stopping a real devnet process for a test.
-use gridledger_sdk::{api::ClockAdvance, client::Client, keystore::Keystore, signer::TxSigner};
+use gridledger_sdk::{
+    api::{ClockAdvance, MAX_CLOCK_STEP_MS},
+    client::Client,
+    keystore::Keystore,
+    signer::TxSigner,
+};
 use gridledger_types::{Address, MilliWon, Payload, PrivateKey, Role};
 use std::{
     net::TcpListener,
@@ -9,6 +14,17 @@ use std::{
 };
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gridledger");
+
+/// Runs `gridledger ARGS` and asserts it succeeded (showing its stderr if not).
+pub fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "gridledger {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -88,10 +104,14 @@ impl Devnet {
         }
     }
 
-    /// A client reading as the market operator (entitled to every record), once the devnet
-    /// has written its keys; anonymous before.
+    /// A client of the devnet reading as the market operator (entitled to every record) once
+    /// the devnet has written its keys (anonymous before), and sending its clock token (if it
+    /// has clock control) with `advance_clock`.
     pub fn client(&self) -> Client {
-        let c = self.anonymous();
+        let c = match self.clock_token() {
+            Some(t) => self.anonymous().with_clock_token(t),
+            None => self.anonymous(),
+        };
         if let Some(k) = self.operator.get() {
             return c.with_signer(k.clone());
         }
@@ -102,6 +122,13 @@ impl Devnet {
             }
             Err(_) => c,
         }
+    }
+
+    /// The token `POST /api/v1/admin/clock/advance` takes (written at start with clock control).
+    pub fn clock_token(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.join("keys").join("clock-token.txt"))
+            .ok()
+            .map(|t| t.trim().to_string())
     }
 
     /// `GET path` (e.g. `/api/v1/markets/m/periods/1`) as JSON, signed by the market operator.
@@ -152,6 +179,7 @@ impl Devnet {
             }
             if let Ok(s) = client.status().await {
                 if s.height >= 1 {
+                    // The node is up: its files (the clock token) are written.
                     return self.client();
                 }
             }
@@ -214,6 +242,26 @@ pub fn key_from_seed(seed: u8) -> PrivateKey {
     PrivateKey::decode([seed; 32].as_slice()).unwrap()
 }
 
+/// New accounts from key seeds `seeds`, registered by the devnet's operator and funded by its
+/// bank with `won` each (see [fund]); their keys and addresses.
+pub async fn funded_accounts(
+    net: &Devnet,
+    client: &Client,
+    seeds: std::ops::Range<u8>,
+    won: u64,
+) -> (Vec<PrivateKey>, Vec<Address>) {
+    let mut operator = TxSigner::connect(client, net.key("operator"), None)
+        .await
+        .unwrap();
+    let mut bank = TxSigner::connect(client, net.key("bank"), None)
+        .await
+        .unwrap();
+    let keys: Vec<_> = seeds.map(key_from_seed).collect();
+    let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
+    fund(client, &mut operator, &mut bank, &addrs, won).await;
+    (keys, addrs)
+}
+
 /// Registers `accounts` (as consumers), waits for that, then mints `won` to each and waits
 /// again (transactions of different signers in one block have no guaranteed order).
 pub async fn fund(
@@ -268,8 +316,17 @@ pub async fn wait_all(client: &Client, txs: &[gridledger_types::SignedTransactio
     }
 }
 
-/// Moves the devnet's clock to `to_ms` and waits until a block carries that time.
+/// Moves the devnet's clock to `to_ms` (in steps of at most the 40 days one request may move
+/// it) and waits until a block carries that time.
 pub async fn clock_to(client: &Client, to_ms: u64, signers: &mut [&mut TxSigner]) {
+    let mut now = client.status().await.unwrap().now_ms;
+    while to_ms.saturating_sub(now) > MAX_CLOCK_STEP_MS {
+        now = client
+            .advance_clock(ClockAdvance::To(now + MAX_CLOCK_STEP_MS))
+            .await
+            .unwrap()
+            .now_ms;
+    }
     client.advance_clock(ClockAdvance::To(to_ms)).await.unwrap();
     for _ in 0..200 {
         if client.status().await.unwrap().timestamp_ms >= to_ms {
@@ -281,4 +338,25 @@ pub async fn clock_to(client: &Client, to_ms: u64, signers: &mut [&mut TxSigner]
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("no block at {to_ms} after moving the clock");
+}
+
+/// Signs in to the dashboard over HTTP as `login`: the session's cookie (`gl_session=...`) and
+/// CSRF token.
+pub async fn dashboard_session(rpc: &str, login: &str, password: &str) -> (String, String) {
+    let resp = reqwest::Client::new()
+        .post(format!("{rpc}/api/v1/session"))
+        .json(&serde_json::json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "sign-in as {login}");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let v: serde_json::Value = resp.json().await.unwrap();
+    (cookie, v["csrf"].as_str().unwrap().to_string())
 }

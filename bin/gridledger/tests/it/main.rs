@@ -9,6 +9,7 @@ mod clock;
 mod demo;
 mod devnet;
 mod ledger_api;
+mod ledger_recovery;
 mod mandates_cli;
 mod market_flow;
 mod metering_flow;

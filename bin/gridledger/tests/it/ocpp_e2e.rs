@@ -51,6 +51,7 @@ pub(crate) async fn charger(scenario: &str, params: Value) -> Value {
     })
 }
 
+/// A devnet with its charging operator ready (shared with the sign-in tests' member cases).
 pub(crate) struct Env {
     _tmp: tempfile::TempDir,
     pub(crate) net: Devnet,

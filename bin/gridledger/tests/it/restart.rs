@@ -1,9 +1,9 @@
 //! Crash safety: a devnet killed with SIGKILL in the middle of a load restarts from its data
 //! directory with every finalized transaction intact, and keeps finalizing.
-use crate::devnet::{free_port, fund, key_from_seed, Devnet};
+use crate::devnet::{free_port, funded_accounts, Devnet};
 use futures::StreamExt;
 use gridledger_sdk::signer::TxSigner;
-use gridledger_types::{Address, ChainId, Hash32, MilliWon, Payload};
+use gridledger_types::{ChainId, Hash32, MilliWon, Payload};
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
@@ -18,15 +18,7 @@ async fn sigkill_mid_load_loses_nothing_finalized_slow_() {
     let mut net = Devnet::start(&dir, http, p2p);
     let client = net.ready().await;
     let chain_id = ChainId::new(client.status().await.unwrap().chain_id).unwrap();
-    let mut operator = TxSigner::connect(&client, net.key("operator"), None)
-        .await
-        .unwrap();
-    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
-        .await
-        .unwrap();
-    let keys: Vec<_> = (0..4).map(|i| key_from_seed(40 + i)).collect();
-    let addrs: Vec<Address> = keys.iter().map(Address::of).collect();
-    fund(&client, &mut operator, &mut bank, &addrs, 1_000_000).await;
+    let (keys, addrs) = funded_accounts(&net, &client, 40..44, 1_000_000).await;
     let total = MilliWon::from_won(4_000_000).unwrap();
 
     // Record every finalized transaction (hash -> height) from the event stream.

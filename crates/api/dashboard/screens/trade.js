@@ -5,7 +5,7 @@
 import {
   api, h, section, t, formError, signAndSubmit, explorerLink, ApiFailure,
   won, kwh, pricePerKwh, kstTime, kstMonth, parseDecimal,
-  directory, accountTxs, userSites, userMarkets, openPeriods, monthLabel, prevMonth, throttle,
+  directory, accountTxs, userSites, mandatedSites, userMarkets, openPeriods, monthLabel, prevMonth, throttle,
 } from "../lib.js";
 
 // Strings that depend on the side of the form.
@@ -110,8 +110,10 @@ function periodOptions(select, markets, nowMs) {
   if (before && now !== before) select.dispatchEvent(new Event("change"));
 }
 
-function entryForm(side, sites) {
+function entryForm(side, all) {
   const S = SIDES[side];
+  // Under a mandate only the sides it covers (a site's own owner has no `sides`).
+  const sites = all.filter((x) => !x.sides || x.sides === "both" || x.sides === side);
   const siteSelect = h("select", { name: "site", required: true },
     h("option", { value: "", "data-i18n": "trade.choose_site" }),
     sites.map((s) => h("option", { value: s.site, selected: sites.length === 1 },
@@ -427,12 +429,18 @@ export default {
     const s = ctx.session;
     const [status, dir] = await Promise.all([api("/status"), directory()]);
     const nowMs = status.now_ms || status.timestamp_ms;
-    const sites = await userSites(s, s.role === "sales_company", dir);
+    // A sales company trades only for the sites whose owners mandated it (issue 13).
+    const sites = s.role === "sales_company"
+      ? await mandatedSites(s, await userSites(s, true, dir))
+      : await userSites(s, false, dir);
     const markets = await userMarkets(s, dir, nowMs);
     view = { root, s, sites, markets, nowMs, running: null, again: false, live: throttle(() => root.isConnected && refreshLists(), 3000) };
 
     const notes = [];
-    if (!sites.length) notes.push(h("p", { class: "muted", "data-i18n": "trade.no_sites" }));
+    if (!sites.length) {
+      const key = s.role === "sales_company" ? "trade.no_mandates" : "trade.no_sites";
+      notes.push(h("p", { class: "muted", "data-i18n": key }));
+    }
     if (!markets.length) notes.push(h("p", { class: "muted", "data-i18n": "trade.no_markets" }));
     const sell = entryForm("sell", sites);
     const buy = entryForm("buy", sites);

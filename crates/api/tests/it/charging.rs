@@ -114,6 +114,15 @@ pub fn sample(method: &str, path: &str) -> Option<Sample> {
                 },
                 StatusCode::OK,
             ),
+            ("DELETE", "/members/{member_no}/lock") => (
+                "/members/10000001/lock".into(),
+                operator(),
+                None,
+                ChargingRequest::Unlock {
+                    member_no: 10_000_001,
+                },
+                StatusCode::OK,
+            ),
             ("POST", "/certify") => (
                 "/certify".into(),
                 charger_caller(),
@@ -266,7 +275,7 @@ async fn every_route_parses_into_its_request_with_its_caller() {
     let node = FakeNode::new();
     let service = FakeCharging::new();
     let app = app_with_charging(&node, &service);
-    assert_eq!(charging_routes().count(), 13);
+    assert_eq!(charging_routes().count(), 14);
     for (method, path) in charging_routes() {
         let s = sample(method, path).unwrap_or_else(|| panic!("no sample for {method} {path}"));
         let (status, _, body) = send(&app, s.request).await;
@@ -662,4 +671,70 @@ async fn charging_routes_are_counted_by_template_in_metrics() {
     let text = String::from_utf8(body).unwrap();
     let line = r#"gridledger_api_requests_total{route="/api/v1/charging/sessions/{charger}/{session}",method="GET",status="200"} 1"#;
     assert!(text.lines().any(|l| l == line), "{text}");
+}
+
+#[tokio::test]
+async fn password_routes_pass_the_client_address_and_are_rate_limited_per_address() {
+    use axum::extract::connect_info::MockConnectInfo;
+    let node = FakeNode::new();
+    let service = FakeCharging::new();
+    let cfg = gridledger_api::ApiConfig {
+        rate_limit: gridledger_api::rate_limit::RateLimitConfig {
+            per_min: 1,
+            burst: 3,
+            max_clients: 100,
+        },
+        ..gridledger_api::ApiConfig::default()
+    };
+    let app = gridledger_api::router_with_charging(node.clone(), cfg, service.clone()).layer(
+        MockConnectInfo(std::net::SocketAddr::from(([198, 51, 100, 4], 9))),
+    );
+    for (method, path) in [
+        ("POST", "/api/v1/charging/certify"),
+        ("POST", "/api/v1/charging/prepay"),
+        ("POST", "/api/v1/charging/auto-charge"),
+    ] {
+        let s = sample(method, path).unwrap();
+        let (status, _, body) = send(&app, s.request).await;
+        assert_eq!(
+            status,
+            s.status,
+            "{path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // The keypad routes and auto-charge share one bucket per address: the burst is spent.
+    let s = sample("POST", "/api/v1/charging/certify").unwrap();
+    let (status, _, body) = send(&app, s.request).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_error(&serde_json::from_slice(&body).unwrap(), "rate_limited");
+    let clients = service.clients.lock().unwrap().clone();
+    assert_eq!(
+        clients.len(),
+        3,
+        "the limited request never reached the service"
+    );
+    assert!(
+        clients.iter().all(|c| c.source() == "198.51.100.4"),
+        "{clients:?}"
+    );
+    // Reads are not limited.
+    for _ in 0..5 {
+        let s = sample("GET", "/api/v1/charging/members/{member_no}").unwrap();
+        let (status, _, _) = send(&app, s.request).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_busy_service_answer_carries_retry_after() {
+    let node = FakeNode::new();
+    let service = FakeCharging::new();
+    *service.fail.lock().unwrap() =
+        Some(ChargingFailure::new(503, "busy", "too many password checks").retry_after(1));
+    let app = app_with_charging(&node, &service);
+    let s = sample("POST", "/api/v1/charging/certify").unwrap();
+    let resp = tower::ServiceExt::oneshot(app, s.request).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.headers()["retry-after"], "1");
 }

@@ -1,5 +1,6 @@
 //! An in-memory [NodeApi] test double: records submitted transactions and answers reads from
 //! configured views.
+use gridledger_api::rate_limit::ClientAddr;
 use gridledger_api::*;
 use gridledger_types::DecodeExt;
 use gridledger_types::{
@@ -44,6 +45,11 @@ pub const SALES: u8 = 12;
 pub const SALES_ENDED: u8 = 13;
 /// An address nobody registered.
 pub const NOBODY: u8 = 99;
+
+/// The market operator (a participant of [FakeNode::new] with the operator role).
+pub fn operator() -> Address {
+    Address::of(&key(OPERATOR))
+}
 
 pub fn carol() -> Address {
     Address::of(&key(CAROL))
@@ -603,6 +609,8 @@ impl NodeApi for FakeNode {
 #[derive(Default)]
 pub struct FakeCharging {
     pub calls: Mutex<Vec<(Caller, ChargingRequest)>>,
+    /// The client address of each call.
+    pub clients: Mutex<Vec<ClientAddr>>,
     pub fail: Mutex<Option<ChargingFailure>>,
 }
 
@@ -666,6 +674,9 @@ fn canned(req: &ChargingRequest) -> serde_json::Value {
             "auto_charge": {"operator": bob().to_hex(), "cap_mwon": 30_000_000, "valid_until_ms": 0},
             "balance_mwon": 50_000_000, "held_mwon": 20_000_000, "locked_until_ms": null,
         }),
+        ChargingRequest::Unlock { member_no } => {
+            json!({"member_no": member_no, "locked_until_ms": null})
+        }
         ChargingRequest::Certify(b) => to(CertifyResult {
             result: CertifyOutcome::Accepted,
             balance_mwon: Some(50_000_000),
@@ -722,10 +733,12 @@ impl ChargingApi for FakeCharging {
     async fn handle(
         &self,
         caller: Caller,
+        client: ClientAddr,
         req: ChargingRequest,
     ) -> Result<serde_json::Value, ChargingFailure> {
         let answer = canned(&req);
         self.calls.lock().unwrap().push((caller, req));
+        self.clients.lock().unwrap().push(client);
         match self.fail.lock().unwrap().clone() {
             Some(f) => Err(f),
             None => Ok(answer),

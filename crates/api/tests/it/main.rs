@@ -49,6 +49,7 @@ pub fn app_with_services(
         gridledger_api::Services {
             charging: Some(charging.clone()),
             portal: Some(portal.clone()),
+            kdf: None,
         },
     )
 }

@@ -253,12 +253,31 @@ fn sample_request(method: &str, path: &str) -> Request<Body> {
                 .unwrap()
         }
         ("GET", "/api/v1/search") => return crate::signed_get(&format!("{path}?q=1"), OPERATOR),
+        ("DELETE", "/api/v1/session/locks/{login}") => {
+            return Request::delete("/api/v1/session/locks/apt1-101")
+                .header(
+                    "cookie",
+                    format!("gl_session={}", crate::portal::OPERATOR_TOKEN),
+                )
+                .header("x-csrf-token", crate::portal::CSRF)
+                .body(Body::empty())
+                .unwrap()
+        }
+        ("POST", "/api/v1/admin/clock/advance") => {
+            return Request::post(path)
+                .header(
+                    "cookie",
+                    format!("gl_session={}", crate::portal::OPERATOR_TOKEN),
+                )
+                .header("x-csrf-token", crate::portal::CSRF)
+                .header("content-type", "application/json")
+                .body(Body::from(json!({ "ms": 1_000 }).to_string()))
+                .unwrap()
+        }
         _ => {}
     }
     let concrete = concrete.replace("{n}", "0");
-    let body = if path == "/api/v1/admin/clock/advance" {
-        Body::from(json!({ "ms": 1_000 }).to_string())
-    } else if method == Method::POST {
+    let body = if method == Method::POST {
         Body::from(json!({ "tx": hex_of(&signed(1)) }).to_string())
     } else {
         Body::empty()
@@ -342,7 +361,13 @@ async fn every_route_is_served_and_its_success_response_validates() {
 async fn error_and_edge_responses_validate_against_the_document() {
     let doc = doc();
     let node = FakeNode::new();
-    let app = app(&node);
+    let app = crate::app_with(
+        &node,
+        gridledger_api::ApiConfig {
+            clock_token: Some(gridledger_api::ClockToken::new("t0ken")),
+            ..gridledger_api::ApiConfig::default()
+        },
+    );
     let nobody = gridledger_types::Address::of(&crate::fake::key(crate::fake::NOBODY));
     let zero_account = format!("/api/v1/accounts/{nobody}");
     let cases: Vec<(Request<Body>, &str, &str)> = vec![
@@ -434,19 +459,38 @@ async fn error_and_edge_responses_validate_against_the_document() {
         ),
     ];
     let clock = "/api/v1/admin/clock/advance";
+    let clock_req = |auth: &str, ctype: &str, body: &'static str| {
+        Request::post(clock)
+            .header("authorization", auth)
+            .header("content-type", ctype)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let json_type = "application/json";
     let cases = cases.into_iter().chain([
         // Clock control is off on this fake: 403.
         (
-            Request::post(clock)
-                .body(Body::from(r#"{"ms": 5}"#))
-                .unwrap(),
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 5}"#),
             "POST",
             clock,
         ),
         (
-            Request::post(clock)
-                .body(Body::from(r#"{"ms": 5, "to_ms": 6}"#))
-                .unwrap(),
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 5, "to_ms": 6}"#),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer nope", json_type, r#"{"ms": 5}"#),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer t0ken", "application/x-www-form-urlencoded", "ms=5"),
+            "POST",
+            clock,
+        ),
+        (
+            clock_req("Bearer t0ken", json_type, r#"{"ms": 86400000000}"#),
             "POST",
             clock,
         ),
@@ -459,7 +503,10 @@ async fn error_and_edge_responses_validate_against_the_document() {
     }
     assert_eq!(
         statuses,
-        [200, 401, 403, 401, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400]
+        [
+            200, 401, 403, 401, 400, 404, 400, 404, 400, 404, 400, 422, 413, 403, 400, 401, 415,
+            400
+        ]
     );
 
     node.broken.store(true, std::sync::atomic::Ordering::SeqCst);

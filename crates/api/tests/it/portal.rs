@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 
 pub const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 pub const CSRF: &str = "c5rf";
+/// A session of the market operator ([crate::fake::operator]), with CSRF token [CSRF].
+pub const OPERATOR_TOKEN: &str = "operator0123456789abcdef0123456789abcdef0123456789abcdef01234567";
 
-/// Knows one login (`apt1-101` / `right horse`) and token [TOKEN].
+/// Knows one login (`apt1-101` / `right horse`) and tokens [TOKEN] and [OPERATOR_TOKEN].
 #[derive(Default)]
 pub struct FakePortal {
     pub signed: Mutex<Vec<Payload>>,
@@ -20,6 +22,10 @@ pub struct FakePortal {
     pub signed_out: Mutex<Vec<String>>,
     /// Sign with the nonce the node double refuses.
     pub sign_refused: bool,
+    /// The source of each sign-in.
+    pub sources: Mutex<Vec<String>>,
+    /// The logins unlocked.
+    pub unlocked: Mutex<Vec<String>>,
 }
 
 fn view() -> SessionView {
@@ -35,13 +41,28 @@ fn view() -> SessionView {
     }
 }
 
+#[async_trait::async_trait]
 impl PortalApi for FakePortal {
-    fn sign_in(&self, login: &str, password: &str) -> Result<(String, SessionView), PortalError> {
+    async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<(String, SessionView), PortalError> {
+        self.sources.lock().unwrap().push(source.to_string());
         match (login, password) {
             ("apt1-101", "right horse") => Ok((TOKEN.into(), view())),
             ("locked", _) => Err(PortalError::LockedOut { until_ms: 5 }),
+            ("busy", _) => Err(PortalError::Busy { retry_after_s: 2 }),
             _ => Err(PortalError::BadCredentials),
         }
+    }
+    async fn unlock(&self, login: &str) -> Result<(), PortalError> {
+        if login != "apt1-101" {
+            return Err(PortalError::UnknownLogin);
+        }
+        self.unlocked.lock().unwrap().push(login.to_string());
+        Ok(())
     }
     fn session(&self, token: &str) -> Option<SessionView> {
         (token == TOKEN).then(view)
@@ -69,7 +90,11 @@ impl PortalApi for FakePortal {
         }))
     }
     fn caller(&self, token: &str, csrf: &str) -> Option<gridledger_types::Address> {
-        (token == TOKEN && csrf == CSRF).then(crate::fake::alice)
+        match (token, csrf == CSRF) {
+            (TOKEN, true) => Some(crate::fake::alice()),
+            (OPERATOR_TOKEN, true) => Some(crate::fake::operator()),
+            _ => None,
+        }
     }
     fn refused(&self, _: &str) {
         *self.refused.lock().unwrap() += 1;
@@ -81,8 +106,8 @@ pub fn app(node: &Arc<FakeNode>, portal: &Arc<FakePortal>) -> Router {
         node.clone(),
         ApiConfig::default(),
         Services {
-            charging: None,
             portal: Some(portal.clone()),
+            ..Services::default()
         },
     )
 }
@@ -200,6 +225,11 @@ async fn bad_sign_ins_get_their_codes_and_no_cookie() {
             json!({ "login": "locked", "password": "x" }),
             StatusCode::TOO_MANY_REQUESTS,
             "locked_out",
+        ),
+        (
+            json!({ "login": "busy", "password": "x" }),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
         ),
         (
             json!({ "login": "", "password": "x" }),
@@ -353,5 +383,169 @@ async fn a_signed_in_session_with_its_csrf_token_reaches_the_charging_service_as
             Caller::Anonymous,
             Caller::Anonymous
         ]
+    );
+}
+
+async fn call_full(app: &Router, req: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
+    let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    (status, v, headers)
+}
+
+#[tokio::test]
+async fn lockouts_and_busy_answers_say_when_to_retry_and_the_source_reaches_the_portal() {
+    use axum::extract::connect_info::MockConnectInfo;
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = app(&node, &portal).layer(MockConnectInfo(std::net::SocketAddr::from((
+        [203, 0, 113, 9],
+        4711,
+    ))));
+    let (s, v, h) = call_full(&app, sign_in(json!({ "login": "busy", "password": "x" }))).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_error(&v, "busy");
+    assert_eq!(h["retry-after"], "2");
+    let (s, _, h) = call_full(&app, sign_in(json!({ "login": "locked", "password": "x" }))).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(h["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(
+        *portal.sources.lock().unwrap(),
+        vec!["203.0.113.9".to_string(), "203.0.113.9".to_string()]
+    );
+    // Without recorded peers (a bare router), the source is `unknown`.
+    let bare = super::portal::app(&node, &portal);
+    call_full(&bare, sign_in(json!({ "login": "x", "password": "y" }))).await;
+    assert_eq!(portal.sources.lock().unwrap()[2], "unknown");
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_client_address() {
+    use axum::extract::connect_info::MockConnectInfo;
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let cfg = ApiConfig {
+        rate_limit: gridledger_api::rate_limit::RateLimitConfig {
+            per_min: 1,
+            burst: 3,
+            max_clients: 100,
+        },
+        ..ApiConfig::default()
+    };
+    let services = || Services {
+        portal: Some(portal.clone()),
+        ..Services::default()
+    };
+    // One router, as a server has: two clients behind it.
+    let shared = router_with(node.clone(), cfg.clone(), services());
+    let a = shared
+        .clone()
+        .layer(MockConnectInfo(std::net::SocketAddr::from((
+            [192, 0, 2, 1],
+            1,
+        ))));
+    let b = shared.layer(MockConnectInfo(std::net::SocketAddr::from((
+        [192, 0, 2, 2],
+        1,
+    ))));
+    for _ in 0..3 {
+        let (s, _, _) = call_full(&a, sign_in(json!({ "login": "x", "password": "y" }))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, v, h) = call_full(
+        &a,
+        sign_in(json!({ "login": "apt1-101", "password": "right horse" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_error(&v, "rate_limited");
+    assert!(h["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 59);
+    // Refused before the portal saw it; another address is not held up.
+    assert_eq!(portal.sources.lock().unwrap().len(), 3);
+    let (s, _, _) = call_full(
+        &b,
+        sign_in(json!({ "login": "apt1-101", "password": "right horse" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    // Reads and other routes are not limited.
+    for _ in 0..5 {
+        let (s, _, _) = call_full(
+            &a,
+            Request::get("/api/v1/session").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn only_the_operator_s_session_unlocks_a_login() {
+    let node = FakeNode::new();
+    let portal = Arc::new(FakePortal::default());
+    let app = app(&node, &portal);
+    let unlock = |login: &str, cookie: Option<&str>, csrf: Option<&str>| {
+        let mut r = Request::delete(format!("/api/v1/session/locks/{login}"));
+        if let Some(c) = cookie {
+            r = r.header("cookie", format!("gl_session={c}"));
+        }
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    for (req, status, code) in [
+        (
+            unlock("apt1-101", None, None),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            unlock("apt1-101", Some(OPERATOR_TOKEN), None),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            unlock("apt1-101", Some(OPERATOR_TOKEN), Some("forged")),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        // A participant's own session is not the operator's.
+        (
+            unlock("apt1-101", Some(TOKEN), Some(CSRF)),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            unlock("nobody", Some(OPERATOR_TOKEN), Some(CSRF)),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // 33 characters is not a login; 20 Hangul syllables (60 bytes) are, as the document
+        // counts them.
+        (
+            unlock(&"x".repeat(33), Some(OPERATOR_TOKEN), Some(CSRF)),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            unlock(&"%ED%95%9C".repeat(20), Some(OPERATOR_TOKEN), Some(CSRF)),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ] {
+        let (s, v, _) = call(&app, req).await;
+        assert_eq!(s, status, "{v}");
+        assert_error(&v, code);
+    }
+    assert!(portal.unlocked.lock().unwrap().is_empty());
+    let (s, _, _) = call(&app, unlock("apt1-101", Some(OPERATOR_TOKEN), Some(CSRF))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        *portal.unlocked.lock().unwrap(),
+        vec!["apt1-101".to_string()]
     );
 }

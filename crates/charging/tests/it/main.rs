@@ -5,7 +5,7 @@ mod node;
 mod outbox;
 
 use gridledger_charging::{
-    lockout::Lockout,
+    lockout::{Guard, Lockout, FIRST_LOCK_MS},
     store::{LiveSession, StopRecord, Store},
 };
 use gridledger_types::{Address, ChargerId, DecodeExt, PrivateKey, StopReason};
@@ -42,9 +42,9 @@ fn the_first_stop_wins_and_everything_survives_a_restart() {
         assert_eq!(s.next_session(&cp, 0).unwrap(), 2);
         // The chain knows of a later session (e.g. a restored store): continue above it.
         assert_eq!(s.next_session(&cp, 40).unwrap(), 41);
-        let mut l = Lockout::default();
-        l.fail(5);
-        s.put_lockout(10_000_001, &l).unwrap();
+        let mut g = Guard::default();
+        g.fail("charger:CP-1", 5);
+        s.put_lockout(10_000_001, &g).unwrap();
         s.put_live(&LiveSession {
             charger: cp.clone(),
             session: 3,
@@ -69,7 +69,12 @@ fn the_first_stop_wins_and_everything_survives_a_restart() {
     let s = Store::open(&path).unwrap();
     assert_eq!(s.stops().unwrap(), vec![stop(1_000)]);
     assert_eq!(s.next_session(&cp, 0).unwrap(), 42);
-    assert_eq!(s.lockout(10_000_001).unwrap().failures, 1);
+    assert_eq!(
+        s.lockout(10_000_001).unwrap().sources["charger:CP-1"]
+            .lockout
+            .failures,
+        1
+    );
     assert_eq!(s.station_tx(&cp, "st-1").unwrap(), Some(3));
     assert_eq!(s.live_at(&cp).unwrap().len(), 1);
     assert_eq!(s.secret_hash("CP-1").unwrap(), Some(vec![1, 2, 3]));
@@ -88,4 +93,30 @@ fn the_first_stop_wins_and_everything_survives_a_restart() {
         .live_at(&ChargerId::new("CP-10").unwrap())
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn a_lock_of_the_former_single_count_still_holds_after_an_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.redb");
+    drop(Store::open(&path).unwrap());
+    {
+        // What an older gateway wrote: one count per member.
+        let db = redb::Database::create(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        let old = Lockout {
+            failures: 0,
+            locks: 1,
+            locked_until_ms: 10 + FIRST_LOCK_MS,
+        };
+        w.open_table(redb::TableDefinition::<u64, &[u8]>::new("lockouts"))
+            .unwrap()
+            .insert(10_000_002, serde_json::to_vec(&old).unwrap().as_slice())
+            .unwrap();
+        w.commit().unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let g = s.lockout(10_000_002).unwrap();
+    assert_eq!(g.locked_until("charger:CP-9", 10), Some(10 + FIRST_LOCK_MS));
+    assert_eq!(s.lockout(10_000_003).unwrap(), Guard::default());
 }

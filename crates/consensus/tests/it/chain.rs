@@ -21,17 +21,17 @@ use std::sync::Arc;
 
 const T0: u64 = 1_750_000_000_000;
 
-fn key(seed: u8) -> PrivateKey {
+pub fn key(seed: u8) -> PrivateKey {
     PrivateKey::decode([seed; 32].as_slice()).unwrap()
 }
 
-struct Fixture {
-    genesis: GenesisFile,
-    operator: PrivateKey,
-    bank: PrivateKey,
+pub struct Fixture {
+    pub genesis: GenesisFile,
+    pub operator: PrivateKey,
+    pub bank: PrivateKey,
 }
 
-fn fixture() -> Fixture {
+pub fn fixture() -> Fixture {
     let operator = key(1);
     let bank = key(2);
     let validator = ed25519::PrivateKey::from_seed(9);
@@ -57,7 +57,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn open(f: &Fixture, store: Store) -> Arc<Chain> {
+pub fn open(f: &Fixture, store: Store) -> Arc<Chain> {
     let (block, outcome) = f.genesis.genesis_block();
     Arc::new(
         Chain::open(
@@ -75,7 +75,7 @@ fn open(f: &Fixture, store: Store) -> Arc<Chain> {
     )
 }
 
-fn context(view: u64, parent: &ChainBlock) -> Context<sha256::Digest, ed25519::PublicKey> {
+pub fn context(view: u64, parent: &ChainBlock) -> Context<sha256::Digest, ed25519::PublicKey> {
     Context {
         round: Round::new(Epoch::zero(), View::new(view)),
         leader: ed25519::PrivateKey::from_seed(9).public_key(),
@@ -83,7 +83,7 @@ fn context(view: u64, parent: &ChainBlock) -> Context<sha256::Digest, ed25519::P
     }
 }
 
-fn sign(k: &PrivateKey, nonce: u64, payload: Payload) -> SignedTransaction {
+pub fn sign(k: &PrivateKey, nonce: u64, payload: Payload) -> SignedTransaction {
     Transaction {
         chain_id: ChainId::new("chain-test").unwrap(),
         signer: Address::of(k),
@@ -94,7 +94,35 @@ fn sign(k: &PrivateKey, nonce: u64, payload: Payload) -> SignedTransaction {
     .sign(k)
 }
 
-fn genesis_block(f: &Fixture) -> ChainBlock {
+/// The operator's first two transactions: Alice registered as a consumer, Bob as a prosumer.
+pub fn register_alice_and_bob(
+    f: &Fixture,
+    alice: &PrivateKey,
+    bob: &PrivateKey,
+) -> Vec<SignedTransaction> {
+    vec![
+        sign(
+            &f.operator,
+            0,
+            Payload::RegisterParticipant {
+                account: Address::of(alice),
+                role: Role::Consumer,
+                name: "Alice".into(),
+            },
+        ),
+        sign(
+            &f.operator,
+            1,
+            Payload::RegisterParticipant {
+                account: Address::of(bob),
+                role: Role::Prosumer,
+                name: "Bob".into(),
+            },
+        ),
+    ]
+}
+
+pub fn genesis_block(f: &Fixture) -> ChainBlock {
     f.genesis.genesis_block().0
 }
 
@@ -125,26 +153,7 @@ fn two_nodes_agree_on_every_state_root_and_survive_reopen() {
     assert_eq!(a.head().hash, g.hash());
 
     // Block 1: the operator registers Alice and Bob; the bank mints to Alice.
-    let subs = a.submit(vec![
-        sign(
-            &f.operator,
-            0,
-            Payload::RegisterParticipant {
-                account: Address::of(&alice),
-                role: Role::Consumer,
-                name: "Alice".into(),
-            },
-        ),
-        sign(
-            &f.operator,
-            1,
-            Payload::RegisterParticipant {
-                account: Address::of(&bob),
-                role: Role::Prosumer,
-                name: "Bob".into(),
-            },
-        ),
-    ]);
+    let subs = a.submit(register_alice_and_bob(&f, &alice, &bob));
     assert!(subs.iter().all(|r| r.is_ok()), "{subs:?}");
     let b1 = step(&a, &b, &g, 1);
     assert_eq!(b1.body.transactions.len(), 2);
@@ -419,4 +428,27 @@ fn genesis_files_without_an_epoch_length_still_load() {
     std::fs::write(&path, json.to_string()).unwrap();
     let err = GenesisFile::load(&path).unwrap_err().to_string();
     assert!(err.contains("p2p address"), "{err}");
+}
+
+#[test]
+fn a_different_block_delivered_at_an_applied_height_is_an_error() {
+    let f = fixture();
+    let a = open(&f, Store::open_in_memory().unwrap());
+    let b = open(&f, Store::open_in_memory().unwrap());
+    let g = genesis_block(&f);
+    // Two different blocks at height 1 (different times) on two ledgers.
+    let mine = a
+        .build(context(1, &g), &g, g.body.timestamp_ms + 500)
+        .unwrap();
+    let other = b
+        .build(context(1, &g), &g, g.body.timestamp_ms + 900)
+        .unwrap();
+    assert_ne!(mine.hash(), other.hash());
+    assert!(a.finalize(&mine).unwrap());
+    // The same block again is a harmless duplicate (marshal delivers at least once)...
+    assert!(!a.finalize(&mine).unwrap());
+    // ...another block at that height means this ledger is not the chain being delivered.
+    let err = a.finalize(&other).unwrap_err();
+    assert!(err.to_string().contains("the ledger holds"), "{err}");
+    assert_eq!(a.head().hash, mine.hash());
 }

@@ -21,7 +21,7 @@ use gridledger_consensus::{
     chain::{Chain, ChainConfig},
     clock::ChainClock,
     engine::{
-        marshal_resolver, Engine, EngineConfig, Timeouts, CHANNELS, CHANNEL_CERTIFICATES,
+        marshal_resolver, Archives, Engine, EngineConfig, Timeouts, CHANNELS, CHANNEL_CERTIFICATES,
         CHANNEL_VOTES,
     },
     genesis::{GenesisFile, ValidatorInfo},
@@ -309,6 +309,9 @@ impl Sim {
                     false,
                     fin_tx,
                 );
+                let archives = Archives::open(ctx.child("engine"), &format!("node{i}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("node {i}: {e}"));
                 let engine = Engine::new(
                     ctx.child("engine"),
                     app,
@@ -320,12 +323,13 @@ impl Sim {
                         chain: node_chain.clone(),
                         genesis,
                         timeouts: timeouts(),
-                        partition_prefix: format!("node{i}"),
                         // The simulated network links every validator from the start.
                         on_epoch: Box::new(|_, _| {}),
                     },
+                    archives,
                 )
-                .await;
+                .await
+                .unwrap_or_else(|e| panic!("node {i}: {e}"));
                 let engine =
                     engine.start(votes, certificates, resolver, broadcast, marshal_resolver);
                 let finalizer = ctx

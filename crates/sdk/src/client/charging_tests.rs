@@ -148,6 +148,9 @@ fn answer(req: &ChargingRequest) -> serde_json::Value {
         ChargingRequest::Member { member_no } => {
             json!({"member_no": member_no, "address": addr, "operator": addr, "card": "04A2"})
         }
+        ChargingRequest::Unlock { member_no } => {
+            json!({"member_no": member_no, "locked_until_ms": null})
+        }
         ChargingRequest::Certify(b) => {
             json!({"result": "accepted", "balance_mwon": 9, "member_no": b.member_no})
         }
@@ -180,6 +183,7 @@ impl ChargingApi for Recorder {
     async fn handle(
         &self,
         caller: Caller,
+        _: gridledger_api::rate_limit::ClientAddr,
         req: ChargingRequest,
     ) -> std::result::Result<serde_json::Value, ChargingFailure> {
         let v = answer(&req);
@@ -208,7 +212,7 @@ async fn serve(service: Arc<Recorder>) -> (Client, tokio::sync::oneshot::Sender<
         gridledger_api::ApiConfig::default(),
         gridledger_api::Services {
             charging: Some(service),
-            portal: None,
+            ..gridledger_api::Services::default()
         },
         async move {
             let _ = stopped.await;

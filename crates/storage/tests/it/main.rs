@@ -2,3 +2,4 @@
 
 mod chain;
 mod crash;
+mod damage;
