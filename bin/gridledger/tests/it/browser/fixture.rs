@@ -52,6 +52,20 @@ impl User {
     }
 }
 
+/// A sales company's portal user (no site of its own).
+pub struct Company {
+    pub login: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub key: PrivateKey,
+}
+
+impl Company {
+    pub fn address(&self) -> Address {
+        Address::of(&self.key)
+    }
+}
+
 /// An EV session that went through prepay, cancel and settle.
 pub struct EvSession {
     pub charger: &'static str,
@@ -71,6 +85,8 @@ pub struct World {
     pub bank: TxSigner,
     pub seller: User,
     pub buyer: User,
+    /// A registered sales company that no site owner has mandated yet.
+    pub company: Company,
     /// The password of the devnet's own logins (`operator`, `bank`, `charging`).
     pub devnet_password: &'static str,
     /// 00:00 KST on 1 June and 1 July 2026.
@@ -102,6 +118,15 @@ fn buyer() -> User {
     }
 }
 
+fn company() -> Company {
+    Company {
+        login: "hanbit",
+        password: "hanbit-energy-2026",
+        name: "Hanbit Energy",
+        key: key_from_seed(170),
+    }
+}
+
 /// Saves `key` as `<portal>/<login>.json` under `password`.
 fn save_portal_key(portal: &Path, login: &str, key: &PrivateKey, password: &str) {
     std::fs::create_dir_all(portal).unwrap();
@@ -120,13 +145,14 @@ impl World {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("chain");
         std::fs::create_dir_all(&dir).unwrap();
-        let (seller, buyer) = (seller(), buyer());
+        let (seller, buyer, company) = (seller(), buyer(), company());
         // The participants' portal keystores exist before the node starts (it reads a login's
         // keystore when that login signs in).
         let portal = dir.join("portal");
         for u in [&seller, &buyer] {
             save_portal_key(&portal, u.login, &u.key, u.password);
         }
+        save_portal_key(&portal, company.login, &company.key, company.password);
         let start = may25.to_string();
         let mut net = Devnet::start_with(
             &dir,
@@ -165,6 +191,14 @@ impl World {
                 None,
             ));
         }
+        regs.push(op.sign(
+            Payload::RegisterParticipant {
+                account: company.address(),
+                role: Role::SalesCompany,
+                name: company.name.into(),
+            },
+            None,
+        ));
         wait_all(&client, &regs).await;
         let mut setup = Vec::new();
         for u in [&seller, &buyer] {
@@ -237,6 +271,7 @@ impl World {
             bank,
             seller,
             buyer,
+            company,
             devnet_password: "devnet",
             june,
             july,

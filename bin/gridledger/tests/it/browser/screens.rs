@@ -9,7 +9,9 @@ use super::{
     },
     Browser,
 };
-use gridledger_types::{Address, Hash32, Payload};
+use crate::devnet::wait_all;
+use gridledger_sdk::signer::TxSigner;
+use gridledger_types::{Address, GrantMandate, Hash32, MandateSides, Payload, SiteId};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -682,5 +684,85 @@ async fn charging_screen_shows_an_ev_sessions_three_transactions_slow_() {
     assert_eq!(b.count("#revenue").await, 0, "no revenue for a member");
     b.screenshot("charging-member-sessions").await;
     b.assert_no_console_errors(&[]).await;
+    b.close().await;
+}
+
+/// Chrome's console entry for a mandates read the company is refused (a site that has not
+/// mandated it: the company may read only its own record).
+const MANDATES_403: &str =
+    "/mandates - Failed to load resource: the server responded with a status of 403";
+
+/// The site options a trade form offers (the empty "choose" option left out).
+async fn offered_sites(b: &Browser, form: &str) -> Vec<String> {
+    let v = b
+        .js(
+            "return [...document.querySelectorAll(arguments[0])].map((o) => o.value).filter((v) => v);",
+            vec![json!(format!("{form} select[name=site] option"))],
+        )
+        .await;
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sales_company_is_offered_only_the_sites_that_mandated_it_slow_() {
+    let w = World::start(false).await;
+    let mut b = Browser::start(
+        "a_sales_company_is_offered_only_the_sites_that_mandated_it_slow_",
+        w.base(),
+    )
+    .await;
+    let c = (w.company.login, w.company.password, w.company.name);
+    let who = format!("{} (sales company)", c.2);
+
+    // ---- No owner has mandated the company: no site is offered, and the screen says why.
+    sign_in(&mut b, "trade", c.0, c.1, &who).await;
+    b.wait_for(
+        "main#view p[data-i18n='trade.no_mandates']",
+        "the note that no owner has mandated the company",
+    )
+    .await;
+    assert!(offered_sites(&b, "form#sell-form").await.is_empty());
+    assert!(offered_sites(&b, "form#buy-form").await.is_empty());
+    b.screenshot("company-without-mandates").await;
+    b.assert_no_console_errors(&[MANDATES_403]).await;
+
+    // ---- The seller mandates it to sell for its home: that site, in the sell form only.
+    let mut seller = TxSigner::connect(&w.client, w.seller.key.clone(), None)
+        .await
+        .unwrap();
+    let grant = seller.sign(
+        Payload::GrantMandate(GrantMandate {
+            site: SiteId::new(w.seller.site).unwrap(),
+            company: w.company.address(),
+            sides: MandateSides::Sell,
+            markets: vec![],
+            from_ms: 0,
+            until_ms: None,
+            share_bp: 500,
+        }),
+        None,
+    );
+    wait_all(&w.client, &[grant]).await;
+    b.goto("home").await;
+    b.goto("trade").await;
+    b.wait_for(
+        &format!(
+            "form#sell-form select[name=site] option[value='{}']",
+            w.seller.site
+        ),
+        "the mandated site offered for selling",
+    )
+    .await;
+    assert_eq!(offered_sites(&b, "form#sell-form").await, [w.seller.site]);
+    assert!(
+        offered_sites(&b, "form#buy-form").await.is_empty(),
+        "a sell mandate offers nothing to buy for"
+    );
+    assert_eq!(
+        b.count("main#view p[data-i18n='trade.no_mandates']").await,
+        0
+    );
+    b.screenshot("company-with-a-sell-mandate").await;
+    b.assert_no_console_errors(&[MANDATES_403]).await;
     b.close().await;
 }
