@@ -30,12 +30,12 @@ pub fn refuse(v: &Viewer, what: &str) -> ApiError {
     match v {
         Viewer::Anonymous => ApiError::unauthorized(
             codes::UNAUTHORIZED,
-            format!("{what} is personal: sign the read (GridLedger-Ed25519) or sign in"),
+            format!("personal data ({what}): sign the read (GridLedger-Ed25519) or sign in"),
         ),
         _ => ApiError::new(
             StatusCode::FORBIDDEN,
             codes::FORBIDDEN,
-            format!("{what} is not yours to read"),
+            format!("not yours to read: {what}"),
         ),
     }
 }
