@@ -241,6 +241,36 @@ pub fn one_interval(start_ms: u64, interval_ms: u32, import_wh: u64, export_wh: 
     })
 }
 
+/// `RegisterSite` on feeder 1: a commercial building (`general-low`, `contract_kw`) or a
+/// household (`residential-low`, no contract demand).
+pub fn register_site(
+    site: gridledger_types::SiteId,
+    owner: Address,
+    building: bool,
+    contract_kw: u32,
+    name: String,
+) -> Payload {
+    use gridledger_types::SiteKind;
+    Payload::RegisterSite(gridledger_types::RegisterSite {
+        site,
+        owner,
+        kind: if building {
+            SiteKind::CommercialBuilding
+        } else {
+            SiteKind::Household
+        },
+        tariff_class: if building {
+            "general-low"
+        } else {
+            "residential-low"
+        }
+        .into(),
+        contract_kw: if building { contract_kw } else { 0 },
+        feeder: 1,
+        name,
+    })
+}
+
 /// The failure code of a receipt, or "success".
 pub fn code(r: &Receipt) -> &str {
     match &r.status {

@@ -1,7 +1,7 @@
 //! A month of the monthly market end to end inside the chain: disputes, settlement with the bank
 //! split and VAT, site bills with and without P2P, pay-bill, auto-debit on the 18th, overdue,
 //! and the bank report. The fixture checks the money invariants after every block.
-use crate::fixture::{addr, code, Chain};
+use crate::fixture::{addr, code, register_site, Chain};
 use gridledger_execution::{
     billing::{month_billing, site_bill, site_p2p},
     payments::{account_bill, due_ms, lines},
@@ -11,8 +11,7 @@ use gridledger_execution::{
 use gridledger_tariff::{bill, TariffClass, TariffSet};
 use gridledger_types::{
     kst_month_start_ms, ConfigureMarket, ContractRef, EnergyWh, Event, MarketId, MilliWon, Payload,
-    PaymentKind, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Side, SiteId, SiteKind,
-    SubmitIntention,
+    PaymentKind, PeriodKind, PriceMilliWonPerKwh, Pricing, Side, SiteId, SubmitIntention,
 };
 
 const DAY: u64 = 86_400_000;
@@ -42,24 +41,7 @@ fn setup() -> (Chain, u64) {
         let building = i == 1;
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: sid(i),
-                owner: c.user(i),
-                kind: if building {
-                    SiteKind::CommercialBuilding
-                } else {
-                    SiteKind::Household
-                },
-                tariff_class: if building {
-                    "general-low"
-                } else {
-                    "residential-low"
-                }
-                .into(),
-                contract_kw: if building { 20 } else { 0 },
-                feeder: 1,
-                name: format!("site {i}"),
-            }),
+            register_site(sid(i), c.user(i), building, 20, format!("site {i}")),
         );
         assert_eq!(code(&r), "success");
     }

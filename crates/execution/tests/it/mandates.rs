@@ -3,7 +3,7 @@
 //! sides, markets and window, and a revocation takes effect for periods whose gate has not
 //! closed. The money under a mandate is in `mandate_money.rs`; this module holds the world both
 //! use. The fixture checks the money invariants after every block.
-use crate::fixture::{addr, code, key, message, Chain};
+use crate::fixture::{addr, code, key, message, register_site, Chain};
 use gridledger_execution::{
     account, contracts, intentions,
     mandates::{mandate, site_mandates, MAX_MANDATES_PER_SITE},
@@ -14,8 +14,7 @@ use gridledger_execution::{
 use gridledger_types::{
     kst_month_start_ms, Address, BindMeter, ConfigureMarket, ContractRef, DeviceKind, Event,
     GrantMandate, Hash32, MandateSides, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, PrivateKey, ProposePpa, Receipt, RegisterSite, Role, Side, SiteId, SiteKind,
-    SubmitIntention,
+    Pricing, PrivateKey, ProposePpa, Receipt, Role, Side, SiteId, SubmitIntention,
 };
 use proptest::prelude::*;
 
@@ -99,24 +98,7 @@ impl World {
             (shop_site(), &w.consumer, &w.shop_meter, false),
         ] {
             for p in [
-                Payload::RegisterSite(RegisterSite {
-                    site: site.clone(),
-                    owner: addr(owner),
-                    kind: if building {
-                        SiteKind::CommercialBuilding
-                    } else {
-                        SiteKind::Household
-                    },
-                    tariff_class: if building {
-                        "general-low"
-                    } else {
-                        "residential-low"
-                    }
-                    .into(),
-                    contract_kw: if building { 100 } else { 0 },
-                    feeder: 1,
-                    name: site.to_string(),
-                }),
+                register_site(site.clone(), addr(owner), building, 100, site.to_string()),
                 Payload::RegisterDevice {
                     device: addr(meter),
                     kind: DeviceKind::Meter,
