@@ -7,6 +7,7 @@
 mod billing;
 mod block;
 mod charging;
+pub mod codec;
 mod codec_util;
 mod error;
 mod ids;

@@ -1,5 +1,6 @@
 //! Receipts: the outcome of each transaction with the events it caused.
 use crate::{
+    codec::Text,
     codec_util::{read_string, string_size, write_string},
     Address, ChargerId, ContractRef, DeviceKind, GrantMandate, Hash32, MarketId, MemberStatus,
     MilliWon, PriceMilliWonPerKwh, Role, Side, SiteId, ValidatorEntry, TEXT_MAX_BYTES,
@@ -11,16 +12,19 @@ use serde::{Deserialize, Serialize};
 /// Most events one receipt may carry.
 pub const RECEIPT_MAX_EVENTS: usize = 1_024;
 
-/// Whether a transaction took effect. A failed transaction changes nothing but its signer's nonce.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum TxStatus {
-    Success,
-    /// `code` is stable (machine-readable); `message` says exactly why.
-    Failed {
-        code: String,
-        message: String,
-    },
+crate::tagged_enum! {
+    /// Whether a transaction took effect. A failed transaction changes nothing but its signer's
+    /// nonce.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "status", rename_all = "snake_case")]
+    pub enum TxStatus {
+        0 => Success,
+        /// `code` is stable (machine-readable); `message` says exactly why.
+        1 => Failed {
+            code: String => Text(TEXT_MAX_BYTES),
+            message: String => Text(4 * TEXT_MAX_BYTES),
+        },
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1054,42 +1058,6 @@ impl Read for Event {
             },
             other => return Err(commonware_codec::Error::InvalidEnum(other)),
         })
-    }
-}
-
-impl Write for TxStatus {
-    fn write(&self, b: &mut impl BufMut) {
-        match self {
-            Self::Success => 0u8.write(b),
-            Self::Failed { code, message } => {
-                1u8.write(b);
-                write_string(code, b);
-                write_string(message, b);
-            }
-        }
-    }
-}
-
-impl EncodeSize for TxStatus {
-    fn encode_size(&self) -> usize {
-        1 + match self {
-            Self::Success => 0,
-            Self::Failed { code, message } => string_size(code) + string_size(message),
-        }
-    }
-}
-
-impl Read for TxStatus {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
-        match u8::read(b)? {
-            0 => Ok(Self::Success),
-            1 => Ok(Self::Failed {
-                code: read_string(b, TEXT_MAX_BYTES)?,
-                message: read_string(b, 4 * TEXT_MAX_BYTES)?,
-            }),
-            other => Err(commonware_codec::Error::InvalidEnum(other)),
-        }
     }
 }
 
