@@ -2,15 +2,12 @@
 //! domain-separated canonical encoding.
 use crate::validators::ChangeValidators;
 use crate::{
-    billing::{
-        bytes_size, read_bytes, read_reason, reason_size, write_bytes, write_reason,
-        TARIFF_MAX_BYTES,
-    },
+    billing::TARIFF_MAX_BYTES,
     charging::{
         ChargingCancel, ChargingPrepay, ConfigureCharging, RegisterCharger, SessionRef, SetMember,
         CARD_MAX_BYTES,
     },
-    codec_util::{read_string, string_size, write_string},
+    codec::{Bytes, Text},
     Address, BindMeter, ChainId, ConfigureBilling, ConfigureMarket, ContractRef, CorrectReadings,
     DeviceKind, GrantMandate, Hash32, MarketId, MilliWon, PrivateKey, ProposePpa, RegisterSite,
     Role, Signature, SiteId, SubmitIntention, SubmitReadings, TEXT_MAX_BYTES,
@@ -26,152 +23,132 @@ pub const TX_NAMESPACE: &[u8] = b"GRIDLEDGER_TX_V1";
 /// Largest encoded signed transaction accepted anywhere, in bytes.
 pub const TX_MAX_BYTES: usize = 4 * 1024;
 
-/// What a transaction does. Each variant's rules live in the execution crate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Payload {
-    /// Operator only: admit `account` with `role`.
-    RegisterParticipant {
-        account: Address,
-        role: Role,
-        name: String,
-    },
-    /// Operator only: suspend a participant (it can no longer sign anything but nothing is taken).
-    SuspendParticipant { account: Address, reason: String },
-    /// Operator only: lift a suspension.
-    ReinstateParticipant { account: Address },
-    /// Operator only: bind a device key (meter, charger) to an owner participant.
-    RegisterDevice {
-        device: Address,
-        kind: DeviceKind,
-        owner: Address,
-        label: String,
-    },
-    /// Bank only: credit `to` for a deposit received at the bank under `bank_ref`.
-    Mint {
-        to: Address,
-        amount: MilliWon,
-        bank_ref: String,
-    },
-    /// Any participant: withdraw `amount` of its own credits; the bank pays out against `bank_ref`.
-    Burn { amount: MilliWon, bank_ref: String },
-    /// Move credits from the signer to `to`.
-    Transfer {
-        to: Address,
-        amount: MilliWon,
-        memo: String,
-    },
-    /// Escrow: move `amount` from the signer's balance into a hold for `beneficiary`.
-    /// The hold's id is this transaction's hash.
-    HoldPlace {
-        beneficiary: Address,
-        amount: MilliWon,
-        expires_at_ms: u64,
-        memo: String,
-    },
-    /// Escrow: return a hold to its payer (beneficiary any time; payer after expiry).
-    HoldRelease { hold: Hash32 },
-    /// Escrow: the beneficiary takes `amount` (at most the hold) before expiry; the rest returns
-    /// to the payer.
-    HoldCapture { hold: Hash32, amount: MilliWon },
-    /// Operator only: a building or household site.
-    RegisterSite(RegisterSite),
-    /// Operator only: bind a meter device to a site.
-    BindMeter(BindMeter),
-    /// Signed by a meter: interval register readings.
-    SubmitReadings(SubmitReadings),
-    /// Operator only: an audited correction of a site's measured month.
-    CorrectReadings(CorrectReadings),
-    /// Operator only: create or change a market.
-    ConfigureMarket(ConfigureMarket),
-    /// The site's owner (or a sales company under its mandate): a sell or buy intention for a
-    /// period; its id is this transaction's hash.
-    SubmitIntention(SubmitIntention),
-    /// The site's owner (or a sales company under its mandate) withdraws an intention before
-    /// gate closure.
-    CancelIntention { intention: Hash32 },
-    /// Anyone, at or after gate closure: pair the period's intentions into contracts.
-    ClearPeriod {
-        market: MarketId,
-        period_start_ms: u64,
-    },
-    /// The seller or the buyer of a contract (or a sales company under its mandate) approves
-    /// it (markets that require approval).
-    ApproveContract {
-        market: MarketId,
-        period_start_ms: u64,
-        number: u32,
-    },
-    /// Anyone, once the period has ended: delivered energy and amounts of every approved
-    /// contract from the measured values.
-    SettlePeriod {
-        market: MarketId,
-        period_start_ms: u64,
-    },
-    /// Operator only: the grid company, the feed-in price and the bills' due day.
-    ConfigureBilling(ConfigureBilling),
-    /// Operator only: a KEPCO tariff version (the tariff crate's canonical encoding), in force
-    /// from its effective date.
-    SetTariff { version: Vec<u8> },
-    /// The buyer of a contract (or a sales company under its buy mandate) objects to its
-    /// delivery within the market's dispute window.
-    DisputeContract {
-        contract: ContractRef,
-        reason: String,
-    },
-    /// Operator only: fixes the energy a disputed contract delivered.
-    ResolveDispute {
-        contract: ContractRef,
-        delivered_wh: u64,
-        reason: String,
-    },
-    /// Anyone, once a month has ended and its periods are settled: bill the next sites.
-    IssueBills { month: u32 },
-    /// The signer pays its whole bill of the month.
-    PayBill { month: u32 },
-    /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
-    CollectBills { month: u32 },
-    /// The owner of either site (or a sales company under its mandate) proposes a long-term
-    /// agreement; its id is this transaction's hash.
-    ProposePpa(ProposePpa),
-    /// The other site's owner (or a sales company under its mandate) accepts a proposed PPA,
-    /// before its start month.
-    AcceptPpa { ppa: Hash32 },
-    /// Either party ends an accepted PPA after its notice (at once if both have sent it).
-    TerminatePpa { ppa: Hash32 },
-    /// Either party closes a PPA that is not accepted yet (withdraw or reject).
-    WithdrawPpa { ppa: Hash32 },
-    /// Charging operator only: its rules for session holds.
-    ConfigureCharging(ConfigureCharging),
-    /// A charging operator creates a charger; then only its owner updates it.
-    RegisterCharger(RegisterCharger),
-    /// Charging operator only: enrol `account` as a member; the chain issues its member number.
-    EnrollMember { account: Address, card: String },
-    /// The member's operator: status, expiry and card of a member.
-    SetMember(SetMember),
-    /// A member's standing authorisation for `operator` to prepay up to `cap` per session
-    /// (RFID-only chargers); a cap of 0 revokes it.
-    SetAutoCharge {
-        operator: Address,
-        cap: MilliWon,
-        valid_until_ms: u64,
-    },
-    /// The payer (or the charger's owner within the payer's auto-charge cap): hold a prepayment.
-    ChargingPrepay(ChargingPrepay),
-    /// The charger's owner: the session ended; the hold is released and the cost fixed.
-    ChargingCancel(ChargingCancel),
-    /// Anyone: pay a cancelled session's cost to the charger's owner.
-    ChargingSettle(SessionRef),
-    /// Anyone: refund up to `max` prepaid sessions whose hold expired at block time.
-    ExpireChargingHolds { max: u32 },
-    /// Operator only: add and remove validators; the result is the set of the next epoch.
-    ChangeValidators(ChangeValidators),
-    /// The site's owner: let a sales company trade for the site (replaces the company's
-    /// earlier mandate for it).
-    GrantMandate(GrantMandate),
-    /// The site's owner: end a company's mandate now; periods whose gate has closed keep the
-    /// intentions made under it.
-    RevokeMandate { site: SiteId, company: Address },
+crate::tagged_enum! {
+    /// What a transaction does. Each variant's rules live in the execution crate.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum Payload {
+        /// Operator only: admit `account` with `role`.
+        0 => RegisterParticipant {
+            account: Address,
+            role: Role,
+            name: String => Text(TEXT_MAX_BYTES),
+        },
+        /// Operator only: suspend a participant (it can no longer sign anything but nothing is
+        /// taken).
+        1 => SuspendParticipant { account: Address, reason: String => Text(TEXT_MAX_BYTES) },
+        /// Operator only: lift a suspension.
+        2 => ReinstateParticipant { account: Address },
+        /// Operator only: bind a device key (meter, charger) to an owner participant.
+        3 => RegisterDevice {
+            device: Address,
+            kind: DeviceKind,
+            owner: Address,
+            label: String => Text(TEXT_MAX_BYTES),
+        },
+        /// Bank only: credit `to` for a deposit received at the bank under `bank_ref`.
+        4 => Mint { to: Address, amount: MilliWon, bank_ref: String => Text(TEXT_MAX_BYTES) },
+        /// Any participant: withdraw `amount` of its own credits; the bank pays out against
+        /// `bank_ref`.
+        5 => Burn { amount: MilliWon, bank_ref: String => Text(TEXT_MAX_BYTES) },
+        /// Move credits from the signer to `to`.
+        6 => Transfer { to: Address, amount: MilliWon, memo: String => Text(TEXT_MAX_BYTES) },
+        /// Escrow: move `amount` from the signer's balance into a hold for `beneficiary`.
+        /// The hold's id is this transaction's hash.
+        7 => HoldPlace {
+            beneficiary: Address,
+            amount: MilliWon,
+            expires_at_ms: u64,
+            memo: String => Text(TEXT_MAX_BYTES),
+        },
+        /// Escrow: return a hold to its payer (beneficiary any time; payer after expiry).
+        8 => HoldRelease { hold: Hash32 },
+        /// Escrow: the beneficiary takes `amount` (at most the hold) before expiry; the rest
+        /// returns to the payer.
+        9 => HoldCapture { hold: Hash32, amount: MilliWon },
+        /// Operator only: a building or household site.
+        10 => RegisterSite(RegisterSite),
+        /// Operator only: bind a meter device to a site.
+        11 => BindMeter(BindMeter),
+        /// Signed by a meter: interval register readings.
+        12 => SubmitReadings(SubmitReadings),
+        /// Operator only: an audited correction of a site's measured month.
+        13 => CorrectReadings(CorrectReadings),
+        /// Operator only: create or change a market.
+        14 => ConfigureMarket(ConfigureMarket),
+        /// The site's owner (or a sales company under its mandate): a sell or buy intention for a
+        /// period; its id is this transaction's hash.
+        15 => SubmitIntention(SubmitIntention),
+        /// The site's owner (or a sales company under its mandate) withdraws an intention before
+        /// gate closure.
+        16 => CancelIntention { intention: Hash32 },
+        /// Anyone, at or after gate closure: pair the period's intentions into contracts.
+        17 => ClearPeriod { market: MarketId, period_start_ms: u64 },
+        /// The seller or the buyer of a contract (or a sales company under its mandate) approves
+        /// it (markets that require approval).
+        18 => ApproveContract { market: MarketId, period_start_ms: u64, number: u32 },
+        /// Anyone, once the period has ended: delivered energy and amounts of every approved
+        /// contract from the measured values.
+        19 => SettlePeriod { market: MarketId, period_start_ms: u64 },
+        /// Operator only: the grid company, the feed-in price and the bills' due day.
+        20 => ConfigureBilling(ConfigureBilling),
+        /// Operator only: a KEPCO tariff version (the tariff crate's canonical encoding), in force
+        /// from its effective date.
+        21 => SetTariff { version: Vec<u8> => Bytes(TARIFF_MAX_BYTES) },
+        /// The buyer of a contract (or a sales company under its buy mandate) objects to its
+        /// delivery within the market's dispute window.
+        22 => DisputeContract { contract: ContractRef, reason: String => Text(TEXT_MAX_BYTES) },
+        /// Operator only: fixes the energy a disputed contract delivered.
+        23 => ResolveDispute {
+            contract: ContractRef,
+            delivered_wh: u64,
+            reason: String => Text(TEXT_MAX_BYTES),
+        },
+        /// Anyone, once a month has ended and its periods are settled: bill the next sites.
+        24 => IssueBills { month: u32 },
+        /// The signer pays its whole bill of the month.
+        25 => PayBill { month: u32 },
+        /// Anyone, at or after the due time: auto-debit the next unpaid bills of the month.
+        26 => CollectBills { month: u32 },
+        /// The owner of either site (or a sales company under its mandate) proposes a long-term
+        /// agreement; its id is this transaction's hash.
+        27 => ProposePpa(ProposePpa),
+        /// The other site's owner (or a sales company under its mandate) accepts a proposed PPA,
+        /// before its start month.
+        28 => AcceptPpa { ppa: Hash32 },
+        /// Either party ends an accepted PPA after its notice (at once if both have sent it).
+        29 => TerminatePpa { ppa: Hash32 },
+        /// Either party closes a PPA that is not accepted yet (withdraw or reject).
+        30 => WithdrawPpa { ppa: Hash32 },
+        /// Charging operator only: its rules for session holds.
+        31 => ConfigureCharging(ConfigureCharging),
+        /// A charging operator creates a charger; then only its owner updates it.
+        32 => RegisterCharger(RegisterCharger),
+        /// Charging operator only: enrol `account` as a member; the chain issues its member number.
+        33 => EnrollMember { account: Address, card: String => Text(CARD_MAX_BYTES) },
+        /// The member's operator: status, expiry and card of a member.
+        34 => SetMember(SetMember),
+        /// A member's standing authorisation for `operator` to prepay up to `cap` per session
+        /// (RFID-only chargers); a cap of 0 revokes it.
+        35 => SetAutoCharge { operator: Address, cap: MilliWon, valid_until_ms: u64 },
+        /// The payer (or the charger's owner within the payer's auto-charge cap): hold a
+        /// prepayment.
+        36 => ChargingPrepay(ChargingPrepay),
+        /// The charger's owner: the session ended; the hold is released and the cost fixed.
+        37 => ChargingCancel(ChargingCancel),
+        /// Anyone: pay a cancelled session's cost to the charger's owner.
+        38 => ChargingSettle(SessionRef),
+        /// Anyone: refund up to `max` prepaid sessions whose hold expired at block time.
+        39 => ExpireChargingHolds { max: u32 },
+        /// Operator only: add and remove validators; the result is the set of the next epoch.
+        40 => ChangeValidators(ChangeValidators),
+        /// The site's owner: let a sales company trade for the site (replaces the company's
+        /// earlier mandate for it).
+        41 => GrantMandate(GrantMandate),
+        /// The site's owner: end a company's mandate now; periods whose gate has closed keep the
+        /// intentions made under it.
+        42 => RevokeMandate { site: SiteId, company: Address },
+    }
 }
 
 impl Payload {
@@ -275,431 +252,6 @@ impl Payload {
             | Self::TerminatePpa { .. }
             | Self::WithdrawPpa { .. } => vec![],
         }
-    }
-}
-
-impl Write for Payload {
-    fn write(&self, buf: &mut impl BufMut) {
-        match self {
-            Self::RegisterParticipant {
-                account,
-                role,
-                name,
-            } => {
-                0u8.write(buf);
-                account.write(buf);
-                role.write(buf);
-                write_string(name, buf);
-            }
-            Self::SuspendParticipant { account, reason } => {
-                1u8.write(buf);
-                account.write(buf);
-                write_string(reason, buf);
-            }
-            Self::ReinstateParticipant { account } => {
-                2u8.write(buf);
-                account.write(buf);
-            }
-            Self::RegisterDevice {
-                device,
-                kind,
-                owner,
-                label,
-            } => {
-                3u8.write(buf);
-                device.write(buf);
-                kind.write(buf);
-                owner.write(buf);
-                write_string(label, buf);
-            }
-            Self::Mint {
-                to,
-                amount,
-                bank_ref,
-            } => {
-                4u8.write(buf);
-                to.write(buf);
-                amount.write(buf);
-                write_string(bank_ref, buf);
-            }
-            Self::Burn { amount, bank_ref } => {
-                5u8.write(buf);
-                amount.write(buf);
-                write_string(bank_ref, buf);
-            }
-            Self::Transfer { to, amount, memo } => {
-                6u8.write(buf);
-                to.write(buf);
-                amount.write(buf);
-                write_string(memo, buf);
-            }
-            Self::HoldPlace {
-                beneficiary,
-                amount,
-                expires_at_ms,
-                memo,
-            } => {
-                7u8.write(buf);
-                beneficiary.write(buf);
-                amount.write(buf);
-                expires_at_ms.write(buf);
-                write_string(memo, buf);
-            }
-            Self::HoldRelease { hold } => {
-                8u8.write(buf);
-                hold.write(buf);
-            }
-            Self::HoldCapture { hold, amount } => {
-                9u8.write(buf);
-                hold.write(buf);
-                amount.write(buf);
-            }
-            Self::RegisterSite(p) => {
-                10u8.write(buf);
-                p.write(buf);
-            }
-            Self::BindMeter(p) => {
-                11u8.write(buf);
-                p.write(buf);
-            }
-            Self::SubmitReadings(p) => {
-                12u8.write(buf);
-                p.write(buf);
-            }
-            Self::CorrectReadings(p) => {
-                13u8.write(buf);
-                p.write(buf);
-            }
-            Self::ConfigureMarket(p) => {
-                14u8.write(buf);
-                p.write(buf);
-            }
-            Self::SubmitIntention(p) => {
-                15u8.write(buf);
-                p.write(buf);
-            }
-            Self::CancelIntention { intention } => {
-                16u8.write(buf);
-                intention.write(buf);
-            }
-            Self::ClearPeriod {
-                market,
-                period_start_ms,
-            } => {
-                17u8.write(buf);
-                crate::trading::write_period(market, *period_start_ms, buf);
-            }
-            Self::ApproveContract {
-                market,
-                period_start_ms,
-                number,
-            } => {
-                18u8.write(buf);
-                crate::trading::write_period(market, *period_start_ms, buf);
-                number.write(buf);
-            }
-            Self::SettlePeriod {
-                market,
-                period_start_ms,
-            } => {
-                19u8.write(buf);
-                crate::trading::write_period(market, *period_start_ms, buf);
-            }
-            Self::ConfigureBilling(p) => {
-                20u8.write(buf);
-                p.write(buf);
-            }
-            Self::SetTariff { version } => {
-                21u8.write(buf);
-                write_bytes(version, buf);
-            }
-            Self::DisputeContract { contract, reason } => {
-                22u8.write(buf);
-                contract.write(buf);
-                write_reason(reason, buf);
-            }
-            Self::ResolveDispute {
-                contract,
-                delivered_wh,
-                reason,
-            } => {
-                23u8.write(buf);
-                contract.write(buf);
-                delivered_wh.write(buf);
-                write_reason(reason, buf);
-            }
-            Self::IssueBills { month } => {
-                24u8.write(buf);
-                month.write(buf);
-            }
-            Self::PayBill { month } => {
-                25u8.write(buf);
-                month.write(buf);
-            }
-            Self::CollectBills { month } => {
-                26u8.write(buf);
-                month.write(buf);
-            }
-            Self::ProposePpa(p) => {
-                27u8.write(buf);
-                p.write(buf);
-            }
-            Self::AcceptPpa { ppa } => {
-                28u8.write(buf);
-                ppa.write(buf);
-            }
-            Self::TerminatePpa { ppa } => {
-                29u8.write(buf);
-                ppa.write(buf);
-            }
-            Self::WithdrawPpa { ppa } => {
-                30u8.write(buf);
-                ppa.write(buf);
-            }
-            Self::ConfigureCharging(p) => {
-                31u8.write(buf);
-                p.write(buf);
-            }
-            Self::RegisterCharger(p) => {
-                32u8.write(buf);
-                p.write(buf);
-            }
-            Self::EnrollMember { account, card } => {
-                33u8.write(buf);
-                account.write(buf);
-                write_string(card, buf);
-            }
-            Self::SetMember(p) => {
-                34u8.write(buf);
-                p.write(buf);
-            }
-            Self::SetAutoCharge {
-                operator,
-                cap,
-                valid_until_ms,
-            } => {
-                35u8.write(buf);
-                operator.write(buf);
-                cap.write(buf);
-                valid_until_ms.write(buf);
-            }
-            Self::ChargingPrepay(p) => {
-                36u8.write(buf);
-                p.write(buf);
-            }
-            Self::ChargingCancel(p) => {
-                37u8.write(buf);
-                p.write(buf);
-            }
-            Self::ChargingSettle(p) => {
-                38u8.write(buf);
-                p.write(buf);
-            }
-            Self::ExpireChargingHolds { max } => {
-                39u8.write(buf);
-                max.write(buf);
-            }
-            Self::ChangeValidators(p) => {
-                40u8.write(buf);
-                p.write(buf);
-            }
-            Self::GrantMandate(p) => {
-                41u8.write(buf);
-                p.write(buf);
-            }
-            Self::RevokeMandate { site, company } => {
-                42u8.write(buf);
-                site.write(buf);
-                company.write(buf);
-            }
-        }
-    }
-}
-
-impl EncodeSize for Payload {
-    fn encode_size(&self) -> usize {
-        const A: usize = Address::SIZE;
-        const M: usize = MilliWon::SIZE;
-        1 + match self {
-            Self::RegisterParticipant { name, .. } => A + Role::SIZE + string_size(name),
-            Self::SuspendParticipant { reason, .. } => A + string_size(reason),
-            Self::ReinstateParticipant { .. } => A,
-            Self::RegisterDevice { label, .. } => A + DeviceKind::SIZE + A + string_size(label),
-            Self::Mint { bank_ref, .. } => A + M + string_size(bank_ref),
-            Self::Burn { bank_ref, .. } => M + string_size(bank_ref),
-            Self::Transfer { memo, .. } => A + M + string_size(memo),
-            Self::HoldPlace { memo, .. } => A + M + 8 + string_size(memo),
-            Self::HoldRelease { .. } => Hash32::SIZE,
-            Self::HoldCapture { .. } => Hash32::SIZE + M,
-            Self::RegisterSite(p) => p.encode_size(),
-            Self::BindMeter(p) => p.encode_size(),
-            Self::SubmitReadings(p) => p.encode_size(),
-            Self::CorrectReadings(p) => p.encode_size(),
-            Self::ConfigureMarket(p) => p.encode_size(),
-            Self::SubmitIntention(p) => p.encode_size(),
-            Self::CancelIntention { .. } => crate::trading::INTENTION_REF_SIZE,
-            Self::ClearPeriod { market, .. } => crate::trading::period_size(market),
-            Self::ApproveContract { market, .. } => crate::trading::period_size(market) + 4,
-            Self::SettlePeriod { market, .. } => crate::trading::period_size(market),
-            Self::ConfigureBilling(_) => ConfigureBilling::SIZE,
-            Self::SetTariff { version } => bytes_size(version),
-            Self::DisputeContract { contract, reason } => {
-                contract.encode_size() + reason_size(reason)
-            }
-            Self::ResolveDispute {
-                contract, reason, ..
-            } => contract.encode_size() + 8 + reason_size(reason),
-            Self::IssueBills { .. } | Self::PayBill { .. } | Self::CollectBills { .. } => 4,
-            Self::ProposePpa(p) => p.encode_size(),
-            Self::AcceptPpa { .. } | Self::TerminatePpa { .. } | Self::WithdrawPpa { .. } => {
-                Hash32::SIZE
-            }
-            Self::ConfigureCharging(_) => ConfigureCharging::SIZE,
-            Self::RegisterCharger(p) => p.encode_size(),
-            Self::EnrollMember { card, .. } => A + string_size(card),
-            Self::SetMember(p) => p.encode_size(),
-            Self::SetAutoCharge { .. } => A + M + 8,
-            Self::ChargingPrepay(p) => p.encode_size(),
-            Self::ChargingCancel(p) => p.encode_size(),
-            Self::ChargingSettle(p) => p.encode_size(),
-            Self::ExpireChargingHolds { .. } => 4,
-            Self::ChangeValidators(p) => p.encode_size(),
-            Self::GrantMandate(p) => p.encode_size(),
-            Self::RevokeMandate { site, .. } => site.encode_size() + A,
-        }
-    }
-}
-
-impl Read for Payload {
-    type Cfg = ();
-    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, commonware_codec::Error> {
-        let text = |buf: &mut _| read_string(buf, TEXT_MAX_BYTES);
-        Ok(match u8::read(buf)? {
-            0 => Self::RegisterParticipant {
-                account: Address::read(buf)?,
-                role: Role::read(buf)?,
-                name: text(buf)?,
-            },
-            1 => Self::SuspendParticipant {
-                account: Address::read(buf)?,
-                reason: text(buf)?,
-            },
-            2 => Self::ReinstateParticipant {
-                account: Address::read(buf)?,
-            },
-            3 => Self::RegisterDevice {
-                device: Address::read(buf)?,
-                kind: DeviceKind::read(buf)?,
-                owner: Address::read(buf)?,
-                label: text(buf)?,
-            },
-            4 => Self::Mint {
-                to: Address::read(buf)?,
-                amount: MilliWon::read(buf)?,
-                bank_ref: text(buf)?,
-            },
-            5 => Self::Burn {
-                amount: MilliWon::read(buf)?,
-                bank_ref: text(buf)?,
-            },
-            6 => Self::Transfer {
-                to: Address::read(buf)?,
-                amount: MilliWon::read(buf)?,
-                memo: text(buf)?,
-            },
-            7 => Self::HoldPlace {
-                beneficiary: Address::read(buf)?,
-                amount: MilliWon::read(buf)?,
-                expires_at_ms: u64::read(buf)?,
-                memo: text(buf)?,
-            },
-            8 => Self::HoldRelease {
-                hold: Hash32::read(buf)?,
-            },
-            9 => Self::HoldCapture {
-                hold: Hash32::read(buf)?,
-                amount: MilliWon::read(buf)?,
-            },
-            10 => Self::RegisterSite(RegisterSite::read(buf)?),
-            11 => Self::BindMeter(BindMeter::read(buf)?),
-            12 => Self::SubmitReadings(SubmitReadings::read(buf)?),
-            13 => Self::CorrectReadings(CorrectReadings::read(buf)?),
-            14 => Self::ConfigureMarket(ConfigureMarket::read(buf)?),
-            15 => Self::SubmitIntention(SubmitIntention::read(buf)?),
-            16 => Self::CancelIntention {
-                intention: Hash32::read(buf)?,
-            },
-            17 => Self::ClearPeriod {
-                market: MarketId::read(buf)?,
-                period_start_ms: u64::read(buf)?,
-            },
-            19 => Self::SettlePeriod {
-                market: MarketId::read(buf)?,
-                period_start_ms: u64::read(buf)?,
-            },
-            18 => Self::ApproveContract {
-                market: MarketId::read(buf)?,
-                period_start_ms: u64::read(buf)?,
-                number: u32::read(buf)?,
-            },
-            20 => Self::ConfigureBilling(ConfigureBilling::read(buf)?),
-            21 => Self::SetTariff {
-                version: read_bytes(buf, TARIFF_MAX_BYTES)?,
-            },
-            22 => Self::DisputeContract {
-                contract: ContractRef::read(buf)?,
-                reason: read_reason(buf)?,
-            },
-            23 => Self::ResolveDispute {
-                contract: ContractRef::read(buf)?,
-                delivered_wh: u64::read(buf)?,
-                reason: read_reason(buf)?,
-            },
-            24 => Self::IssueBills {
-                month: u32::read(buf)?,
-            },
-            25 => Self::PayBill {
-                month: u32::read(buf)?,
-            },
-            26 => Self::CollectBills {
-                month: u32::read(buf)?,
-            },
-            27 => Self::ProposePpa(ProposePpa::read(buf)?),
-            28 => Self::AcceptPpa {
-                ppa: Hash32::read(buf)?,
-            },
-            29 => Self::TerminatePpa {
-                ppa: Hash32::read(buf)?,
-            },
-            30 => Self::WithdrawPpa {
-                ppa: Hash32::read(buf)?,
-            },
-            31 => Self::ConfigureCharging(ConfigureCharging::read(buf)?),
-            32 => Self::RegisterCharger(RegisterCharger::read(buf)?),
-            33 => Self::EnrollMember {
-                account: Address::read(buf)?,
-                card: read_string(buf, CARD_MAX_BYTES)?,
-            },
-            34 => Self::SetMember(SetMember::read(buf)?),
-            35 => Self::SetAutoCharge {
-                operator: Address::read(buf)?,
-                cap: MilliWon::read(buf)?,
-                valid_until_ms: u64::read(buf)?,
-            },
-            36 => Self::ChargingPrepay(ChargingPrepay::read(buf)?),
-            37 => Self::ChargingCancel(ChargingCancel::read(buf)?),
-            38 => Self::ChargingSettle(SessionRef::read(buf)?),
-            39 => Self::ExpireChargingHolds {
-                max: u32::read(buf)?,
-            },
-            40 => Self::ChangeValidators(ChangeValidators::read(buf)?),
-            41 => Self::GrantMandate(GrantMandate::read(buf)?),
-            42 => Self::RevokeMandate {
-                site: SiteId::read(buf)?,
-                company: Address::read(buf)?,
-            },
-            other => return Err(commonware_codec::Error::InvalidEnum(other)),
-        })
     }
 }
 

@@ -28,7 +28,7 @@ fn cases() -> Vec<(TxStatus, &'static str)> {
 
 #[test]
 fn tx_status_golden_bytes_of_every_variant() {
-    check_table(&cases(), tag_of, COUNT);
+    check_table(&cases(), tag_of, COUNT, TxStatus::TAGS);
 }
 
 #[test]

@@ -454,7 +454,7 @@ fn cases() -> Vec<(Event, &'static str)> {
 
 #[test]
 fn event_golden_bytes_of_every_variant() {
-    check_table(&cases(), tag_of, COUNT);
+    check_table(&cases(), tag_of, COUNT, Event::TAGS);
 }
 
 #[test]

@@ -55,8 +55,9 @@ where
 }
 
 /// Checks every case of one enum: its golden bytes, that the first byte is the tag its
-/// exhaustive `tag_of` names, and that the cases cover the tags `0..count` exactly once.
-pub(crate) fn check_table<T>(cases: &[(T, &str)], tag_of: fn(&T) -> u8, count: u8)
+/// exhaustive `tag_of` names, and that the cases cover the tags `0..count` exactly once, which
+/// are the tags of the enum's table (`all_tags`).
+pub(crate) fn check_table<T>(cases: &[(T, &str)], tag_of: fn(&T) -> u8, count: u8, all_tags: &[u8])
 where
     T: Encode + Decode<Cfg = ()> + PartialEq + Debug,
 {
@@ -68,6 +69,7 @@ where
         assert!(seen.insert(tag), "tag {tag} has two golden cases");
     }
     assert_eq!(seen, (0..count).collect(), "a tag has no golden case");
+    assert_eq!(seen, all_tags.iter().copied().collect(), "the table's tags");
 }
 
 /// The tag after the last is refused with the codec's unknown-enum error, never a panic.
