@@ -1,8 +1,8 @@
 //! Golden bytes of every `Event` variant.
-use super::{addr, charger, check_next_tag_unknown, check_table, hash, market, site};
+use super::{addr, charger, check_next_tag_unknown, check_table, contract, hash, market, site};
 use gridledger_types::{
-    ContractRef, DeviceKind, Event, GrantMandate, MandateSides, MemberStatus, MilliWon,
-    PriceMilliWonPerKwh, Role, Side, ValidatorEntry,
+    DeviceKind, Event, GrantMandate, MandateSides, MemberStatus, MilliWon, PriceMilliWonPerKwh,
+    Role, Side, ValidatorEntry,
 };
 
 const COUNT: u8 = 45;
@@ -59,14 +59,6 @@ fn tag_of(e: &Event) -> u8 {
 }
 
 const PERIOD: u64 = 1_780_000_000_000;
-
-fn contract() -> ContractRef {
-    ContractRef {
-        market: market("monthly"),
-        period_start_ms: PERIOD,
-        number: 7,
-    }
-}
 
 fn cases() -> Vec<(Event, &'static str)> {
     vec![

@@ -11,7 +11,8 @@ mod event;
 mod payload;
 
 use gridledger_types::{
-    Address, ChargerId, Decode, DecodeExt, Encode, Hash32, MarketId, PrivateKey, SiteId,
+    Address, ChargerId, ContractRef, Decode, DecodeExt, Encode, Hash32, MarketId, PrivateKey,
+    SiteId,
 };
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -39,6 +40,14 @@ pub(crate) fn market(s: &str) -> MarketId {
 
 pub(crate) fn charger(s: &str) -> ChargerId {
     ChargerId::new(s).unwrap()
+}
+
+pub(crate) fn contract() -> ContractRef {
+    ContractRef {
+        market: market("monthly"),
+        period_start_ms: 1_780_000_000_000,
+        number: 7,
+    }
 }
 
 /// Encodes `value`, compares with `golden` (hex), and decodes `golden` back to `value`.

@@ -1,11 +1,11 @@
 //! Golden bytes of every `Payload` variant.
-use super::{addr, charger, check_next_tag_unknown, check_table, hash, market, site};
+use super::{addr, charger, check_next_tag_unknown, check_table, contract, hash, market, site};
 use gridledger_types::{
     BindMeter, ChangeValidators, ChargerKind, ChargingCancel, ChargingPrepay, ConfigureBilling,
-    ConfigureCharging, ConfigureMarket, ContractRef, CorrectReadings, DeviceKind, GrantMandate,
-    MandateSides, MemberStatus, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing,
-    ProposePpa, RegisterCharger, RegisterSite, Registers, Role, SessionRef, SetMember, Side,
-    SiteKind, StopReason, SubmitIntention, SubmitReadings, ValidatorEntry,
+    ConfigureCharging, ConfigureMarket, CorrectReadings, DeviceKind, GrantMandate, MandateSides,
+    MemberStatus, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, ProposePpa,
+    RegisterCharger, RegisterSite, Registers, Role, SessionRef, SetMember, Side, SiteKind,
+    StopReason, SubmitIntention, SubmitReadings, ValidatorEntry,
 };
 
 const COUNT: u8 = 43;
@@ -56,14 +56,6 @@ fn tag_of(p: &Payload) -> u8 {
         Payload::ChangeValidators(_) => 40,
         Payload::GrantMandate(_) => 41,
         Payload::RevokeMandate { .. } => 42,
-    }
-}
-
-fn contract() -> ContractRef {
-    ContractRef {
-        market: market("monthly"),
-        period_start_ms: 1_780_000_000_000,
-        number: 7,
     }
 }
 
