@@ -45,7 +45,41 @@ macro_rules! tagged_enum {
             [$($field : $field : [$fty] [$($fcodec)?])*]
         }] $($($rest)*)?);
     };
-    // A tuple row: its fields get the binding names of the pool, in order.
+    // Tuple rows of one to four fields, in one step each (so that a long table stays far from
+    // the recursion limit); longer ones go field by field below.
+    (@munch $head:tt [$($rows:tt)*]
+        $(#[$vmeta:meta])* $tag:literal => $variant:ident ($t0:ty $(=> $c0:expr)? $(,)?)
+        $(, $($rest:tt)*)?
+    ) => {
+        $crate::tagged_enum!(@munch $head [$($rows)* {
+            [$(#[$vmeta])*] [$variant ($t0)] $tag $variant [0 : __f0 : [$t0] [$($c0)?]]
+        }] $($($rest)*)?);
+    };
+    (@munch $head:tt [$($rows:tt)*]
+        $(#[$vmeta:meta])* $tag:literal => $variant:ident ($t0:ty $(=> $c0:expr)?, $t1:ty $(=> $c1:expr)? $(,)?)
+        $(, $($rest:tt)*)?
+    ) => {
+        $crate::tagged_enum!(@munch $head [$($rows)* {
+            [$(#[$vmeta])*] [$variant ($t0, $t1)] $tag $variant [0 : __f0 : [$t0] [$($c0)?] 1 : __f1 : [$t1] [$($c1)?]]
+        }] $($($rest)*)?);
+    };
+    (@munch $head:tt [$($rows:tt)*]
+        $(#[$vmeta:meta])* $tag:literal => $variant:ident ($t0:ty $(=> $c0:expr)?, $t1:ty $(=> $c1:expr)?, $t2:ty $(=> $c2:expr)? $(,)?)
+        $(, $($rest:tt)*)?
+    ) => {
+        $crate::tagged_enum!(@munch $head [$($rows)* {
+            [$(#[$vmeta])*] [$variant ($t0, $t1, $t2)] $tag $variant [0 : __f0 : [$t0] [$($c0)?] 1 : __f1 : [$t1] [$($c1)?] 2 : __f2 : [$t2] [$($c2)?]]
+        }] $($($rest)*)?);
+    };
+    (@munch $head:tt [$($rows:tt)*]
+        $(#[$vmeta:meta])* $tag:literal => $variant:ident ($t0:ty $(=> $c0:expr)?, $t1:ty $(=> $c1:expr)?, $t2:ty $(=> $c2:expr)?, $t3:ty $(=> $c3:expr)? $(,)?)
+        $(, $($rest:tt)*)?
+    ) => {
+        $crate::tagged_enum!(@munch $head [$($rows)* {
+            [$(#[$vmeta])*] [$variant ($t0, $t1, $t2, $t3)] $tag $variant [0 : __f0 : [$t0] [$($c0)?] 1 : __f1 : [$t1] [$($c1)?] 2 : __f2 : [$t2] [$($c2)?] 3 : __f3 : [$t3] [$($c3)?]]
+        }] $($($rest)*)?);
+    };
+    // A longer tuple row: its fields get the binding names of the pool, in order.
     (@munch $head:tt $rows:tt
         $(#[$vmeta:meta])* $tag:literal => $variant:ident (
             $($tty:ty $(=> $tcodec:expr)?),* $(,)?
@@ -89,6 +123,8 @@ macro_rules! tagged_enum {
             $($($vattr)* $($def)*,)*
         }
 
+        // Generated for every table; a crate may use neither.
+        #[allow(dead_code)]
         impl $name {
             /// Every tag, in table order.
             pub const TAGS: &'static [u8] = &[$($tag),*];
@@ -171,6 +207,7 @@ mod tests {
             0 => Empty,
             7 => Pair(MarketId, u64),
             3 => Boxed(Box<Address> => Boxed),
+            9 => Wide(u8, u16, u32, u64, bool, Option<u8>),
             200 => Named {
                 delta: i64 => I64Bits,
                 note: String => Text(8),
@@ -178,6 +215,113 @@ mod tests {
                 bytes: Vec<u8> => WithCfg((RangeCfg::from(..=4), ())),
                 maybe: Option<u32>,
             },
+        }
+    }
+
+    // A long table of three-field tuple rows stays within the default recursion limit.
+    crate::tagged_enum! {
+        #[derive(Debug, PartialEq)]
+        enum Long {
+            0 => R0(MarketId, u64, u32),
+            1 => R1(MarketId, u64, u32),
+            2 => R2(MarketId, u64, u32),
+            3 => R3(MarketId, u64, u32),
+            4 => R4(MarketId, u64, u32),
+            5 => R5(MarketId, u64, u32),
+            6 => R6(MarketId, u64, u32),
+            7 => R7(MarketId, u64, u32),
+            8 => R8(MarketId, u64, u32),
+            9 => R9(MarketId, u64, u32),
+            10 => R10(MarketId, u64, u32),
+            11 => R11(MarketId, u64, u32),
+            12 => R12(MarketId, u64, u32),
+            13 => R13(MarketId, u64, u32),
+            14 => R14(MarketId, u64, u32),
+            15 => R15(MarketId, u64, u32),
+            16 => R16(MarketId, u64, u32),
+            17 => R17(MarketId, u64, u32),
+            18 => R18(MarketId, u64, u32),
+            19 => R19(MarketId, u64, u32),
+            20 => R20(MarketId, u64, u32),
+            21 => R21(MarketId, u64, u32),
+            22 => R22(MarketId, u64, u32),
+            23 => R23(MarketId, u64, u32),
+            24 => R24(MarketId, u64, u32),
+            25 => R25(MarketId, u64, u32),
+            26 => R26(MarketId, u64, u32),
+            27 => R27(MarketId, u64, u32),
+            28 => R28(MarketId, u64, u32),
+            29 => R29(MarketId, u64, u32),
+            30 => R30(MarketId, u64, u32),
+            31 => R31(MarketId, u64, u32),
+            32 => R32(MarketId, u64, u32),
+            33 => R33(MarketId, u64, u32),
+            34 => R34(MarketId, u64, u32),
+            35 => R35(MarketId, u64, u32),
+            36 => R36(MarketId, u64, u32),
+            37 => R37(MarketId, u64, u32),
+            38 => R38(MarketId, u64, u32),
+            39 => R39(MarketId, u64, u32),
+            40 => R40(MarketId, u64, u32),
+            41 => R41(MarketId, u64, u32),
+            42 => R42(MarketId, u64, u32),
+            43 => R43(MarketId, u64, u32),
+            44 => R44(MarketId, u64, u32),
+            45 => R45(MarketId, u64, u32),
+            46 => R46(MarketId, u64, u32),
+            47 => R47(MarketId, u64, u32),
+            48 => R48(MarketId, u64, u32),
+            49 => R49(MarketId, u64, u32),
+            50 => R50(MarketId, u64, u32),
+            51 => R51(MarketId, u64, u32),
+            52 => R52(MarketId, u64, u32),
+            53 => R53(MarketId, u64, u32),
+            54 => R54(MarketId, u64, u32),
+            55 => R55(MarketId, u64, u32),
+            56 => R56(MarketId, u64, u32),
+            57 => R57(MarketId, u64, u32),
+            58 => R58(MarketId, u64, u32),
+            59 => R59(MarketId, u64, u32),
+            60 => R60(MarketId, u64, u32),
+            61 => R61(MarketId, u64, u32),
+            62 => R62(MarketId, u64, u32),
+            63 => R63(MarketId, u64, u32),
+            64 => R64(MarketId, u64, u32),
+            65 => R65(MarketId, u64, u32),
+            66 => R66(MarketId, u64, u32),
+            67 => R67(MarketId, u64, u32),
+            68 => R68(MarketId, u64, u32),
+            69 => R69(MarketId, u64, u32),
+            70 => R70(MarketId, u64, u32),
+            71 => R71(MarketId, u64, u32),
+            72 => R72(MarketId, u64, u32),
+            73 => R73(MarketId, u64, u32),
+            74 => R74(MarketId, u64, u32),
+            75 => R75(MarketId, u64, u32),
+            76 => R76(MarketId, u64, u32),
+            77 => R77(MarketId, u64, u32),
+            78 => R78(MarketId, u64, u32),
+            79 => R79(MarketId, u64, u32),
+            80 => R80(MarketId, u64, u32),
+            81 => R81(MarketId, u64, u32),
+            82 => R82(MarketId, u64, u32),
+            83 => R83(MarketId, u64, u32),
+            84 => R84(MarketId, u64, u32),
+            85 => R85(MarketId, u64, u32),
+            86 => R86(MarketId, u64, u32),
+            87 => R87(MarketId, u64, u32),
+            88 => R88(MarketId, u64, u32),
+            89 => R89(MarketId, u64, u32),
+            90 => R90(MarketId, u64, u32),
+            91 => R91(MarketId, u64, u32),
+            92 => R92(MarketId, u64, u32),
+            93 => R93(MarketId, u64, u32),
+            94 => R94(MarketId, u64, u32),
+            95 => R95(MarketId, u64, u32),
+            96 => R96(MarketId, u64, u32),
+            97 => R97(MarketId, u64, u32),
+            98 => R98(MarketId, u64, u32),
+            99 => R99(MarketId, u64, u32),
         }
     }
 
@@ -207,12 +351,20 @@ mod tests {
         );
         let boxed = Sample::Boxed(Box::new(addr()));
         assert_eq!(boxed.encode()[0], 3);
-        for v in [Sample::Empty, pair, named, boxed] {
+        let wide = Sample::Wide(1, 2, 3, 4, true, None);
+        assert_eq!(
+            hex::encode(wide.encode()),
+            "090100020000000300000000000000040100"
+        );
+        for v in [Sample::Empty, pair, named, boxed, wide] {
             assert_eq!(v.encode().len(), v.encode_size());
             assert_eq!(Sample::decode(v.encode()).unwrap(), v);
             assert_eq!(v.encode()[0], v.tag());
         }
-        assert_eq!(Sample::TAGS, &[0, 7, 3, 200]);
+        assert_eq!(Sample::TAGS, &[0, 7, 3, 9, 200]);
+        let last = Long::R99(MarketId::new("m").unwrap(), 5, 6);
+        assert_eq!(Long::decode(last.encode()).unwrap(), last);
+        assert_eq!(Long::TAGS.len(), 100);
     }
 
     #[test]
