@@ -123,10 +123,13 @@ impl<T: Write + EncodeSize + Read<Cfg = ()>> FieldCodec<Box<T>> for Boxed {
     }
 }
 
-/// Fails compilation (in a `const`) if two variants of one table share a tag.
-pub const fn assert_unique_tags(tags: &[u8]) {
+/// Fails compilation (in a `const`) if a tag of a table is not a byte or two variants share one.
+pub const fn assert_tags(tags: &[u32]) {
     let mut i = 0;
     while i < tags.len() {
+        if tags[i] > u8::MAX as u32 {
+            panic!("a tag of a tagged enum is not a byte (0 to 255)");
+        }
         let mut j = i + 1;
         while j < tags.len() {
             if tags[i] == tags[j] {

@@ -27,6 +27,19 @@
 //! assert_eq!(Key::decode(k.encode()).unwrap(), k);
 //! assert!(Key::decode([9u8].as_slice()).is_err()); // unknown tag: InvalidEnum(9)
 //! ```
+//!
+//! Two rows with one tag do not compile:
+//! ```compile_fail
+//! gridledger_types::tagged_enum! {
+//!     pub enum Key { 0 => Supply, 1 => Account(gridledger_types::Address), 1 => Other }
+//! }
+//! ```
+//! Nor does a tag that is not a byte:
+//! ```compile_fail
+//! gridledger_types::tagged_enum! {
+//!     pub enum Key { 0 => Supply, 256 => Account(gridledger_types::Address) }
+//! }
+//! ```
 #[macro_export]
 macro_rules! tagged_enum {
     // Every row parsed: emit the enum and its codec.
@@ -137,7 +150,7 @@ macro_rules! tagged_enum {
             }
         }
 
-        const _: () = $crate::codec::assert_unique_tags($name::TAGS);
+        const _: () = $crate::codec::assert_tags(&[$($tag as u32),*]);
 
         impl $crate::Write for $name {
             fn write(&self, buf: &mut impl $crate::codec::__private::BufMut) {
