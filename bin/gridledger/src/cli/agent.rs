@@ -11,6 +11,7 @@ use super::{
 };
 
 pub mod charger;
+pub mod operator;
 pub mod site;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -34,6 +35,10 @@ pub enum AgentCmd {
     Charger(charger::ChargerArgs),
     /// A meter posting its own readings (the same as `meter-agent`).
     Meter(AgentArgs),
+    /// The market operator's calendar on any network: pairs each period at its gate, settles
+    /// it after its dispute window, issues bills on the 1st, auto-debits on the due day and
+    /// expires charging holds, all by block time, from what the chain shows.
+    Operator(operator::OperatorArgs),
 }
 
 pub async fn run_cmd(cmd: AgentCmd) -> anyhow::Result<()> {
@@ -41,6 +46,7 @@ pub async fn run_cmd(cmd: AgentCmd) -> anyhow::Result<()> {
         AgentCmd::Site(a) => site::run(a).await,
         AgentCmd::Charger(a) => charger::run(a).await,
         AgentCmd::Meter(a) => run(a).await,
+        AgentCmd::Operator(a) => operator::run(a).await,
     }
 }
 

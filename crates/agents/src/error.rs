@@ -1,0 +1,12 @@
+//! The agents' one error type.
+
+/// What an agent's round can fail with (the round is retried on the next tick).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The node could not be reached or answered with an error.
+    #[error(transparent)]
+    Sdk(#[from] gridledger_sdk::Error),
+    /// The node answered something the agent cannot read.
+    #[error("unexpected answer from the node: {0}")]
+    Unexpected(String),
+}

@@ -1,0 +1,17 @@
+//! Device and operator agents that act on a network through the SDK.
+//!
+//! An agent is a client like any other: it reads the chain through a node's API, signs its own
+//! transactions with its own key and submits them. Its rules:
+//! - It decides what to do only from what the chain shows (records, block time), never from a
+//!   local memory of what it did, so a restarted agent continues where the chain is and two
+//!   agents running at once do nothing twice (the chain refuses the second of two equal steps).
+//! - Time is the chain's block time, never the wall clock, so a devnet's clock control drives
+//!   it.
+//! - The [operator] agent runs the market calendar: pairing, settlement, bills, collection and
+//!   charging hold expiry.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod operator;
+
+pub use error::Error;
