@@ -57,12 +57,7 @@ pub async fn describe(client: &Client, action: &Action, outcome: &Outcome) -> St
     }
     match action {
         Action::Clear { market, start_ms } => {
-            let p = client
-                .market_period(market.as_str(), *start_ms)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let p = period_view(client, market.as_str(), *start_ms).await;
             format!(
                 "gate closed for {what}: ClearPeriod paired {} contracts, {} kWh at {} won/kWh",
                 contracts(&p).len(),
@@ -71,12 +66,7 @@ pub async fn describe(client: &Client, action: &Action, outcome: &Outcome) -> St
             )
         }
         Action::Settle { market, start_ms } => {
-            let p = client
-                .market_period(market.as_str(), *start_ms)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let p = period_view(client, market.as_str(), *start_ms).await;
             let c = contracts(&p);
             format!(
                 "{what} settled (SettlePeriod): {} contracts delivered {} kWh worth {} won",
@@ -108,6 +98,15 @@ pub async fn describe(client: &Client, action: &Action, outcome: &Outcome) -> St
         }
         Action::ExpireHolds { .. } => format!("ExpireChargingHolds refunded up to {what}"),
     }
+}
+
+async fn period_view(client: &Client, market: &str, start_ms: u64) -> Value {
+    client
+        .market_period(market, start_ms)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 async fn month_view(client: &Client, month: u32) -> Value {
