@@ -9,4 +9,13 @@ pub enum Error {
     /// The node answered something the agent cannot read.
     #[error("unexpected answer from the node: {0}")]
     Unexpected(String),
+    /// Readings that cannot be read or planned (a CSV line, a time, a gap), with the reason.
+    #[error("{0}")]
+    Readings(String),
+    /// A local file could not be read.
+    #[error("{what}: {err}")]
+    Io { what: String, err: std::io::Error },
+    /// A transaction was finalized but failed; the line says which and why.
+    #[error("{0}")]
+    TxFailed(String),
 }

@@ -8,10 +8,12 @@
 //! - Time is the chain's block time, never the wall clock, so a devnet's clock control drives
 //!   it.
 //! - The [operator] agent runs the market calendar: pairing, settlement, bills, collection and
-//!   charging hold expiry.
+//!   charging hold expiry; the [meter] agent posts a meter's readings ([readings]).
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod meter;
 pub mod operator;
+pub mod readings;
 
 pub use error::Error;

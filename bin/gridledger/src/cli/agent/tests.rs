@@ -1,5 +1,7 @@
 use super::*;
 use clap::Parser;
+use gridledger_agents::meter::{plan_profile, plan_rows, STEP_MAX_INTERVALS};
+use gridledger_sdk::readings::{self, cumulative, MeterPosition};
 
 const HOUR: u64 = 3_600_000;
 /// 2025-07-01 00:00 KST.
