@@ -15,6 +15,9 @@ pub enum Error {
     /// A local file could not be read.
     #[error("{what}: {err}")]
     Io { what: String, err: std::io::Error },
+    /// The node has no such market.
+    #[error("no market {0}")]
+    NoMarket(String),
     /// A transaction was finalized but failed; the line says which and why.
     #[error("{0}")]
     TxFailed(String),

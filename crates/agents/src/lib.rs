@@ -8,12 +8,14 @@
 //! - Time is the chain's block time, never the wall clock, so a devnet's clock control drives
 //!   it.
 //! - The [operator] agent runs the market calendar: pairing, settlement, bills, collection and
-//!   charging hold expiry; the [meter] agent posts a meter's readings ([readings]).
+//!   charging hold expiry; the [meter] agent posts a meter's readings ([readings]); the [site] agent is a site's energy
+//!   management system (readings, standing rules, approvals).
 #![forbid(unsafe_code)]
 
 pub mod error;
 pub mod meter;
 pub mod operator;
 pub mod readings;
+pub mod site;
 
 pub use error::Error;
