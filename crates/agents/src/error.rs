@@ -15,6 +15,9 @@ pub enum Error {
     /// A local file could not be read.
     #[error("{what}: {err}")]
     Io { what: String, err: std::io::Error },
+    /// An OCPP connection or call failed (the WebSocket, a refusal, a timeout).
+    #[error("{0}")]
+    Ocpp(String),
     /// The node has no such market.
     #[error("no market {0}")]
     NoMarket(String),

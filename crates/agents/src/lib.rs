@@ -9,11 +9,14 @@
 //!   it.
 //! - The [operator] agent runs the market calendar: pairing, settlement, bills, collection and
 //!   charging hold expiry; the [meter] agent posts a meter's readings ([readings]); the [site] agent is a site's energy
-//!   management system (readings, standing rules, approvals).
+//!   management system (readings, standing rules, approvals); the [charger] agent simulates an
+//!   OCPP 1.6J charger running member sessions ([ocpp_client]).
 #![forbid(unsafe_code)]
 
+pub mod charger;
 pub mod error;
 pub mod meter;
+pub mod ocpp_client;
 pub mod operator;
 pub mod readings;
 pub mod site;
