@@ -112,29 +112,91 @@ fn market(id: &str, kind: PeriodKind, gate_lead_ms: u64) -> Payload {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_() {
+type Counts = (
+    BTreeMap<(String, u64), u32>,
+    BTreeMap<(String, u64), u32>,
+    BTreeMap<u32, (u32, u32)>,
+    BTreeMap<(u32, Address), u32>,
+);
+
+/// How often each period was paired and settled, each month's sites billed (and batches that
+/// completed it), each account bill debited or found overdue.
+fn count(events: &[Event]) -> Counts {
+    let mut cleared = BTreeMap::<(String, u64), u32>::new();
+    let mut settled = BTreeMap::<(String, u64), u32>::new();
+    let mut billed = BTreeMap::<u32, (u32, u32)>::new();
+    let mut debited = BTreeMap::<(u32, Address), u32>::new();
+    for e in events {
+        match e {
+            Event::PeriodCleared {
+                market,
+                period_start_ms,
+                ..
+            } => {
+                *cleared
+                    .entry((market.to_string(), *period_start_ms))
+                    .or_default() += 1
+            }
+            Event::PeriodSettled {
+                market,
+                period_start_ms,
+                ..
+            } => {
+                *settled
+                    .entry((market.to_string(), *period_start_ms))
+                    .or_default() += 1
+            }
+            Event::BillsIssued { month, sites, done } => {
+                let b = billed.entry(*month).or_default();
+                b.0 += sites;
+                b.1 += u32::from(*done);
+            }
+            Event::BillPaid { month, payer, .. } | Event::BillOverdue { month, payer, .. } => {
+                *debited.entry((*month, payer.clone())).or_default() += 1
+            }
+            _ => {}
+        }
+    }
+    (cleared, settled, billed, debited)
+}
+
+fn key(market: &str, start: u64) -> (String, u64) {
+    (market.to_string(), start)
+}
+
+/// The test's calendar: June 2026 and its two hourly periods with intentions.
+struct Month {
+    june: u64,
+    july: u64,
+    h3: u64,
+    h20: u64,
+}
+
+/// A devnet without `--demo` whose chain clock starts on 2026-05-25 (KST), with `extra` flags.
+async fn start(extra: &[&str]) -> (tempfile::TempDir, Devnet, Client) {
     let may25 = kst_month_start_ms(202605).unwrap() + 24 * DAY;
-    let (june, july) = (
-        kst_month_start_ms(202606).unwrap(),
-        kst_month_start_ms(202607).unwrap(),
-    );
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("chain");
     std::fs::create_dir_all(&dir).unwrap();
     let start = may25.to_string();
+    let mut args = vec!["--clock-start", &start, "--clock-control"];
+    args.extend_from_slice(extra);
     let mut net = Devnet::start_with(
         &dir,
         crate::devnet::free_port(),
         crate::devnet::free_port(),
-        &["--clock-start", &start, "--clock-control"],
+        &args,
     );
     let client = net.ready().await;
-    let operator = Address::of(&net.key("operator"));
+    (tmp, net, client)
+}
+
+/// Seeds the network as its users would: the operator's set-up, then the sites' intentions.
+/// Returns the meters' keys and the calendar.
+async fn seed(net: &Devnet, client: &Client, bank: &mut TxSigner) -> (Vec<PrivateKey>, Month) {
+    let client = client.clone();
+    let bank = &mut *bank;
     let mut op = TxSigner::connect(&client, net.key("operator"), None)
-        .await
-        .unwrap();
-    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
         .await
         .unwrap();
 
@@ -201,14 +263,12 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
     setup.push(op.sign(
         Payload::ConfigureBilling(ConfigureBilling {
             grid_company: Address::of(&grid),
-            platform_account: operator.clone(),
+            platform_account: Address::of(&net.key("operator")),
             feed_in_price: PriceMilliWonPerKwh(100_000),
             due_day: 18,
         }),
         None,
     ));
-    setup.push(op.sign(market("monthly", PeriodKind::Monthly, DAY), None));
-    setup.push(op.sign(market("hourly", PeriodKind::Hourly, HOUR), None));
     setup.push(bank.sign(
         Payload::Mint {
             to: Address::of(&grid),
@@ -232,8 +292,18 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
         })
         .collect();
     wait_all(&client, &binds).await;
+    // The markets last: an operator agent running in the node may act from here on.
+    wait_all(
+        &client,
+        &[
+            op.sign(market("monthly", PeriodKind::Monthly, DAY), None),
+            op.sign(market("hourly", PeriodKind::Hourly, HOUR), None),
+        ],
+    )
+    .await;
 
     // The sites' intentions: June on the monthly market, June 3rd and 20th 10:00 on the hourly.
+    let june = kst_month_start_ms(202606).unwrap();
     let h3 = june + 2 * DAY + HOUR; // 10:00 KST = 01:00 UTC
     let h20 = june + 19 * DAY + HOUR;
     let mut intents = Vec::new();
@@ -263,6 +333,35 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
         }
     }
     wait_all(&client, &intents).await;
+
+    let july = kst_month_start_ms(202607).unwrap();
+    (
+        meters,
+        Month {
+            june,
+            july,
+            h3,
+            h20,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_() {
+    let (tmp, net, client) = start(&[]).await;
+    let operator = Address::of(&net.key("operator"));
+    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
+    let (
+        meters,
+        Month {
+            june,
+            july,
+            h3,
+            h20,
+        },
+    ) = seed(&net, &client, &mut bank).await;
 
     // From here on only the agent signs as the operator; the test moves the clock.
     let mut a = agent(&net, tmp.path(), "agent-a");
@@ -337,43 +436,8 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
 
     // Exactly once, counted from the operator's receipts.
     let events = operator_events(&client, &operator).await;
-    let mut cleared = BTreeMap::<(String, u64), u32>::new();
-    let mut settled = BTreeMap::<(String, u64), u32>::new();
-    let mut billed = BTreeMap::<u32, (u32, u32)>::new();
-    let mut debited = BTreeMap::<(u32, Address), u32>::new();
-    for e in &events {
-        match e {
-            Event::PeriodCleared {
-                market,
-                period_start_ms,
-                ..
-            } => {
-                *cleared
-                    .entry((market.to_string(), *period_start_ms))
-                    .or_default() += 1
-            }
-            Event::PeriodSettled {
-                market,
-                period_start_ms,
-                ..
-            } => {
-                *settled
-                    .entry((market.to_string(), *period_start_ms))
-                    .or_default() += 1
-            }
-            Event::BillsIssued { month, sites, done } => {
-                let b = billed.entry(*month).or_default();
-                b.0 += sites;
-                b.1 += u32::from(*done);
-            }
-            Event::BillPaid { month, payer, .. } | Event::BillOverdue { month, payer, .. } => {
-                *debited.entry((*month, payer.clone())).or_default() += 1
-            }
-            _ => {}
-        }
-    }
+    let (cleared, settled, billed, debited) = count(&events);
     let may = kst_month_start_ms(202605).unwrap();
-    let key = |m: &str, s: u64| (m.to_string(), s);
     // Pairing: every monthly period up to July's (its gate closed on June 30th) and the two
     // hourly periods with intentions; nothing else, nothing twice.
     let want_cleared = BTreeMap::from([
@@ -405,4 +469,46 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
         );
     }
     drop(net);
+}
+
+/// `devnet --operator-agent`: the same agent runs inside the node with the devnet's operator key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_operator_agent_runs_the_calendar_inside_the_node_slow_() {
+    let (_tmp, net, client) = start(&["--operator-agent"]).await;
+    let operator = Address::of(&net.key("operator"));
+    let mut bank = TxSigner::connect(&client, net.key("bank"), None)
+        .await
+        .unwrap();
+    let (_, Month { june, h3, .. }) = seed(&net, &client, &mut bank).await;
+    clock_to(&client, june + 2 * HOUR, &mut [&mut bank]).await;
+    until("pair June", || {
+        period_is(&client, "monthly", june, "cleared")
+    })
+    .await;
+    until("bill May", || billing_is(&client, 202605, "done")).await;
+    clock_to(&client, h3 + 2 * HOUR, &mut [&mut bank]).await;
+    until("settle June 3rd 10:00", || {
+        period_is(&client, "hourly", h3, "settled")
+    })
+    .await;
+    let (cleared, settled, billed, _) = count(&operator_events(&client, &operator).await);
+    let may = kst_month_start_ms(202605).unwrap();
+    assert_eq!(
+        cleared,
+        BTreeMap::from([
+            (key("monthly", may), 1),
+            (key("monthly", june), 1),
+            (key("hourly", h3), 1)
+        ])
+    );
+    assert_eq!(
+        settled,
+        BTreeMap::from([(key("monthly", may), 1), (key("hourly", h3), 1)])
+    );
+    assert_eq!(billed, BTreeMap::from([(202605, (4, 1))]));
+    let out = net.stdout();
+    assert!(
+        out.contains("operator: gate closed for monthly 2026-06"),
+        "{out}"
+    );
 }
