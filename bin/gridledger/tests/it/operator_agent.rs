@@ -346,6 +346,22 @@ async fn seed(net: &Devnet, client: &Client, bank: &mut TxSigner) -> (Vec<Privat
     )
 }
 
+/// Moves the clock to June 1st 02:00 and to June 3rd 12:00 and waits for the agent: June paired,
+/// May billed, June 3rd 10:00 settled.
+async fn first_days_of_june(client: &Client, bank: &mut TxSigner, june: u64, h3: u64) {
+    clock_to(client, june + 2 * HOUR, &mut [bank]).await;
+    until("pair June", || {
+        period_is(client, "monthly", june, "cleared")
+    })
+    .await;
+    until("bill May", || billing_is(client, 202605, "done")).await;
+    clock_to(client, h3 + 2 * HOUR, &mut [bank]).await;
+    until("settle June 3rd 10:00", || {
+        period_is(client, "hourly", h3, "settled")
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_() {
     let (tmp, net, client) = start(&[]).await;
@@ -365,17 +381,7 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
 
     // From here on only the agent signs as the operator; the test moves the clock.
     let mut a = agent(&net, tmp.path(), "agent-a");
-    clock_to(&client, june + 2 * HOUR, &mut [&mut bank]).await;
-    until("pair June", || {
-        period_is(&client, "monthly", june, "cleared")
-    })
-    .await;
-    until("bill May", || billing_is(&client, 202605, "done")).await;
-    clock_to(&client, h3 + 2 * HOUR, &mut [&mut bank]).await;
-    until("settle June 3rd 10:00", || {
-        period_is(&client, "hourly", h3, "settled")
-    })
-    .await;
+    first_days_of_june(&client, &mut bank, june, h3).await;
     let p = client.market_period("hourly", h3).await.unwrap().unwrap();
     assert!(!p["contracts"].as_array().unwrap().is_empty(), "{p}");
 
@@ -480,17 +486,7 @@ async fn devnet_operator_agent_runs_the_calendar_inside_the_node_slow_() {
         .await
         .unwrap();
     let (_, Month { june, h3, .. }) = seed(&net, &client, &mut bank).await;
-    clock_to(&client, june + 2 * HOUR, &mut [&mut bank]).await;
-    until("pair June", || {
-        period_is(&client, "monthly", june, "cleared")
-    })
-    .await;
-    until("bill May", || billing_is(&client, 202605, "done")).await;
-    clock_to(&client, h3 + 2 * HOUR, &mut [&mut bank]).await;
-    until("settle June 3rd 10:00", || {
-        period_is(&client, "hourly", h3, "settled")
-    })
-    .await;
+    first_days_of_june(&client, &mut bank, june, h3).await;
     let (cleared, settled, billed, _) = count(&operator_events(&client, &operator).await);
     let may = kst_month_start_ms(202605).unwrap();
     assert_eq!(
