@@ -151,6 +151,7 @@ pub fn init(a: InitArgs) -> Result<()> {
             portal_dir: None,
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            operator_agent: None,
         };
         let config = a.dir.join(format!("{name}.json"));
         std::fs::write(&config, serde_json::to_string_pretty(&file)?)?;

@@ -855,6 +855,7 @@ fn report_path(month: u32, period: Option<(&str, u64)>, format: &str) -> String 
     }
 }
 
+mod directory;
 mod session;
 pub use session::DashboardSession;
 

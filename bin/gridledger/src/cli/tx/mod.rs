@@ -1,15 +1,22 @@
 //! `gridledger tx <payload> ...`: sign one transaction, submit it, optionally wait for finality.
-use super::{client, load_key, parse_hash, parse_won, Exit, EXIT_TX_FAILED};
+mod billing;
+mod charging;
+mod ledger;
+mod mandates;
+mod metering;
+mod ppa;
+mod registry;
+mod settlement;
+mod trading;
+mod validators;
+
+use super::{client, load_key, parse_won, Exit, EXIT_TX_FAILED};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gridledger_sdk::{chain_time_ms, TxSigner};
 use gridledger_types::{
-    Address, BindMeter, ChainId, ChargerId, ChargerKind, ConfigureCharging, ConfigureMarket,
-    CorrectReadings, DeviceKind, GrantMandate, Hash32, MandateSides, MarketId, MemberStatus,
-    MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterCharger, RegisterSite,
-    Role, SetMember, Side, SiteId, SiteKind, SubmitIntention, TxStatus, ValidatorEntry,
-    CARD_MAX_BYTES, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MANDATE_MAX_MARKETS,
-    MAX_CONNECTORS, MAX_VALIDATORS, SHARE_MAX_BP, TEXT_MAX_BYTES,
+    Address, ChainId, ChargerId, ChargerKind, MarketId, MemberStatus, MilliWon, Payload, TxStatus,
+    ValidatorEntry, CARD_MAX_BYTES, TEXT_MAX_BYTES,
 };
 use std::{path::PathBuf, time::Duration};
 
@@ -74,394 +81,26 @@ impl Amount {
 
 #[derive(Debug, Subcommand)]
 pub enum PayloadCmd {
-    /// Operator: admit an account as a participant.
-    RegisterParticipant {
-        #[arg(long)]
-        account: Address,
-        /// operator, bank, grid_company, sales_company, generator, prosumer, consumer,
-        /// charging_operator, member, auditor (reads only)
-        #[arg(long)]
-        role: Role,
-        #[arg(long)]
-        name: String,
-    },
-    /// Operator: suspend a participant.
-    Suspend {
-        #[arg(long)]
-        account: Address,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Operator: lift a suspension.
-    Reinstate {
-        #[arg(long)]
-        account: Address,
-    },
-    /// Operator: bind a device key to an owner.
-    RegisterDevice {
-        #[arg(long)]
-        device: Address,
-        /// meter or charger
-        #[arg(long)]
-        kind: DeviceKind,
-        #[arg(long)]
-        owner: Address,
-        #[arg(long)]
-        label: String,
-    },
-    /// Bank: credit an account for a deposit.
-    Mint {
-        #[arg(long)]
-        to: Address,
-        #[command(flatten)]
-        amount: Amount,
-        #[arg(long)]
-        bank_ref: String,
-    },
-    /// Withdraw own credits.
-    Burn {
-        #[command(flatten)]
-        amount: Amount,
-        #[arg(long)]
-        bank_ref: String,
-    },
-    /// Move credits to another account.
-    Transfer {
-        #[arg(long)]
-        to: Address,
-        #[command(flatten)]
-        amount: Amount,
-        #[arg(long, default_value = "")]
-        memo: String,
-    },
-    /// Escrow credits for a beneficiary until an expiry.
-    HoldPlace {
-        #[arg(long)]
-        beneficiary: Address,
-        #[command(flatten)]
-        amount: Amount,
-        /// The hold expires this many seconds after the chain's now.
-        #[arg(long)]
-        hold_expires_in_secs: u64,
-        #[arg(long, default_value = "")]
-        memo: String,
-    },
-    /// Return a hold to its payer.
-    HoldRelease {
-        #[arg(long, value_parser = parse_hash)]
-        hold: Hash32,
-    },
-    /// Beneficiary: take (part of) a hold.
-    HoldCapture {
-        #[arg(long, value_parser = parse_hash)]
-        hold: Hash32,
-        #[command(flatten)]
-        amount: Amount,
-    },
-    /// Operator: register a building or household site.
-    RegisterSite {
-        /// Site id: 1-32 of a-z 0-9 - _
-        #[arg(long)]
-        site: SiteId,
-        #[arg(long)]
-        owner: Address,
-        /// commercial_building or household
-        #[arg(long)]
-        kind: SiteKind,
-        /// residential-low, residential-high or general-low
-        #[arg(long)]
-        tariff_class: String,
-        /// Contracted demand in kW (general service).
-        #[arg(long, default_value_t = 0)]
-        contract_kw: u32,
-        #[arg(long)]
-        feeder: u32,
-        #[arg(long)]
-        name: String,
-    },
-    /// Operator: bind a registered meter device to a site.
-    BindMeter {
-        #[arg(long)]
-        meter: Address,
-        #[arg(long)]
-        site: SiteId,
-    },
-    /// Operator: correct a site's measured month, with a reason (kept on chain).
-    CorrectReadings {
-        #[arg(long)]
-        site: SiteId,
-        /// YYYY-MM
-        #[arg(long, value_parser = parse_month)]
-        month: u32,
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-        import_adjust_wh: i64,
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-        export_adjust_wh: i64,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Operator: create or change a market.
-    ConfigureMarket {
-        #[arg(long)]
-        market: MarketId,
-        /// monthly, hourly or quarter_hour
-        #[arg(long)]
-        period_kind: PeriodKind,
-        /// uniform or pay_as_bid
-        #[arg(long, default_value = "uniform")]
-        pricing: Pricing,
-        /// Intentions close this many minutes before a period starts.
-        #[arg(long, default_value_t = 0)]
-        gate_lead_min: u64,
-        /// Wheeling fee to the grid company, won per kWh.
-        #[arg(long, value_parser = parse_won, default_value = "0")]
-        wheeling_fee_won: MilliWon,
-        /// Platform fee to the operator, won per kWh.
-        #[arg(long, value_parser = parse_won, default_value = "0")]
-        platform_fee_won: MilliWon,
-        #[arg(long)]
-        prefer_same_feeder: bool,
-        /// Create the market inactive (no intentions accepted).
-        #[arg(long)]
-        inactive: bool,
-        /// Both parties must approve each contract within this many minutes (0: approved
-        /// when paired).
-        #[arg(long, default_value_t = 0)]
-        approval_window_min: u64,
-        /// After a period ends its buyers may dispute contracts for this many minutes;
-        /// settlement waits for it.
-        #[arg(long, default_value_t = 0)]
-        dispute_window_min: u64,
-    },
-    /// Operator: the grid company, the platform fee account, the feed-in price, the due day.
-    ConfigureBilling {
-        #[arg(long)]
-        grid_company: Address,
-        #[arg(long)]
-        platform_account: Address,
-        /// Feed-in price, won per kWh.
-        #[arg(long, value_parser = parse_won)]
-        feed_in_won: MilliWon,
-        #[arg(long, default_value_t = 18)]
-        due_day: u8,
-    },
-    /// Operator: a tariff version from a data file in the format of crates/tariff/data/kepco.json.
-    SetTariff {
-        #[arg(long)]
-        file: std::path::PathBuf,
-        /// Which version of the file (needed when it holds several).
-        #[arg(long)]
-        id: Option<String>,
-    },
-    /// Buyer: object to a contract's delivery within the dispute window.
-    Dispute {
-        #[arg(long)]
-        market: MarketId,
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-        #[arg(long)]
-        number: u32,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Operator: fix the energy a disputed contract delivered.
-    ResolveDispute {
-        #[arg(long)]
-        market: MarketId,
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-        #[arg(long)]
-        number: u32,
-        #[arg(long, value_parser = parse_kwh)]
-        delivered_kwh: u64,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Anyone, after the month: bill the next sites (repeat until `done`).
-    IssueBills {
-        #[arg(long, value_parser = parse_month)]
-        month: u32,
-    },
-    /// Pay the signer's whole bill of a month.
-    PayBill {
-        #[arg(long, value_parser = parse_month)]
-        month: u32,
-    },
-    /// Anyone, on or after the due day: auto-debit the next unpaid bills.
-    CollectBills {
-        #[arg(long, value_parser = parse_month)]
-        month: u32,
-    },
-    /// Settle an ended period from the measured values (anyone).
-    SettlePeriod {
-        #[arg(long)]
-        market: MarketId,
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-    },
-    /// Seller or buyer: approve a contract (markets that require approval).
-    ApproveContract {
-        #[arg(long)]
-        market: MarketId,
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-        /// The contract's number in its period.
-        #[arg(long)]
-        number: u32,
-    },
-    /// Site owner: offer to sell or bid to buy energy in a period.
-    Intend {
-        #[arg(long)]
-        market: MarketId,
-        /// The period: YYYY-MM for a monthly market, or its start in Unix ms.
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-        /// sell or buy
-        #[arg(long)]
-        side: Side,
-        #[arg(long)]
-        site: SiteId,
-        /// Energy in kWh (up to 3 decimals).
-        #[arg(long, value_parser = parse_kwh)]
-        kwh: u64,
-        /// Minimum (sell) or maximum (buy) price, won per kWh.
-        #[arg(long, value_parser = parse_won)]
-        price_won: MilliWon,
-    },
-    /// Withdraw one of your intentions before gate closure.
-    CancelIntention {
-        #[arg(long, value_parser = parse_hash)]
-        intention: Hash32,
-    },
-    /// Pair a period's intentions into contracts (at or after gate closure).
-    ClearPeriod {
-        #[arg(long)]
-        market: MarketId,
-        #[arg(long, value_parser = parse_period)]
-        period: u64,
-    },
-    /// Site owner: propose a long-term agreement (PPA) to the owner of the other site.
-    ProposePpa(super::ppa::ProposePpaArgs),
-    /// Accept a PPA proposed to you, before its start month.
-    AcceptPpa {
-        #[arg(long, value_parser = parse_hash)]
-        ppa: Hash32,
-    },
-    /// End an accepted PPA after its notice (at once if the other party has already).
-    TerminatePpa {
-        #[arg(long, value_parser = parse_hash)]
-        ppa: Hash32,
-    },
-    /// Withdraw (proposer) or reject (other party) a PPA not accepted yet.
-    WithdrawPpa {
-        #[arg(long, value_parser = parse_hash)]
-        ppa: Hash32,
-    },
-    /// Charging operator: its rules for session holds.
-    ConfigureCharging {
-        /// A prepaid session not stopped within this many minutes is refunded (10 min to 7 days).
-        #[arg(long)]
-        hold_expiry_min: u64,
-        /// Largest prepayment of one session, in won.
-        #[arg(long, value_parser = parse_won)]
-        max_prepay_won: MilliWon,
-        /// Largest standing authorisation (auto-charge) a member may give, in won.
-        #[arg(long, value_parser = parse_won)]
-        auto_charge_max_won: MilliWon,
-    },
-    /// Charging operator: create a charger, or update one it owns (prices apply to later
-    /// prepayments).
-    RegisterCharger {
-        /// Charger id, also its OCPP identity: 1-48 of A-Z a-z 0-9 . _ -
-        #[arg(long, value_parser = parse_charger)]
-        charger: ChargerId,
-        /// fast or slow
-        #[arg(long, value_parser = parse_charger_kind)]
-        kind: ChargerKind,
-        /// Connectors, numbered 1..=N (1 to 8).
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=i64::from(MAX_CONNECTORS)))]
-        connectors: u8,
-        /// Energy price, won per kWh (up to 3 decimals, e.g. 324.4).
-        #[arg(long, value_parser = parse_won)]
-        price_won_per_kwh: MilliWon,
-        /// Idle fee per whole minute plugged in after charging, past the grace time, in won.
-        #[arg(long, value_parser = parse_won, default_value = "0")]
-        idle_fee_won_per_min: MilliWon,
-        /// Minutes of idling before the idle fee applies.
-        #[arg(long, default_value_t = 0)]
-        idle_grace_min: u32,
-        /// Register the charger inactive (no prepayments accepted).
-        #[arg(long)]
-        inactive: bool,
-        #[arg(long, default_value = "")]
-        label: String,
-    },
-    /// The member's charging operator: block or unblock a member, set its expiry and card.
-    SetMember {
-        #[arg(long)]
-        member_no: u64,
-        /// active or blocked
-        #[arg(long, value_parser = parse_member_status)]
-        status: MemberStatus,
-        /// The membership ends at this time: ms since the epoch or RFC 3339 (default: never).
-        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
-        valid_until: Option<u64>,
-        /// RFID card / OCPP idTag (default: none).
-        #[arg(long, value_parser = parse_card)]
-        card: Option<String>,
-    },
-    /// Operator: add and remove validators. The change applies to the next epoch (from its first
-    /// block); several changes in one epoch build on each other.
-    ChangeValidators {
-        /// A validator to add, as HEXKEY@IP:PORT; repeat for each.
-        #[arg(long = "add", value_name = "KEY@IP:PORT", value_parser = parse_validator_entry)]
-        add: Vec<ValidatorEntry>,
-        /// The key of a validator to remove; repeat for each.
-        #[arg(long = "remove", value_name = "KEY")]
-        remove: Vec<Address>,
-    },
-    /// Site owner: let a sales company trade for the site (granting again to the same company
-    /// replaces its mandate).
-    GrantMandate {
-        #[arg(long)]
-        site: SiteId,
-        /// A registered participant with the role sales_company.
-        #[arg(long)]
-        company: Address,
-        /// sell, buy or both
-        #[arg(long)]
-        sides: MandateSides,
-        /// A market the mandate covers; repeat for each (at most 8; default: every market).
-        #[arg(long = "market")]
-        markets: Vec<MarketId>,
-        /// The company may act from this time: ms since the epoch or RFC 3339 (default: at
-        /// once).
-        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
-        from: Option<u64>,
-        /// ... until before this time (default: until revoked).
-        #[arg(long, value_parser = crate::time_arg::parse_time_ms)]
-        until: Option<u64>,
-        /// Basis points of the site's energy sales (VAT excluded) paid to the company at
-        /// settlement (0 to 10000; a buy-only mandate keeps 0).
-        #[arg(long, default_value_t = 0,
-              value_parser = clap::value_parser!(u32).range(0..=i64::from(SHARE_MAX_BP)))]
-        share_bp: u32,
-    },
-    /// Site owner: end a sales company's mandate now (periods whose gate has closed keep what
-    /// it entered).
-    RevokeMandate {
-        #[arg(long)]
-        site: SiteId,
-        #[arg(long)]
-        company: Address,
-    },
-    /// Anyone: refund prepaid charging sessions whose hold expired (at block time).
-    ExpireChargingHolds {
-        /// Refund at most this many sessions (1 to 500).
-        #[arg(long, default_value_t = EXPIRE_BATCH_MAX,
-              value_parser = clap::value_parser!(u32).range(1..=i64::from(EXPIRE_BATCH_MAX)))]
-        max: u32,
-    },
+    #[command(flatten)]
+    Registry(registry::RegistryCmd),
+    #[command(flatten)]
+    Ledger(ledger::LedgerCmd),
+    #[command(flatten)]
+    Metering(metering::MeteringCmd),
+    #[command(flatten)]
+    Trading(trading::TradingCmd),
+    #[command(flatten)]
+    Settlement(settlement::SettlementCmd),
+    #[command(flatten)]
+    Billing(billing::BillingCmd),
+    #[command(flatten)]
+    Ppa(ppa::PpaCmd),
+    #[command(flatten)]
+    Charging(charging::ChargingCmd),
+    #[command(flatten)]
+    Validators(validators::ValidatorsCmd),
+    #[command(flatten)]
+    Mandates(mandates::MandatesCmd),
 }
 
 /// A charger id (for clap).
@@ -554,316 +193,18 @@ pub fn expiry_ms(now_ms: u64, secs: u64) -> anyhow::Result<u64> {
 impl PayloadCmd {
     /// The payload, with relative times resolved against `now_ms`.
     pub fn to_payload(&self, now_ms: u64) -> anyhow::Result<Payload> {
-        Ok(match self {
-            Self::RegisterParticipant {
-                account,
-                role,
-                name,
-            } => Payload::RegisterParticipant {
-                account: account.clone(),
-                role: *role,
-                name: text("name", name)?,
-            },
-            Self::Suspend { account, reason } => Payload::SuspendParticipant {
-                account: account.clone(),
-                reason: text("reason", reason)?,
-            },
-            Self::Reinstate { account } => Payload::ReinstateParticipant {
-                account: account.clone(),
-            },
-            Self::RegisterDevice {
-                device,
-                kind,
-                owner,
-                label,
-            } => Payload::RegisterDevice {
-                device: device.clone(),
-                kind: *kind,
-                owner: owner.clone(),
-                label: text("label", label)?,
-            },
-            Self::Mint {
-                to,
-                amount,
-                bank_ref,
-            } => Payload::Mint {
-                to: to.clone(),
-                amount: amount.milli_won(),
-                bank_ref: text("bank-ref", bank_ref)?,
-            },
-            Self::Burn { amount, bank_ref } => Payload::Burn {
-                amount: amount.milli_won(),
-                bank_ref: text("bank-ref", bank_ref)?,
-            },
-            Self::Transfer { to, amount, memo } => Payload::Transfer {
-                to: to.clone(),
-                amount: amount.milli_won(),
-                memo: text("memo", memo)?,
-            },
-            Self::HoldPlace {
-                beneficiary,
-                amount,
-                hold_expires_in_secs,
-                memo,
-            } => Payload::HoldPlace {
-                beneficiary: beneficiary.clone(),
-                amount: amount.milli_won(),
-                expires_at_ms: expiry_ms(now_ms, *hold_expires_in_secs)?,
-                memo: text("memo", memo)?,
-            },
-            Self::HoldRelease { hold } => Payload::HoldRelease { hold: *hold },
-            Self::HoldCapture { hold, amount } => Payload::HoldCapture {
-                hold: *hold,
-                amount: amount.milli_won(),
-            },
-            Self::RegisterSite {
-                site,
-                owner,
-                kind,
-                tariff_class,
-                contract_kw,
-                feeder,
-                name,
-            } => Payload::RegisterSite(RegisterSite {
-                site: site.clone(),
-                owner: owner.clone(),
-                kind: *kind,
-                tariff_class: tariff_class.clone(),
-                contract_kw: *contract_kw,
-                feeder: *feeder,
-                name: text("name", name)?,
-            }),
-            Self::BindMeter { meter, site } => Payload::BindMeter(BindMeter {
-                meter: meter.clone(),
-                site: site.clone(),
-            }),
-            Self::CorrectReadings {
-                site,
-                month,
-                import_adjust_wh,
-                export_adjust_wh,
-                reason,
-            } => Payload::CorrectReadings(CorrectReadings {
-                site: site.clone(),
-                month: *month,
-                import_adjust_wh: *import_adjust_wh,
-                export_adjust_wh: *export_adjust_wh,
-                reason: text("reason", reason)?,
-            }),
-            Self::ConfigureMarket {
-                market,
-                period_kind,
-                pricing,
-                gate_lead_min,
-                wheeling_fee_won,
-                platform_fee_won,
-                prefer_same_feeder,
-                inactive,
-                approval_window_min,
-                dispute_window_min,
-            } => Payload::ConfigureMarket(ConfigureMarket {
-                market: market.clone(),
-                period_kind: *period_kind,
-                pricing: *pricing,
-                gate_lead_ms: gate_lead_min
-                    .checked_mul(60_000)
-                    .context("gate lead too long")?,
-                wheeling_fee: PriceMilliWonPerKwh(wheeling_fee_won.0),
-                platform_fee: PriceMilliWonPerKwh(platform_fee_won.0),
-                prefer_same_feeder: *prefer_same_feeder,
-                active: !*inactive,
-                approval_window_ms: approval_window_min
-                    .checked_mul(60_000)
-                    .context("approval window too long")?,
-                dispute_window_ms: dispute_window_min
-                    .checked_mul(60_000)
-                    .context("dispute window too long")?,
-            }),
-            Self::ConfigureBilling {
-                grid_company,
-                platform_account,
-                feed_in_won,
-                due_day,
-            } => Payload::ConfigureBilling(gridledger_types::ConfigureBilling {
-                grid_company: grid_company.clone(),
-                platform_account: platform_account.clone(),
-                feed_in_price: PriceMilliWonPerKwh(feed_in_won.0),
-                due_day: *due_day,
-            }),
-            Self::SetTariff { file, id } => {
-                let text = std::fs::read_to_string(file)
-                    .with_context(|| format!("reading {}", file.display()))?;
-                let set = gridledger_tariff::TariffSet::from_json(&text)
-                    .with_context(|| format!("{} is not tariff data", file.display()))?;
-                let picked: Vec<_> = set
-                    .versions()
-                    .iter()
-                    .filter(|v| id.as_ref().is_none_or(|id| &v.id == id))
-                    .collect();
-                let [v] = picked.as_slice() else {
-                    bail!(
-                        "{} holds {} matching versions; pick one with --id",
-                        file.display(),
-                        picked.len()
-                    );
-                };
-                Payload::SetTariff {
-                    version: gridledger_types::Encode::encode(*v).to_vec(),
-                }
-            }
-            Self::Dispute {
-                market,
-                period,
-                number,
-                reason,
-            } => Payload::DisputeContract {
-                contract: contract_ref(market, *period, *number),
-                reason: text("reason", reason)?,
-            },
-            Self::ResolveDispute {
-                market,
-                period,
-                number,
-                delivered_kwh,
-                reason,
-            } => Payload::ResolveDispute {
-                contract: contract_ref(market, *period, *number),
-                delivered_wh: *delivered_kwh,
-                reason: text("reason", reason)?,
-            },
-            Self::IssueBills { month } => Payload::IssueBills { month: *month },
-            Self::PayBill { month } => Payload::PayBill { month: *month },
-            Self::CollectBills { month } => Payload::CollectBills { month: *month },
-            Self::SettlePeriod { market, period } => Payload::SettlePeriod {
-                market: market.clone(),
-                period_start_ms: *period,
-            },
-            Self::ApproveContract {
-                market,
-                period,
-                number,
-            } => Payload::ApproveContract {
-                market: market.clone(),
-                period_start_ms: *period,
-                number: *number,
-            },
-            Self::Intend {
-                market,
-                period,
-                side,
-                site,
-                kwh,
-                price_won,
-            } => Payload::SubmitIntention(SubmitIntention {
-                market: market.clone(),
-                period_start_ms: *period,
-                side: *side,
-                site: site.clone(),
-                energy_wh: *kwh,
-                limit: PriceMilliWonPerKwh(price_won.0),
-            }),
-            Self::CancelIntention { intention } => Payload::CancelIntention {
-                intention: *intention,
-            },
-            Self::ClearPeriod { market, period } => Payload::ClearPeriod {
-                market: market.clone(),
-                period_start_ms: *period,
-            },
-            Self::ProposePpa(a) => a.to_payload()?,
-            Self::AcceptPpa { ppa } => Payload::AcceptPpa { ppa: *ppa },
-            Self::TerminatePpa { ppa } => Payload::TerminatePpa { ppa: *ppa },
-            Self::WithdrawPpa { ppa } => Payload::WithdrawPpa { ppa: *ppa },
-            Self::ConfigureCharging {
-                hold_expiry_min,
-                max_prepay_won,
-                auto_charge_max_won,
-            } => {
-                let hold_expiry_ms = hold_expiry_min
-                    .checked_mul(60_000)
-                    .filter(|ms| (HOLD_EXPIRY_MIN_MS..=HOLD_EXPIRY_MAX_MS).contains(ms))
-                    .with_context(|| {
-                        format!(
-                            "--hold-expiry-min must be {} to {} (10 minutes to 7 days)",
-                            HOLD_EXPIRY_MIN_MS / 60_000,
-                            HOLD_EXPIRY_MAX_MS / 60_000
-                        )
-                    })?;
-                Payload::ConfigureCharging(ConfigureCharging {
-                    hold_expiry_ms,
-                    max_prepay: *max_prepay_won,
-                    auto_charge_max: *auto_charge_max_won,
-                })
-            }
-            Self::RegisterCharger {
-                charger,
-                kind,
-                connectors,
-                price_won_per_kwh,
-                idle_fee_won_per_min,
-                idle_grace_min,
-                inactive,
-                label,
-            } => Payload::RegisterCharger(RegisterCharger {
-                charger: charger.clone(),
-                kind: *kind,
-                connectors: *connectors,
-                price: PriceMilliWonPerKwh(price_won_per_kwh.0),
-                idle_fee_per_min: *idle_fee_won_per_min,
-                idle_grace_min: *idle_grace_min,
-                active: !*inactive,
-                label: text("label", label)?,
-            }),
-            Self::SetMember {
-                member_no,
-                status,
-                valid_until,
-                card,
-            } => Payload::SetMember(SetMember {
-                member_no: *member_no,
-                status: *status,
-                valid_until_ms: valid_until.unwrap_or(0),
-                card: card.clone().unwrap_or_default(),
-            }),
-            Self::ExpireChargingHolds { max } => Payload::ExpireChargingHolds { max: *max },
-            Self::GrantMandate {
-                site,
-                company,
-                sides,
-                markets,
-                from,
-                until,
-                share_bp,
-            } => {
-                if markets.len() > MANDATE_MAX_MARKETS {
-                    bail!("at most {MANDATE_MAX_MARKETS} --market");
-                }
-                Payload::GrantMandate(GrantMandate {
-                    site: site.clone(),
-                    company: company.clone(),
-                    sides: *sides,
-                    markets: markets.clone(),
-                    from_ms: from.unwrap_or(0),
-                    until_ms: *until,
-                    share_bp: *share_bp,
-                })
-            }
-            Self::RevokeMandate { site, company } => Payload::RevokeMandate {
-                site: site.clone(),
-                company: company.clone(),
-            },
-            Self::ChangeValidators { add, remove } => {
-                if add.is_empty() && remove.is_empty() {
-                    bail!("change-validators needs at least one --add KEY@IP:PORT or --remove KEY");
-                }
-                if add.len() > MAX_VALIDATORS || remove.len() > MAX_VALIDATORS {
-                    bail!("at most {MAX_VALIDATORS} --add and {MAX_VALIDATORS} --remove");
-                }
-                Payload::ChangeValidators(gridledger_types::ChangeValidators {
-                    add: add.clone(),
-                    remove: remove.clone(),
-                })
-            }
-        })
+        match self {
+            Self::Registry(c) => c.to_payload(),
+            Self::Ledger(c) => c.to_payload(now_ms),
+            Self::Metering(c) => c.to_payload(),
+            Self::Trading(c) => c.to_payload(),
+            Self::Settlement(c) => c.to_payload(),
+            Self::Billing(c) => c.to_payload(),
+            Self::Ppa(c) => c.to_payload(),
+            Self::Charging(c) => c.to_payload(),
+            Self::Validators(c) => c.to_payload(),
+            Self::Mandates(c) => c.to_payload(),
+        }
     }
 }
 
@@ -937,7 +278,10 @@ pub async fn run(a: TxArgs) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use clap::Parser;
-    use gridledger_types::{DecodeExt, PrivateKey};
+    use gridledger_types::{
+        DecodeExt, GrantMandate, Hash32, MandateSides, PriceMilliWonPerKwh, PrivateKey,
+        RegisterCharger, SetMember, SiteId,
+    };
 
     #[derive(Debug, Parser)]
     struct T {

@@ -1,7 +1,7 @@
 //! A minimal OCPP 1.6J charger client, shared by `bench-ocpp` (many chargers) and
 //! `agent charger` (one charger on a schedule): one call at a time; calls from the central
 //! system (RemoteStopTransaction, ChangeConfiguration, cost messages) are all accepted.
-use anyhow::{bail, Context};
+use crate::Error;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::{sync::Arc, time::Duration};
@@ -12,6 +12,11 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// How long a call waits for its answer.
+/// A transport or protocol failure as an [Error::Ocpp].
+fn ocpp(e: impl std::fmt::Display) -> Error {
+    Error::Ocpp(e.to_string())
+}
+
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Charger {
@@ -53,17 +58,19 @@ pub fn now_iso(ms: u64) -> String {
 impl Charger {
     /// Connects to `<base>/<id>` with subprotocol `ocpp1.6`, with Basic auth when a secret is
     /// given.
-    pub async fn connect(base: &str, id: &str, secret: Option<&str>) -> anyhow::Result<Self> {
-        let mut req = format!("{base}/{id}").into_client_request()?;
+    pub async fn connect(base: &str, id: &str, secret: Option<&str>) -> Result<Self, Error> {
+        let mut req = format!("{base}/{id}").into_client_request().map_err(ocpp)?;
         req.headers_mut()
-            .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
+            .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse().map_err(ocpp)?);
         if let Some(secret) = secret {
-            req.headers_mut()
-                .insert("Authorization", basic_auth_header(id, secret).parse()?);
+            req.headers_mut().insert(
+                "Authorization",
+                basic_auth_header(id, secret).parse().map_err(ocpp)?,
+            );
         }
         let (ws, _) = tokio_tungstenite::connect_async(req)
             .await
-            .with_context(|| format!("connecting charger {id} to {base}"))?;
+            .map_err(|e| Error::Ocpp(format!("connecting charger {id} to {base}: {e}")))?;
         Ok(Self {
             ws,
             next: 0,
@@ -72,22 +79,29 @@ impl Charger {
     }
 
     /// Sends a CALL and returns its CALLRESULT payload (answering calls that arrive first).
-    pub async fn call(&mut self, action: &str, payload: Value) -> anyhow::Result<Value> {
+    pub async fn call(&mut self, action: &str, payload: Value) -> Result<Value, Error> {
         self.next += 1;
         let id = format!("b{}", self.next);
         self.ws
             .send(Message::text(json!([2, id, action, payload]).to_string()))
-            .await?;
+            .await
+            .map_err(ocpp)?;
         loop {
             let msg = tokio::time::timeout(CALL_TIMEOUT, self.ws.next())
                 .await
-                .with_context(|| format!("no answer to {action} within 60 s"))?
-                .context("connection closed")??;
+                .map_err(|_| Error::Ocpp(format!("no answer to {action} within 60 s")))?
+                .ok_or_else(|| Error::Ocpp("connection closed".into()))?
+                .map_err(ocpp)?;
             let Message::Text(text) = msg else { continue };
-            let v: Value = serde_json::from_str(&text)?;
+            let v: Value = serde_json::from_str(&text).map_err(ocpp)?;
             match v[0].as_u64() {
                 Some(3) if v[1] == id.as_str() => return Ok(v[2].clone()),
-                Some(4) if v[1] == id.as_str() => bail!("{action}: CALLERROR {} {}", v[2], v[3]),
+                Some(4) if v[1] == id.as_str() => {
+                    return Err(Error::Ocpp(format!(
+                        "{action}: CALLERROR {} {}",
+                        v[2], v[3]
+                    )))
+                }
                 Some(2) => self.answer(&v).await?,
                 _ => {}
             }
@@ -95,20 +109,23 @@ impl Charger {
     }
 
     /// Accepts a call from the central system.
-    async fn answer(&mut self, call: &Value) -> anyhow::Result<()> {
+    async fn answer(&mut self, call: &Value) -> Result<(), Error> {
         if call[2] == "RemoteStopTransaction" {
             if let Some(tx) = call[3]["transactionId"].as_u64() {
                 self.remote_stops.push(tx);
             }
         }
         let answer = json!([3, call[1], {"status": "Accepted"}]);
-        self.ws.send(Message::text(answer.to_string())).await?;
+        self.ws
+            .send(Message::text(answer.to_string()))
+            .await
+            .map_err(ocpp)?;
         Ok(())
     }
 
     /// BootNotification (must be accepted) and connector 1 Available; the heartbeat interval
     /// the central system asked for, in seconds.
-    pub async fn boot(&mut self, vendor: &str, model: &str) -> anyhow::Result<u64> {
+    pub async fn boot(&mut self, vendor: &str, model: &str) -> Result<u64, Error> {
         let r = self
             .call(
                 "BootNotification",
@@ -116,13 +133,13 @@ impl Charger {
             )
             .await?;
         if r["status"] != "Accepted" {
-            bail!("boot not accepted: {r}");
+            return Err(Error::Ocpp(format!("boot not accepted: {r}")));
         }
         self.status(1, "Available").await?;
         Ok(r["interval"].as_u64().unwrap_or(300))
     }
 
-    pub async fn status(&mut self, connector: u32, status: &str) -> anyhow::Result<()> {
+    pub async fn status(&mut self, connector: u32, status: &str) -> Result<(), Error> {
         self.call(
             "StatusNotification",
             json!({"connectorId": connector, "errorCode": "NoError", "status": status}),
@@ -131,12 +148,12 @@ impl Charger {
         Ok(())
     }
 
-    pub async fn heartbeat(&mut self) -> anyhow::Result<Value> {
+    pub async fn heartbeat(&mut self) -> Result<Value, Error> {
         self.call("Heartbeat", json!({})).await
     }
 
     /// Answers the central system's calls for `d` (between a charger's own messages).
-    pub async fn idle(&mut self, d: Duration) -> anyhow::Result<()> {
+    pub async fn idle(&mut self, d: Duration) -> Result<(), Error> {
         let end = tokio::time::Instant::now() + d;
         loop {
             let m = match tokio::time::timeout_at(end, self.ws.next()).await {
@@ -152,8 +169,8 @@ impl Charger {
                     }
                 }
                 Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.into()),
-                None => bail!("connection closed"),
+                Some(Err(e)) => return Err(ocpp(e)),
+                None => return Err(Error::Ocpp("connection closed".into())),
             }
         }
     }
@@ -214,7 +231,7 @@ pub async fn card_session(
     c: &mut Charger,
     plan: &SessionPlan,
     now_ms: impl Fn() -> u64,
-) -> anyhow::Result<SessionOutcome> {
+) -> Result<SessionOutcome, Error> {
     let SessionPlan {
         connector,
         ref card,
