@@ -11,7 +11,7 @@ use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
     Transaction, TxStatus, ValidatorEntry, DEFAULT_EPOCH_LENGTH,
 };
-use std::collections::BTreeMap;
+use std::{cell::RefCell, collections::BTreeMap};
 
 pub const GENESIS_MS: u64 = 1_700_000_000_000;
 /// Block spacing of [Chain::run].
@@ -47,7 +47,37 @@ pub fn validator(i: u64) -> ValidatorEntry {
     }
 }
 
+/// One block as [Chain::run_at] executed it: its transactions, time and the state root after it.
+pub struct RecordedBlock {
+    pub height: u64,
+    pub timestamp_ms: u64,
+    pub txs: Vec<SignedTransaction>,
+    pub state_root: Hash32,
+}
+
+/// A whole fixture chain: its genesis and every block it executed successfully.
+pub struct RecordedChain {
+    pub genesis: Genesis,
+    pub validators: Vec<ValidatorEntry>,
+    pub genesis_root: Hash32,
+    pub blocks: Vec<RecordedBlock>,
+}
+
+thread_local! {
+    /// While `Some`, every [Chain] made on this thread records its genesis and blocks here.
+    static RECORDING: RefCell<Option<Vec<RecordedChain>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns every chain it built, block by block (see [RecordedChain]).
+pub fn record_chains(f: impl FnOnce()) -> Vec<RecordedChain> {
+    RECORDING.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    f();
+    RECORDING.with(|r| r.borrow_mut().take().unwrap_or_default())
+}
+
 pub struct Chain {
+    /// Index of this chain in the thread's recording, if one is running.
+    recording: Option<usize>,
     pub state: BTreeMap<StateKey, StateValue>,
     pub root: Hash32,
     pub height: u64,
@@ -85,7 +115,19 @@ impl Chain {
         let out = genesis_outcome(&g, &validators);
         let mut state = BTreeMap::new();
         apply_writes(&mut state, &out.writes);
+        let recording = RECORDING.with(|r| {
+            r.borrow_mut().as_mut().map(|chains| {
+                chains.push(RecordedChain {
+                    genesis: g.clone(),
+                    validators: validators.clone(),
+                    genesis_root: out.state_root,
+                    blocks: Vec::new(),
+                });
+                chains.len() - 1
+            })
+        });
         let mut chain = Self {
+            recording,
             state,
             root: out.state_root,
             height: 0,
@@ -189,6 +231,18 @@ impl Chain {
             timestamp_ms,
         };
         let out = execute_block(&self.state, self.root, env, txs, SigCheck::Verify)?;
+        if let Some(i) = self.recording {
+            RECORDING.with(|r| {
+                if let Some(chains) = r.borrow_mut().as_mut() {
+                    chains[i].blocks.push(RecordedBlock {
+                        height: self.height + 1,
+                        timestamp_ms,
+                        txs: txs.to_vec(),
+                        state_root: out.state_root,
+                    });
+                }
+            });
+        }
         apply_writes(&mut self.state, &out.writes);
         check_invariants(&self.state).unwrap();
         self.root = out.state_root;

@@ -118,7 +118,7 @@ fn kepco(class: TariffClass, wh: u64, kw: Option<u32>) -> MilliWon {
 }
 
 #[test]
-fn a_month_from_intentions_to_paid_bills() {
+pub fn a_month_from_intentions_to_paid_bills() {
     let (mut c, aug) = setup();
     // Contracts at the uniform price of 190 won: s0->s2 60 kWh, s0->s3 40 kWh, s1->s3 50 kWh.
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -349,7 +349,7 @@ fn a_month_from_intentions_to_paid_bills() {
 }
 
 #[test]
-fn billing_rules_and_closed_months() {
+pub fn billing_rules_and_closed_months() {
     let (mut c, aug) = setup();
     let anyone = c.users[0].clone();
     c.time_ms = kst_month_start_ms(202509).unwrap();
@@ -447,7 +447,7 @@ fn billing_rules_and_closed_months() {
 }
 
 #[test]
-fn a_new_tariff_version_applies_from_its_effective_month() {
+pub fn a_new_tariff_version_applies_from_its_effective_month() {
     let (mut c, _) = setup();
     let set = TariffSet::kepco().unwrap();
     let mut v = set.versions().last().unwrap().clone();
@@ -560,7 +560,7 @@ mod props {
 }
 
 #[test]
-fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
+pub fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
     let (mut c, aug) = setup();
     // A second monthly market; s0 sells 100 kWh in each, s2 and s3 buy them.
     let op = c.operator.clone();

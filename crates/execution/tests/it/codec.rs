@@ -5,7 +5,7 @@ use gridledger_execution::{StateKey, StateValue};
 use proptest::prelude::*;
 
 #[test]
-fn every_key_and_value_of_a_real_state_round_trips() {
+pub fn every_key_and_value_of_a_real_state_round_trips() {
     let mut c = Chain::new(3);
     c.fund(0, 1_000);
     assert!(c.state.len() > 8);

@@ -106,7 +106,7 @@ fn intention(c: &Chain, seq: usize, start: u64) -> Intention {
 }
 
 #[test]
-fn escrow_is_held_released_and_pays_the_split() {
+pub fn escrow_is_held_released_and_pays_the_split() {
     let (mut c, hour, meters) = setup();
     // 10 kWh at <= 200 won holds ceil(10 x (200 + 10 + 2)) = 2,120 won plus 10 % VAT.
     let max = 10_000 * 212 + 10_000 * 212 / 10;
@@ -181,7 +181,7 @@ fn escrow_is_held_released_and_pays_the_split() {
 }
 
 #[test]
-fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
+pub fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
     let (mut c, hour, meters) = setup();
     c.fund(2, 3_000_000);
     assert_eq!(intend(&mut c, 2, hour, Side::Buy, 10, 200), "success");

@@ -50,13 +50,13 @@ fn month_kwh(c: &mut Chain, site: usize, month: u32, import: i64, export: i64) {
 }
 
 #[test]
-fn months_wrap_at_january() {
+pub fn months_wrap_at_january() {
     assert_eq!(prev_month(202501), 202412);
     assert_eq!(prev_month(202508), 202507);
 }
 
 #[test]
-fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
+pub fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
     let c = setup();
     let f = forecast(&c.state, &sid(0), 202508).unwrap();
     assert_eq!((f.demand_wh, f.demand_method), (350_000, "fallback"));
@@ -69,7 +69,7 @@ fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
 }
 
 #[test]
-fn recent_average_then_same_month_last_year_with_the_trend() {
+pub fn recent_average_then_same_month_last_year_with_the_trend() {
     let mut c = setup();
     // June 300 kWh (30 days), July 400 kWh (31 days): August (31 days) =
     // (300 + 400) x 31 / 61 = 355.737... kWh -> 355,737 Wh (rounded down).
@@ -107,7 +107,7 @@ fn recent_average_then_same_month_last_year_with_the_trend() {
 }
 
 #[test]
-fn expected_benefit_at_the_latest_clearing_price() {
+pub fn expected_benefit_at_the_latest_clearing_price() {
     let mut c = setup();
     month_kwh(&mut c, 0, 202506, 100, 300);
     month_kwh(&mut c, 0, 202507, 100, 300);

@@ -14,7 +14,7 @@ fn transfer(c: &Chain, to: usize, amount: u64) -> Payload {
 }
 
 #[test]
-fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
+pub fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let before = c.state.clone();
@@ -32,7 +32,7 @@ fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
 }
 
 #[test]
-fn replayed_nonce_is_stale() {
+pub fn replayed_nonce_is_stale() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let tx = c.signed(&c.users[0], transfer(&c, 1, 10));
@@ -63,7 +63,7 @@ fn replayed_nonce_is_stale() {
 }
 
 #[test]
-fn expiry_is_against_block_time_inclusive() {
+pub fn expiry_is_against_block_time_inclusive() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let at = c.env().timestamp_ms;
@@ -91,7 +91,7 @@ fn expiry_is_against_block_time_inclusive() {
 }
 
 #[test]
-fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
+pub fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
     let c = Chain::new(2);
     let good = c.signed(&c.users[0], transfer(&c, 1, 1));
     let forged = gridledger_types::SignedTransaction::new(
@@ -141,7 +141,7 @@ fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
 }
 
 #[test]
-fn builder_rejection_leaves_the_block_as_it_was() {
+pub fn builder_rejection_leaves_the_block_as_it_was() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let env = c.env();
@@ -176,7 +176,7 @@ impl Chain {
 }
 
 #[test]
-fn an_auditor_signs_nothing() {
+pub fn an_auditor_signs_nothing() {
     let mut c = Chain::new(2);
     let auditor = key(77);
     let op = c.operator.clone();

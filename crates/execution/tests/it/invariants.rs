@@ -4,7 +4,7 @@ use gridledger_execution::{check_invariants, hold, AccountState, StateKey, State
 use gridledger_types::{MilliWon, Payload};
 
 #[test]
-fn invariants_catch_created_money_and_unbacked_holds() {
+pub fn invariants_catch_created_money_and_unbacked_holds() {
     let mut c = Chain::new(2);
     c.fund(0, 1_000);
     let tx = c.signed(

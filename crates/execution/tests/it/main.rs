@@ -16,5 +16,6 @@ mod mandates;
 mod metering;
 mod model;
 mod ppa;
+mod recorded_chain;
 mod trading;
 mod validators;

@@ -80,7 +80,7 @@ fn settle(w: &mut World, market: gridledger_types::MarketId, start: u64) {
 }
 
 #[test]
-fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
+pub fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let aug = ms(202508);
@@ -179,7 +179,7 @@ fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
 }
 
 #[test]
-fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_included() {
+pub fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_included() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -234,7 +234,7 @@ fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_includ
 }
 
 #[test]
-fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_its_mandate() {
+pub fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_its_mandate() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -298,7 +298,7 @@ fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_i
 }
 
 #[test]
-fn a_generator_sells_for_itself_and_a_sales_company_buys_for_a_consumer() {
+pub fn a_generator_sells_for_itself_and_a_sales_company_buys_for_a_consumer() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert_eq!(

@@ -247,7 +247,7 @@ pub fn ppa_gen_to_shop(start: u32, end: u32, kwh: u64) -> ProposePpa {
 }
 
 #[test]
-fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
+pub fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
     let mut w = World::new();
     let (g, cons, co, st) = (
         w.generator.clone(),
@@ -349,7 +349,7 @@ fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
 }
 
 #[test]
-fn a_mandate_covers_only_its_sides_markets_and_window() {
+pub fn a_mandate_covers_only_its_sides_markets_and_window() {
     let mut w = World::new();
     let (g, co) = (w.generator.clone(), w.company.clone());
     let (now, aug, sep) = (w.c.time_ms, ms(202508), ms(202509));
@@ -421,7 +421,7 @@ fn a_mandate_covers_only_its_sides_markets_and_window() {
 const BLOCK: u64 = crate::fixture::BLOCK_MS;
 
 #[test]
-fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
+pub fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let grant = |company: Address, sides, markets: Vec<MarketId>, until, share_bp| {
@@ -593,7 +593,7 @@ fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
 }
 
 #[test]
-fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
+pub fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -658,7 +658,7 @@ fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
 }
 
 #[test]
-fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_intentions() {
+pub fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_intentions() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let aug = ms(202508);
@@ -696,7 +696,7 @@ fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_i
 }
 
 #[test]
-fn nobody_trades_for_a_suspended_owner() {
+pub fn nobody_trades_for_a_suspended_owner() {
     let mut w = World::new();
     let (g, co, op) = (w.generator.clone(), w.company.clone(), w.c.operator.clone());
     assert!(w

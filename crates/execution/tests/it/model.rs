@@ -389,7 +389,7 @@ proptest! {
 
 /// The generator reaches the interesting outcomes (otherwise the property above proves little).
 #[test]
-fn workload_generator_covers_every_outcome() {
+pub fn workload_generator_covers_every_outcome() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();

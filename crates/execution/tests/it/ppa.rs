@@ -194,7 +194,7 @@ fn ppa_settled(r: &Receipt) -> Vec<&Event> {
 }
 
 #[test]
-fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
+pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     let mut c = setup();
     // s0 (user 0) sells to s2 (user 2) 100 kWh a month at 150 won in August and September.
     // The buyer proposes; the seller accepts with its own signature.
@@ -361,7 +361,7 @@ fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
 }
 
 #[test]
-fn termination_takes_effect_after_the_notice() {
+pub fn termination_takes_effect_after_the_notice() {
     let mut c = setup();
     // A year from August 2025 with two months' notice, proposed by the seller.
     let mut p = proposal(0, 2, 100, 202508, 202607);
@@ -421,7 +421,7 @@ fn termination_takes_effect_after_the_notice() {
 }
 
 #[test]
-fn termination_by_both_parties_is_immediate() {
+pub fn termination_by_both_parties_is_immediate() {
     let mut c = setup();
     let mut p = proposal(0, 2, 100, 202508, 202607);
     p.notice_months = 6;
@@ -471,7 +471,7 @@ fn termination_by_both_parties_is_immediate() {
 }
 
 #[test]
-fn every_failure_code() {
+pub fn every_failure_code() {
     let mut c = setup();
     let (u0, u1, u2, u4) = (
         c.users[0].clone(),
@@ -644,7 +644,7 @@ fn every_failure_code() {
 }
 
 #[test]
-fn a_market_holds_a_bounded_number_of_live_ppas() {
+pub fn a_market_holds_a_bounded_number_of_live_ppas() {
     let mut c = setup();
     let (u0, u2) = (c.users[0].clone(), c.users[2].clone());
     let p = || Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508));

@@ -75,7 +75,7 @@ fn intend(c: &mut Chain, user: usize, period: u64, side: Side, kwh: u64, limit_w
 }
 
 #[test]
-fn worked_example_uniform_price() {
+pub fn worked_example_uniform_price() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // Sells: 100 kWh at >= 150 won (s0), 50 kWh at >= 180 won (s1).
     // Buys: 60 kWh at <= 250 won (s2), 90 kWh at <= 200 won (s3).
@@ -162,7 +162,7 @@ fn worked_example_uniform_price() {
 }
 
 #[test]
-fn pay_as_bid_prices_each_pair_at_its_midpoint() {
+pub fn pay_as_bid_prices_each_pair_at_its_midpoint() {
     let (mut c, aug) = setup(Pricing::PayAsBid);
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
     intend(&mut c, 2, aug, Side::Buy, 60, 250);
@@ -186,7 +186,7 @@ fn pay_as_bid_prices_each_pair_at_its_midpoint() {
 }
 
 #[test]
-fn intention_rules() {
+pub fn intention_rules() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // Only the site's owner trades for it (or a sales company under its mandate: mandates.rs).
     let k = c.users[1].clone();
@@ -270,7 +270,7 @@ fn intention_rules() {
 }
 
 #[test]
-fn contracts_need_both_parties_within_the_window() {
+pub fn contracts_need_both_parties_within_the_window() {
     let (mut c, aug) = setup(Pricing::Uniform);
     let op = c.operator.clone();
     let day = 86_400_000;
@@ -357,7 +357,7 @@ fn measure(c: &mut Chain, site: &str, import_kwh: i64, export_kwh: i64) {
 }
 
 #[test]
-fn settlement_delivers_pro_rata_from_measured_values() {
+pub fn settlement_delivers_pro_rata_from_measured_values() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // The worked example: contracts s0->s2 60 kWh, s0->s3 40 kWh, s1->s3 50 kWh at 190 won.
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -430,7 +430,7 @@ fn settlement_delivers_pro_rata_from_measured_values() {
 }
 
 #[test]
-fn settlement_never_exceeds_contracts_or_meters() {
+pub fn settlement_never_exceeds_contracts_or_meters() {
     // Deterministic pseudo-random books and measurements (an LCG, so failures reproduce).
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rnd = |n: u64| {
