@@ -8,6 +8,7 @@
 //! feed-in price for the excess. Beside it the same month without P2P: all import from the
 //! grid, all export fed in.
 use crate::executor::{fail, require_role, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::metering::{month_totals, MonthTotals, Site};
 use crate::payments::{record, Payment, PaymentSource};
 use crate::state::{Participant, StateKey, StateRead, StateValue};
@@ -99,7 +100,7 @@ pub fn config(s: &(impl StateRead + ?Sized)) -> Result<ConfigureBilling, Fail> {
     match s.get(&StateKey::BillingConfig) {
         Some(StateValue::BillingConfig(c)) => Ok(c),
         _ => Err(fail(
-            "billing_not_configured",
+            FailCode::BillingNotConfigured,
             "the operator has not configured billing (grid company, feed-in price)",
         )),
     }
@@ -145,7 +146,7 @@ pub fn tariff_for(s: &(impl StateRead + ?Sized), month: u32) -> Result<TariffVer
     match s.scan(&range).pop() {
         Some((_, StateValue::Tariff(v))) => Ok(*v),
         _ => Err(fail(
-            "no_tariff",
+            FailCode::NoTariff,
             format!("no tariff version is in force in {month}"),
         )),
     }
@@ -181,18 +182,18 @@ pub fn compute_site_bill(
     let class: TariffClass = site
         .tariff_class
         .parse()
-        .map_err(|e: gridledger_tariff::Error| fail("unknown_tariff_class", e.to_string()))?;
+        .map_err(|e: gridledger_tariff::Error| fail(FailCode::UnknownTariffClass, e.to_string()))?;
     let (year, mon) = ((month / 100) as u16, (month % 100) as u8);
     let kw = class.needs_contract_kw().then_some(site.contract_kw);
     let total_for = |wh: u64| {
         bill_with(version, class, year, mon, EnergyWh(wh), kw)
             .map(|b| b.total)
-            .map_err(|e| fail("tariff_error", e.to_string()))
+            .map_err(|e| fail(FailCode::TariffError, e.to_string()))
     };
     let feed = |wh: u64| {
         feed_in_price
             .cost_floor(EnergyWh(wh))
-            .ok_or_else(|| fail("overflow", "feed-in amount overflows"))
+            .ok_or_else(|| fail(FailCode::Overflow, "feed-in amount overflows"))
     };
     let grid_wh = totals.import_wh.saturating_sub(p2p.bought_wh);
     let excess_wh = totals.export_wh.saturating_sub(p2p.sold_wh);
@@ -219,7 +220,7 @@ pub(crate) fn ensure_month_open(
     let month = gridledger_types::kst_month(period_start);
     if month_billing(s, month).started {
         return Err(fail(
-            "month_billed",
+            FailCode::MonthBilled,
             format!("the bills of {month} are being issued; its periods are closed"),
         ));
     }
@@ -241,7 +242,7 @@ fn check_periods_settled(s: &(impl StateRead + ?Sized), start: u64, end: u64) ->
             && !crate::ppa::active(s, &mk, month).is_empty()
         {
             return Err(fail(
-                "periods_unsettled",
+                FailCode::PeriodsUnsettled,
                 format!("market {mk} has PPAs to settle in {month}; clear and settle its period"),
             ));
         }
@@ -253,7 +254,7 @@ fn check_periods_settled(s: &(impl StateRead + ?Sized), start: u64, end: u64) ->
             let open = p.next_seq > 0 && !(p.settled || (p.cleared && p.contracts == 0));
             if open {
                 return Err(fail(
-                    "periods_unsettled",
+                    FailCode::PeriodsUnsettled,
                     format!("period {p_start} of market {mk} has intentions and is not settled"),
                 ));
             }
@@ -268,16 +269,24 @@ pub(crate) fn issue_bills<S: StateRead + ?Sized>(
     month: u32,
 ) -> Result<Vec<Event>, Fail> {
     let cfg = config(s)?;
-    let bad_month = || fail("invalid_month", format!("{month} is not a month (YYYYMM)"));
+    let bad_month = || {
+        fail(
+            FailCode::InvalidMonth,
+            format!("{month} is not a month (YYYYMM)"),
+        )
+    };
     let start = kst_month_start_ms(month).ok_or_else(bad_month)?;
     let end = kst_month_start_ms(next_month(month)).ok_or_else(bad_month)?;
     if now_ms < end {
-        return Err(fail("month_not_ended", format!("{month} ends at {end} ms")));
+        return Err(fail(
+            FailCode::MonthNotEnded,
+            format!("{month} ends at {end} ms"),
+        ));
     }
     let mut mb = month_billing(s, month);
     if mb.done {
         return Err(fail(
-            "already_billed",
+            FailCode::AlreadyBilled,
             format!("every site is billed for {month}"),
         ));
     }
@@ -362,27 +371,27 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
     me: &Participant,
     p: &ConfigureBilling,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
-    let gc = crate::executor::registered(s, &p.grid_company, "unknown_grid_company")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
+    let gc = crate::executor::registered(s, &p.grid_company, FailCode::UnknownGridCompany)?;
     if gc.role != Role::GridCompany {
         return Err(fail(
-            "not_grid_company",
+            FailCode::NotGridCompany,
             format!("{} has role {}, not grid_company", p.grid_company, gc.role),
         ));
     }
-    let op = crate::executor::registered(s, &p.platform_account, "unknown_platform_account")?;
+    let op = crate::executor::registered(s, &p.platform_account, FailCode::UnknownPlatformAccount)?;
     if op.role != Role::Operator {
         return Err(fail(
-            "not_operator_account",
+            FailCode::NotOperatorAccount,
             format!("{} has role {}, not operator", p.platform_account, op.role),
         ));
     }
     if !(1..=28).contains(&p.due_day) {
-        return Err(fail("invalid_due_day", "the due day is 1 to 28"));
+        return Err(fail(FailCode::InvalidDueDay, "the due day is 1 to 28"));
     }
     if p.feed_in_price > crate::trading::MAX_FEE {
         return Err(fail(
-            "invalid_price",
+            FailCode::InvalidPrice,
             format!(
                 "the feed-in price is at most {} mKRW/kWh",
                 crate::trading::MAX_FEE.0
@@ -405,16 +414,16 @@ pub(crate) fn set_tariff<S: StateRead + ?Sized>(
     me: &Participant,
     bytes: &[u8],
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     let v = TariffVersion::decode(bytes).map_err(|e| {
         fail(
-            "invalid_tariff",
+            FailCode::InvalidTariff,
             format!("tariff version does not decode: {e}"),
         )
     })?;
     if v.encode().as_ref() != bytes {
         return Err(fail(
-            "invalid_tariff",
+            FailCode::InvalidTariff,
             "tariff version is not canonically encoded",
         ));
     }
@@ -434,7 +443,7 @@ pub(crate) fn set_tariff<S: StateRead + ?Sized>(
         });
     if let Some(m) = billed {
         return Err(fail(
-            "month_billed",
+            FailCode::MonthBilled,
             format!("bills of {m} are already issued under the tariff in force then"),
         ));
     }
@@ -443,7 +452,7 @@ pub(crate) fn set_tariff<S: StateRead + ?Sized>(
         .any(|t| t.id == v.id && effective_key(t) != key)
     {
         return Err(fail(
-            "tariff_id_taken",
+            FailCode::TariffIdTaken,
             format!("a tariff version named {} has another effective date", v.id),
         ));
     }

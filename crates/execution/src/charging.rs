@@ -13,6 +13,7 @@ use crate::charging_state::{
     AutoCharge, Charger, ChargerDay, Member, Session,
 };
 use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{participant, AccountState, Participant, StateKey, StateRead, StateValue};
 use gridledger_types::{
     kst_day, Address, ChargerId, ChargingCancel, ChargingPrepay, ConfigureCharging, EnergyWh,
@@ -58,7 +59,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
         P::ChargingCancel(p) => cancel(s, cx, p),
         P::ChargingSettle(p) => settle(s, cx, p),
         P::ExpireChargingHolds { max } => expire(s, cx, *max),
-        _ => Err(fail("unreachable", "not a charging payload")),
+        _ => Err(fail(FailCode::Unreachable, "not a charging payload")),
     }
 }
 
@@ -67,10 +68,10 @@ fn configure<S: StateRead + ?Sized>(
     cx: &TxCtx<'_>,
     p: &ConfigureCharging,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
     if !(HOLD_EXPIRY_MIN_MS..=HOLD_EXPIRY_MAX_MS).contains(&p.hold_expiry_ms) {
         return Err(fail(
-            "bad_expiry",
+            FailCode::BadExpiry,
             format!(
                 "hold expiry must be {HOLD_EXPIRY_MIN_MS}..={HOLD_EXPIRY_MAX_MS} ms, got {}",
                 p.hold_expiry_ms
@@ -79,7 +80,7 @@ fn configure<S: StateRead + ?Sized>(
     }
     if p.max_prepay.is_zero() || p.auto_charge_max > p.max_prepay {
         return Err(fail(
-            "bad_amount",
+            FailCode::BadAmount,
             "max prepay must be positive and at least the auto-charge maximum",
         ));
     }
@@ -98,23 +99,23 @@ fn register_charger<S: StateRead + ?Sized>(
     cx: &TxCtx<'_>,
     p: &RegisterCharger,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
     text_ok("label", &p.label)?;
     if !(1..=MAX_CONNECTORS).contains(&p.connectors) {
         return Err(fail(
-            "bad_connectors",
+            FailCode::BadConnectors,
             format!("a charger has 1..={MAX_CONNECTORS} connectors"),
         ));
     }
     if p.price.0 == 0 || p.price.0 > MAX_CHARGING_PRICE_MWON_PER_KWH {
         return Err(fail(
-            "bad_price",
+            FailCode::BadPrice,
             format!("price must be 1..={MAX_CHARGING_PRICE_MWON_PER_KWH} mKRW/kWh"),
         ));
     }
     if charging_config(s, cx.signer).is_none() {
         return Err(fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "send ConfigureCharging before registering chargers",
         ));
     }
@@ -122,7 +123,7 @@ fn register_charger<S: StateRead + ?Sized>(
     if let Some(c) = &existing {
         if &c.owner != cx.signer {
             return Err(fail(
-                "not_charger_owner",
+                FailCode::NotChargerOwner,
                 format!("charger {} belongs to {}", p.charger, c.owner),
             ));
         }
@@ -158,11 +159,11 @@ fn check_card<S: StateRead + ?Sized>(
         return Ok(());
     }
     if !card.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(fail("bad_card", "a card id is printable ASCII"));
+        return Err(fail(FailCode::BadCard, "a card id is printable ASCII"));
     }
     match member_no_of_card(s, card) {
         Some(n) if Some(n) != except => Err(fail(
-            "card_in_use",
+            FailCode::CardInUse,
             format!("the card is already member {n}'s"),
         )),
         _ => Ok(()),
@@ -180,16 +181,16 @@ fn enroll<S: StateRead + ?Sized>(
     account: &Address,
     card: &str,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
     if charging_config(s, cx.signer).is_none() {
         return Err(fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "send ConfigureCharging before enrolling members",
         ));
     }
     if participant(s, account).is_some() || crate::state::device(s, account).is_some() {
         return Err(fail(
-            "already_registered",
+            FailCode::AlreadyRegistered,
             format!("{account} is already registered"),
         ));
     }
@@ -251,13 +252,13 @@ fn set_member<S: StateRead + ?Sized>(
 ) -> Result<Vec<Event>, Fail> {
     let mut m = member(s, p.member_no).ok_or_else(|| {
         fail(
-            "unknown_member",
+            FailCode::UnknownMember,
             format!("no member number {}", p.member_no),
         )
     })?;
     if &m.operator != cx.signer {
         return Err(fail(
-            "not_member_operator",
+            FailCode::NotMemberOperator,
             format!("member {} belongs to operator {}", p.member_no, m.operator),
         ));
     }
@@ -290,11 +291,12 @@ fn signer_member<S: StateRead + ?Sized>(
 ) -> Result<(u64, Member), Fail> {
     let no = member_no_of(s, account).ok_or_else(|| {
         fail(
-            "not_a_member",
+            FailCode::NotAMember,
             format!("{account} is not a charging member"),
         )
     })?;
-    let m = member(s, no).ok_or_else(|| fail("not_a_member", format!("member {no} is gone")))?;
+    let m =
+        member(s, no).ok_or_else(|| fail(FailCode::NotAMember, format!("member {no} is gone")))?;
     Ok((no, m))
 }
 
@@ -311,13 +313,13 @@ fn set_auto_charge<S: StateRead + ?Sized>(
     } else {
         let cfg = charging_config(s, operator).ok_or_else(|| {
             fail(
-                "charging_not_configured",
+                FailCode::ChargingNotConfigured,
                 format!("{operator} is not a configured charging operator"),
             )
         })?;
         if cap > cfg.auto_charge_max {
             return Err(fail(
-                "cap_too_high",
+                FailCode::CapTooHigh,
                 format!(
                     "cap {} mKRW exceeds the operator's maximum {} mKRW",
                     cap.0, cfg.auto_charge_max.0
@@ -388,29 +390,33 @@ fn prepay<S: StateRead + ?Sized>(
     cx: &TxCtx<'_>,
     p: &ChargingPrepay,
 ) -> Result<Vec<Event>, Fail> {
-    let mut c = charger(s, &p.charger)
-        .ok_or_else(|| fail("unknown_charger", format!("no charger {}", p.charger)))?;
+    let mut c = charger(s, &p.charger).ok_or_else(|| {
+        fail(
+            FailCode::UnknownCharger,
+            format!("no charger {}", p.charger),
+        )
+    })?;
     if !c.active {
         return Err(fail(
-            "charger_inactive",
+            FailCode::ChargerInactive,
             format!("charger {} is inactive", p.charger),
         ));
     }
     if !(1..=c.connectors).contains(&p.connector) {
         return Err(fail(
-            "bad_connector",
+            FailCode::BadConnector,
             format!("charger {} has connectors 1..={}", p.charger, c.connectors),
         ));
     }
     let cfg = charging_config(s, &c.owner).ok_or_else(|| {
         fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "the charger's operator has no charging configuration",
         )
     })?;
     if p.amount.is_zero() || p.amount > cfg.max_prepay {
         return Err(fail(
-            "bad_amount",
+            FailCode::BadAmount,
             format!(
                 "a prepayment is 1..={} mKRW, got {}",
                 cfg.max_prepay.0, p.amount.0
@@ -427,24 +433,33 @@ fn prepay<S: StateRead + ?Sized>(
             });
         if !allowed {
             return Err(fail(
-                "not_authorised",
+                FailCode::NotAuthorised,
                 "only the member, or the charger's owner within the member's auto-charge cap, \
                  may prepay",
             ));
         }
     }
     if participant(s, &p.payer).is_some_and(|x| x.suspended) {
-        return Err(fail("member_blocked", format!("member {no} is suspended")));
+        return Err(fail(
+            FailCode::MemberBlocked,
+            format!("member {no} is suspended"),
+        ));
     }
     if m.status == MemberStatus::Blocked {
-        return Err(fail("member_blocked", format!("member {no} is blocked")));
+        return Err(fail(
+            FailCode::MemberBlocked,
+            format!("member {no} is blocked"),
+        ));
     }
     if m.valid_until_ms != 0 && cx.now_ms > m.valid_until_ms {
-        return Err(fail("member_expired", format!("member {no} has expired")));
+        return Err(fail(
+            FailCode::MemberExpired,
+            format!("member {no} has expired"),
+        ));
     }
     if session(s, &p.charger, p.session).is_some() {
         return Err(fail(
-            "session_exists",
+            FailCode::SessionExists,
             format!("charger {} already has session {}", p.charger, p.session),
         ));
     }
@@ -456,7 +471,7 @@ fn prepay<S: StateRead + ?Sized>(
         .min(MAX_SESSION_NO);
     if p.session == 0 || p.session > max {
         return Err(fail(
-            "bad_session",
+            FailCode::BadSession,
             format!(
                 "session numbers of {} are 1..={max} now (at most {MAX_SESSION_JUMP} past the last, \
                  at most {MAX_SESSION_NO})",
@@ -473,7 +488,7 @@ fn prepay<S: StateRead + ?Sized>(
             }
             Some(x) if x.state == SessionState::Prepaid => {
                 return Err(fail(
-                    "concurrent_session",
+                    FailCode::ConcurrentSession,
                     format!("member {no} already has session {oid} open at charger {oc}"),
                 ));
             }
@@ -553,13 +568,13 @@ fn session_for<S: StateRead + ?Sized>(
 ) -> Result<Session, Fail> {
     let x = session(s, charger, id).ok_or_else(|| {
         fail(
-            "unknown_session",
+            FailCode::UnknownSession,
             format!("charger {charger} has no session {id}"),
         )
     })?;
     if &x.payer != payer {
         return Err(fail(
-            "wrong_payer",
+            FailCode::WrongPayer,
             format!("session {id} at {charger} is paid by {}", x.payer),
         ));
     }
@@ -574,7 +589,7 @@ fn cancel<S: StateRead + ?Sized>(
     let mut x = session_for(s, &p.charger, p.session, &p.payer)?;
     if cx.signer != &x.payee {
         return Err(fail(
-            "not_charger_owner",
+            FailCode::NotChargerOwner,
             format!("only {} may end sessions of {}", x.payee, p.charger),
         ));
     }
@@ -582,13 +597,13 @@ fn cancel<S: StateRead + ?Sized>(
         SessionState::Prepaid => {}
         SessionState::Refunded => {
             return Err(fail(
-                "session_refunded",
+                FailCode::SessionRefunded,
                 format!("session {} was refunded after its hold expired", p.session),
             ))
         }
         SessionState::Cancelled | SessionState::Settled => {
             return Err(fail(
-                "session_not_open",
+                FailCode::SessionNotOpen,
                 format!("session {} has already ended", p.session),
             ))
         }
@@ -596,7 +611,7 @@ fn cancel<S: StateRead + ?Sized>(
     let cost = session_cost(&x, p.energy_wh, p.idle_min);
     if cost > x.hold {
         // Unreachable: session_cost caps at the hold. Refuse rather than underflow.
-        return Err(fail("overflow", "the cost exceeds the hold"));
+        return Err(fail(FailCode::Overflow, "the cost exceeds the hold"));
     }
     s.release(&x.payer, x.hold)?;
     // Cannot fail: the balance just grew by `hold >= cost`.
@@ -640,19 +655,19 @@ fn settle<S: StateRead + ?Sized>(
         SessionState::Cancelled => {}
         SessionState::Prepaid => {
             return Err(fail(
-                "session_not_cancelled",
+                FailCode::SessionNotCancelled,
                 format!("session {} must be cancelled before it settles", p.session),
             ))
         }
         SessionState::Settled => {
             return Err(fail(
-                "session_settled",
+                FailCode::SessionSettled,
                 format!("session {} is already settled", p.session),
             ))
         }
         SessionState::Refunded => {
             return Err(fail(
-                "session_refunded",
+                FailCode::SessionRefunded,
                 format!("session {} was refunded", p.session),
             ))
         }
@@ -686,7 +701,7 @@ fn expire<S: StateRead + ?Sized>(
 ) -> Result<Vec<Event>, Fail> {
     if !(1..=EXPIRE_BATCH_MAX).contains(&max) {
         return Err(fail(
-            "bad_batch",
+            FailCode::BadBatch,
             format!("expire 1..={EXPIRE_BATCH_MAX} sessions at a time"),
         ));
     }
@@ -694,7 +709,10 @@ fn expire<S: StateRead + ?Sized>(
         ..StateKey::ChargingExpiry(cx.now_ms, ChargerId::bound_min(), 0);
     let due = s.scan_limit(&range, max as usize);
     if due.is_empty() {
-        return Err(fail("nothing_expired", "no prepaid session has expired"));
+        return Err(fail(
+            FailCode::NothingExpired,
+            "no prepaid session has expired",
+        ));
     }
     let mut events = Vec::with_capacity(due.len());
     for (key, _) in due {

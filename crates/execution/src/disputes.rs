@@ -7,6 +7,7 @@
 //! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
 //! figure, capped by the meters, or 0 Wh if none was given.
 use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::mandates::{authority, Scope};
 use crate::settlement::period_end;
 use crate::state::{Participant, StateKey, StateRead, StateValue};
@@ -19,11 +20,11 @@ fn load(
 ) -> Result<(StateKey, Contract, u64, u64), Fail> {
     let m = market_and_period(s, &c.market, c.period_start_ms)?;
     let end = period_end(m.period_kind, c.period_start_ms)
-        .ok_or_else(|| fail("invalid_period", "the period's end overflows"))?;
+        .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;
     let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
     let Some(StateValue::Contract(contract)) = s.get(&key) else {
         return Err(fail(
-            "unknown_contract",
+            FailCode::UnknownContract,
             format!(
                 "no contract {} in {} period {}",
                 c.number, c.market, c.period_start_ms
@@ -31,7 +32,10 @@ fn load(
         ));
     };
     if period(s, &c.market, c.period_start_ms).settled {
-        return Err(fail("already_settled", "the contract's period is settled"));
+        return Err(fail(
+            FailCode::AlreadySettled,
+            "the contract's period is settled",
+        ));
     }
     Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
 }
@@ -45,7 +49,7 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
 ) -> Result<Vec<Event>, Fail> {
     text_ok("reason", reason)?;
     if reason.is_empty() {
-        return Err(fail("missing_reason", "a dispute needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a dispute needs a reason"));
     }
     let (key, mut contract, end, close) = load(s, c)?;
     let scope = Scope {
@@ -63,22 +67,25 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
     )?;
     if buyer.is_none() {
         return Err(fail(
-            "not_buyer",
+            FailCode::NotBuyer,
             "only the contract's buyer (or a sales company under its mandate) may dispute it",
         ));
     }
     if !contract.approved {
-        return Err(fail("not_approved", "the contract was never approved"));
+        return Err(fail(
+            FailCode::NotApproved,
+            "the contract was never approved",
+        ));
     }
     if now_ms < end || now_ms >= close {
         return Err(fail(
-            "outside_dispute_window",
+            FailCode::OutsideDisputeWindow,
             format!("disputes are accepted from {end} ms until before {close} ms"),
         ));
     }
     if contract.disputed {
         return Err(fail(
-            "already_disputed",
+            FailCode::AlreadyDisputed,
             "this contract is already disputed",
         ));
     }
@@ -98,18 +105,18 @@ pub(crate) fn resolve<S: StateRead + ?Sized>(
     delivered_wh: u64,
     reason: &str,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     text_ok("reason", reason)?;
     if reason.is_empty() {
-        return Err(fail("missing_reason", "a resolution needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a resolution needs a reason"));
     }
     let (key, mut contract, _, _) = load(s, c)?;
     if !contract.disputed {
-        return Err(fail("not_disputed", "the contract is not disputed"));
+        return Err(fail(FailCode::NotDisputed, "the contract is not disputed"));
     }
     if delivered_wh > contract.energy_wh {
         return Err(fail(
-            "invalid_energy",
+            FailCode::InvalidEnergy,
             format!("the contract is for {} Wh", contract.energy_wh),
         ));
     }

@@ -8,6 +8,7 @@
 //! of an intention never exceed what it holds. The monthly market is postpaid and holds nothing.
 use crate::billing::tariff_for;
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::StateRead;
 use crate::trading::Intention;
 use gridledger_types::{
@@ -26,7 +27,7 @@ pub fn max_cost(
     limit: gridledger_types::PriceMilliWonPerKwh,
     vat_bp: u32,
 ) -> Result<MilliWon, Fail> {
-    let overflow = || fail("overflow", "the maximum cost overflows");
+    let overflow = || fail(FailCode::Overflow, "the maximum cost overflows");
     let unit = limit
         .checked_add(m.wheeling_fee)
         .and_then(|p| p.checked_add(m.platform_fee))
@@ -54,9 +55,9 @@ pub(crate) fn hold_for<S: StateRead + ?Sized>(
     }
     let amount = max_cost(m, p.energy_wh, p.limit, vat_bp(s, p.period_start_ms)?)?;
     s.escrow(owner, amount).map_err(|e| {
-        if e.code == "insufficient_balance" {
+        if e.code == FailCode::InsufficientBalance {
             fail(
-                "insufficient_balance",
+                FailCode::InsufficientBalance,
                 format!(
                     "a real-time buy holds its maximum cost of {} mKRW: {}",
                     amount.0, e.message

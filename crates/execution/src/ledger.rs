@@ -1,5 +1,6 @@
 //! Ledger payloads: the settlement token (mint, burn, transfer) and escrow holds.
 use crate::executor::{fail, registered, require_role, text_ok, BlockEnv, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{account, hold, supply, Hold, Participant, StateKey, StateRead, StateValue};
 use gridledger_types::{Event, MilliWon, Payload, Role, SignedTransaction};
 
@@ -16,13 +17,13 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             amount,
             bank_ref,
         } => {
-            require_role(me, Role::Bank, "not_bank")?;
+            require_role(me, Role::Bank, FailCode::NotBank)?;
             nonzero(*amount)?;
             bank_ref_ok(bank_ref)?;
-            registered(s, to, "unknown_recipient")?;
+            registered(s, to, FailCode::UnknownRecipient)?;
             let total = supply(s)
                 .checked_add(*amount)
-                .ok_or_else(|| fail("overflow", "supply would overflow"))?;
+                .ok_or_else(|| fail(FailCode::Overflow, "supply would overflow"))?;
             s.credit(to, *amount)?;
             s.put_supply(total);
             Ok(vec![Event::Minted {
@@ -38,7 +39,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             // Unreachable while the supply invariant holds; a failure rather than a panic.
             let total = supply(s)
                 .checked_sub(*amount)
-                .ok_or_else(|| fail("overflow", "supply would go below zero"))?;
+                .ok_or_else(|| fail(FailCode::Overflow, "supply would go below zero"))?;
             s.put_supply(total);
             Ok(vec![Event::Burned {
                 from: signer.clone(),
@@ -50,9 +51,9 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             nonzero(*amount)?;
             text_ok("memo", memo)?;
             if to == signer {
-                return Err(fail("self_transfer", "cannot transfer to oneself"));
+                return Err(fail(FailCode::SelfTransfer, "cannot transfer to oneself"));
             }
-            registered(s, to, "unknown_recipient")?;
+            registered(s, to, FailCode::UnknownRecipient)?;
             s.debit(signer, *amount)?;
             s.credit(to, *amount)?;
             Ok(vec![Event::Transferred {
@@ -70,12 +71,12 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             nonzero(*amount)?;
             text_ok("memo", memo)?;
             if beneficiary == signer {
-                return Err(fail("self_hold", "cannot place a hold for oneself"));
+                return Err(fail(FailCode::SelfHold, "cannot place a hold for oneself"));
             }
-            registered(s, beneficiary, "unknown_recipient")?;
+            registered(s, beneficiary, FailCode::UnknownRecipient)?;
             if *expires_at_ms <= env.timestamp_ms {
                 return Err(fail(
-                    "expiry_in_past",
+                    FailCode::ExpiryInPast,
                     format!(
                         "hold expiry {expires_at_ms} ms is not after block time {} ms",
                         env.timestamp_ms
@@ -84,14 +85,17 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }
             let id = tx.hash();
             if hold(s, &id).is_some() {
-                return Err(fail("hold_exists", format!("hold {id} already exists")));
+                return Err(fail(
+                    FailCode::HoldExists,
+                    format!("hold {id} already exists"),
+                ));
             }
             s.debit(signer, *amount)?;
             let mut payer = account(s, signer);
             payer.held = payer
                 .held
                 .checked_add(*amount)
-                .ok_or_else(|| fail("overflow", "held amount would overflow"))?;
+                .ok_or_else(|| fail(FailCode::Overflow, "held amount would overflow"))?;
             s.put_account(signer, payer);
             s.put(
                 StateKey::Hold(id),
@@ -112,13 +116,14 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }])
         }
         Payload::HoldRelease { hold: id } => {
-            let h = hold(s, id).ok_or_else(|| fail("unknown_hold", format!("no hold {id}")))?;
+            let h =
+                hold(s, id).ok_or_else(|| fail(FailCode::UnknownHold, format!("no hold {id}")))?;
             if signer == &h.beneficiary {
                 // The beneficiary may give the hold back at any time.
             } else if signer == &h.payer {
                 if env.timestamp_ms <= h.expires_at_ms {
                     return Err(fail(
-                        "hold_not_expired",
+                        FailCode::HoldNotExpired,
                         format!(
                             "hold expires at {} ms; block time is {} ms",
                             h.expires_at_ms, env.timestamp_ms
@@ -127,7 +132,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                 }
             } else {
                 return Err(fail(
-                    "not_authorized",
+                    FailCode::NotAuthorized,
                     "only the hold's beneficiary, or its payer after expiry, may release it",
                 ));
             }
@@ -141,16 +146,17 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }])
         }
         Payload::HoldCapture { hold: id, amount } => {
-            let h = hold(s, id).ok_or_else(|| fail("unknown_hold", format!("no hold {id}")))?;
+            let h =
+                hold(s, id).ok_or_else(|| fail(FailCode::UnknownHold, format!("no hold {id}")))?;
             if signer != &h.beneficiary {
                 return Err(fail(
-                    "not_authorized",
+                    FailCode::NotAuthorized,
                     "only the hold's beneficiary may capture it",
                 ));
             }
             if env.timestamp_ms > h.expires_at_ms {
                 return Err(fail(
-                    "hold_expired",
+                    FailCode::HoldExpired,
                     format!(
                         "hold expired at {} ms; block time is {} ms",
                         h.expires_at_ms, env.timestamp_ms
@@ -159,7 +165,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }
             let returned = h.amount.checked_sub(*amount).ok_or_else(|| {
                 fail(
-                    "exceeds_hold",
+                    FailCode::ExceedsHold,
                     format!(
                         "capture of {} mKRW exceeds hold of {} mKRW",
                         amount.0, h.amount.0
@@ -177,20 +183,23 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                 returned,
             }])
         }
-        _ => Err(fail("unreachable", "not a ledger payload")),
+        _ => Err(fail(FailCode::Unreachable, "not a ledger payload")),
     }
 }
 
 fn bank_ref_ok(bank_ref: &str) -> Result<(), Fail> {
     if bank_ref.is_empty() {
-        return Err(fail("missing_bank_ref", "bank_ref must not be empty"));
+        return Err(fail(FailCode::MissingBankRef, "bank_ref must not be empty"));
     }
     text_ok("bank_ref", bank_ref)
 }
 
 fn nonzero(amount: MilliWon) -> Result<(), Fail> {
     if amount.is_zero() {
-        return Err(fail("zero_amount", "amount must be greater than zero"));
+        return Err(fail(
+            FailCode::ZeroAmount,
+            "amount must be greater than zero",
+        ));
     }
     Ok(())
 }

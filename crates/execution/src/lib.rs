@@ -17,6 +17,7 @@ mod disputes;
 mod error;
 pub mod escrow;
 pub mod executor;
+pub mod fail;
 pub mod forecast;
 pub mod genesis;
 pub mod invariants;
@@ -42,7 +43,8 @@ pub use directory::{directory, Directory};
 pub use error::Error;
 pub use executor::{
     admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,
-    BlockOutcome, Fail, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES, STATE_ROOT_DOMAIN,
+    BlockOutcome, Fail, FailCode, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES,
+    STATE_ROOT_DOMAIN,
 };
 pub use genesis::{genesis_outcome, validate_validators, Genesis};
 pub use invariants::check_invariants;

@@ -21,6 +21,7 @@
 //! held from the owner, the owner pays and is paid); settlement pays the company its share of
 //! the seller's energy amount as separate `sales_share` payment lines.
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::metering::site;
 use crate::state::{participant, StateKey, StateRead, StateValue};
 use crate::trading::{market, Intention};
@@ -158,37 +159,37 @@ pub(crate) fn authority(
     }
     let m = mandate(s, site, signer).ok_or_else(|| {
         fail(
-            "no_mandate",
+            FailCode::NoMandate,
             format!("{signer} holds no mandate from the owner of site {site}"),
         )
     })?;
     if participant(s, owner).is_some_and(|p| p.suspended) {
         return Err(fail(
-            "owner_suspended",
+            FailCode::OwnerSuspended,
             format!("the owner of site {site} is suspended; nobody trades for it"),
         ));
     }
     if let Some(t) = m.revoked_at_ms.filter(|t| *t <= now_ms) {
         return Err(fail(
-            "mandate_revoked",
+            FailCode::MandateRevoked,
             format!("the owner of site {site} revoked this mandate at {t} ms"),
         ));
     }
     if now_ms < m.from_ms {
         return Err(fail(
-            "mandate_not_started",
+            FailCode::MandateNotStarted,
             format!("the mandate for site {site} starts at {} ms", m.from_ms),
         ));
     }
     if let Some(u) = m.until_ms.filter(|u| *u <= now_ms) {
         return Err(fail(
-            "mandate_expired",
+            FailCode::MandateExpired,
             format!("the mandate for site {site} ended at {u} ms"),
         ));
     }
     if !m.sides.covers(scope.side) {
         return Err(fail(
-            "outside_mandate",
+            FailCode::OutsideMandate,
             format!(
                 "the mandate for site {site} covers the {} side(s), not {}",
                 m.sides, scope.side
@@ -197,7 +198,7 @@ pub(crate) fn authority(
     }
     if !m.covers_market(scope.market) {
         return Err(fail(
-            "outside_mandate",
+            FailCode::OutsideMandate,
             format!(
                 "the mandate for site {site} does not cover market {}",
                 scope.market
@@ -206,7 +207,7 @@ pub(crate) fn authority(
     }
     if let Some(gate) = scope.gate_ms.filter(|g| *g > m.end_ms()) {
         return Err(fail(
-            "outside_mandate",
+            FailCode::OutsideMandate,
             format!(
                 "the mandate for site {site} ends at {} ms, before this period's gate closes at \
                  {gate} ms",
@@ -230,7 +231,7 @@ pub(crate) fn either(
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Ok(Some(a)), Err(_)) => Ok((Some(a), None)),
         (Err(_), Ok(Some(b))) => Ok((None, Some(b))),
-        (Err(e), Err(f)) if e.code == "no_mandate" => Err(f),
+        (Err(e), Err(f)) if e.code == FailCode::NoMandate => Err(f),
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
 }
@@ -249,10 +250,11 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
     signer: &Address,
     p: &GrantMandate,
 ) -> Result<Vec<Event>, Fail> {
-    let st = site(s, &p.site).ok_or_else(|| fail("unknown_site", format!("no site {}", p.site)))?;
+    let st = site(s, &p.site)
+        .ok_or_else(|| fail(FailCode::UnknownSite, format!("no site {}", p.site)))?;
     if &st.owner != signer {
         return Err(fail(
-            "not_site_owner",
+            FailCode::NotSiteOwner,
             format!(
                 "only the owner of site {} may grant mandates for it",
                 p.site
@@ -261,14 +263,14 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
     }
     if p.company == st.owner {
         return Err(fail(
-            "self_mandate",
+            FailCode::SelfMandate,
             "the owner always acts for its own site; a mandate names another party",
         ));
     }
-    let company = crate::executor::registered(s, &p.company, "unknown_company")?;
+    let company = crate::executor::registered(s, &p.company, FailCode::UnknownCompany)?;
     if company.role != Role::SalesCompany {
         return Err(fail(
-            "not_sales_company",
+            FailCode::NotSalesCompany,
             format!(
                 "{} has role {}; mandates go to sales companies",
                 p.company, company.role
@@ -277,31 +279,31 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
     }
     for (i, mk) in p.markets.iter().enumerate() {
         if market(s, mk).is_none() {
-            return Err(fail("unknown_market", format!("no market {mk}")));
+            return Err(fail(FailCode::UnknownMarket, format!("no market {mk}")));
         }
         if p.markets[..i].contains(mk) {
             return Err(fail(
-                "duplicate_market",
+                FailCode::DuplicateMarket,
                 format!("market {mk} is named twice"),
             ));
         }
     }
     if p.share_bp > SHARE_MAX_BP {
         return Err(fail(
-            "invalid_share",
+            FailCode::InvalidShare,
             format!("the share is at most {SHARE_MAX_BP} basis points"),
         ));
     }
     if p.sides == MandateSides::Buy && p.share_bp > 0 {
         return Err(fail(
-            "invalid_share",
+            FailCode::InvalidShare,
             "the share is of the site's energy sales; a buy-only mandate keeps none",
         ));
     }
     if let Some(u) = p.until_ms {
         if u <= p.from_ms || u <= now_ms {
             return Err(fail(
-                "invalid_window",
+                FailCode::InvalidWindow,
                 format!(
                     "the mandate must end after it starts ({} ms) and after now ({now_ms} ms)",
                     p.from_ms
@@ -312,7 +314,7 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
     let replaces = mandate(s, &p.site, &p.company).is_some();
     if !replaces && site_mandates(s, &p.site).len() >= MAX_MANDATES_PER_SITE {
         return Err(fail(
-            "too_many_mandates",
+            FailCode::TooManyMandates,
             format!(
                 "site {} holds {MAX_MANDATES_PER_SITE} mandate records; grant again to one of \
                  their companies instead",
@@ -343,22 +345,23 @@ pub(crate) fn revoke<S: StateRead + ?Sized>(
     site_id: &SiteId,
     company: &Address,
 ) -> Result<Vec<Event>, Fail> {
-    let st = site(s, site_id).ok_or_else(|| fail("unknown_site", format!("no site {site_id}")))?;
+    let st = site(s, site_id)
+        .ok_or_else(|| fail(FailCode::UnknownSite, format!("no site {site_id}")))?;
     if &st.owner != signer {
         return Err(fail(
-            "not_site_owner",
+            FailCode::NotSiteOwner,
             format!("only the owner of site {site_id} may revoke its mandates"),
         ));
     }
     let mut m = mandate(s, site_id, company).ok_or_else(|| {
         fail(
-            "no_mandate",
+            FailCode::NoMandate,
             format!("{company} holds no mandate for site {site_id}"),
         )
     })?;
     if let Some(t) = m.revoked_at_ms {
         return Err(fail(
-            "already_revoked",
+            FailCode::AlreadyRevoked,
             format!("this mandate was revoked at {t} ms"),
         ));
     }

@@ -7,6 +7,7 @@
 //! is a gap, whose energy (the register difference across it) is counted in the month where the
 //! gap ends. The first batch of a meter only sets its baseline at `registers[0]`.
 use crate::executor::{fail, registered, require_role, text_ok, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{device, Participant, StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
@@ -96,17 +97,17 @@ pub(crate) fn register_site<S: StateRead + ?Sized>(
     me: &Participant,
     p: &RegisterSite,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_some() {
         return Err(fail(
-            "site_exists",
+            FailCode::SiteExists,
             format!("site {} already exists", p.site),
         ));
     }
-    registered(s, &p.owner, "unknown_owner")?;
+    registered(s, &p.owner, FailCode::UnknownOwner)?;
     if !TARIFF_CLASSES.contains(&p.tariff_class.as_str()) {
         return Err(fail(
-            "unknown_tariff_class",
+            FailCode::UnknownTariffClass,
             format!(
                 "tariff class '{}' is not one of {TARIFF_CLASSES:?}",
                 p.tariff_class
@@ -115,13 +116,13 @@ pub(crate) fn register_site<S: StateRead + ?Sized>(
     }
     if p.tariff_class == "general-low" && p.contract_kw == 0 {
         return Err(fail(
-            "missing_contract_kw",
+            FailCode::MissingContractKw,
             "general service sites need their contracted demand in kW",
         ));
     }
     if p.name.is_empty() || p.name.len() > TEXT_MAX_BYTES {
         return Err(fail(
-            "invalid_name",
+            FailCode::InvalidName,
             format!("name must be 1 to {TEXT_MAX_BYTES} bytes"),
         ));
     }
@@ -150,25 +151,25 @@ pub(crate) fn bind_meter<S: StateRead + ?Sized>(
     meter_addr: &Address,
     site_id: &SiteId,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     let d = device(s, meter_addr).ok_or_else(|| {
         fail(
-            "unknown_device",
+            FailCode::UnknownDevice,
             format!("{meter_addr} is not a registered device"),
         )
     })?;
     if d.kind != DeviceKind::Meter {
         return Err(fail(
-            "not_a_meter",
+            FailCode::NotAMeter,
             format!("device {meter_addr} is a {}", d.kind),
         ));
     }
     if site(s, site_id).is_none() {
-        return Err(fail("unknown_site", format!("no site {site_id}")));
+        return Err(fail(FailCode::UnknownSite, format!("no site {site_id}")));
     }
     if let Some(m) = meter(s, meter_addr) {
         return Err(fail(
-            "already_bound",
+            FailCode::AlreadyBound,
             format!("meter {meter_addr} measures site {}", m.site),
         ));
     }
@@ -198,13 +199,13 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
 ) -> Result<Vec<Event>, Fail> {
     let mut m = meter(s, meter_addr).ok_or_else(|| {
         fail(
-            "unbound_meter",
+            FailCode::UnboundMeter,
             format!("{meter_addr} is not bound to a site"),
         )
     })?;
     if !SubmitReadings::INTERVALS_MS.contains(&p.interval_ms) {
         return Err(fail(
-            "invalid_interval",
+            FailCode::InvalidInterval,
             format!(
                 "interval {} ms is not one of {:?}",
                 p.interval_ms,
@@ -214,20 +215,20 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     }
     if m.interval_ms != 0 && m.interval_ms != p.interval_ms {
         return Err(fail(
-            "interval_mismatch",
+            FailCode::IntervalMismatch,
             format!("this meter reports {} ms intervals", m.interval_ms),
         ));
     }
     let step = u64::from(p.interval_ms);
     if !p.first_interval_start_ms.is_multiple_of(step) {
         return Err(fail(
-            "misaligned_interval",
+            FailCode::MisalignedInterval,
             "intervals must start on a multiple of their length",
         ));
     }
     if p.registers.len() < 2 {
         return Err(fail(
-            "too_few_readings",
+            FailCode::TooFewReadings,
             "a batch needs its start reading and at least one interval",
         ));
     }
@@ -235,10 +236,10 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     let end = step
         .checked_mul(n)
         .and_then(|d| d.checked_add(p.first_interval_start_ms))
-        .ok_or_else(|| fail("future_reading", "interval end overflows"))?;
+        .ok_or_else(|| fail(FailCode::FutureReading, "interval end overflows"))?;
     if end > now_ms {
         return Err(fail(
-            "future_reading",
+            FailCode::FutureReading,
             format!("the last interval ends at {end} ms, after block time {now_ms} ms"),
         ));
     }
@@ -250,7 +251,7 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     if m.last_boundary_ms != 0 {
         if p.first_interval_start_ms < m.last_boundary_ms {
             return Err(fail(
-                "duplicate_interval",
+                FailCode::DuplicateInterval,
                 format!(
                     "intervals up to {} ms are already reported",
                     m.last_boundary_ms
@@ -259,7 +260,7 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
         }
         if p.first_interval_start_ms == m.last_boundary_ms && first != m.last {
             return Err(fail(
-                "register_mismatch",
+                FailCode::RegisterMismatch,
                 format!(
                     "the reading at {} ms was import {} / export {} Wh",
                     m.last_boundary_ms, m.last.import_wh, m.last.export_wh
@@ -307,18 +308,18 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
     me: &Participant,
     p: &CorrectReadings,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_none() {
-        return Err(fail("unknown_site", format!("no site {}", p.site)));
+        return Err(fail(FailCode::UnknownSite, format!("no site {}", p.site)));
     }
     if kst_month_start_ms(p.month).is_none() {
         return Err(fail(
-            "invalid_month",
+            FailCode::InvalidMonth,
             format!("{} is not a YYYYMM month", p.month),
         ));
     }
     if p.reason.is_empty() {
-        return Err(fail("missing_reason", "a correction needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a correction needs a reason"));
     }
     text_ok("reason", &p.reason)?;
     if let Some(start) = gridledger_types::kst_month_start_ms(p.month) {
@@ -330,7 +331,7 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         .checked_add_signed(p.import_adjust_wh)
         .ok_or_else(|| {
             fail(
-                "correction_out_of_range",
+                FailCode::CorrectionOutOfRange,
                 "import would go below zero or overflow",
             )
         })?;
@@ -339,7 +340,7 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         .checked_add_signed(p.export_adjust_wh)
         .ok_or_else(|| {
             fail(
-                "correction_out_of_range",
+                FailCode::CorrectionOutOfRange,
                 "export would go below zero or overflow",
             )
         })?;
@@ -366,14 +367,14 @@ fn delta(from: &Registers, to: &Registers) -> Option<Registers> {
 
 fn backwards(i: usize) -> Fail {
     fail(
-        "register_backwards",
+        FailCode::RegisterBackwards,
         format!("register reading {i} is below the one before it"),
     )
 }
 
 fn add(a: u64, b: u64) -> Result<u64, Fail> {
     a.checked_add(b)
-        .ok_or_else(|| fail("overflow", "energy total would overflow"))
+        .ok_or_else(|| fail(FailCode::Overflow, "energy total would overflow"))
 }
 
 fn add_month<S: StateRead + ?Sized>(

@@ -6,6 +6,7 @@
 //! `PayBill` or by `CollectBills` on the due day, moving each line to its payee.
 use crate::billing::{month_billing, put_month_billing};
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{account, StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, Read, ReadExt, Write};
@@ -115,16 +116,16 @@ pub(crate) fn record<S: StateRead + ?Sized>(
     if line.amount.is_zero() {
         return Ok(());
     }
-    let overflow = || fail("overflow", "bill amounts overflow");
+    let overflow = || fail(FailCode::Overflow, "bill amounts overflow");
     let mut bill = account_bill(s, month, payer);
     if bill.paid_by.is_some() && line.paid_by.is_none() {
         return Err(fail(
-            "bill_closed",
+            FailCode::BillClosed,
             "the payer's bill of that month is paid",
         ));
     }
     if bill.lines == u32::MAX - 1 {
-        return Err(fail("bill_full", "too many lines in one bill"));
+        return Err(fail(FailCode::BillFull, "too many lines in one bill"));
     }
     if line.paid_by.is_some() {
         s.pay_from_held(payer, &line.payee, line.amount)?;
@@ -187,11 +188,12 @@ fn issued_due<S: StateRead + ?Sized>(s: &Scratch<'_, S>, month: u32) -> Result<u
     let cfg = crate::billing::config(s)?;
     if !month_billing(s, month).done {
         return Err(fail(
-            "bills_not_issued",
+            FailCode::BillsNotIssued,
             format!("the bills of {month} are not all issued yet"),
         ));
     }
-    due_ms(month, cfg.due_day).ok_or_else(|| fail("invalid_month", format!("no month {month}")))
+    due_ms(month, cfg.due_day)
+        .ok_or_else(|| fail(FailCode::InvalidMonth, format!("no month {month}")))
 }
 
 pub(crate) fn pay_bill<S: StateRead + ?Sized>(
@@ -205,10 +207,13 @@ pub(crate) fn pay_bill<S: StateRead + ?Sized>(
     let Some(StateValue::AccountBill(bill)) =
         s.get(&StateKey::AccountBill(month, payer.key_bytes()))
     else {
-        return Err(fail("no_bill", format!("{payer} has no bill for {month}")));
+        return Err(fail(
+            FailCode::NoBill,
+            format!("{payer} has no bill for {month}"),
+        ));
     };
     if bill.paid_by.is_some() {
-        return Err(fail("already_paid", "this bill is already paid"));
+        return Err(fail(FailCode::AlreadyPaid, "this bill is already paid"));
     }
     Ok(vec![settle_bill(
         s, now_ms, tx, month, payer, bill, due_at,
@@ -224,14 +229,14 @@ pub(crate) fn collect<S: StateRead + ?Sized>(
     let due_at = issued_due(s, month)?;
     if now_ms < due_at {
         return Err(fail(
-            "not_due",
+            FailCode::NotDue,
             format!("the bills of {month} are due at {due_at} ms"),
         ));
     }
     let mut mb = month_billing(s, month);
     if mb.collected {
         return Err(fail(
-            "already_collected",
+            FailCode::AlreadyCollected,
             "every bill of that month was tried",
         ));
     }

@@ -15,6 +15,7 @@
 //! the proposals that can no longer be accepted. A PPA stays in its market's index
 //! (`PpaByMarket`) while it is live: proposed, or accepted with months still to settle.
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::mandates::{authority, either, Authority, Scope};
 use crate::metering::site;
 use crate::settlement::SettlementLine;
@@ -222,7 +223,7 @@ fn load(
     id: &Hash32,
     signer: &Address,
 ) -> Result<(Ppa, Option<Authority>, Option<Authority>), Fail> {
-    let p = ppa(s, id).ok_or_else(|| fail("unknown_ppa", format!("no PPA {id}")))?;
+    let p = ppa(s, id).ok_or_else(|| fail(FailCode::UnknownPpa, format!("no PPA {id}")))?;
     let (sell, buy) = sides(
         s,
         now_ms,
@@ -232,7 +233,7 @@ fn load(
         (&p.buyer, &p.buyer_site),
         || {
             fail(
-                "not_a_party",
+                FailCode::NotAParty,
                 "only the owners of the PPA's two sites (or sales companies under their mandates) \
                  may do this",
             )
@@ -247,10 +248,11 @@ fn agent_of(signer: &Address, sell: &Option<Authority>) -> Option<Address> {
 }
 
 fn check_market(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Result<(), Fail> {
-    let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    let m =
+        market(s, mk).ok_or_else(|| fail(FailCode::UnknownMarket, format!("no market {mk}")))?;
     if m.period_kind != PeriodKind::Monthly {
         return Err(fail(
-            "not_monthly",
+            FailCode::NotMonthly,
             format!(
                 "market {mk} has {} periods; PPAs need monthly ones",
                 m.period_kind
@@ -259,7 +261,7 @@ fn check_market(s: &(impl StateRead + ?Sized), mk: &MarketId) -> Result<(), Fail
     }
     if !m.active {
         return Err(fail(
-            "market_inactive",
+            FailCode::MarketInactive,
             format!("market {mk} is not active"),
         ));
     }
@@ -274,7 +276,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     p: &ProposePpa,
 ) -> Result<Vec<Event>, Fail> {
     check_market(s, &p.market)?;
-    let unknown = |x: &SiteId| fail("unknown_site", format!("no site {x}"));
+    let unknown = |x: &SiteId| fail(FailCode::UnknownSite, format!("no site {x}"));
     let seller = site(s, &p.seller_site).ok_or_else(|| unknown(&p.seller_site))?;
     let buyer = site(s, &p.buyer_site).ok_or_else(|| unknown(&p.buyer_site))?;
     let (sell, _) = sides(
@@ -286,7 +288,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
         (&buyer.owner, &p.buyer_site),
         || {
             fail(
-                "not_site_owner",
+                FailCode::NotSiteOwner,
                 "only the owner of the seller or the buyer site (or a sales company under its \
                  mandate) may propose a PPA",
             )
@@ -299,22 +301,25 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     };
     if seller.owner == buyer.owner {
         return Err(fail(
-            "self_trade",
+            FailCode::SelfTrade,
             "both sites have the same owner; a PPA needs two parties",
         ));
     }
     if p.price.is_zero() {
-        return Err(fail("zero_price", "the price must be greater than zero"));
+        return Err(fail(
+            FailCode::ZeroPrice,
+            "the price must be greater than zero",
+        ));
     }
     if p.price > MAX_PPA_PRICE {
         return Err(fail(
-            "price_too_high",
+            FailCode::PriceTooHigh,
             format!("the price is at most {} mKRW/kWh", MAX_PPA_PRICE.0),
         ));
     }
     if p.monthly_wh.len() != PPA_PROFILE_MONTHS {
         return Err(fail(
-            "invalid_profile",
+            FailCode::InvalidProfile,
             format!(
                 "the profile has {} months; it needs {PPA_PROFILE_MONTHS} (January to December)",
                 p.monthly_wh.len()
@@ -323,18 +328,21 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     }
     if p.monthly_wh.iter().any(|wh| *wh > MAX_PPA_MONTH_WH) {
         return Err(fail(
-            "profile_too_large",
+            FailCode::ProfileTooLarge,
             format!("a month of the profile is at most {MAX_PPA_MONTH_WH} Wh"),
         ));
     }
     for m in [p.start_month, p.end_month] {
         if !valid_month(m) {
-            return Err(fail("invalid_month", format!("{m} is not a YYYYMM month")));
+            return Err(fail(
+                FailCode::InvalidMonth,
+                format!("{m} is not a YYYYMM month"),
+            ));
         }
     }
     if p.end_month < p.start_month {
         return Err(fail(
-            "end_before_start",
+            FailCode::EndBeforeStart,
             format!(
                 "the term ends ({}) before it starts ({})",
                 p.end_month, p.start_month
@@ -344,14 +352,14 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     let term = months_from_to(p.start_month, p.end_month);
     if term > MAX_PPA_TERM_MONTHS {
         return Err(fail(
-            "too_long",
+            FailCode::TooLong,
             format!("the term is {term} months; at most {MAX_PPA_TERM_MONTHS}"),
         ));
     }
     let now = index(kst_month(now_ms));
     if index(p.start_month) <= now {
         return Err(fail(
-            "start_passed",
+            FailCode::StartPassed,
             format!(
                 "the term must start after the current month {}",
                 month_at(now)
@@ -360,13 +368,13 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     }
     if index(p.start_month) > now + MAX_PPA_LEAD_MONTHS {
         return Err(fail(
-            "start_too_far",
+            FailCode::StartTooFar,
             format!("the term starts at most {MAX_PPA_LEAD_MONTHS} months ahead"),
         ));
     }
     if p.notice_months > MAX_PPA_NOTICE_MONTHS {
         return Err(fail(
-            "invalid_notice",
+            FailCode::InvalidNotice,
             format!("the notice is at most {MAX_PPA_NOTICE_MONTHS} months"),
         ));
     }
@@ -374,7 +382,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     let energy = (first..first + term).any(|i| p.monthly_wh[(i % 12) as usize] > 0);
     if !energy {
         return Err(fail(
-            "empty_profile",
+            FailCode::EmptyProfile,
             "the profile gives no energy in any month of the term",
         ));
     }
@@ -384,7 +392,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
         .count();
     if pending >= MAX_OPEN_PROPOSALS {
         return Err(fail(
-            "too_many_proposals",
+            FailCode::TooManyProposals,
             format!(
                 "{signer} has {MAX_OPEN_PROPOSALS} proposals in market {} nobody accepted yet",
                 p.market
@@ -393,7 +401,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
     }
     if live_ids(s, &p.market).len() >= MAX_LIVE_PPAS_PER_MARKET {
         return Err(fail(
-            "too_many_ppas",
+            FailCode::TooManyPpas,
             format!(
                 "market {} holds {MAX_LIVE_PPAS_PER_MARKET} live PPAs",
                 p.market
@@ -443,7 +451,7 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
 
 fn closed(p: &Ppa) -> Fail {
     fail(
-        "ppa_closed",
+        FailCode::PpaClosed,
         format!("the proposal is {}; nothing can change it", p.status),
     )
 }
@@ -458,7 +466,10 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     match p.status {
         PpaStatus::Proposed => {}
         PpaStatus::Accepted => {
-            return Err(fail("already_accepted", "this PPA is already accepted"));
+            return Err(fail(
+                FailCode::AlreadyAccepted,
+                "this PPA is already accepted",
+            ));
         }
         PpaStatus::Withdrawn | PpaStatus::Lapsed => return Err(closed(&p)),
     }
@@ -468,14 +479,14 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     };
     if signer == &p.proposer || !other_side {
         return Err(fail(
-            "own_proposal",
+            FailCode::OwnProposal,
             "the other party must accept, with its own signature",
         ));
     }
     let start_ms = kst_month_start_ms(p.start_month).unwrap_or(0);
     if now_ms >= start_ms {
         return Err(fail(
-            "start_passed",
+            FailCode::StartPassed,
             format!("the term started at {start_ms} ms; the proposal can no longer be accepted"),
         ));
     }
@@ -503,7 +514,7 @@ pub(crate) fn withdraw<S: StateRead + ?Sized>(
         PpaStatus::Proposed => {}
         PpaStatus::Accepted => {
             return Err(fail(
-                "already_accepted",
+                FailCode::AlreadyAccepted,
                 "an accepted PPA can only be terminated",
             ));
         }
@@ -527,7 +538,7 @@ pub(crate) fn terminate<S: StateRead + ?Sized>(
     let (mut p, sell, buy) = load(s, now_ms, id, signer)?;
     if p.status != PpaStatus::Accepted {
         return Err(fail(
-            "not_accepted",
+            FailCode::NotAccepted,
             format!(
                 "the PPA is {}; close a proposal with withdraw-ppa",
                 p.status
@@ -543,14 +554,14 @@ pub(crate) fn terminate<S: StateRead + ?Sized>(
     };
     if mine {
         return Err(fail(
-            "already_terminated",
+            FailCode::AlreadyTerminated,
             "this party has already terminated the PPA",
         ));
     }
     let now = index(kst_month(now_ms));
     if p.months() == 0 || index(p.last_month) < now {
         return Err(fail(
-            "ppa_ended",
+            FailCode::PpaEnded,
             format!("the PPA's last month was {}", p.last_month),
         ));
     }
@@ -592,7 +603,7 @@ pub(crate) fn settled<S: StateRead + ?Sized>(
     // Unreachable: a period settles once and a PPA belongs to one market.
     if s.get(&key).is_some() {
         return Err(fail(
-            "already_settled",
+            FailCode::AlreadySettled,
             format!("PPA {id} is already settled for {month}"),
         ));
     }

@@ -1,5 +1,6 @@
 //! Registry payloads: participants and devices, admitted and suspended by the operator.
 use crate::executor::{fail, registered, require_role, text_ok, BlockEnv, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{
     participant, AccountState, Device, Participant, StateKey, StateRead, StateValue,
 };
@@ -18,16 +19,16 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             role,
             name,
         } => {
-            require_role(me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, FailCode::NotOperator)?;
             if name.is_empty() || name.len() > TEXT_MAX_BYTES {
                 return Err(fail(
-                    "invalid_name",
+                    FailCode::InvalidName,
                     format!("name must be 1 to {TEXT_MAX_BYTES} bytes"),
                 ));
             }
             if participant(s, who).is_some() || crate::state::device(s, who).is_some() {
                 return Err(fail(
-                    "already_registered",
+                    FailCode::AlreadyRegistered,
                     format!("{who} is already registered"),
                 ));
             }
@@ -52,18 +53,18 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             account: who,
             reason,
         } => {
-            require_role(me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, FailCode::NotOperator)?;
             text_ok("reason", reason)?;
-            let mut p = registered(s, who, "unknown_participant")?;
+            let mut p = registered(s, who, FailCode::UnknownParticipant)?;
             if who == signer {
                 return Err(fail(
-                    "cannot_suspend_self",
+                    FailCode::CannotSuspendSelf,
                     "an operator cannot suspend itself",
                 ));
             }
             if p.suspended {
                 return Err(fail(
-                    "already_suspended",
+                    FailCode::AlreadySuspended,
                     format!("{who} is already suspended"),
                 ));
             }
@@ -77,10 +78,13 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             }])
         }
         Payload::ReinstateParticipant { account: who } => {
-            require_role(me, Role::Operator, "not_operator")?;
-            let mut p = registered(s, who, "unknown_participant")?;
+            require_role(me, Role::Operator, FailCode::NotOperator)?;
+            let mut p = registered(s, who, FailCode::UnknownParticipant)?;
             if !p.suspended {
-                return Err(fail("not_suspended", format!("{who} is not suspended")));
+                return Err(fail(
+                    FailCode::NotSuspended,
+                    format!("{who} is not suspended"),
+                ));
             }
             p.suspended = false;
             s.put(
@@ -97,12 +101,12 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             owner,
             label,
         } => {
-            require_role(me, Role::Operator, "not_operator")?;
+            require_role(me, Role::Operator, FailCode::NotOperator)?;
             text_ok("label", label)?;
-            registered(s, owner, "unknown_owner")?;
+            registered(s, owner, FailCode::UnknownOwner)?;
             if participant(s, device).is_some() || crate::state::device(s, device).is_some() {
                 return Err(fail(
-                    "already_registered",
+                    FailCode::AlreadyRegistered,
                     format!("{device} is already registered"),
                 ));
             }
@@ -120,6 +124,6 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                 owner: owner.clone(),
             }])
         }
-        _ => Err(fail("unreachable", "not a registry payload")),
+        _ => Err(fail(FailCode::Unreachable, "not a registry payload")),
     }
 }

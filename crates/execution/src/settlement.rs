@@ -17,6 +17,7 @@
 use crate::billing::{self, ensure_month_open, site_p2p, SiteP2p};
 use crate::escrow;
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::metering::{interval_energy, month_totals, site};
 use crate::payments::{record, Payment, PaymentSource};
 use crate::ppa::{self, Ppa};
@@ -309,7 +310,7 @@ fn add_p2p<S: StateRead + ?Sized>(
     f: impl FnOnce(&mut SiteP2p) -> Option<()>,
 ) -> Result<(), Fail> {
     let mut p = site_p2p(s, site, month);
-    f(&mut p).ok_or_else(|| fail("overflow", "P2P totals overflow"))?;
+    f(&mut p).ok_or_else(|| fail(FailCode::Overflow, "P2P totals overflow"))?;
     s.put(
         StateKey::SiteP2p(site.clone(), month),
         StateValue::SiteP2p(p),
@@ -349,15 +350,17 @@ fn book<S: StateRead + ?Sized>(
 ) -> Result<(), Fail> {
     let total = l
         .total()
-        .ok_or_else(|| fail("overflow", "settlement amounts overflow"))?;
+        .ok_or_else(|| fail(FailCode::Overflow, "settlement amounts overflow"))?;
     let (share, share_to) = match t.agent {
         Some(a) => (l.sales_share, a),
         None => (MilliWon::ZERO, t.seller),
     };
-    let to_owner = l
-        .energy_amount
-        .checked_sub(share)
-        .ok_or_else(|| fail("overflow", "the sales share exceeds the energy amount"))?;
+    let to_owner = l.energy_amount.checked_sub(share).ok_or_else(|| {
+        fail(
+            FailCode::Overflow,
+            "the sales share exceeds the energy amount",
+        )
+    })?;
     let owed = [
         (t.seller, PaymentKind::Energy, to_owner),
         (share_to, PaymentKind::SalesShare, share),
@@ -405,26 +408,32 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
 ) -> Result<Vec<Event>, Fail> {
     let m = market_and_period(s, mk, start)?;
     let end = period_end(m.period_kind, start)
-        .ok_or_else(|| fail("invalid_period", "the period's end overflows"))?;
+        .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;
     if now_ms < end {
         return Err(fail(
-            "period_not_ended",
+            FailCode::PeriodNotEnded,
             format!("the period ends at {end} ms"),
         ));
     }
     let close = end.saturating_add(m.dispute_window_ms);
     if now_ms < close {
         return Err(fail(
-            "dispute_window_open",
+            FailCode::DisputeWindowOpen,
             format!("buyers may dispute until {close} ms; settle after"),
         ));
     }
     let mut per = period(s, mk, start);
     if !per.cleared {
-        return Err(fail("not_cleared", "the period has not been cleared"));
+        return Err(fail(
+            FailCode::NotCleared,
+            "the period has not been cleared",
+        ));
     }
     if per.settled {
-        return Err(fail("already_settled", "this period is already settled"));
+        return Err(fail(
+            FailCode::AlreadySettled,
+            "this period is already settled",
+        ));
     }
     ensure_month_open(s, start)?;
     let cfg = billing::config(s)?;
@@ -433,7 +442,7 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
     let prepaid = escrow::escrowed(&m);
     let (mut delivered_total, mut energy_total, mut fees_total) =
         (0u64, MilliWon::ZERO, MilliWon::ZERO);
-    let overflow = || fail("overflow", "settlement amounts overflow");
+    let overflow = || fail(FailCode::Overflow, "settlement amounts overflow");
     let del = deliveries(s, &m, mk, start, end);
 
     // PPAs first: they took their energy from the meters before the spot contracts.
@@ -479,10 +488,18 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
         let mut l =
             price_line(&m, &c, d, vat_bp, seller_vat(s, &c.seller_site)).ok_or_else(overflow)?;
         let total = l.total().ok_or_else(overflow)?;
-        let (buy_key, mut buy) = intention_by_id(s, &c.buy)
-            .ok_or_else(|| fail("unknown_intention", "a contract names an unknown intention"))?;
-        let (_, sell) = intention_by_id(s, &c.sell)
-            .ok_or_else(|| fail("unknown_intention", "a contract names an unknown intention"))?;
+        let (buy_key, mut buy) = intention_by_id(s, &c.buy).ok_or_else(|| {
+            fail(
+                FailCode::UnknownIntention,
+                "a contract names an unknown intention",
+            )
+        })?;
+        let (_, sell) = intention_by_id(s, &c.sell).ok_or_else(|| {
+            fail(
+                FailCode::UnknownIntention,
+                "a contract names an unknown intention",
+            )
+        })?;
         // The share of the company that sold under a mandate (fixed when it entered the sell).
         let agent = (sell.submitter != sell.owner).then_some(&sell.submitter);
         l.sales_share = l

@@ -4,6 +4,7 @@
 //! pairs the intentions that stand with the market crate's deterministic clearing into
 //! contracts stored in the state. The site's owner is the money party of every intention.
 use crate::executor::{fail, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::mandates::{authority, either, stands, Authority, Scope};
 use crate::metering::site;
 use crate::state::{Participant, StateKey, StateRead, StateValue};
@@ -192,23 +193,23 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
     me: &Participant,
     p: &ConfigureMarket,
 ) -> Result<Vec<Event>, Fail> {
-    crate::executor::require_role(me, Role::Operator, "not_operator")?;
+    crate::executor::require_role(me, Role::Operator, FailCode::NotOperator)?;
     if p.gate_lead_ms > MAX_GATE_LEAD_MS {
         return Err(fail(
-            "invalid_gate",
+            FailCode::InvalidGate,
             format!("gate lead is at most {MAX_GATE_LEAD_MS} ms"),
         ));
     }
     if p.approval_window_ms > MAX_GATE_LEAD_MS {
         return Err(fail(
-            "invalid_approval_window",
+            FailCode::InvalidApprovalWindow,
             format!("approval window is at most {MAX_GATE_LEAD_MS} ms"),
         ));
     }
     if let Some(old) = market(s, &p.market) {
         if old.period_kind != p.period_kind {
             return Err(fail(
-                "period_kind_fixed",
+                FailCode::PeriodKindFixed,
                 format!(
                     "market {} has {} periods; a market's period length never changes",
                     p.market, old.period_kind
@@ -218,7 +219,7 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
     }
     if p.wheeling_fee > MAX_FEE || p.platform_fee > MAX_FEE {
         return Err(fail(
-            "invalid_fee",
+            FailCode::InvalidFee,
             format!("fees are at most {} mKRW/kWh", MAX_FEE.0),
         ));
     }
@@ -239,16 +240,16 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
     p: &SubmitIntention,
 ) -> Result<Vec<Event>, Fail> {
     let m = market(s, &p.market)
-        .ok_or_else(|| fail("unknown_market", format!("no market {}", p.market)))?;
+        .ok_or_else(|| fail(FailCode::UnknownMarket, format!("no market {}", p.market)))?;
     if !m.active {
         return Err(fail(
-            "market_inactive",
+            FailCode::MarketInactive,
             format!("market {} is not active", p.market),
         ));
     }
     if !valid_period(m.period_kind, p.period_start_ms) {
         return Err(fail(
-            "invalid_period",
+            FailCode::InvalidPeriod,
             format!(
                 "{} does not start a {} period",
                 p.period_start_ms, m.period_kind
@@ -258,11 +259,12 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
     let gate = gate_closure_ms(&m, p.period_start_ms);
     if now_ms >= gate {
         return Err(fail(
-            "gate_closed",
+            FailCode::GateClosed,
             format!("intentions for this period closed at {gate} ms"),
         ));
     }
-    let st = site(s, &p.site).ok_or_else(|| fail("unknown_site", format!("no site {}", p.site)))?;
+    let st = site(s, &p.site)
+        .ok_or_else(|| fail(FailCode::UnknownSite, format!("no site {}", p.site)))?;
     let scope = Scope {
         side: p.side,
         market: &p.market,
@@ -270,7 +272,7 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
     };
     let acting = authority(s, now_ms, signer, &st.owner, &p.site, scope)?.ok_or_else(|| {
         fail(
-            "not_site_owner",
+            FailCode::NotSiteOwner,
             format!(
                 "only the owner of {} or a sales company under its mandate may trade for it",
                 p.site
@@ -278,18 +280,24 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
         )
     })?;
     if p.energy_wh == 0 {
-        return Err(fail("zero_energy", "energy must be greater than zero"));
+        return Err(fail(
+            FailCode::ZeroEnergy,
+            "energy must be greater than zero",
+        ));
     }
     if p.side == Side::Buy && p.limit.is_zero() {
-        return Err(fail("zero_limit", "a buy needs a maximum price above zero"));
+        return Err(fail(
+            FailCode::ZeroLimit,
+            "a buy needs a maximum price above zero",
+        ));
     }
     let mut per = period(s, &p.market, p.period_start_ms);
     if per.cleared {
-        return Err(fail("gate_closed", "this period is already cleared"));
+        return Err(fail(FailCode::GateClosed, "this period is already cleared"));
     }
     if per.next_seq >= MAX_INTENTIONS_PER_PERIOD {
         return Err(fail(
-            "period_full",
+            FailCode::PeriodFull,
             format!("a period takes at most {MAX_INTENTIONS_PER_PERIOD} intentions"),
         ));
     }
@@ -346,13 +354,20 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
     let Some(StateValue::IntentionRef(mk, start, seq)) = s.get(&StateKey::IntentionRef(*id)) else {
-        return Err(fail("unknown_intention", format!("no intention {id}")));
+        return Err(fail(
+            FailCode::UnknownIntention,
+            format!("no intention {id}"),
+        ));
     };
     let key = StateKey::Intention(mk.clone(), start, seq);
     let Some(StateValue::Intention(mut i)) = s.get(&key) else {
-        return Err(fail("unknown_intention", format!("no intention {id}")));
+        return Err(fail(
+            FailCode::UnknownIntention,
+            format!("no intention {id}"),
+        ));
     };
-    let m = market(s, &mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    let m =
+        market(s, &mk).ok_or_else(|| fail(FailCode::UnknownMarket, format!("no market {mk}")))?;
     let gate = gate_closure_ms(&m, start);
     let scope = Scope {
         side: i.side,
@@ -361,18 +376,21 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
     };
     if authority(s, now_ms, signer, &i.owner, &i.site, scope)?.is_none() {
         return Err(fail(
-            "not_authorized",
+            FailCode::NotAuthorized,
             "only the site's owner or a sales company under its mandate may cancel an intention",
         ));
     }
     if i.cancelled {
         return Err(fail(
-            "already_cancelled",
+            FailCode::AlreadyCancelled,
             format!("intention {id} is already cancelled"),
         ));
     }
     if now_ms >= gate || period(s, &mk, start).cleared {
-        return Err(fail("gate_closed", format!("the gate closed at {gate} ms")));
+        return Err(fail(
+            FailCode::GateClosed,
+            format!("the gate closed at {gate} ms"),
+        ));
     }
     i.cancelled = true;
     s.release(&i.owner, i.escrow)?;
@@ -392,13 +410,13 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
     let key = StateKey::Contract(mk.clone(), start, number);
     let Some(StateValue::Contract(mut c)) = s.get(&key) else {
         return Err(fail(
-            "unknown_contract",
+            FailCode::UnknownContract,
             format!("no contract {number} in {mk} period {start}"),
         ));
     };
     if c.approved {
         return Err(fail(
-            "already_approved",
+            FailCode::AlreadyApproved,
             "this contract is already approved",
         ));
     }
@@ -409,7 +427,7 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
         .unwrap_or(0);
     if now_ms > c.approval_deadline_ms || now_ms >= period_ends {
         return Err(fail(
-            "approval_expired",
+            FailCode::ApprovalExpired,
             format!(
                 "approvals closed at {} ms",
                 c.approval_deadline_ms.min(period_ends)
@@ -458,7 +476,7 @@ pub(crate) fn contract_sides(
         authority(s, now_ms, signer, &c.buyer, &c.buyer_site, scope(Side::Buy)),
         || {
             fail(
-                "not_a_party",
+                FailCode::NotAParty,
                 "only the contract's seller or buyer (or a sales company under its mandate) may \
                  do this",
             )
@@ -472,10 +490,11 @@ pub(crate) fn market_and_period(
     mk: &MarketId,
     start: u64,
 ) -> Result<ConfigureMarket, Fail> {
-    let m = market(s, mk).ok_or_else(|| fail("unknown_market", format!("no market {mk}")))?;
+    let m =
+        market(s, mk).ok_or_else(|| fail(FailCode::UnknownMarket, format!("no market {mk}")))?;
     if !valid_period(m.period_kind, start) {
         return Err(fail(
-            "invalid_period",
+            FailCode::InvalidPeriod,
             format!("{start} does not start a {} period", m.period_kind),
         ));
     }
@@ -491,11 +510,17 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
     let m = market_and_period(s, mk, start)?;
     let gate = gate_closure_ms(&m, start);
     if now_ms < gate {
-        return Err(fail("gate_open", format!("the gate closes at {gate} ms")));
+        return Err(fail(
+            FailCode::GateOpen,
+            format!("the gate closes at {gate} ms"),
+        ));
     }
     let mut per = period(s, mk, start);
     if per.cleared {
-        return Err(fail("already_cleared", "this period is already cleared"));
+        return Err(fail(
+            FailCode::AlreadyCleared,
+            "this period is already cleared",
+        ));
     }
     crate::billing::ensure_month_open(s, start)?;
     let mut book = intentions(s, mk, start);
@@ -522,7 +547,7 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
         prefer_same_feeder: m.prefer_same_feeder,
         min_trade: EnergyWh(1),
     };
-    let result = clear(&orders, &cfg).map_err(|e| fail("clearing_failed", e.to_string()))?;
+    let result = clear(&orders, &cfg).map_err(|e| fail(FailCode::ClearingFailed, e.to_string()))?;
     let by_seq: std::collections::BTreeMap<u32, &Intention> =
         book.iter().map(|(q, i)| (*q, i)).collect();
     let mut filled: std::collections::BTreeMap<u32, u64> = std::collections::BTreeMap::new();
@@ -530,7 +555,7 @@ pub(crate) fn clear_period<S: StateRead + ?Sized>(
         let (sq, bq) = (mt.sell_id as u32, mt.buy_id as u32);
         let (Some(sell), Some(buy)) = (by_seq.get(&sq), by_seq.get(&bq)) else {
             return Err(fail(
-                "clearing_failed",
+                FailCode::ClearingFailed,
                 "a match names an unknown intention",
             ));
         };

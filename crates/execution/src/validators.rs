@@ -8,6 +8,7 @@
 //! any past epoch can be read (to check old certificates): the set in force at epoch `e` is the
 //! latest record at or before `e`.
 use crate::executor::{fail, require_role, Fail, Scratch};
+use crate::fail::FailCode;
 use crate::state::{Participant, StateKey, StateRead, StateValue};
 use gridledger_types::{
     check_p2p_addr, epoch_of, Address, ChangeValidators, Event, Role, ValidatorEntry,
@@ -79,26 +80,33 @@ pub(crate) fn change<S: StateRead + ?Sized>(
     me: &Participant,
     p: &ChangeValidators,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     if p.add.is_empty() && p.remove.is_empty() {
-        return Err(fail("empty_change", "add or remove at least one validator"));
+        return Err(fail(
+            FailCode::EmptyChange,
+            "add or remove at least one validator",
+        ));
     }
     let mut named: BTreeSet<&Address> = BTreeSet::new();
     for key in p.add.iter().map(|v| &v.public_key).chain(&p.remove) {
         if !named.insert(key) {
             return Err(fail(
-                "duplicate_validator",
+                FailCode::DuplicateValidator,
                 format!("{key} is named more than once in this change"),
             ));
         }
     }
     for v in &p.add {
-        check_p2p_addr(&v.p2p_addr)
-            .map_err(|e| fail("bad_address", format!("validator {}: {e}", v.public_key)))?;
+        check_p2p_addr(&v.p2p_addr).map_err(|e| {
+            fail(
+                FailCode::BadAddress,
+                format!("validator {}: {e}", v.public_key),
+            )
+        })?;
     }
     let next = epoch_at_height(s, height)
         .checked_add(1)
-        .ok_or_else(|| fail("epoch_overflow", "no epoch follows this one"))?;
+        .ok_or_else(|| fail(FailCode::EpochOverflow, "no epoch follows this one"))?;
     let base = match validator_record(s, next) {
         Some(scheduled) => scheduled,
         None => validators_at(s, next),
@@ -110,7 +118,7 @@ pub(crate) fn change<S: StateRead + ?Sized>(
     for key in &p.remove {
         if set.remove(key).is_none() {
             return Err(fail(
-                "unknown_validator",
+                FailCode::UnknownValidator,
                 format!("{key} is not in the validator set of epoch {next}"),
             ));
         }
@@ -118,7 +126,7 @@ pub(crate) fn change<S: StateRead + ?Sized>(
     for v in &p.add {
         if set.contains_key(&v.public_key) {
             return Err(fail(
-                "validator_exists",
+                FailCode::ValidatorExists,
                 format!(
                     "{} is already in the validator set of epoch {next}",
                     v.public_key
@@ -129,13 +137,13 @@ pub(crate) fn change<S: StateRead + ?Sized>(
     }
     if set.is_empty() {
         return Err(fail(
-            "empty_validator_set",
+            FailCode::EmptyValidatorSet,
             format!("the change would leave epoch {next} without validators"),
         ));
     }
     if set.len() > MAX_VALIDATORS {
         return Err(fail(
-            "too_many_validators",
+            FailCode::TooManyValidators,
             format!(
                 "the change would give epoch {next} {} validators; at most {MAX_VALIDATORS}",
                 set.len()
