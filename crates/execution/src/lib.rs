@@ -7,31 +7,22 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 
-pub mod billing;
-pub mod billing_view;
-pub mod charging;
-pub mod charging_state;
-pub mod charging_view;
-pub mod directory;
-mod disputes;
 mod error;
-pub mod escrow;
 pub mod executor;
 pub mod fail;
-pub mod forecast;
 pub mod genesis;
 pub mod invariants;
-mod ledger;
-pub mod mandates;
-pub mod metering;
-pub mod payments;
-pub mod ppa;
-mod registry;
-pub mod report;
-pub mod settlement;
+mod scratch;
 pub mod state;
-pub mod trading;
-pub mod validators;
+mod tx;
+pub mod view;
+
+// The module paths of before the layering, kept for callers.
+pub use state::{
+    billing, charging, charging as charging_state, escrow, mandates, metering, payments, ppa,
+    settlement, trading, validators,
+};
+pub use view::{billing as billing_view, charging as charging_view, directory, forecast, report};
 
 // Lets the shared test fixture name this crate the same way from unit and integration tests.
 #[cfg(test)]
@@ -39,19 +30,19 @@ extern crate self as gridledger_execution;
 #[cfg(test)]
 mod test_util;
 
-pub use directory::{directory, Directory};
 pub use error::Error;
 pub use executor::{
-    admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder, BlockEnv,
-    BlockOutcome, Fail, FailCode, Rejection, SigCheck, FAILURE_MESSAGE_MAX_BYTES,
-    STATE_ROOT_DOMAIN,
+    admission_check, execute_block, state_root, verify_signatures_batch, BlockBuilder,
+    BlockOutcome, Rejection, SigCheck, STATE_ROOT_DOMAIN,
 };
+pub use fail::{Fail, FailCode, FAILURE_MESSAGE_MAX_BYTES};
 pub use genesis::{genesis_outcome, validate_validators, Genesis};
 pub use invariants::check_invariants;
 pub use metering::{
     interval_energy, meter, month_totals, site, IntervalEnergy, MeterState, MonthTotals, Site,
     TARIFF_CLASSES,
 };
+pub use scratch::BlockEnv;
 pub use settlement::{line as settlement_line, measured, period_end, SettlementLine};
 pub use state::{
     account, apply_writes, device, hold, participant, supply, AccountState, Device, Hold, Layered,
@@ -64,3 +55,4 @@ pub use trading::{
 pub use validators::{
     epoch_at_height, epoch_length, scheduled_after, validator_record, validators_at,
 };
+pub use view::directory::{directory, Directory};

@@ -1,41 +1,19 @@
-//! EV charging paid from the wallet: chargers, members and the three transactions of a session.
-//!
-//! `Prepaid --ChargingCancel--> Cancelled --ChargingSettle--> Settled`, and
-//! `Prepaid --ExpireChargingHolds--> Refunded` when the charger never reported.
-//!
-//! A prepayment is held in the payer's `held` (like a trading escrow, not a `Hold`, so no
-//! `HoldCapture` can bypass these rules). The cancel releases the whole hold and holds the cost
-//! (`<= hold`, computed in u128) in one transaction, so it cannot fail for lack of balance; the
-//! settle pays the held cost to the charger's owner. Time is the block's: expiry is an explicit
-//! operation over the `ChargingExpiry` index.
-use crate::charging_state::{
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{require_role, text_ok, Scratch};
+use crate::state::charging::{
     charger, charging_config, member, member_no_of, member_no_of_card, next_member_no, session,
-    AutoCharge, Charger, ChargerDay, Member, Session,
+    session_cost, AutoCharge, Charger, ChargerDay, Member, Session, TxCtx,
+    MAX_CHARGING_PRICE_MWON_PER_KWH, MAX_SESSION_JUMP, MAX_SESSION_NO,
 };
-use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
-use crate::fail::FailCode;
-use crate::state::{participant, AccountState, Participant, StateKey, StateRead, StateValue};
+use crate::state::ledger::AccountState;
+use crate::state::registry::{participant, Participant};
+use crate::state::StateWrite;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{
-    kst_day, Address, ChargerId, ChargingCancel, ChargingPrepay, ConfigureCharging, EnergyWh,
-    Event, Hash32, MemberStatus, MilliWon, RegisterCharger, Role, SessionRef, SessionState,
-    SetMember, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
+    kst_day, Address, ChargerId, ChargingCancel, ChargingPrepay, ConfigureCharging, Event, Hash32,
+    MemberStatus, MilliWon, RegisterCharger, Role, SessionRef, SessionState, SetMember,
+    EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
 };
-
-/// A prepayment's session number is at most this far past the charger's last.
-pub const MAX_SESSION_JUMP: u64 = 1_000;
-/// Highest session number (OCPP 1.6 transaction ids are int32).
-pub const MAX_SESSION_NO: u64 = i32::MAX as u64;
-
-/// Highest price per kWh a charger may ask (10,000 won/kWh).
-pub const MAX_CHARGING_PRICE_MWON_PER_KWH: u64 = 10_000_000;
-
-/// The transaction being applied: its hash and the block time.
-pub(crate) struct TxCtx<'a> {
-    pub hash: Hash32,
-    pub now_ms: u64,
-    pub signer: &'a Address,
-    pub me: &'a Participant,
-}
 
 /// Applies a charging payload.
 pub(crate) fn apply<S: StateRead + ?Sized>(
@@ -188,7 +166,7 @@ fn enroll<S: StateRead + ?Sized>(
             "send ConfigureCharging before enrolling members",
         ));
     }
-    if participant(s, account).is_some() || crate::state::device(s, account).is_some() {
+    if participant(s, account).is_some() || crate::state::registry::device(s, account).is_some() {
         return Err(fail(
             FailCode::AlreadyRegistered,
             format!("{account} is already registered"),
@@ -546,20 +524,6 @@ fn prepay<S: StateRead + ?Sized>(
     Ok(events)
 }
 
-/// The cost of a session: energy at the snapshot price (fraction of a milli-won dropped) plus
-/// the idle fee for each minute past the grace time, never more than the hold.
-pub fn session_cost(x: &Session, energy_wh: u64, idle_min: u32) -> MilliWon {
-    let energy = x
-        .price
-        .cost_floor(EnergyWh(energy_wh))
-        .map_or(u128::MAX, |c| u128::from(c.0));
-    let idle =
-        u128::from(idle_min.saturating_sub(x.idle_grace_min)) * u128::from(x.idle_fee_per_min.0);
-    let total = energy.saturating_add(idle);
-    // `min` with the hold: the result fits in u64 and never exceeds what is held.
-    MilliWon(u64::try_from(total.min(u128::from(x.hold.0))).unwrap_or(x.hold.0))
-}
-
 fn session_for<S: StateRead + ?Sized>(
     s: &Scratch<'_, S>,
     charger: &ChargerId,
@@ -674,7 +638,7 @@ fn settle<S: StateRead + ?Sized>(
     }
     s.pay_from_held(&x.payer, &x.payee, x.cost)?;
     let day = kst_day(cx.now_ms);
-    let mut d: ChargerDay = crate::charging_state::charger_day(s, &p.charger, day);
+    let mut d: ChargerDay = crate::state::charging::charger_day(s, &p.charger, day);
     d.sessions = d.sessions.saturating_add(1);
     d.energy_wh = d.energy_wh.saturating_add(x.energy_wh);
     d.revenue = MilliWon(d.revenue.0.saturating_add(x.cost.0));

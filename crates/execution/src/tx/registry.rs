@@ -1,9 +1,9 @@
-//! Registry payloads: participants and devices, admitted and suspended by the operator.
-use crate::executor::{fail, registered, require_role, text_ok, BlockEnv, Fail, Scratch};
-use crate::fail::FailCode;
-use crate::state::{
-    participant, AccountState, Device, Participant, StateKey, StateRead, StateValue,
-};
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{registered, require_role, text_ok, BlockEnv, Scratch};
+use crate::state::ledger::AccountState;
+use crate::state::registry::{participant, Device, Participant};
+use crate::state::StateWrite;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{Address, Event, Payload, Role, TEXT_MAX_BYTES};
 
 pub(crate) fn apply<S: StateRead + ?Sized>(
@@ -26,7 +26,7 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
                     format!("name must be 1 to {TEXT_MAX_BYTES} bytes"),
                 ));
             }
-            if participant(s, who).is_some() || crate::state::device(s, who).is_some() {
+            if participant(s, who).is_some() || crate::state::registry::device(s, who).is_some() {
                 return Err(fail(
                     FailCode::AlreadyRegistered,
                     format!("{who} is already registered"),
@@ -104,7 +104,9 @@ pub(crate) fn apply<S: StateRead + ?Sized>(
             require_role(me, Role::Operator, FailCode::NotOperator)?;
             text_ok("label", label)?;
             registered(s, owner, FailCode::UnknownOwner)?;
-            if participant(s, device).is_some() || crate::state::device(s, device).is_some() {
+            if participant(s, device).is_some()
+                || crate::state::registry::device(s, device).is_some()
+            {
                 return Err(fail(
                     FailCode::AlreadyRegistered,
                     format!("{device} is already registered"),

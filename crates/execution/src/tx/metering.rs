@@ -1,95 +1,14 @@
-//! Sites, meters and interval readings: who measures what, and the energy measured per interval
-//! and per KST month (the inputs of settlement and bills).
-//!
-//! A meter's batch carries register readings at interval boundaries: `registers[0]` is the
-//! reading at `first_interval_start_ms`, `registers[i]` the reading at the end of interval `i`.
-//! A batch that starts where the previous one ended must repeat its last reading; a later start
-//! is a gap, whose energy (the register difference across it) is counted in the month where the
-//! gap ends. The first batch of a meter only sets its baseline at `registers[0]`.
-use crate::executor::{fail, registered, require_role, text_ok, Fail, Scratch};
-use crate::fail::FailCode;
-use crate::state::{device, Participant, StateKey, StateRead, StateValue};
-use bytes::{Buf, BufMut};
-use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
-use gridledger_types::{
-    kst_month, kst_month_start_ms, read_string, string_size, write_string, Address,
-    CorrectReadings, DeviceKind, Event, RegisterSite, Registers, Role, SiteId, SiteKind,
-    SubmitReadings, TEXT_MAX_BYTES,
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{registered, require_role, text_ok, Scratch};
+use crate::state::metering::{
+    interval_energy, meter, month_totals, site, MeterState, Site, TARIFF_CLASSES,
 };
-use serde::{Deserialize, Serialize};
-
-/// Tariff classes a site may be billed under (the tariff crate's class names).
-pub const TARIFF_CLASSES: [&str; 3] = ["residential-low", "residential-high", "general-low"];
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Site {
-    pub owner: Address,
-    pub kind: SiteKind,
-    pub tariff_class: String,
-    pub contract_kw: u32,
-    pub feeder: u32,
-    pub name: String,
-    pub registered_at: u64,
-}
-
-/// A meter's binding and its last boundary reading.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterState {
-    pub site: SiteId,
-    /// 0 until the first batch.
-    pub interval_ms: u32,
-    /// Time of the last boundary reading (0 until the first batch).
-    pub last_boundary_ms: u64,
-    pub last: Registers,
-}
-
-/// A site's measured energy in one KST month, with the operator's audited corrections.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MonthTotals {
-    pub import_wh: u64,
-    pub export_wh: u64,
-    pub intervals: u32,
-    pub corrections: u32,
-}
-
-/// Energy of one interval at a site (summed over its meters).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntervalEnergy {
-    pub import_wh: u64,
-    pub export_wh: u64,
-}
-
-pub fn site(s: &(impl StateRead + ?Sized), id: &SiteId) -> Option<Site> {
-    match s.get(&StateKey::Site(id.clone())) {
-        Some(StateValue::Site(v)) => Some(v),
-        _ => None,
-    }
-}
-
-pub fn meter(s: &(impl StateRead + ?Sized), a: &Address) -> Option<MeterState> {
-    match s.get(&StateKey::Meter(a.clone())) {
-        Some(StateValue::Meter(v)) => Some(v),
-        _ => None,
-    }
-}
-
-pub fn month_totals(s: &(impl StateRead + ?Sized), id: &SiteId, yyyymm: u32) -> MonthTotals {
-    match s.get(&StateKey::SiteMonth(id.clone(), yyyymm)) {
-        Some(StateValue::SiteMonth(v)) => v,
-        _ => MonthTotals::default(),
-    }
-}
-
-pub fn interval_energy(
-    s: &(impl StateRead + ?Sized),
-    id: &SiteId,
-    start_ms: u64,
-) -> IntervalEnergy {
-    match s.get(&StateKey::Interval(id.clone(), start_ms)) {
-        Some(StateValue::Interval(v)) => v,
-        _ => IntervalEnergy::default(),
-    }
-}
+use crate::state::registry::{device, Participant};
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
+use gridledger_types::{
+    kst_month, kst_month_start_ms, Address, CorrectReadings, DeviceKind, Event, RegisterSite,
+    Registers, Role, SiteId, SubmitReadings, TEXT_MAX_BYTES,
+};
 
 pub(crate) fn register_site<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
@@ -323,7 +242,7 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
     }
     text_ok("reason", &p.reason)?;
     if let Some(start) = gridledger_types::kst_month_start_ms(p.month) {
-        crate::billing::ensure_month_open(s, start)?;
+        crate::state::billing::ensure_month_open(s, start)?;
     }
     let mut t = month_totals(s, &p.site, p.month);
     t.import_wh = t
@@ -358,25 +277,6 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
     }])
 }
 
-fn delta(from: &Registers, to: &Registers) -> Option<Registers> {
-    Some(Registers {
-        import_wh: to.import_wh.checked_sub(from.import_wh)?,
-        export_wh: to.export_wh.checked_sub(from.export_wh)?,
-    })
-}
-
-fn backwards(i: usize) -> Fail {
-    fail(
-        FailCode::RegisterBackwards,
-        format!("register reading {i} is below the one before it"),
-    )
-}
-
-fn add(a: u64, b: u64) -> Result<u64, Fail> {
-    a.checked_add(b)
-        .ok_or_else(|| fail(FailCode::Overflow, "energy total would overflow"))
-}
-
 fn add_month<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     id: &SiteId,
@@ -395,102 +295,21 @@ fn add_month<S: StateRead + ?Sized>(
     Ok(())
 }
 
-// ---- canonical encoding -------------------------------------------------------------------
-
-impl Write for Site {
-    fn write(&self, b: &mut impl BufMut) {
-        self.owner.write(b);
-        self.kind.write(b);
-        write_string(&self.tariff_class, b);
-        self.contract_kw.write(b);
-        self.feeder.write(b);
-        write_string(&self.name, b);
-        self.registered_at.write(b);
-    }
-}
-impl EncodeSize for Site {
-    fn encode_size(&self) -> usize {
-        Address::SIZE + 1 + string_size(&self.tariff_class) + 4 + 4 + string_size(&self.name) + 8
-    }
-}
-impl Read for Site {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            owner: Address::read(b)?,
-            kind: SiteKind::read(b)?,
-            tariff_class: read_string(b, 32)?,
-            contract_kw: u32::read(b)?,
-            feeder: u32::read(b)?,
-            name: read_string(b, TEXT_MAX_BYTES)?,
-            registered_at: u64::read(b)?,
-        })
-    }
+fn delta(from: &Registers, to: &Registers) -> Option<Registers> {
+    Some(Registers {
+        import_wh: to.import_wh.checked_sub(from.import_wh)?,
+        export_wh: to.export_wh.checked_sub(from.export_wh)?,
+    })
 }
 
-impl Write for MeterState {
-    fn write(&self, b: &mut impl BufMut) {
-        self.site.write(b);
-        self.interval_ms.write(b);
-        self.last_boundary_ms.write(b);
-        self.last.write(b);
-    }
-}
-impl EncodeSize for MeterState {
-    fn encode_size(&self) -> usize {
-        self.site.encode_size() + 4 + 8 + Registers::SIZE
-    }
-}
-impl Read for MeterState {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            site: SiteId::read(b)?,
-            interval_ms: u32::read(b)?,
-            last_boundary_ms: u64::read(b)?,
-            last: Registers::read(b)?,
-        })
-    }
+fn backwards(i: usize) -> Fail {
+    fail(
+        FailCode::RegisterBackwards,
+        format!("register reading {i} is below the one before it"),
+    )
 }
 
-impl Write for MonthTotals {
-    fn write(&self, b: &mut impl BufMut) {
-        self.import_wh.write(b);
-        self.export_wh.write(b);
-        self.intervals.write(b);
-        self.corrections.write(b);
-    }
-}
-impl FixedSize for MonthTotals {
-    const SIZE: usize = 8 + 8 + 4 + 4;
-}
-impl Read for MonthTotals {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            import_wh: u64::read(b)?,
-            export_wh: u64::read(b)?,
-            intervals: u32::read(b)?,
-            corrections: u32::read(b)?,
-        })
-    }
-}
-
-impl Write for IntervalEnergy {
-    fn write(&self, b: &mut impl BufMut) {
-        self.import_wh.write(b);
-        self.export_wh.write(b);
-    }
-}
-impl FixedSize for IntervalEnergy {
-    const SIZE: usize = 16;
-}
-impl Read for IntervalEnergy {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            import_wh: u64::read(b)?,
-            export_wh: u64::read(b)?,
-        })
-    }
+fn add(a: u64, b: u64) -> Result<u64, Fail> {
+    a.checked_add(b)
+        .ok_or_else(|| fail(FailCode::Overflow, "energy total would overflow"))
 }

@@ -1,7 +1,9 @@
-//! Ledger payloads: the settlement token (mint, burn, transfer) and escrow holds.
-use crate::executor::{fail, registered, require_role, text_ok, BlockEnv, Fail, Scratch};
-use crate::fail::FailCode;
-use crate::state::{account, hold, supply, Hold, Participant, StateKey, StateRead, StateValue};
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{registered, require_role, text_ok, BlockEnv, Scratch};
+use crate::state::ledger::{account, hold, supply, Hold};
+use crate::state::registry::Participant;
+use crate::state::StateWrite;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{Event, MilliWon, Payload, Role, SignedTransaction};
 
 pub(crate) fn apply<S: StateRead + ?Sized>(

@@ -1,44 +1,12 @@
-//! The buyer's objection to a contract's delivery, and the operator's resolution.
-//!
-//! The buyer's meter is its confirmation: without an objection, settlement takes the measured
-//! values. Between the period's end and the end of the market's dispute window the buyer (the
-//! buyer site's owner, or a sales company under its buy mandate) may dispute a contract; the
-//! operator may then
-//! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
-//! figure, capped by the meters, or 0 Wh if none was given.
-use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
-use crate::fail::FailCode;
-use crate::mandates::{authority, Scope};
-use crate::settlement::period_end;
-use crate::state::{Participant, StateKey, StateRead, StateValue};
-use crate::trading::{market_and_period, period, Contract};
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{require_role, text_ok, Scratch};
+use crate::state::mandates::{authority, Scope};
+use crate::state::registry::Participant;
+use crate::state::settlement::period_end;
+use crate::state::trading::{market_and_period, period, Contract};
+use crate::state::StateWrite;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{Address, ContractRef, Event, Role, Side};
-
-fn load(
-    s: &(impl StateRead + ?Sized),
-    c: &ContractRef,
-) -> Result<(StateKey, Contract, u64, u64), Fail> {
-    let m = market_and_period(s, &c.market, c.period_start_ms)?;
-    let end = period_end(m.period_kind, c.period_start_ms)
-        .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;
-    let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
-    let Some(StateValue::Contract(contract)) = s.get(&key) else {
-        return Err(fail(
-            FailCode::UnknownContract,
-            format!(
-                "no contract {} in {} period {}",
-                c.number, c.market, c.period_start_ms
-            ),
-        ));
-    };
-    if period(s, &c.market, c.period_start_ms).settled {
-        return Err(fail(
-            FailCode::AlreadySettled,
-            "the contract's period is settled",
-        ));
-    }
-    Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
-}
 
 pub(crate) fn dispute<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
@@ -126,4 +94,30 @@ pub(crate) fn resolve<S: StateRead + ?Sized>(
         contract: c.clone(),
         delivered_wh,
     }])
+}
+
+fn load(
+    s: &(impl StateRead + ?Sized),
+    c: &ContractRef,
+) -> Result<(StateKey, Contract, u64, u64), Fail> {
+    let m = market_and_period(s, &c.market, c.period_start_ms)?;
+    let end = period_end(m.period_kind, c.period_start_ms)
+        .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;
+    let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
+    let Some(StateValue::Contract(contract)) = s.get(&key) else {
+        return Err(fail(
+            FailCode::UnknownContract,
+            format!(
+                "no contract {} in {} period {}",
+                c.number, c.market, c.period_start_ms
+            ),
+        ));
+    };
+    if period(s, &c.market, c.period_start_ms).settled {
+        return Err(fail(
+            FailCode::AlreadySettled,
+            "the contract's period is settled",
+        ));
+    }
+    Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
 }
