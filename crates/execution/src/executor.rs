@@ -3,8 +3,8 @@
 //! A transaction first passes an admission check ([Rejection] if not: it may not enter the block
 //! and nothing changes). Once included it always leaves a [Receipt]: it consumes its signer's
 //! nonce, and either all of its payload's changes apply or (on failure) none do.
-use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{registered, BlockEnv, Overlay, Scratch};
+use crate::fail::{Fail, FailCode};
+use crate::scratch::{registered, BlockEnv, Overlay, Scratch, TxCtx};
 use crate::state::ledger::account;
 use crate::state::registry::participant;
 use crate::state::{StateKey, StateRead, StateValue, WriteSet};
@@ -330,113 +330,115 @@ pub fn state_root(
 
 // ---- payload execution --------------------------------------------------------------------
 
+/// The one dispatch: each payload to its domain's handler, every handler taking the scratch
+/// overlay, the transaction's context and the payload's fields.
 fn apply_payload<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     env: &BlockEnv,
     tx: &SignedTransaction,
 ) -> Result<Vec<Event>, Fail> {
+    use crate::tx::{
+        billing, charging, disputes, ledger, mandates, metering, payments, ppa, registry,
+        settlement, trading, validators,
+    };
     let signer = &tx.tx.signer;
-    if let Payload::SubmitReadings(p) = &tx.tx.payload {
-        // Signed by the meter device itself (admission checked it is a device).
-        return crate::tx::metering::submit_readings(s, env.timestamp_ms, signer, p);
-    }
-    // Admission guarantees the signer is a registered participant.
-    let me = registered(s, signer, FailCode::UnknownSigner)?;
+    // A meter device signs only its readings (admission checked it is a device); every other
+    // signer is a registered participant (admission guarantees it).
+    let me = match &tx.tx.payload {
+        Payload::SubmitReadings(_) => None,
+        _ => Some(registered(s, signer, FailCode::UnknownSigner)?),
+    };
+    let cx = &TxCtx {
+        height: env.height,
+        now_ms: env.timestamp_ms,
+        hash: tx.hash(),
+        signer,
+        participant: me.as_ref(),
+    };
     match &tx.tx.payload {
-        Payload::RegisterSite(p) => crate::tx::metering::register_site(s, env.height, &me, p),
-        Payload::BindMeter(p) => crate::tx::metering::bind_meter(s, &me, &p.meter, &p.site),
-        Payload::CorrectReadings(p) => crate::tx::metering::correct_readings(s, &me, p),
-        Payload::SubmitReadings(_) => Err(fail(FailCode::Unreachable, "handled above")),
-        Payload::ConfigureMarket(p) => crate::tx::trading::configure(s, &me, p),
-        Payload::SubmitIntention(p) => {
-            crate::tx::trading::submit(s, env.timestamp_ms, tx.hash(), signer, p)
+        Payload::RegisterParticipant {
+            account,
+            role,
+            name,
+        } => registry::register_participant(s, cx, account, role, name),
+        Payload::SuspendParticipant { account, reason } => {
+            registry::suspend_participant(s, cx, account, reason)
         }
-        Payload::CancelIntention { intention } => {
-            crate::tx::trading::cancel(s, env.timestamp_ms, signer, intention)
+        Payload::ReinstateParticipant { account } => {
+            registry::reinstate_participant(s, cx, account)
         }
+        Payload::RegisterDevice {
+            device,
+            kind,
+            owner,
+            label,
+        } => registry::register_device(s, cx, device, kind, owner, label),
+        Payload::Mint {
+            to,
+            amount,
+            bank_ref,
+        } => ledger::mint(s, cx, to, amount, bank_ref),
+        Payload::Burn { amount, bank_ref } => ledger::burn(s, cx, amount, bank_ref),
+        Payload::Transfer { to, amount, memo } => ledger::transfer(s, cx, to, amount, memo),
+        Payload::HoldPlace {
+            beneficiary,
+            amount,
+            expires_at_ms,
+            memo,
+        } => ledger::hold_place(s, cx, beneficiary, amount, expires_at_ms, memo),
+        Payload::HoldRelease { hold } => ledger::hold_release(s, cx, hold),
+        Payload::HoldCapture { hold, amount } => ledger::hold_capture(s, cx, hold, amount),
+        Payload::RegisterSite(p) => metering::register_site(s, cx, p),
+        Payload::BindMeter(p) => metering::bind_meter(s, cx, &p.meter, &p.site),
+        Payload::SubmitReadings(p) => metering::submit_readings(s, cx, p),
+        Payload::CorrectReadings(p) => metering::correct_readings(s, cx, p),
+        Payload::ConfigureMarket(p) => trading::configure(s, cx, p),
+        Payload::SubmitIntention(p) => trading::submit(s, cx, p),
+        Payload::CancelIntention { intention } => trading::cancel(s, cx, intention),
         Payload::ClearPeriod {
             market,
             period_start_ms,
-        } => crate::tx::trading::clear_period(s, env.timestamp_ms, market, *period_start_ms),
+        } => trading::clear_period(s, cx, market, *period_start_ms),
         Payload::ApproveContract {
             market,
             period_start_ms,
             number,
-        } => crate::tx::trading::approve(
-            s,
-            env.timestamp_ms,
-            signer,
-            market,
-            *period_start_ms,
-            *number,
-        ),
+        } => trading::approve(s, cx, market, *period_start_ms, *number),
         Payload::SettlePeriod {
             market,
             period_start_ms,
-        } => {
-            crate::tx::settlement::settle(s, env.timestamp_ms, tx.hash(), market, *period_start_ms)
-        }
-        Payload::ConfigureBilling(p) => crate::tx::billing::configure(s, &me, p),
-        Payload::SetTariff { version } => crate::tx::billing::set_tariff(s, &me, version),
-        Payload::DisputeContract { contract, reason } => {
-            crate::tx::disputes::dispute(s, env.timestamp_ms, signer, contract, reason)
-        }
+        } => settlement::settle(s, cx, market, *period_start_ms),
+        Payload::DisputeContract { contract, reason } => disputes::dispute(s, cx, contract, reason),
         Payload::ResolveDispute {
             contract,
             delivered_wh,
             reason,
-        } => crate::tx::disputes::resolve(s, &me, contract, *delivered_wh, reason),
-        Payload::IssueBills { month } => {
-            crate::tx::billing::issue_bills(s, env.timestamp_ms, *month)
-        }
-        Payload::PayBill { month } => {
-            crate::tx::payments::pay_bill(s, env.timestamp_ms, tx.hash(), signer, *month)
-        }
-        Payload::CollectBills { month } => {
-            crate::tx::payments::collect(s, env.timestamp_ms, tx.hash(), *month)
-        }
-        Payload::ProposePpa(p) => {
-            crate::tx::ppa::propose(s, env.timestamp_ms, tx.hash(), signer, p)
-        }
-        Payload::AcceptPpa { ppa } => crate::tx::ppa::accept(s, env.timestamp_ms, signer, ppa),
-        Payload::TerminatePpa { ppa } => {
-            crate::tx::ppa::terminate(s, env.timestamp_ms, signer, ppa)
-        }
-        Payload::WithdrawPpa { ppa } => crate::tx::ppa::withdraw(s, env.timestamp_ms, signer, ppa),
-        Payload::ConfigureCharging(_)
-        | Payload::RegisterCharger(_)
-        | Payload::EnrollMember { .. }
-        | Payload::SetMember(_)
-        | Payload::SetAutoCharge { .. }
-        | Payload::ChargingPrepay(_)
-        | Payload::ChargingCancel(_)
-        | Payload::ChargingSettle(_)
-        | Payload::ExpireChargingHolds { .. } => {
-            let cx = crate::state::charging::TxCtx {
-                hash: tx.hash(),
-                now_ms: env.timestamp_ms,
-                signer,
-                me: &me,
-            };
-            crate::tx::charging::apply(s, &cx, env.height, &tx.tx.payload)
-        }
-        Payload::RegisterParticipant { .. }
-        | Payload::SuspendParticipant { .. }
-        | Payload::ReinstateParticipant { .. }
-        | Payload::RegisterDevice { .. } => {
-            crate::tx::registry::apply(s, env, signer, &me, &tx.tx.payload)
-        }
-        Payload::Mint { .. }
-        | Payload::Burn { .. }
-        | Payload::Transfer { .. }
-        | Payload::HoldPlace { .. }
-        | Payload::HoldRelease { .. }
-        | Payload::HoldCapture { .. } => crate::tx::ledger::apply(s, env, tx, &me),
-        Payload::ChangeValidators(p) => crate::tx::validators::change(s, env.height, &me, p),
-        Payload::GrantMandate(p) => crate::tx::mandates::grant(s, env.timestamp_ms, signer, p),
-        Payload::RevokeMandate { site, company } => {
-            crate::tx::mandates::revoke(s, env.timestamp_ms, signer, site, company)
-        }
+        } => disputes::resolve(s, cx, contract, *delivered_wh, reason),
+        Payload::ConfigureBilling(p) => billing::configure(s, cx, p),
+        Payload::SetTariff { version } => billing::set_tariff(s, cx, version),
+        Payload::IssueBills { month } => billing::issue_bills(s, cx, *month),
+        Payload::PayBill { month } => payments::pay_bill(s, cx, *month),
+        Payload::CollectBills { month } => payments::collect(s, cx, *month),
+        Payload::ProposePpa(p) => ppa::propose(s, cx, p),
+        Payload::AcceptPpa { ppa: id } => ppa::accept(s, cx, id),
+        Payload::TerminatePpa { ppa: id } => ppa::terminate(s, cx, id),
+        Payload::WithdrawPpa { ppa: id } => ppa::withdraw(s, cx, id),
+        Payload::ConfigureCharging(p) => charging::configure(s, cx, p),
+        Payload::RegisterCharger(p) => charging::register_charger(s, cx, p),
+        Payload::EnrollMember { account, card } => charging::enroll(s, cx, account, card),
+        Payload::SetMember(p) => charging::set_member(s, cx, p),
+        Payload::SetAutoCharge {
+            operator,
+            cap,
+            valid_until_ms,
+        } => charging::set_auto_charge(s, cx, operator, *cap, *valid_until_ms),
+        Payload::ChargingPrepay(p) => charging::prepay(s, cx, p),
+        Payload::ChargingCancel(p) => charging::cancel(s, cx, p),
+        Payload::ChargingSettle(p) => charging::settle(s, cx, p),
+        Payload::ExpireChargingHolds { max } => charging::expire(s, cx, *max),
+        Payload::ChangeValidators(p) => validators::change(s, cx, p),
+        Payload::GrantMandate(p) => mandates::grant(s, cx, p),
+        Payload::RevokeMandate { site, company } => mandates::revoke(s, cx, site, company),
     }
 }
 

@@ -1,7 +1,31 @@
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::registry::{participant, Participant};
 use crate::state::{StateKey, StateRead, StateValue, StateWrite, WriteSet};
-use gridledger_types::{Address, ChainId, Role, TEXT_MAX_BYTES};
+use gridledger_types::{Address, ChainId, Hash32, Role, TEXT_MAX_BYTES};
+
+/// What every handler knows of its transaction besides the payload: the block's height and
+/// time, the transaction's hash and signer, and the signer's participant record.
+pub(crate) struct TxCtx<'a> {
+    pub(crate) height: u64,
+    /// The block's timestamp (the only clock).
+    pub(crate) now_ms: u64,
+    pub(crate) hash: Hash32,
+    pub(crate) signer: &'a Address,
+    /// `None` only for a meter device signing its readings.
+    pub(crate) participant: Option<&'a Participant>,
+}
+
+impl TxCtx<'_> {
+    /// The signer's participant record (every payload but a meter's readings has one).
+    pub(crate) fn me(&self) -> Result<&Participant, Fail> {
+        self.participant.ok_or_else(|| {
+            fail(
+                FailCode::UnknownSigner,
+                format!("{} is not a registered participant", self.signer),
+            )
+        })
+    }
+}
 
 /// The block context execution sees. `timestamp_ms` is the only clock.
 #[derive(Clone, Debug, PartialEq, Eq)]

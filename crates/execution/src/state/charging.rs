@@ -1,4 +1,3 @@
-use crate::state::registry::Participant;
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
@@ -17,14 +16,6 @@ pub const MAX_SESSION_NO: u64 = i32::MAX as u64;
 
 /// Highest price per kWh a charger may ask (10,000 won/kWh).
 pub const MAX_CHARGING_PRICE_MWON_PER_KWH: u64 = 10_000_000;
-
-/// The transaction being applied: its hash and the block time.
-pub(crate) struct TxCtx<'a> {
-    pub hash: Hash32,
-    pub now_ms: u64,
-    pub signer: &'a Address,
-    pub me: &'a Participant,
-}
 
 /// The cost of a session: energy at the snapshot price (fraction of a milli-won dropped) plus
 /// the idle fee for each minute past the grace time, never more than the hold.

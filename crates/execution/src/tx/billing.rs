@@ -1,12 +1,11 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{require_role, Scratch};
+use crate::scratch::{require_role, Scratch, TxCtx};
 use crate::state::billing::{
     compute_site_bill, config, effective_key, month_billing, put_month_billing, site_p2p,
     tariff_for, tariffs, BILL_BATCH,
 };
 use crate::state::metering::month_totals;
 use crate::state::payments::{record, Payment, PaymentSource};
-use crate::state::registry::Participant;
 use crate::state::{StateKey, StateRead, StateValue, StateWrite};
 use commonware_codec::{DecodeExt, Encode};
 use gridledger_tariff::TariffVersion;
@@ -16,9 +15,10 @@ use gridledger_types::{
 
 pub(crate) fn issue_bills<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
+    cx: &TxCtx<'_>,
     month: u32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
     let cfg = config(s)?;
     let bad_month = || {
         fail(
@@ -119,9 +119,10 @@ pub(crate) fn issue_bills<S: StateRead + ?Sized>(
 
 pub(crate) fn configure<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &ConfigureBilling,
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     let gc = crate::scratch::registered(s, &p.grid_company, FailCode::UnknownGridCompany)?;
     if gc.role != Role::GridCompany {
@@ -162,9 +163,10 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
 
 pub(crate) fn set_tariff<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     bytes: &[u8],
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     let v = TariffVersion::decode(bytes).map_err(|e| {
         fail(

@@ -1,8 +1,8 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{require_role, text_ok, Scratch};
+use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
 use crate::state::charging::{
     charger, charging_config, member, member_no_of, member_no_of_card, next_member_no, session,
-    session_cost, AutoCharge, Charger, ChargerDay, Member, Session, TxCtx,
+    session_cost, AutoCharge, Charger, ChargerDay, Member, Session,
     MAX_CHARGING_PRICE_MWON_PER_KWH, MAX_SESSION_JUMP, MAX_SESSION_NO,
 };
 use crate::state::ledger::AccountState;
@@ -15,38 +15,16 @@ use gridledger_types::{
     EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
 };
 
-/// Applies a charging payload.
-pub(crate) fn apply<S: StateRead + ?Sized>(
-    s: &mut Scratch<'_, S>,
-    cx: &TxCtx<'_>,
-    height: u64,
-    payload: &gridledger_types::Payload,
-) -> Result<Vec<Event>, Fail> {
-    use gridledger_types::Payload as P;
-    match payload {
-        P::ConfigureCharging(p) => configure(s, cx, p),
-        P::RegisterCharger(p) => register_charger(s, cx, p),
-        P::EnrollMember { account, card } => enroll(s, cx, height, account, card),
-        P::SetMember(p) => set_member(s, cx, p),
-        P::SetAutoCharge {
-            operator,
-            cap,
-            valid_until_ms,
-        } => set_auto_charge(s, cx, operator, *cap, *valid_until_ms),
-        P::ChargingPrepay(p) => prepay(s, cx, p),
-        P::ChargingCancel(p) => cancel(s, cx, p),
-        P::ChargingSettle(p) => settle(s, cx, p),
-        P::ExpireChargingHolds { max } => expire(s, cx, *max),
-        _ => Err(fail(FailCode::Unreachable, "not a charging payload")),
-    }
-}
-
-fn configure<S: StateRead + ?Sized>(
+pub(crate) fn configure<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ConfigureCharging,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     if !(HOLD_EXPIRY_MIN_MS..=HOLD_EXPIRY_MAX_MS).contains(&p.hold_expiry_ms) {
         return Err(fail(
             FailCode::BadExpiry,
@@ -72,12 +50,16 @@ fn configure<S: StateRead + ?Sized>(
     }])
 }
 
-fn register_charger<S: StateRead + ?Sized>(
+pub(crate) fn register_charger<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &RegisterCharger,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     text_ok("label", &p.label)?;
     if !(1..=MAX_CONNECTORS).contains(&p.connectors) {
         return Err(fail(
@@ -152,14 +134,18 @@ fn put_member<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, no: u64, m: Member)
     s.put(StateKey::Member(no), StateValue::Member(Box::new(m)));
 }
 
-fn enroll<S: StateRead + ?Sized>(
+pub(crate) fn enroll<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
-    height: u64,
     account: &Address,
     card: &str,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, FailCode::NotChargingOperator)?;
+    let height = cx.height;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     if charging_config(s, cx.signer).is_none() {
         return Err(fail(
             FailCode::ChargingNotConfigured,
@@ -223,7 +209,7 @@ fn enroll<S: StateRead + ?Sized>(
     ])
 }
 
-fn set_member<S: StateRead + ?Sized>(
+pub(crate) fn set_member<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &SetMember,
@@ -278,7 +264,7 @@ fn signer_member<S: StateRead + ?Sized>(
     Ok((no, m))
 }
 
-fn set_auto_charge<S: StateRead + ?Sized>(
+pub(crate) fn set_auto_charge<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     operator: &Address,
@@ -363,7 +349,7 @@ fn refund<S: StateRead + ?Sized>(
     Ok(ev)
 }
 
-fn prepay<S: StateRead + ?Sized>(
+pub(crate) fn prepay<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ChargingPrepay,
@@ -545,7 +531,7 @@ fn session_for<S: StateRead + ?Sized>(
     Ok(x)
 }
 
-fn cancel<S: StateRead + ?Sized>(
+pub(crate) fn cancel<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ChargingCancel,
@@ -609,7 +595,7 @@ fn cancel<S: StateRead + ?Sized>(
     }])
 }
 
-fn settle<S: StateRead + ?Sized>(
+pub(crate) fn settle<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &SessionRef,
@@ -658,7 +644,7 @@ fn settle<S: StateRead + ?Sized>(
     Ok(vec![ev])
 }
 
-fn expire<S: StateRead + ?Sized>(
+pub(crate) fn expire<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     max: u32,

@@ -1,20 +1,19 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{require_role, text_ok, Scratch};
+use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
 use crate::state::mandates::{authority, Scope};
-use crate::state::registry::Participant;
 use crate::state::settlement::period_end;
 use crate::state::trading::{market_and_period, period, Contract};
-use crate::state::StateWrite;
-use crate::state::{StateKey, StateRead, StateValue};
-use gridledger_types::{Address, ContractRef, Event, Role, Side};
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
+use gridledger_types::{ContractRef, Event, Role, Side};
 
 pub(crate) fn dispute<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     c: &ContractRef,
     reason: &str,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     text_ok("reason", reason)?;
     if reason.is_empty() {
         return Err(fail(FailCode::MissingReason, "a dispute needs a reason"));
@@ -68,11 +67,12 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
 
 pub(crate) fn resolve<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     c: &ContractRef,
     delivered_wh: u64,
     reason: &str,
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     text_ok("reason", reason)?;
     if reason.is_empty() {

@@ -1,5 +1,5 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::Scratch;
+use crate::scratch::{Scratch, TxCtx};
 use crate::state::mandates::{key, mandate, site_mandates, Mandate, MAX_MANDATES_PER_SITE};
 use crate::state::metering::site;
 use crate::state::trading::market;
@@ -8,10 +8,11 @@ use gridledger_types::{Address, Event, GrantMandate, MandateSides, Role, SiteId,
 
 pub(crate) fn grant<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     p: &GrantMandate,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let st = site(s, &p.site)
         .ok_or_else(|| fail(FailCode::UnknownSite, format!("no site {}", p.site)))?;
     if &st.owner != signer {
@@ -102,11 +103,12 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
 
 pub(crate) fn revoke<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     site_id: &SiteId,
     company: &Address,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let st = site(s, site_id)
         .ok_or_else(|| fail(FailCode::UnknownSite, format!("no site {site_id}")))?;
     if &st.owner != signer {

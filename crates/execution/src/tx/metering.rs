@@ -1,9 +1,9 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{registered, require_role, text_ok, Scratch};
+use crate::scratch::{registered, require_role, text_ok, Scratch, TxCtx};
 use crate::state::metering::{
     interval_energy, meter, month_totals, site, MeterState, Site, TARIFF_CLASSES,
 };
-use crate::state::registry::{device, Participant};
+use crate::state::registry::device;
 use crate::state::{StateKey, StateRead, StateValue, StateWrite};
 use gridledger_types::{
     kst_month, kst_month_start_ms, Address, CorrectReadings, DeviceKind, Event, RegisterSite,
@@ -12,10 +12,11 @@ use gridledger_types::{
 
 pub(crate) fn register_site<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    height: u64,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &RegisterSite,
 ) -> Result<Vec<Event>, Fail> {
+    let height = cx.height;
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_some() {
         return Err(fail(
@@ -66,10 +67,11 @@ pub(crate) fn register_site<S: StateRead + ?Sized>(
 
 pub(crate) fn bind_meter<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     meter_addr: &Address,
     site_id: &SiteId,
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     let d = device(s, meter_addr).ok_or_else(|| {
         fail(
@@ -112,10 +114,11 @@ pub(crate) fn bind_meter<S: StateRead + ?Sized>(
 
 pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    meter_addr: &Address,
+    cx: &TxCtx<'_>,
     p: &SubmitReadings,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let meter_addr = cx.signer;
     let mut m = meter(s, meter_addr).ok_or_else(|| {
         fail(
             FailCode::UnboundMeter,
@@ -224,9 +227,10 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
 
 pub(crate) fn correct_readings<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &CorrectReadings,
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_none() {
         return Err(fail(FailCode::UnknownSite, format!("no site {}", p.site)));

@@ -1,5 +1,5 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::Scratch;
+use crate::scratch::{Scratch, TxCtx};
 use crate::state::billing::{month_billing, put_month_billing};
 use crate::state::ledger::account;
 use crate::state::payments::{due_ms, lines, AccountBill, COLLECT_BATCH, DAY_MS};
@@ -59,11 +59,12 @@ fn issued_due<S: StateRead + ?Sized>(s: &Scratch<'_, S>, month: u32) -> Result<u
 
 pub(crate) fn pay_bill<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    tx: Hash32,
-    payer: &Address,
+    cx: &TxCtx<'_>,
     month: u32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let tx = cx.hash;
+    let payer = cx.signer;
     let due_at = issued_due(s, month)?;
     let Some(StateValue::AccountBill(bill)) =
         s.get(&StateKey::AccountBill(month, payer.key_bytes()))
@@ -83,10 +84,11 @@ pub(crate) fn pay_bill<S: StateRead + ?Sized>(
 
 pub(crate) fn collect<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    tx: Hash32,
+    cx: &TxCtx<'_>,
     month: u32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let tx = cx.hash;
     let due_at = issued_due(s, month)?;
     if now_ms < due_at {
         return Err(fail(

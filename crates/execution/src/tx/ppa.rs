@@ -1,5 +1,5 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::Scratch;
+use crate::scratch::{Scratch, TxCtx};
 use crate::state::mandates::{authority, either, Authority, Scope};
 use crate::state::metering::site;
 use crate::state::ppa::{
@@ -16,11 +16,12 @@ use gridledger_types::{
 
 pub(crate) fn propose<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    id: Hash32,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     p: &ProposePpa,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let id = cx.hash;
+    let signer = cx.signer;
     check_market(s, &p.market)?;
     let unknown = |x: &SiteId| fail(FailCode::UnknownSite, format!("no site {x}"));
     let seller = site(s, &p.seller_site).ok_or_else(|| unknown(&p.seller_site))?;
@@ -197,10 +198,11 @@ pub(crate) fn propose<S: StateRead + ?Sized>(
 
 pub(crate) fn accept<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let (mut p, sell, buy) = load(s, now_ms, id, signer)?;
     match p.status {
         PpaStatus::Proposed => {}
@@ -244,10 +246,11 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
 
 pub(crate) fn withdraw<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let (mut p, _, _) = load(s, now_ms, id, signer)?;
     match p.status {
         PpaStatus::Proposed => {}
@@ -270,10 +273,11 @@ pub(crate) fn withdraw<S: StateRead + ?Sized>(
 
 pub(crate) fn terminate<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let (mut p, sell, buy) = load(s, now_ms, id, signer)?;
     if p.status != PpaStatus::Accepted {
         return Err(fail(

@@ -1,5 +1,5 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::Scratch;
+use crate::scratch::{Scratch, TxCtx};
 use crate::state::billing::{ensure_month_open, site_p2p, SiteP2p};
 use crate::state::payments::{record, Payment, PaymentSource};
 use crate::state::settlement::{
@@ -105,11 +105,12 @@ fn book<S: StateRead + ?Sized>(
 
 pub(crate) fn settle<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    tx: Hash32,
+    cx: &TxCtx<'_>,
     mk: &MarketId,
     start: u64,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let tx = cx.hash;
     let m = market_and_period(s, mk, start)?;
     let end = period_end(m.period_kind, start)
         .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;

@@ -1,9 +1,8 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::Scratch;
+use crate::scratch::{Scratch, TxCtx};
 use crate::state::escrow::{escrowed, max_cost, vat_bp};
 use crate::state::mandates::{authority, either, stands, Authority, Scope};
 use crate::state::metering::site;
-use crate::state::registry::Participant;
 use crate::state::trading::{
     gate_closure_ms, intentions, market, market_and_period, orders_of, period, valid_period,
     Contract, Intention, MAX_FEE, MAX_GATE_LEAD_MS, MAX_INTENTIONS_PER_PERIOD,
@@ -66,9 +65,10 @@ pub(crate) fn release_unfilled<S: StateRead + ?Sized>(
 
 pub(crate) fn configure<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &ConfigureMarket,
 ) -> Result<Vec<Event>, Fail> {
+    let me = cx.me()?;
     crate::scratch::require_role(me, Role::Operator, FailCode::NotOperator)?;
     if p.gate_lead_ms > MAX_GATE_LEAD_MS {
         return Err(fail(
@@ -110,11 +110,12 @@ pub(crate) fn configure<S: StateRead + ?Sized>(
 
 pub(crate) fn submit<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    id: Hash32,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     p: &SubmitIntention,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let id = cx.hash;
+    let signer = cx.signer;
     let m = market(s, &p.market)
         .ok_or_else(|| fail(FailCode::UnknownMarket, format!("no market {}", p.market)))?;
     if !m.active {
@@ -225,10 +226,11 @@ pub(crate) fn submit<S: StateRead + ?Sized>(
 
 pub(crate) fn cancel<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     id: &Hash32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let Some(StateValue::IntentionRef(mk, start, seq)) = s.get(&StateKey::IntentionRef(*id)) else {
         return Err(fail(
             FailCode::UnknownIntention,
@@ -277,12 +279,13 @@ pub(crate) fn cancel<S: StateRead + ?Sized>(
 
 pub(crate) fn approve<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     mk: &MarketId,
     start: u64,
     number: u32,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     let key = StateKey::Contract(mk.clone(), start, number);
     let Some(StateValue::Contract(mut c)) = s.get(&key) else {
         return Err(fail(
@@ -327,10 +330,11 @@ pub(crate) fn approve<S: StateRead + ?Sized>(
 
 pub(crate) fn clear_period<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
+    cx: &TxCtx<'_>,
     mk: &MarketId,
     start: u64,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
     let m = market_and_period(s, mk, start)?;
     let gate = gate_closure_ms(&m, start);
     if now_ms < gate {

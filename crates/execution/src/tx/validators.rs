@@ -1,9 +1,7 @@
 use crate::fail::{fail, Fail, FailCode};
-use crate::scratch::{require_role, Scratch};
-use crate::state::registry::Participant;
+use crate::scratch::{require_role, Scratch, TxCtx};
 use crate::state::validators::{epoch_at_height, validator_record, validators_at};
-use crate::state::StateWrite;
-use crate::state::{StateKey, StateRead, StateValue};
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
 use gridledger_types::{
     check_p2p_addr, Address, ChangeValidators, Event, Role, ValidatorEntry, MAX_VALIDATORS,
 };
@@ -12,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Applies a `ChangeValidators` included at `height`. Nothing changes on failure.
 pub(crate) fn change<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    height: u64,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &ChangeValidators,
 ) -> Result<Vec<Event>, Fail> {
+    let height = cx.height;
+    let me = cx.me()?;
     require_role(me, Role::Operator, FailCode::NotOperator)?;
     if p.add.is_empty() && p.remove.is_empty() {
         return Err(fail(
