@@ -5,7 +5,6 @@
 //! [TEXT_MAX_BYTES], so decoding hostile bytes fails instead of allocating or panicking.
 pub mod billing;
 pub mod charging;
-mod codec;
 pub mod escrow;
 pub mod ledger;
 pub mod mandates;
@@ -26,133 +25,139 @@ use crate::state::ppa::Ppa;
 use crate::state::settlement::SettlementLine;
 use crate::state::trading::{Contract, Intention, PeriodState};
 use gridledger_tariff::TariffVersion;
+use gridledger_types::codec::{Boxed, Text, VecMax};
 use gridledger_types::{
     Address, ChargerId, ConfigureBilling, ConfigureCharging, ConfigureMarket, Hash32, MarketId,
     MilliWon, SiteId, ValidatorEntry,
 };
+use gridledger_types::{CARD_MAX_BYTES, MAX_VALIDATORS};
 pub use ledger::{account, hold, supply, AccountState, Hold};
 pub use registry::{device, participant, Device, Participant};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// Where a value lives. Ordered, so write-sets and the state root are deterministic.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StateKey {
-    /// Total credits in existence: minted minus burned.
-    Supply,
-    Account(Address),
-    Participant(Address),
-    Device(Address),
-    /// A hold, by the hash of the transaction that placed it.
-    Hold(Hash32),
-    Site(SiteId),
-    /// A meter device's binding and last reading.
-    Meter(Address),
-    /// A site's measured energy in a KST month (`YYYYMM`).
-    SiteMonth(SiteId, u32),
-    /// A site's energy in the interval starting at this time (ms).
-    Interval(SiteId, u64),
-    Market(MarketId),
-    /// A market's period, by its start (ms).
-    Period(MarketId, u64),
-    /// An intention, by market, period start and arrival number.
-    Intention(MarketId, u64, u32),
-    /// Where the intention with this id (its transaction hash) lives.
-    IntentionRef(Hash32),
-    /// A contract, by market, period start and pairing number.
-    Contract(MarketId, u64, u32),
-    /// A contract's settlement, same key.
-    Settlement(MarketId, u64, u32),
-    /// The grid company, feed-in price and due day.
-    BillingConfig,
-    /// A tariff version by the date it takes effect (`YYYYMMDD`).
-    Tariff(u32),
-    /// A site's P2P trade in a month (`YYYYMM`).
-    SiteP2p(SiteId, u32),
-    /// A payment line: month, payer (address bytes), line number.
-    Payment(u32, [u8; 32], u32),
-    /// A payer's bill of a month.
-    AccountBill(u32, [u8; 32]),
-    /// A site's bill of a month.
-    SiteBill(u32, SiteId),
-    /// Progress of a month's billing.
-    MonthBilling(u32),
-    /// A PPA, by the hash of the transaction that proposed it.
-    Ppa(Hash32),
-    /// A live PPA of a market (proposed, or accepted with months still to settle), for
-    /// settlement to find in id order.
-    PpaByMarket(MarketId, Hash32),
-    /// A PPA's settlement of a month (`YYYYMM`).
-    PpaSettlement(Hash32, u32),
-    /// A charging operator's hold rules.
-    ChargingConfig(Address),
-    Charger(ChargerId),
-    /// A member by member number.
-    Member(u64),
-    /// The member number of an account.
-    MemberByAccount(Address),
-    /// The member number of a card (idTag).
-    MemberCard(String),
-    /// A session by charger and session number.
-    ChargingSession(ChargerId, u64),
-    /// A `Prepaid` session by its expiry time (index for `ExpireChargingHolds`).
-    ChargingExpiry(u64, ChargerId, u64),
-    /// A charger's totals of a KST day (`YYYYMMDD`).
-    ChargerDay(ChargerId, u32),
-    /// The next member number.
-    ChargingMeta,
-    /// The validator set in force from this epoch until the next record (genesis writes epoch
-    /// 0; `ChangeValidators` writes the next epoch's).
-    ValidatorSet(u64),
-    /// Blocks per epoch (from the genesis).
-    EpochLength,
-    /// A sales company's mandate for a site: site, company (address bytes).
-    Mandate(SiteId, [u8; 32]),
+gridledger_types::tagged_enum! {
+    /// Where a value lives. Ordered, so write-sets and the state root are deterministic.
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum StateKey {
+        /// Total credits in existence: minted minus burned.
+        0 => Supply,
+        1 => Account(Address),
+        2 => Participant(Address),
+        3 => Device(Address),
+        /// A hold, by the hash of the transaction that placed it.
+        4 => Hold(Hash32),
+        5 => Site(SiteId),
+        /// A meter device's binding and last reading.
+        6 => Meter(Address),
+        /// A site's measured energy in a KST month (`YYYYMM`).
+        7 => SiteMonth(SiteId, u32),
+        /// A site's energy in the interval starting at this time (ms).
+        8 => Interval(SiteId, u64),
+        9 => Market(MarketId),
+        /// A market's period, by its start (ms).
+        10 => Period(MarketId, u64),
+        /// An intention, by market, period start and arrival number.
+        11 => Intention(MarketId, u64, u32),
+        /// Where the intention with this id (its transaction hash) lives.
+        12 => IntentionRef(Hash32),
+        /// A contract, by market, period start and pairing number.
+        13 => Contract(MarketId, u64, u32),
+        /// A contract's settlement, same key.
+        14 => Settlement(MarketId, u64, u32),
+        /// The grid company, feed-in price and due day.
+        15 => BillingConfig,
+        /// A tariff version by the date it takes effect (`YYYYMMDD`).
+        16 => Tariff(u32),
+        /// A site's P2P trade in a month (`YYYYMM`).
+        17 => SiteP2p(SiteId, u32),
+        /// A payment line: month, payer (address bytes), line number.
+        18 => Payment(u32, [u8; 32], u32),
+        /// A payer's bill of a month.
+        19 => AccountBill(u32, [u8; 32]),
+        /// A site's bill of a month.
+        20 => SiteBill(u32, SiteId),
+        /// Progress of a month's billing.
+        21 => MonthBilling(u32),
+        /// A PPA, by the hash of the transaction that proposed it.
+        22 => Ppa(Hash32),
+        /// A live PPA of a market (proposed, or accepted with months still to settle), for
+        /// settlement to find in id order.
+        23 => PpaByMarket(MarketId, Hash32),
+        /// A PPA's settlement of a month (`YYYYMM`).
+        24 => PpaSettlement(Hash32, u32),
+        /// A charging operator's hold rules.
+        25 => ChargingConfig(Address),
+        26 => Charger(ChargerId),
+        /// A member by member number.
+        27 => Member(u64),
+        /// The member number of an account.
+        28 => MemberByAccount(Address),
+        /// The member number of a card (idTag).
+        29 => MemberCard(String => Text(CARD_MAX_BYTES)),
+        /// A session by charger and session number.
+        30 => ChargingSession(ChargerId, u64),
+        /// A `Prepaid` session by its expiry time (index for `ExpireChargingHolds`).
+        31 => ChargingExpiry(u64, ChargerId, u64),
+        /// A charger's totals of a KST day (`YYYYMMDD`).
+        32 => ChargerDay(ChargerId, u32),
+        /// The next member number.
+        33 => ChargingMeta,
+        /// The validator set in force from this epoch until the next record (genesis writes epoch
+        /// 0; `ChangeValidators` writes the next epoch's).
+        34 => ValidatorSet(u64),
+        /// Blocks per epoch (from the genesis).
+        35 => EpochLength,
+        /// A sales company's mandate for a site: site, company (address bytes).
+        36 => Mandate(SiteId, [u8; 32]),
+    }
 }
 
-/// What lives at a key. The variant always matches the key's variant.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StateValue {
-    Supply(MilliWon),
-    Account(AccountState),
-    Participant(Participant),
-    Device(Device),
-    Hold(Hold),
-    Site(Site),
-    Meter(MeterState),
-    SiteMonth(MonthTotals),
-    Interval(IntervalEnergy),
-    Market(ConfigureMarket),
-    Period(PeriodState),
-    Intention(Intention),
-    IntentionRef(MarketId, u64, u32),
-    Contract(Contract),
-    Settlement(SettlementLine),
-    BillingConfig(ConfigureBilling),
-    Tariff(Box<TariffVersion>),
-    SiteP2p(SiteP2p),
-    Payment(Payment),
-    AccountBill(AccountBill),
-    SiteBill(SiteBill),
-    MonthBilling(MonthBilling),
-    Ppa(Box<Ppa>),
-    /// The index entry carries nothing.
-    PpaByMarket,
-    PpaSettlement(SettlementLine),
-    ChargingConfig(ConfigureCharging),
-    Charger(Box<Charger>),
-    Member(Box<Member>),
-    MemberByAccount(u64),
-    MemberCard(u64),
-    ChargingSession(Box<Session>),
-    /// The index entry carries nothing.
-    ChargingExpiry,
-    ChargerDay(ChargerDay),
-    ChargingMeta(u64),
-    /// Sorted by key, unique, 1 to `MAX_VALIDATORS` entries.
-    ValidatorSet(Vec<ValidatorEntry>),
-    EpochLength(u64),
-    Mandate(Box<Mandate>),
+gridledger_types::tagged_enum! {
+    /// What lives at a key. The variant always matches the key's variant.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum StateValue {
+        0 => Supply(MilliWon),
+        1 => Account(AccountState),
+        2 => Participant(Participant),
+        3 => Device(Device),
+        4 => Hold(Hold),
+        5 => Site(Site),
+        6 => Meter(MeterState),
+        7 => SiteMonth(MonthTotals),
+        8 => Interval(IntervalEnergy),
+        9 => Market(ConfigureMarket),
+        10 => Period(PeriodState),
+        11 => Intention(Intention),
+        12 => IntentionRef(MarketId, u64, u32),
+        13 => Contract(Contract),
+        14 => Settlement(SettlementLine),
+        15 => BillingConfig(ConfigureBilling),
+        16 => Tariff(Box<TariffVersion> => Boxed),
+        17 => SiteP2p(SiteP2p),
+        18 => Payment(Payment),
+        19 => AccountBill(AccountBill),
+        20 => SiteBill(SiteBill),
+        21 => MonthBilling(MonthBilling),
+        22 => Ppa(Box<Ppa> => Boxed),
+        /// The index entry carries nothing.
+        23 => PpaByMarket,
+        24 => PpaSettlement(SettlementLine),
+        25 => ChargingConfig(ConfigureCharging),
+        26 => Charger(Box<Charger> => Boxed),
+        27 => Member(Box<Member> => Boxed),
+        28 => MemberByAccount(u64),
+        29 => MemberCard(u64),
+        30 => ChargingSession(Box<Session> => Boxed),
+        /// The index entry carries nothing.
+        31 => ChargingExpiry,
+        32 => ChargerDay(ChargerDay),
+        33 => ChargingMeta(u64),
+        /// Sorted by key, unique, 1 to `MAX_VALIDATORS` entries.
+        34 => ValidatorSet(Vec<ValidatorEntry> => VecMax(MAX_VALIDATORS)),
+        35 => EpochLength(u64),
+        36 => Mandate(Box<Mandate> => Boxed),
+    }
 }
 
 // ---- canonical encoding -------------------------------------------------------------------
