@@ -14,18 +14,16 @@ pub const COLLECT_BATCH: usize = 500;
 /// A day in ms.
 pub const DAY_MS: u64 = 86_400_000;
 
-/// What a payment line is for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum PaymentSource {
-    Contract(ContractRef),
-    SiteBill {
-        site: SiteId,
-    },
-    /// A PPA's month (the line's month), by the PPA's id.
-    Ppa {
-        ppa: Hash32,
-    },
+gridledger_types::tagged_enum! {
+    /// What a payment line is for.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum PaymentSource {
+        0 => Contract(ContractRef),
+        1 => SiteBill { site: SiteId },
+        /// A PPA's month (the line's month), by the PPA's id.
+        2 => Ppa { ppa: Hash32 },
+    }
 }
 
 /// One amount owed by the payer (the key) to `payee`.
@@ -95,51 +93,6 @@ pub(crate) fn record<S: StateWrite + ?Sized>(
         StateValue::AccountBill(bill),
     );
     Ok(())
-}
-
-impl Write for PaymentSource {
-    fn write(&self, b: &mut impl BufMut) {
-        match self {
-            Self::Contract(c) => {
-                0u8.write(b);
-                c.write(b);
-            }
-            Self::SiteBill { site } => {
-                1u8.write(b);
-                site.write(b);
-            }
-            Self::Ppa { ppa } => {
-                2u8.write(b);
-                ppa.write(b);
-            }
-        }
-    }
-}
-
-impl EncodeSize for PaymentSource {
-    fn encode_size(&self) -> usize {
-        1 + match self {
-            Self::Contract(c) => c.encode_size(),
-            Self::SiteBill { site } => site.encode_size(),
-            Self::Ppa { ppa } => ppa.encode_size(),
-        }
-    }
-}
-
-impl Read for PaymentSource {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(match u8::read(b)? {
-            0 => Self::Contract(ContractRef::read(b)?),
-            1 => Self::SiteBill {
-                site: SiteId::read(b)?,
-            },
-            2 => Self::Ppa {
-                ppa: Hash32::read(b)?,
-            },
-            other => return Err(CodecError::InvalidEnum(other)),
-        })
-    }
 }
 
 impl Write for Payment {
