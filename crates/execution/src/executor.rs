@@ -447,7 +447,7 @@ mod tests {
     use super::*;
     use crate::state::registry::device;
     use crate::state::{hold, supply};
-    use crate::test_util::{addr, code, key, message, Chain, FAR_MS};
+    use crate::test_utils::{addr, code, key, message, Chain, FAR_MS};
     use gridledger_types::DeviceKind;
     use gridledger_types::{Address, MilliWon, TEXT_MAX_BYTES};
 
@@ -922,7 +922,7 @@ mod tests {
         assert_eq!(code(&out.receipts[0]), "hold_expired");
         // Back on the state before the late attempt: capture at expiry succeeds.
         let env = BlockEnv {
-            chain_id: crate::test_util::chain_id(),
+            chain_id: crate::test_utils::chain_id(),
             height: 99,
             timestamp_ms: expires,
         };
@@ -937,7 +937,7 @@ mod tests {
     fn admission_allows_a_nonce_gap_but_inclusion_does_not() {
         let c = Chain::new(2);
         let u0 = c.users[0].clone();
-        let chain = crate::test_util::chain_id();
+        let chain = crate::test_utils::chain_id();
         let ahead = c.signed_nonce(&u0, 3, transfer(c.user(1), 1));
         let now = c.time_ms;
         assert_eq!(

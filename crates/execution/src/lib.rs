@@ -24,11 +24,8 @@ pub use state::{
 };
 pub use view::{billing as billing_view, charging as charging_view, directory, forecast, report};
 
-// Lets the shared test fixture name this crate the same way from unit and integration tests.
-#[cfg(test)]
-extern crate self as gridledger_execution;
-#[cfg(test)]
-mod test_util;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 
 pub use error::Error;
 pub use executor::{

@@ -147,7 +147,7 @@ mod tests {
 
     fn m(from: u64, until: Option<u64>, revoked: Option<u64>) -> Mandate {
         Mandate {
-            company: crate::test_util::addr(&crate::test_util::key(9)),
+            company: crate::test_utils::addr(&crate::test_utils::key(9)),
             sides: MandateSides::Sell,
             markets: vec![MarketId::new("monthly").unwrap()],
             from_ms: from,

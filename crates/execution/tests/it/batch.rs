@@ -1,6 +1,6 @@
 //! Batch signature verification finds the first bad signature.
-use crate::fixture::Chain;
 use commonware_utils::test_rng;
+use gridledger_execution::test_utils::Chain;
 use gridledger_execution::verify_signatures_batch;
 use gridledger_types::{MilliWon, Payload, SignedTransaction};
 

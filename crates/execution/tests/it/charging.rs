@@ -2,7 +2,7 @@
 //! idempotent stops, expiry refunds at block time, auto-charge, every failure code, and a
 //! reference model driven by random operations. The fixture checks the money invariants (and
 //! the charging ones) after every block.
-use crate::fixture::{addr, code, key, Chain};
+use gridledger_execution::test_utils::{addr, code, key, Chain};
 use gridledger_execution::{
     account,
     charging::session_cost,

@@ -1,6 +1,6 @@
 //! Storage decodes what execution wrote, and hostile bytes never panic.
-use crate::fixture::Chain;
 use commonware_codec::{DecodeExt, Encode};
+use gridledger_execution::test_utils::Chain;
 use gridledger_execution::{StateKey, StateValue};
 use proptest::prelude::*;
 

@@ -1,6 +1,6 @@
 //! The same blocks give the same roots and write-sets on every node; any difference in history
 //! changes the root.
-use crate::fixture::{Chain, FAR_MS};
+use gridledger_execution::test_utils::{Chain, FAR_MS};
 use gridledger_execution::{BlockOutcome, Layered, StateKey, StateRead as _};
 use gridledger_types::{MilliWon, Payload, SignedTransaction};
 

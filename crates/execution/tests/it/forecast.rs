@@ -1,10 +1,10 @@
 //! Forecasts on the 1st: each documented method with its arithmetic, and the expected
 //! benefit at the most recent monthly clearing price.
-use crate::fixture::{code, Chain};
 use gridledger_execution::forecast::{forecast, prev_month};
+use gridledger_execution::test_utils::{code, Chain, MarketBuilder, SiteBuilder};
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, CorrectReadings, MarketId, Payload, PeriodKind,
-    PriceMilliWonPerKwh, Pricing, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, CorrectReadings, MarketId, Payload, PriceMilliWonPerKwh, Side, SiteId,
+    SubmitIntention,
 };
 
 fn sid(i: usize) -> SiteId {
@@ -19,15 +19,11 @@ fn setup() -> Chain {
     for i in 0..2 {
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: sid(i),
-                owner: c.user(i),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 1,
-                name: format!("h{i}"),
-            }),
+            SiteBuilder::default()
+                .site(sid(i))
+                .owner(c.user(i))
+                .name(format!("h{i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }
@@ -116,18 +112,11 @@ pub fn expected_benefit_at_the_latest_clearing_price() {
     let mk = MarketId::new("monthly").unwrap();
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk.clone(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: PriceMilliWonPerKwh(10_000),
-            platform_fee: PriceMilliWonPerKwh(2_000),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk.clone())
+            .wheeling_fee(PriceMilliWonPerKwh(10_000))
+            .platform_fee(PriceMilliWonPerKwh(2_000))
+            .payload(),
     );
     assert!(r.is_success());
     let jul = kst_month_start_ms(202507).unwrap();

@@ -1,5 +1,5 @@
 //! Rejections at inclusion change nothing; failed transactions change nothing but the nonce.
-use crate::fixture::{chain_id, code, key, Chain};
+use gridledger_execution::test_utils::{chain_id, code, key, Chain};
 use gridledger_execution::{
     account, admission_check, BlockBuilder, BlockEnv, Rejection, SigCheck, StateKey, StateValue,
 };
@@ -79,14 +79,14 @@ pub fn expiry_is_against_block_time_inclusive() {
     };
     let late = mk(at - 1);
     assert_eq!(
-        c.clone_state_run(at, &late),
+        clone_state_run(&c, at, &late),
         Err(Rejection::Expired {
             expires_at_ms: at - 1,
             now_ms: at
         })
     );
     let just = mk(at);
-    assert_eq!(c.clone_state_run(at, &just), Ok(()));
+    assert_eq!(clone_state_run(&c, at, &just), Ok(()));
     assert!(c.run_at(at, &[just]).unwrap().receipts[0].is_success());
 }
 
@@ -158,21 +158,19 @@ pub fn builder_rejection_leaves_the_block_as_it_was() {
     assert_eq!(with_reject, b.finish());
 }
 
-impl Chain {
-    /// Pushes one transaction into a block at `timestamp_ms` on a copy of the state.
-    fn clone_state_run(
-        &self,
-        timestamp_ms: u64,
-        tx: &gridledger_types::SignedTransaction,
-    ) -> Result<(), Rejection> {
-        let env = BlockEnv {
-            chain_id: chain_id(),
-            height: self.height + 1,
-            timestamp_ms,
-        };
-        let mut b = BlockBuilder::new(&self.state, self.root, env);
-        b.push(tx, SigCheck::Verify).map(|_| ())
-    }
+/// Pushes one transaction into a block at `timestamp_ms` on a copy of `c`'s state.
+fn clone_state_run(
+    c: &Chain,
+    timestamp_ms: u64,
+    tx: &gridledger_types::SignedTransaction,
+) -> Result<(), Rejection> {
+    let env = BlockEnv {
+        chain_id: chain_id(),
+        height: c.height + 1,
+        timestamp_ms,
+    };
+    let mut b = BlockBuilder::new(&c.state, c.root, env);
+    b.push(tx, SigCheck::Verify).map(|_| ())
 }
 
 #[test]
@@ -183,7 +181,7 @@ pub fn an_auditor_signs_nothing() {
     let r = c.exec(
         &op,
         Payload::RegisterParticipant {
-            account: crate::fixture::addr(&auditor),
+            account: gridledger_execution::test_utils::addr(&auditor),
             role: gridledger_types::Role::Auditor,
             name: "auditor".into(),
         },

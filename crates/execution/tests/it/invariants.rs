@@ -1,5 +1,5 @@
 //! `check_invariants` catches broken states (so its passing in other tests means something).
-use crate::fixture::{Chain, FAR_MS};
+use gridledger_execution::test_utils::{Chain, FAR_MS};
 use gridledger_execution::{check_invariants, hold, AccountState, StateKey, StateValue};
 use gridledger_types::{MilliWon, Payload};
 

@@ -1,7 +1,4 @@
 //! Integration tests of the execution crate (one binary).
-#[path = "../../src/test_util.rs"]
-mod fixture;
-
 mod batch;
 mod billing;
 mod charging;

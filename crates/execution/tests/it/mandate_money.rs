@@ -3,11 +3,11 @@
 //! payment line (rounded down), in account bills and the bank report; a PPA a company arranged
 //! pays the share for the months whose gate closed within the mandate. The generator and
 //! consumer roles trade for themselves and through a company.
-use crate::fixture::{addr, code, one_interval};
 use crate::mandates::{
     clear, gen_site, intention, mandate_for, monthly, ms, ppa_gen_to_shop, revoke, rt, shop_site,
     World, DAY, HOUR,
 };
+use gridledger_execution::test_utils::{addr, code, one_interval};
 use gridledger_execution::{
     account,
     billing::{site_bill, site_p2p},

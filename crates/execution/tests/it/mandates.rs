@@ -3,27 +3,23 @@
 //! sides, markets and window, and a revocation takes effect for periods whose gate has not
 //! closed. The money under a mandate is in `mandate_money.rs`; this module holds the world both
 //! use. The fixture checks the money invariants after every block.
-use crate::fixture::{addr, code, key, message, register_site, Chain};
+use gridledger_execution::mandates::{mandate, site_mandates, MAX_MANDATES_PER_SITE};
+use gridledger_execution::ppa::ppa;
+use gridledger_execution::test_utils::{
+    addr, code, key, message, register_site, won, Chain, MarketBuilder,
+};
 use gridledger_execution::{
-    account, contracts, intentions,
-    mandates::{mandate, site_mandates, MAX_MANDATES_PER_SITE},
-    order_book, participant,
-    ppa::ppa,
-    StateKey, StateValue,
+    account, contracts, intentions, order_book, participant, StateKey, StateValue,
 };
 use gridledger_types::{
-    kst_month_start_ms, Address, BindMeter, ConfigureMarket, ContractRef, DeviceKind, Event,
-    GrantMandate, Hash32, MandateSides, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, PrivateKey, ProposePpa, Receipt, Role, Side, SiteId, SubmitIntention,
+    kst_month_start_ms, Address, BindMeter, ContractRef, DeviceKind, Event, GrantMandate, Hash32,
+    MandateSides, MarketId, Payload, PeriodKind, PrivateKey, ProposePpa, Receipt, Role, Side,
+    SiteId, SubmitIntention,
 };
 use proptest::prelude::*;
 
 pub const DAY: u64 = 86_400_000;
 pub const HOUR: u64 = 3_600_000;
-
-pub fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 pub fn monthly() -> MarketId {
     MarketId::new("monthly").unwrap()
@@ -120,18 +116,15 @@ impl World {
         ] {
             let r = c.exec(
                 &op,
-                Payload::ConfigureMarket(ConfigureMarket {
-                    market,
-                    period_kind: kind,
-                    pricing: Pricing::Uniform,
-                    gate_lead_ms,
-                    wheeling_fee: won(10),
-                    platform_fee: won(2),
-                    prefer_same_feeder: false,
-                    active: true,
-                    approval_window_ms: window,
-                    dispute_window_ms: window,
-                }),
+                MarketBuilder::default()
+                    .market(market)
+                    .period_kind(kind)
+                    .gate_lead_ms(gate_lead_ms)
+                    .wheeling_fee(won(10))
+                    .platform_fee(won(2))
+                    .approval_window_ms(window)
+                    .dispute_window_ms(window)
+                    .payload(),
             );
             assert!(r.is_success(), "{r:?}");
         }
@@ -418,7 +411,7 @@ pub fn a_mandate_covers_only_its_sides_markets_and_window() {
 }
 
 /// Block spacing of the fixture's `run` (so `time_ms = t - BLOCK` runs the next block at `t`).
-const BLOCK: u64 = crate::fixture::BLOCK_MS;
+const BLOCK: u64 = gridledger_execution::test_utils::BLOCK_MS;
 
 #[test]
 pub fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {

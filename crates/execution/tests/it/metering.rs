@@ -1,10 +1,10 @@
 //! Sites, meters and readings: every rule with its failure code, energy per interval and per
 //! KST month, and audited corrections.
-use crate::fixture::{addr, code, key, Chain};
+use gridledger_execution::test_utils::{addr, code, key, Chain, SiteBuilder};
 use gridledger_execution::{interval_energy, meter, month_totals, site, Rejection};
 use gridledger_types::{
-    BindMeter, CorrectReadings, DeviceKind, Event, Payload, PrivateKey, RegisterSite, Registers,
-    SiteId, SiteKind, SubmitReadings,
+    BindMeter, CorrectReadings, DeviceKind, Event, Payload, PrivateKey, Registers, SiteId,
+    SiteKind, SubmitReadings,
 };
 
 /// 2025-07-01 00:00 KST.
@@ -19,19 +19,19 @@ fn register_site(c: &mut Chain, id: &str, owner: usize, class: &str, kw: u32) ->
     let op = c.operator.clone();
     let r = c.exec(
         &op,
-        Payload::RegisterSite(RegisterSite {
-            site: sid(id),
-            owner: c.user(owner),
-            kind: if kw > 0 {
+        SiteBuilder::default()
+            .site(sid(id))
+            .owner(c.user(owner))
+            .kind(if kw > 0 {
                 SiteKind::CommercialBuilding
             } else {
                 SiteKind::Household
-            },
-            tariff_class: class.into(),
-            contract_kw: kw,
-            feeder: 3,
-            name: format!("site {id}"),
-        }),
+            })
+            .tariff_class(class.into())
+            .contract_kw(kw)
+            .feeder(3)
+            .name(format!("site {id}"))
+            .payload(),
     );
     code(&r).to_string()
 }
@@ -114,15 +114,11 @@ pub fn site_registration_rules() {
     let u = c.users[1].clone();
     let r = c.exec(
         &u,
-        Payload::RegisterSite(RegisterSite {
-            site: sid("x"),
-            owner: c.user(1),
-            kind: SiteKind::Household,
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "x".into(),
-        }),
+        SiteBuilder::default()
+            .site(sid("x"))
+            .owner(c.user(1))
+            .name("x".into())
+            .payload(),
     );
     assert_eq!(code(&r), "not_operator");
     assert!(site(&c.state, &sid("x")).is_none());

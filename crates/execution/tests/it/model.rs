@@ -2,7 +2,7 @@
 //! state must equal the model's balances, holds and supply, every receipt must have the status the
 //! model predicts, money is neither created nor destroyed except by mint and burn, and
 //! `check_invariants` passes.
-use crate::fixture::{code, Chain};
+use gridledger_execution::test_utils::{code, Chain};
 use gridledger_execution::{account, check_invariants, hold, supply};
 use gridledger_types::{Event, Hash32, MilliWon, Payload, SignedTransaction};
 use proptest::prelude::*;

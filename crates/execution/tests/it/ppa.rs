@@ -2,28 +2,21 @@
 //! contracts of an under-delivering seller), months outside the term, termination with notice
 //! and by both parties, every failure code, and a property test of many months. The fixture
 //! checks the money invariants (and the PPA ones) after every block.
-use crate::fixture::{addr, code, Chain};
 use commonware_codec::{DecodeExt, Encode};
-use gridledger_execution::{
-    billing::{site_bill, site_p2p},
-    contracts,
-    payments::{lines, PaymentSource},
-    ppa::{self, MAX_LIVE_PPAS_PER_MARKET, MAX_OPEN_PROPOSALS},
-    report::bank_report,
-    settlement_line, StateKey, StateValue,
-};
+use gridledger_execution::billing::{site_bill, site_p2p};
+use gridledger_execution::payments::{lines, PaymentSource};
+use gridledger_execution::ppa::{self, MAX_LIVE_PPAS_PER_MARKET, MAX_OPEN_PROPOSALS};
+use gridledger_execution::report::bank_report;
+use gridledger_execution::test_utils::{addr, code, won, Chain, MarketBuilder, SiteBuilder};
+use gridledger_execution::{contracts, settlement_line, StateKey, StateValue};
 use gridledger_types::{
-    kst_month_start_ms, next_month, ConfigureMarket, Event, Hash32, MarketId, MilliWon, Payload,
-    PaymentKind, PeriodKind, PpaStatus, PriceMilliWonPerKwh, Pricing, PrivateKey, ProposePpa,
-    Receipt, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, next_month, Event, Hash32, MarketId, MilliWon, Payload, PaymentKind,
+    PeriodKind, PpaStatus, PriceMilliWonPerKwh, PrivateKey, ProposePpa, Receipt, Side, SiteId,
+    SubmitIntention,
 };
 use proptest::prelude::*;
 
 const DAY: u64 = 86_400_000;
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn sid(i: usize) -> SiteId {
     SiteId::new(format!("s{i}")).unwrap()
@@ -39,18 +32,13 @@ fn ms(month: u32) -> u64 {
 }
 
 fn market(id: &str, kind: PeriodKind, active: bool) -> Payload {
-    Payload::ConfigureMarket(ConfigureMarket {
-        market: MarketId::new(id).unwrap(),
-        period_kind: kind,
-        pricing: Pricing::Uniform,
-        gate_lead_ms: 0,
-        wheeling_fee: won(10),
-        platform_fee: won(2),
-        prefer_same_feeder: false,
-        active,
-        approval_window_ms: 0,
-        dispute_window_ms: 0,
-    })
+    MarketBuilder::default()
+        .market(MarketId::new(id).unwrap())
+        .period_kind(kind)
+        .wheeling_fee(won(10))
+        .platform_fee(won(2))
+        .active(active)
+        .payload()
 }
 
 /// Users 0..5 own the household sites s0..s4 (user 4 also owns s5); a monthly uniform-price
@@ -64,15 +52,11 @@ fn setup() -> Chain {
     for i in 0..6 {
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: sid(i),
-                owner: c.user(i.min(4)),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 1,
-                name: format!("site {i}"),
-            }),
+            SiteBuilder::default()
+                .site(sid(i))
+                .owner(c.user(i.min(4)))
+                .name(format!("site {i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }

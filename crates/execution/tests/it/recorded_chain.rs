@@ -7,9 +7,9 @@
 //! The file was written once, before the execution crate was restructured, by
 //! `cargo nextest run -p gridledger-execution --run-ignored only write_recorded_chain`. Never
 //! rewrite it to make the replay pass: a replay that fails means behaviour changed.
-use crate::fixture::{record_chains, RecordedBlock, RecordedChain};
 use bytes::{Buf, BufMut};
 use commonware_codec::{Encode as _, Read as _, ReadExt as _};
+use gridledger_execution::test_utils::{record_chains, RecordedBlock, RecordedChain};
 use gridledger_execution::{
     apply_writes, execute_block, genesis_outcome, BlockEnv, Genesis, SigCheck,
 };

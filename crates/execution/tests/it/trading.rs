@@ -1,15 +1,11 @@
 //! Markets, intentions and clearing inside the chain: the worked example, gate rules,
 //! cancellation and ownership.
-use crate::fixture::{code, Chain};
+use gridledger_execution::test_utils::{code, won, Chain, MarketBuilder, SiteBuilder};
 use gridledger_execution::{contracts, intentions, period};
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, Event, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, Event, MarketId, Payload, PeriodKind, Pricing, Side, SiteId,
+    SubmitIntention,
 };
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn mk() -> MarketId {
     MarketId::new("monthly").unwrap()
@@ -27,32 +23,23 @@ fn setup(pricing: Pricing) -> (Chain, u64) {
         let owner = c.user(i);
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: SiteId::new(format!("s{i}")).unwrap(),
-                owner,
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: (i % 2) as u32,
-                name: format!("site {i}"),
-            }),
+            SiteBuilder::default()
+                .site(SiteId::new(format!("s{i}")).unwrap())
+                .owner(owner)
+                .feeder((i % 2) as u32)
+                .name(format!("site {i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk(),
-            period_kind: PeriodKind::Monthly,
-            pricing,
-            gate_lead_ms: 0,
-            wheeling_fee: won(10),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk())
+            .pricing(pricing)
+            .wheeling_fee(won(10))
+            .platform_fee(won(2))
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     (c, aug)
@@ -253,18 +240,10 @@ pub fn intention_rules() {
     // Only the operator configures markets.
     let r = c.exec(
         &k0,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: MarketId::new("rt").unwrap(),
-            period_kind: PeriodKind::Hourly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(0),
-            platform_fee: won(0),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(MarketId::new("rt").unwrap())
+            .period_kind(PeriodKind::Hourly)
+            .payload(),
     );
     assert_eq!(code(&r), "not_operator");
 }
@@ -276,18 +255,10 @@ pub fn contracts_need_both_parties_within_the_window() {
     let day = 86_400_000;
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(0),
-            platform_fee: won(0),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: day,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk())
+            .approval_window_ms(day)
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     intend(&mut c, 0, aug, Side::Sell, 100, 150);

@@ -1,7 +1,9 @@
 //! The validator set on chain: the genesis set of epoch 0, the operator's `ChangeValidators`
 //! scheduling the next epoch's set, several changes in one epoch, the epoch boundary, history,
 //! every refusal (with no change but the nonce) and the invariants over the records.
-use crate::fixture::{addr, code, key, message, validator, Chain, GENESIS_VALIDATORS};
+use gridledger_execution::test_utils::{
+    addr, code, key, message, validator, Chain, GENESIS_VALIDATORS,
+};
 use gridledger_execution::{
     account, check_invariants, epoch_at_height, epoch_length, scheduled_after, validator_record,
     validators_at, StateKey, StateValue,
