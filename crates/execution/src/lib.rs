@@ -1,9 +1,26 @@
 //! GridLedger's deterministic state machine: it turns a state and a block of signed transactions
 //! into a write-set, receipts and a state root.
 //!
-//! No I/O, no async, no clock (the block's `timestamp_ms` is an input), no floats and no
+//! Rules: no I/O, no async, no clock (the block's `timestamp_ms` is an input), no floats and no
 //! hash-ordered collections (enforced by this crate's `clippy.toml`). Nothing here panics on
-//! input: every failure of a transaction becomes its receipt.
+//! input: every failure of a transaction becomes its receipt, with a [FailCode].
+//!
+//! # Where it lives
+//! Layers, lowest first; a module imports only from layers below it, and the domain modules of
+//! one layer do not import each other's handlers:
+//!
+//! | layer | job |
+//! |---|---|
+//! | [fail] | every failure code ([FailCode]) with its meaning; [Fail] |
+//! | [state] | keys, values, [StateRead], write-sets, [Layered] reads (`state/mod.rs`); per domain, its records, their encoding and lookups (`state/<domain>.rs`) |
+//! | `scratch` | one transaction's write overlay, [BlockEnv], the `TxCtx` every handler takes, role checks |
+//! | `tx` | the handlers, one module per domain: `fn(s, cx, <payload fields>) -> Result<Vec<Event>, Fail>` |
+//! | [executor] | admission, the block builder, the one dispatch from payload to handler, the state root |
+//! | [view] | read-side computations (bills, charging, directory, report, forecast); reads [state] only |
+//! | [genesis], [invariants] | the first state; the checks run after every block in tests |
+//!
+//! A new domain is `state/<x>.rs` + `tx/<x>.rs` + one arm in `executor::apply_payload`.
+//! The module paths of before the layering (`billing`, `charging_view`, ...) are re-exports.
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 
@@ -12,9 +29,9 @@ pub mod executor;
 pub mod fail;
 pub mod genesis;
 pub mod invariants;
-mod scratch;
+pub(crate) mod scratch;
 pub mod state;
-mod tx;
+pub(crate) mod tx;
 pub mod view;
 
 // The module paths of before the layering, kept for callers.

@@ -1,3 +1,6 @@
+//! One transaction's world: the write overlay it changes ([Scratch], kept only if its payload
+//! succeeds), the block environment, the context every handler takes ([TxCtx]) and the checks
+//! every domain uses (roles, registration, text length).
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::registry::{participant, Participant};
 use crate::state::{StateKey, StateRead, StateValue, StateWrite, WriteSet};

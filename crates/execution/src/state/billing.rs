@@ -1,3 +1,6 @@
+//! Billing records (settings, tariff versions, site bills, P2P totals, the month's progress), their encoding and lookups; the bill computation shared by issuing and the views.
+//!
+//! The rules that change them are in `tx/billing.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::metering::{MonthTotals, Site};
 use crate::state::StateWrite;

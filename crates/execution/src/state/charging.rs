@@ -1,3 +1,6 @@
+//! Charging records (settings, chargers, members, sessions, daily totals), their encoding and lookups; the session cost.
+//!
+//! The rules that change them are in `tx/charging.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};

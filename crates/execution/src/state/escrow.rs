@@ -1,3 +1,13 @@
+//! Escrow of real-time buyers' maximum cost.
+//!
+//! A buy intention in a market with hourly or quarter-hour periods holds
+//! `ceil(energy x (limit + wheeling + platform)) + ceil(that x VAT)` of its site owner's money (the money party, also when a sales company entered it)
+//! (VAT at the rate of the tariff in force that month, as if every line carried it). Clearing
+//! keeps the maximum cost of the filled energy and releases the rest; settlement pays the
+//! contract lines from it and releases what is left. Every line is rounded down, so the lines
+//! of an intention never exceed what it holds. The monthly market is postpaid and holds nothing.
+//!
+//! Holding and releasing the escrow are steps of trading (`tx/trading.rs`).
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::billing::tariff_for;
 use crate::state::StateRead;

@@ -1,3 +1,6 @@
+//! Account and hold records, their encoding and lookups (balance, held amount, nonce, supply).
+//!
+//! The rules that change them are in `tx/ledger.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};

@@ -1,3 +1,6 @@
+//! Mandate records, their encoding and lookups, and the rule that says who may act for a site (owner or a sales company under a mandate).
+//!
+//! The rules that change them are in `tx/mandates.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::registry::participant;
 use crate::state::trading::Intention;

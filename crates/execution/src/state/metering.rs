@@ -1,3 +1,6 @@
+//! Site and meter records, interval and monthly energy, their encoding and lookups.
+//!
+//! The rules that change them are in `tx/metering.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};

@@ -1,3 +1,6 @@
+//! Payment lines and account bills, their encoding and lookups, and recording a line (shared by settlement and billing).
+//!
+//! The transactions are in `tx/payments.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::StateWrite;
 use crate::state::{StateKey, StateRead, StateValue};

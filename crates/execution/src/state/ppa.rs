@@ -1,3 +1,6 @@
+//! PPA records, their encoding, lookups and index, and the record-level writes settlement shares (a PPA month settled, proposals lapsed).
+//!
+//! The rules that change them are in `tx/ppa.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::settlement::SettlementLine;
 use crate::state::StateWrite;

@@ -1,3 +1,6 @@
+//! Participant and device records, their encoding and lookups.
+//!
+//! The rules that change them are in `tx/registry.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};

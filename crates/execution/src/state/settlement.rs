@@ -1,3 +1,6 @@
+//! Settlement records and the read-side of settling a period: measured energy, what each PPA and contract delivered and its price.
+//!
+//! The transactions are in `tx/settlement.rs`.
 use crate::state::billing::site_p2p;
 use crate::state::metering::{interval_energy, month_totals, site};
 use crate::state::ppa::Ppa;

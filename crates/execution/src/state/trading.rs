@@ -1,3 +1,6 @@
+//! Market, period, intention and contract records, their encoding and lookups (order book, gate closure).
+//!
+//! The rules that change them are in `tx/trading.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::mandates::stands;
 use crate::state::{StateKey, StateRead, StateValue};

@@ -1,3 +1,6 @@
+//! Validator-set and epoch records and lookups (the set of an epoch, the epoch length).
+//!
+//! The rules that change them are in `tx/validators.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{
     check_p2p_addr, epoch_of, ValidatorEntry, DEFAULT_EPOCH_LENGTH, MAX_VALIDATORS,

@@ -1,3 +1,12 @@
+//! Monthly site bills, tariffs and billing settings on chain.
+//!
+//! Once a month has ended and every one of its periods with intentions is settled, anyone
+//! may send `IssueBills`: the chain bills the next [BILL_BATCH] sites in id order. A site's
+//! grid energy is its measured import minus what it bought from neighbours; its excess is its
+//! export minus what it sold. The KEPCO bill (tariff crate, the version in force on the 1st of
+//! the month, stored on chain) of the grid energy is owed to the grid company, which pays the
+//! feed-in price for the excess. Beside it the same month without P2P: all import from the
+//! grid, all export fed in.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{require_role, Scratch, TxCtx};
 use crate::state::billing::{

@@ -1,3 +1,13 @@
+//! EV charging paid from the wallet: chargers, members and the three transactions of a session.
+//!
+//! `Prepaid --ChargingCancel--> Cancelled --ChargingSettle--> Settled`, and
+//! `Prepaid --ExpireChargingHolds--> Refunded` when the charger never reported.
+//!
+//! A prepayment is held in the payer's `held` (like a trading escrow, not a `Hold`, so no
+//! `HoldCapture` can bypass these rules). The cancel releases the whole hold and holds the cost
+//! (`<= hold`, computed in u128) in one transaction, so it cannot fail for lack of balance; the
+//! settle pays the held cost to the charger's owner. Time is the block's: expiry is an explicit
+//! operation over the `ChargingExpiry` index.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
 use crate::state::charging::{

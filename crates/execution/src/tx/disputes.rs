@@ -1,3 +1,11 @@
+//! The buyer's objection to a contract's delivery, and the operator's resolution.
+//!
+//! The buyer's meter is its confirmation: without an objection, settlement takes the measured
+//! values. Between the period's end and the end of the market's dispute window the buyer (the
+//! buyer site's owner, or a sales company under its buy mandate) may dispute a contract; the
+//! operator may then
+//! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
+//! figure, capped by the meters, or 0 Wh if none was given.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
 use crate::state::mandates::{authority, Scope};

@@ -1,3 +1,4 @@
+//! Ledger transactions: the settlement token (mint, burn, transfer) and escrow holds.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{registered, require_role, text_ok, Scratch, TxCtx};
 use crate::state::ledger::{account, hold, supply, Hold};

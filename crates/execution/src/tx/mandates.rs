@@ -1,3 +1,25 @@
+//! Sales-company mandates: who besides its owner may act for a site.
+//!
+//! A site's owner grants a registered sales company a [Mandate] for the site (`GrantMandate`):
+//! the sides it may trade (sell, buy or both), the markets (a list, or every market), a window
+//! of block time (`from_ms` until before `until_ms`, or until revoked) and the share of the
+//! site's energy sales the company keeps (basis points, 0 by default, none on a buy-only
+//! mandate). Granting again to the same company replaces its mandate; a site keeps at most
+//! [MAX_MANDATES_PER_SITE] mandate records (ended ones included, since periods may still
+//! depend on them). The owner revokes a mandate (`RevokeMandate`) at block time `t`: the record
+//! stays with `revoked_at_ms = t`.
+//!
+//! A sales company acts for a site (intentions and their cancellation, contract approvals,
+//! disputes, PPAs) only while a mandate covers the site, the side, the market and the block
+//! time ([authority]); for intentions the mandate must also last until the period's gate
+//! closes. The owner always acts for its own sites. At clearing, an intention a company made
+//! stands only if the company's mandate still covers its period's gate ([stands]): a revocation
+//! (or a replacement that narrows the mandate) takes effect for every period whose gate had not
+//! closed, and periods past their gate keep what was entered under the mandate.
+//!
+//! Money: the site's owner is the money party of every trade a company makes for it (escrow is
+//! held from the owner, the owner pays and is paid); settlement pays the company its share of
+//! the seller's energy amount as separate `sales_share` payment lines.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::mandates::{key, mandate, site_mandates, Mandate, MAX_MANDATES_PER_SITE};

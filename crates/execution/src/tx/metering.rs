@@ -1,3 +1,11 @@
+//! Sites, meters and interval readings: who measures what, and the energy measured per interval
+//! and per KST month (the inputs of settlement and bills).
+//!
+//! A meter's batch carries register readings at interval boundaries: `registers[0]` is the
+//! reading at `first_interval_start_ms`, `registers[i]` the reading at the end of interval `i`.
+//! A batch that starts where the previous one ended must repeat its last reading; a later start
+//! is a gap, whose energy (the register difference across it) is counted in the month where the
+//! gap ends. The first batch of a meter only sets its baseline at `registers[0]`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{registered, require_role, text_ok, Scratch, TxCtx};
 use crate::state::metering::{

@@ -1,3 +1,9 @@
+//! Payment lines, account bills, paying a bill and auto-debit on the due day.
+//!
+//! Every amount one party owes another is a [Payment] line under `Payment(month, payer, n)`.
+//! Lines paid at once (real-time contracts, from the buyer's escrow) move money when they are
+//! recorded; the others add to the payer's [AccountBill] of the month, which is paid whole by
+//! `PayBill` or by `CollectBills` on the due day, moving each line to its payee.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::billing::{month_billing, put_month_billing};

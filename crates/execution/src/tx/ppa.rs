@@ -1,3 +1,19 @@
+//! Long-term power purchase agreements (PPAs) between two sites of a monthly market.
+//!
+//! The owner of either site proposes (price, a 12-month profile, a term of whole KST months, a
+//! notice period); the owner of the other site accepts with its own signature before the term
+//! starts. Either party may close a proposal before acceptance ([withdraw]) and terminate an
+//! accepted PPA ([terminate]): it keeps settling the month of termination and `notice_months`
+//! full months after it, or stops at once if both parties have terminated. A sales company may
+//! do each of these for a site under the owner's mandate (the PPA's market and the site's side,
+//! in force at block time); the owners stay the parties. A company that proposes or accepts for
+//! the seller site is the PPA's `seller_agent`: each month whose gate closes within its mandate
+//! pays it the mandate's share of the seller's energy amount.
+//!
+//! Settlement of a monthly period (`settlement::settle`) serves the PPAs active that month
+//! before the spot contracts and calls [settled] for each; afterwards [lapse_proposals] closes
+//! the proposals that can no longer be accepted. A PPA stays in its market's index
+//! (`PpaByMarket`) while it is live: proposed, or accepted with months still to settle.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::mandates::{authority, either, Authority, Scope};

@@ -1,3 +1,4 @@
+//! Registry transactions: participants and devices, admitted and suspended by the operator.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{registered, require_role, text_ok, Scratch, TxCtx};
 use crate::state::ledger::AccountState;

@@ -1,3 +1,19 @@
+//! Settlement of a period from measured values: how much energy each PPA and each approved
+//! contract really delivered, and what it is worth.
+//!
+//! Claims are served in two tiers: first the PPAs active in the month (monthly markets), then
+//! the spot contracts on what the meters have left. Within a tier, for each seller site the
+//! claimed total is compared with its export left in the period; a seller that under-delivers
+//! delivers each of its claims pro rata (rounded down). The same is done for each buyer site
+//! against its import left. A claim's delivered energy is the smaller of its seller-side and
+//! buyer-side shares, so no site is credited with more than its meter measured and no claim
+//! delivers more than it promised. The energy amount is delivered x price (rounded down to a
+//! milli-won); wheeling and platform fees are delivered x fee. Payments and bills are built on
+//! these records: the buyer site's owner pays, the seller site's owner is paid; where a sales
+//! company sold for the seller site under a mandate with a share, the energy amount is split
+//! into the share (its basis points of the energy amount, rounded down to a milli-won; a
+//! `sales_share` line to the company) and the rest (the `energy` line to the owner). VAT on the
+//! energy stays whole with the owner, the supplier of record.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::billing::{ensure_month_open, site_p2p, SiteP2p};

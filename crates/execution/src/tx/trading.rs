@@ -1,3 +1,8 @@
+//! Markets, intentions and period clearing: the operator configures markets; site owners (or
+//! sales companies under their mandate, see [crate::mandates]) post sell and buy intentions for
+//! a period; at or after gate closure anyone may ask for the period to be cleared, and the chain
+//! pairs the intentions that stand with the market crate's deterministic clearing into
+//! contracts stored in the state. The site's owner is the money party of every intention.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::escrow::{escrowed, max_cost, vat_bp};

@@ -1,3 +1,12 @@
+//! The validator set on chain: one record per epoch that has a change, and the operator's
+//! `ChangeValidators`.
+//!
+//! Genesis writes the set of epoch 0 and the epoch length. A `ChangeValidators` included at
+//! height `h` changes the set of the next epoch, `epoch_of(h) + 1`: it starts from the set
+//! already scheduled for that epoch (an earlier change in the same epoch) or else the set in
+//! force now, and writes the result as that epoch's record. Every record is kept, so the set of
+//! any past epoch can be read (to check old certificates): the set in force at epoch `e` is the
+//! latest record at or before `e`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{require_role, Scratch, TxCtx};
 use crate::state::validators::{epoch_at_height, validator_record, validators_at};
