@@ -3,7 +3,6 @@
 //! The rules that change them are in `tx/mandates.rs`.
 use crate::fail::{fail, Fail, FailCode};
 use crate::state::registry::participant;
-use crate::state::trading::Intention;
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
@@ -249,14 +248,6 @@ pub(crate) fn either(
         (Err(e), Err(f)) if e.code == FailCode::NoMandate => Err(f),
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
-}
-
-/// True if intention `i` of a period of `mk` whose gate closes at `gate_ms` stands: entered by
-/// the owner, or by a company whose mandate still covers the period (not revoked, ended or
-/// narrowed before the gate).
-pub fn stands(s: &(impl StateRead + ?Sized), i: &Intention, mk: &MarketId, gate_ms: u64) -> bool {
-    i.submitter == i.owner
-        || mandate(s, &i.site, &i.submitter).is_some_and(|m| m.covers_period(i.side, mk, gate_ms))
 }
 
 pub(crate) fn key(site: &SiteId, company: &Address) -> StateKey {

@@ -1,8 +1,7 @@
-//! PPA records, their encoding, lookups and index, and the record-level writes settlement shares (a PPA month settled, proposals lapsed).
+//! PPA records, their encoding, lookups and index, and the record-level writes settlement shares
+//! (proposals lapsed). A PPA month's settlement line is settlement's record (`state/settlement.rs`).
 //!
 //! The rules that change them are in `tx/ppa.rs`.
-use crate::fail::{fail, Fail, FailCode};
-use crate::state::settlement::SettlementLine;
 use crate::state::StateWrite;
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
@@ -99,32 +98,6 @@ pub(crate) fn put<S: StateWrite + ?Sized>(s: &mut S, id: Hash32, p: Ppa) {
 
 pub(crate) fn unindex<S: StateWrite + ?Sized>(s: &mut S, id: Hash32, p: &Ppa) {
     s.delete(StateKey::PpaByMarket(p.market.clone(), id));
-}
-
-/// Records a PPA's settlement of `month` (served by the period's settlement) and drops the PPA
-/// from its market's index once every month of it is settled.
-pub(crate) fn settled<S: StateWrite + ?Sized>(
-    s: &mut S,
-    id: Hash32,
-    mut p: Ppa,
-    month: u32,
-    line: SettlementLine,
-) -> Result<(), Fail> {
-    let key = StateKey::PpaSettlement(id, month);
-    // Unreachable: a period settles once and a PPA belongs to one market.
-    if s.get(&key).is_some() {
-        return Err(fail(
-            FailCode::AlreadySettled,
-            format!("PPA {id} is already settled for {month}"),
-        ));
-    }
-    s.put(key, StateValue::PpaSettlement(line));
-    p.months_settled = p.months_settled.saturating_add(1);
-    if p.months_settled >= p.months() {
-        unindex(s, id, &p);
-    }
-    put(s, id, p);
-    Ok(())
 }
 
 /// After the market's period of `month` settled: its proposals whose term has begun can no
@@ -232,18 +205,6 @@ pub(crate) fn months_from_to(a: u32, b: u32) -> u32 {
 pub fn ppa(s: &(impl StateRead + ?Sized), id: &Hash32) -> Option<Ppa> {
     match s.get(&StateKey::Ppa(*id)) {
         Some(StateValue::Ppa(p)) => Some(*p),
-        _ => None,
-    }
-}
-
-/// What a PPA delivered and is worth in `month`, once settled.
-pub fn settlement(
-    s: &(impl StateRead + ?Sized),
-    id: &Hash32,
-    month: u32,
-) -> Option<SettlementLine> {
-    match s.get(&StateKey::PpaSettlement(*id, month)) {
-        Some(StateValue::PpaSettlement(l)) => Some(l),
         _ => None,
     }
 }

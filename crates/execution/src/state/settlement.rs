@@ -1,11 +1,12 @@
 //! Settlement records and the read-side of settling a period: measured energy, what each PPA and contract delivered and its price.
 //!
 //! The transactions are in `tx/settlement.rs`.
+use crate::fail::{fail, Fail, FailCode};
 use crate::state::billing::site_p2p;
 use crate::state::metering::{interval_energy, month_totals, site};
-use crate::state::ppa::Ppa;
+use crate::state::ppa::{self, Ppa};
 use crate::state::trading::{contracts, Contract};
-use crate::state::{ppa, StateKey, StateRead, StateValue};
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
 use bytes::{Buf, BufMut};
 use commonware_codec::{Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
@@ -309,4 +310,42 @@ pub(crate) fn share(part: u64, have: u64, total: u64) -> u64 {
     } else {
         ((u128::from(part) * u128::from(have)) / u128::from(total)) as u64
     }
+}
+
+/// What a PPA delivered and is worth in `month`, once settled.
+pub fn ppa_settlement(
+    s: &(impl StateRead + ?Sized),
+    id: &Hash32,
+    month: u32,
+) -> Option<SettlementLine> {
+    match s.get(&StateKey::PpaSettlement(*id, month)) {
+        Some(StateValue::PpaSettlement(l)) => Some(l),
+        _ => None,
+    }
+}
+
+/// Records a PPA's settlement of `month` (served by the period's settlement) and drops the PPA
+/// from its market's index once every month of it is settled.
+pub(crate) fn ppa_settled<S: StateWrite + ?Sized>(
+    s: &mut S,
+    id: Hash32,
+    mut p: Ppa,
+    month: u32,
+    line: SettlementLine,
+) -> Result<(), Fail> {
+    let key = StateKey::PpaSettlement(id, month);
+    // Unreachable: a period settles once and a PPA belongs to one market.
+    if s.get(&key).is_some() {
+        return Err(fail(
+            FailCode::AlreadySettled,
+            format!("PPA {id} is already settled for {month}"),
+        ));
+    }
+    s.put(key, StateValue::PpaSettlement(line));
+    p.months_settled = p.months_settled.saturating_add(1);
+    if p.months_settled >= p.months() {
+        ppa::unindex(s, id, &p);
+    }
+    ppa::put(s, id, p);
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //!
 //! The rules that change them are in `tx/trading.rs`.
 use crate::fail::{fail, Fail, FailCode};
-use crate::state::mandates::stands;
+use crate::state::mandates::mandate;
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
@@ -331,4 +331,12 @@ pub(crate) fn orders_of(book: &[(u32, Intention)]) -> Vec<Order<Address>> {
             feeder: i.feeder,
         })
         .collect()
+}
+
+/// True if intention `i` of a period of `mk` whose gate closes at `gate_ms` stands: entered by
+/// the owner, or by a company whose mandate still covers the period (not revoked, ended or
+/// narrowed before the gate).
+pub fn stands(s: &(impl StateRead + ?Sized), i: &Intention, mk: &MarketId, gate_ms: u64) -> bool {
+    i.submitter == i.owner
+        || mandate(s, &i.site, &i.submitter).is_some_and(|m| m.covers_period(i.side, mk, gate_ms))
 }

@@ -202,7 +202,7 @@ pub(crate) fn settle<S: StateRead + ?Sized>(
             energy_amount: l.energy_amount,
             fees,
         });
-        ppa::settled(s, id, p, month, l)?;
+        crate::state::settlement::ppa_settled(s, id, p, month, l)?;
     }
 
     for (n, c, d) in del.contracts {

@@ -6,11 +6,11 @@
 use crate::fail::{fail, Fail, FailCode};
 use crate::scratch::{Scratch, TxCtx};
 use crate::state::escrow::{escrowed, max_cost, vat_bp};
-use crate::state::mandates::{authority, either, stands, Authority, Scope};
+use crate::state::mandates::{authority, either, Authority, Scope};
 use crate::state::metering::site;
 use crate::state::trading::{
-    gate_closure_ms, intentions, market, market_and_period, orders_of, period, valid_period,
-    Contract, Intention, MAX_FEE, MAX_GATE_LEAD_MS, MAX_INTENTIONS_PER_PERIOD,
+    gate_closure_ms, intentions, market, market_and_period, orders_of, period, stands,
+    valid_period, Contract, Intention, MAX_FEE, MAX_GATE_LEAD_MS, MAX_INTENTIONS_PER_PERIOD,
 };
 use crate::state::{StateKey, StateRead, StateValue, StateWrite};
 use gridledger_market::{clear, ClearingConfig, PricingRule};

@@ -288,11 +288,13 @@ pub fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_with
         Some((addr(&g), amount, false))
     );
     assert_eq!(
-        ppa::settlement(&w.c.state, &id, 202509).map(|l| l.sales_share.0),
+        gridledger_execution::settlement::ppa_settlement(&w.c.state, &id, 202509)
+            .map(|l| l.sales_share.0),
         Some(amount / 20)
     );
     assert_eq!(
-        ppa::settlement(&w.c.state, &id, 202510).map(|l| l.sales_share.0),
+        gridledger_execution::settlement::ppa_settlement(&w.c.state, &id, 202510)
+            .map(|l| l.sales_share.0),
         Some(0)
     );
 }

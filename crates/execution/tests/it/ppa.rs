@@ -196,7 +196,10 @@ pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     let r = settle(&mut c, 202507);
     assert_eq!(code(&r), "success", "{r:?}");
     assert!(ppa_settled(&r).is_empty());
-    assert_eq!(ppa::settlement(&c.state, &id, 202507), None);
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202507),
+        None
+    );
 
     // Merit order: s2's 250-won buy takes 40 kWh, s3's 200-won buy the other 60; the uniform
     // price is the midpoint of 150 and 200: 175 won.
@@ -238,7 +241,7 @@ pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     //    each delivers 60 %: 40 x 0.6 = 24 kWh to s2, 60 x 0.6 = 36 kWh to s3. The buyers have
     //    enough import left (s2 200 >= 40, s3 100 >= 60).
     //    (Without the PPA's priority all 200 kWh would share 160: the PPA would get 80.)
-    let l = ppa::settlement(&c.state, &id, 202508).unwrap();
+    let l = gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508).unwrap();
     assert_eq!(l.delivered_wh, 100_000);
     let spot: Vec<u64> = (0..2)
         .map(|n| {
@@ -330,7 +333,9 @@ pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     assert_eq!(code(&r), "success", "{r:?}");
     assert_eq!(ppa_settled(&r).len(), 1);
     assert_eq!(
-        ppa::settlement(&c.state, &id, 202509).unwrap().delivered_wh,
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202509)
+            .unwrap()
+            .delivered_wh,
         50_000
     );
     // The term is over: the PPA left the market's index; October settles nothing for it.
@@ -341,7 +346,10 @@ pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     measure(&mut c, 2, 202510, 500_000, 0);
     let r = settle(&mut c, 202510);
     assert!(ppa_settled(&r).is_empty());
-    assert_eq!(ppa::settlement(&c.state, &id, 202510), None);
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202510),
+        None
+    );
 }
 
 #[test]
@@ -356,7 +364,7 @@ pub fn termination_takes_effect_after_the_notice() {
         measure(&mut c, 2, m, 1_000_000, 0);
     }
     assert!(settle(&mut c, 202508).is_success());
-    let aug = ppa::settlement(&c.state, &id, 202508).unwrap();
+    let aug = gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508).unwrap();
 
     // On 15 September the buyer terminates: September and the two full months after it
     // (October, November) still settle; December does not.
@@ -379,7 +387,10 @@ pub fn termination_takes_effect_after_the_notice() {
         "already_terminated",
     );
     // The settled August is untouched.
-    assert_eq!(ppa::settlement(&c.state, &id, 202508), Some(aug));
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508),
+        Some(aug)
+    );
 
     // A month with a PPA to settle cannot be billed before its period is cleared and settled.
     c.time_ms = ms(202510);
@@ -761,7 +772,7 @@ proptest! {
             prop_assert_eq!(code(&twice), "already_settled");
 
             let ppa_now = ppa::ppa(&c.state, &id).unwrap();
-            let line = ppa::settlement(&c.state, &id, *m);
+            let line = gridledger_execution::settlement::ppa_settlement(&c.state, &id, *m);
             prop_assert_eq!(line.is_some(), ppa_now.active_in(*m));
             if let Some(l) = line {
                 // Never more than the profile, the seller's export or the buyer's import.
