@@ -8,69 +8,36 @@
 //! (`<= hold`, computed in u128) in one transaction, so it cannot fail for lack of balance; the
 //! settle pays the held cost to the charger's owner. Time is the block's: expiry is an explicit
 //! operation over the `ChargingExpiry` index.
-use crate::charging_state::{
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
+use crate::state::charging::{
     charger, charging_config, member, member_no_of, member_no_of_card, next_member_no, session,
-    AutoCharge, Charger, ChargerDay, Member, Session,
+    session_cost, AutoCharge, Charger, ChargerDay, Member, Session,
+    MAX_CHARGING_PRICE_MWON_PER_KWH, MAX_SESSION_JUMP, MAX_SESSION_NO,
 };
-use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
-use crate::state::{participant, AccountState, Participant, StateKey, StateRead, StateValue};
+use crate::state::ledger::AccountState;
+use crate::state::registry::{participant, Participant};
+use crate::state::StateWrite;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{
-    kst_day, Address, ChargerId, ChargingCancel, ChargingPrepay, ConfigureCharging, EnergyWh,
-    Event, Hash32, MemberStatus, MilliWon, RegisterCharger, Role, SessionRef, SessionState,
-    SetMember, EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
+    kst_day, Address, ChargerId, ChargingCancel, ChargingPrepay, ConfigureCharging, Event, Hash32,
+    MemberStatus, MilliWon, RegisterCharger, Role, SessionRef, SessionState, SetMember,
+    EXPIRE_BATCH_MAX, HOLD_EXPIRY_MAX_MS, HOLD_EXPIRY_MIN_MS, MAX_CONNECTORS,
 };
 
-/// A prepayment's session number is at most this far past the charger's last.
-pub const MAX_SESSION_JUMP: u64 = 1_000;
-/// Highest session number (OCPP 1.6 transaction ids are int32).
-pub const MAX_SESSION_NO: u64 = i32::MAX as u64;
-
-/// Highest price per kWh a charger may ask (10,000 won/kWh).
-pub const MAX_CHARGING_PRICE_MWON_PER_KWH: u64 = 10_000_000;
-
-/// The transaction being applied: its hash and the block time.
-pub(crate) struct TxCtx<'a> {
-    pub hash: Hash32,
-    pub now_ms: u64,
-    pub signer: &'a Address,
-    pub me: &'a Participant,
-}
-
-/// Applies a charging payload.
-pub(crate) fn apply<S: StateRead + ?Sized>(
-    s: &mut Scratch<'_, S>,
-    cx: &TxCtx<'_>,
-    height: u64,
-    payload: &gridledger_types::Payload,
-) -> Result<Vec<Event>, Fail> {
-    use gridledger_types::Payload as P;
-    match payload {
-        P::ConfigureCharging(p) => configure(s, cx, p),
-        P::RegisterCharger(p) => register_charger(s, cx, p),
-        P::EnrollMember { account, card } => enroll(s, cx, height, account, card),
-        P::SetMember(p) => set_member(s, cx, p),
-        P::SetAutoCharge {
-            operator,
-            cap,
-            valid_until_ms,
-        } => set_auto_charge(s, cx, operator, *cap, *valid_until_ms),
-        P::ChargingPrepay(p) => prepay(s, cx, p),
-        P::ChargingCancel(p) => cancel(s, cx, p),
-        P::ChargingSettle(p) => settle(s, cx, p),
-        P::ExpireChargingHolds { max } => expire(s, cx, *max),
-        _ => Err(fail("unreachable", "not a charging payload")),
-    }
-}
-
-fn configure<S: StateRead + ?Sized>(
+pub(crate) fn configure<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ConfigureCharging,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     if !(HOLD_EXPIRY_MIN_MS..=HOLD_EXPIRY_MAX_MS).contains(&p.hold_expiry_ms) {
         return Err(fail(
-            "bad_expiry",
+            FailCode::BadExpiry,
             format!(
                 "hold expiry must be {HOLD_EXPIRY_MIN_MS}..={HOLD_EXPIRY_MAX_MS} ms, got {}",
                 p.hold_expiry_ms
@@ -79,7 +46,7 @@ fn configure<S: StateRead + ?Sized>(
     }
     if p.max_prepay.is_zero() || p.auto_charge_max > p.max_prepay {
         return Err(fail(
-            "bad_amount",
+            FailCode::BadAmount,
             "max prepay must be positive and at least the auto-charge maximum",
         ));
     }
@@ -93,28 +60,32 @@ fn configure<S: StateRead + ?Sized>(
     }])
 }
 
-fn register_charger<S: StateRead + ?Sized>(
+pub(crate) fn register_charger<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &RegisterCharger,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     text_ok("label", &p.label)?;
     if !(1..=MAX_CONNECTORS).contains(&p.connectors) {
         return Err(fail(
-            "bad_connectors",
+            FailCode::BadConnectors,
             format!("a charger has 1..={MAX_CONNECTORS} connectors"),
         ));
     }
     if p.price.0 == 0 || p.price.0 > MAX_CHARGING_PRICE_MWON_PER_KWH {
         return Err(fail(
-            "bad_price",
+            FailCode::BadPrice,
             format!("price must be 1..={MAX_CHARGING_PRICE_MWON_PER_KWH} mKRW/kWh"),
         ));
     }
     if charging_config(s, cx.signer).is_none() {
         return Err(fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "send ConfigureCharging before registering chargers",
         ));
     }
@@ -122,7 +93,7 @@ fn register_charger<S: StateRead + ?Sized>(
     if let Some(c) = &existing {
         if &c.owner != cx.signer {
             return Err(fail(
-                "not_charger_owner",
+                FailCode::NotChargerOwner,
                 format!("charger {} belongs to {}", p.charger, c.owner),
             ));
         }
@@ -158,11 +129,11 @@ fn check_card<S: StateRead + ?Sized>(
         return Ok(());
     }
     if !card.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(fail("bad_card", "a card id is printable ASCII"));
+        return Err(fail(FailCode::BadCard, "a card id is printable ASCII"));
     }
     match member_no_of_card(s, card) {
         Some(n) if Some(n) != except => Err(fail(
-            "card_in_use",
+            FailCode::CardInUse,
             format!("the card is already member {n}'s"),
         )),
         _ => Ok(()),
@@ -173,23 +144,27 @@ fn put_member<S: StateRead + ?Sized>(s: &mut Scratch<'_, S>, no: u64, m: Member)
     s.put(StateKey::Member(no), StateValue::Member(Box::new(m)));
 }
 
-fn enroll<S: StateRead + ?Sized>(
+pub(crate) fn enroll<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
-    height: u64,
     account: &Address,
     card: &str,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(cx.me, Role::ChargingOperator, "not_charging_operator")?;
+    let height = cx.height;
+    require_role(
+        cx.me()?,
+        Role::ChargingOperator,
+        FailCode::NotChargingOperator,
+    )?;
     if charging_config(s, cx.signer).is_none() {
         return Err(fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "send ConfigureCharging before enrolling members",
         ));
     }
-    if participant(s, account).is_some() || crate::state::device(s, account).is_some() {
+    if participant(s, account).is_some() || crate::state::registry::device(s, account).is_some() {
         return Err(fail(
-            "already_registered",
+            FailCode::AlreadyRegistered,
             format!("{account} is already registered"),
         ));
     }
@@ -244,20 +219,20 @@ fn enroll<S: StateRead + ?Sized>(
     ])
 }
 
-fn set_member<S: StateRead + ?Sized>(
+pub(crate) fn set_member<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &SetMember,
 ) -> Result<Vec<Event>, Fail> {
     let mut m = member(s, p.member_no).ok_or_else(|| {
         fail(
-            "unknown_member",
+            FailCode::UnknownMember,
             format!("no member number {}", p.member_no),
         )
     })?;
     if &m.operator != cx.signer {
         return Err(fail(
-            "not_member_operator",
+            FailCode::NotMemberOperator,
             format!("member {} belongs to operator {}", p.member_no, m.operator),
         ));
     }
@@ -290,15 +265,16 @@ fn signer_member<S: StateRead + ?Sized>(
 ) -> Result<(u64, Member), Fail> {
     let no = member_no_of(s, account).ok_or_else(|| {
         fail(
-            "not_a_member",
+            FailCode::NotAMember,
             format!("{account} is not a charging member"),
         )
     })?;
-    let m = member(s, no).ok_or_else(|| fail("not_a_member", format!("member {no} is gone")))?;
+    let m =
+        member(s, no).ok_or_else(|| fail(FailCode::NotAMember, format!("member {no} is gone")))?;
     Ok((no, m))
 }
 
-fn set_auto_charge<S: StateRead + ?Sized>(
+pub(crate) fn set_auto_charge<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     operator: &Address,
@@ -311,13 +287,13 @@ fn set_auto_charge<S: StateRead + ?Sized>(
     } else {
         let cfg = charging_config(s, operator).ok_or_else(|| {
             fail(
-                "charging_not_configured",
+                FailCode::ChargingNotConfigured,
                 format!("{operator} is not a configured charging operator"),
             )
         })?;
         if cap > cfg.auto_charge_max {
             return Err(fail(
-                "cap_too_high",
+                FailCode::CapTooHigh,
                 format!(
                     "cap {} mKRW exceeds the operator's maximum {} mKRW",
                     cap.0, cfg.auto_charge_max.0
@@ -383,34 +359,38 @@ fn refund<S: StateRead + ?Sized>(
     Ok(ev)
 }
 
-fn prepay<S: StateRead + ?Sized>(
+pub(crate) fn prepay<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ChargingPrepay,
 ) -> Result<Vec<Event>, Fail> {
-    let mut c = charger(s, &p.charger)
-        .ok_or_else(|| fail("unknown_charger", format!("no charger {}", p.charger)))?;
+    let mut c = charger(s, &p.charger).ok_or_else(|| {
+        fail(
+            FailCode::UnknownCharger,
+            format!("no charger {}", p.charger),
+        )
+    })?;
     if !c.active {
         return Err(fail(
-            "charger_inactive",
+            FailCode::ChargerInactive,
             format!("charger {} is inactive", p.charger),
         ));
     }
     if !(1..=c.connectors).contains(&p.connector) {
         return Err(fail(
-            "bad_connector",
+            FailCode::BadConnector,
             format!("charger {} has connectors 1..={}", p.charger, c.connectors),
         ));
     }
     let cfg = charging_config(s, &c.owner).ok_or_else(|| {
         fail(
-            "charging_not_configured",
+            FailCode::ChargingNotConfigured,
             "the charger's operator has no charging configuration",
         )
     })?;
     if p.amount.is_zero() || p.amount > cfg.max_prepay {
         return Err(fail(
-            "bad_amount",
+            FailCode::BadAmount,
             format!(
                 "a prepayment is 1..={} mKRW, got {}",
                 cfg.max_prepay.0, p.amount.0
@@ -427,24 +407,33 @@ fn prepay<S: StateRead + ?Sized>(
             });
         if !allowed {
             return Err(fail(
-                "not_authorised",
+                FailCode::NotAuthorised,
                 "only the member, or the charger's owner within the member's auto-charge cap, \
                  may prepay",
             ));
         }
     }
     if participant(s, &p.payer).is_some_and(|x| x.suspended) {
-        return Err(fail("member_blocked", format!("member {no} is suspended")));
+        return Err(fail(
+            FailCode::MemberBlocked,
+            format!("member {no} is suspended"),
+        ));
     }
     if m.status == MemberStatus::Blocked {
-        return Err(fail("member_blocked", format!("member {no} is blocked")));
+        return Err(fail(
+            FailCode::MemberBlocked,
+            format!("member {no} is blocked"),
+        ));
     }
     if m.valid_until_ms != 0 && cx.now_ms > m.valid_until_ms {
-        return Err(fail("member_expired", format!("member {no} has expired")));
+        return Err(fail(
+            FailCode::MemberExpired,
+            format!("member {no} has expired"),
+        ));
     }
     if session(s, &p.charger, p.session).is_some() {
         return Err(fail(
-            "session_exists",
+            FailCode::SessionExists,
             format!("charger {} already has session {}", p.charger, p.session),
         ));
     }
@@ -456,7 +445,7 @@ fn prepay<S: StateRead + ?Sized>(
         .min(MAX_SESSION_NO);
     if p.session == 0 || p.session > max {
         return Err(fail(
-            "bad_session",
+            FailCode::BadSession,
             format!(
                 "session numbers of {} are 1..={max} now (at most {MAX_SESSION_JUMP} past the last, \
                  at most {MAX_SESSION_NO})",
@@ -473,7 +462,7 @@ fn prepay<S: StateRead + ?Sized>(
             }
             Some(x) if x.state == SessionState::Prepaid => {
                 return Err(fail(
-                    "concurrent_session",
+                    FailCode::ConcurrentSession,
                     format!("member {no} already has session {oid} open at charger {oc}"),
                 ));
             }
@@ -531,20 +520,6 @@ fn prepay<S: StateRead + ?Sized>(
     Ok(events)
 }
 
-/// The cost of a session: energy at the snapshot price (fraction of a milli-won dropped) plus
-/// the idle fee for each minute past the grace time, never more than the hold.
-pub fn session_cost(x: &Session, energy_wh: u64, idle_min: u32) -> MilliWon {
-    let energy = x
-        .price
-        .cost_floor(EnergyWh(energy_wh))
-        .map_or(u128::MAX, |c| u128::from(c.0));
-    let idle =
-        u128::from(idle_min.saturating_sub(x.idle_grace_min)) * u128::from(x.idle_fee_per_min.0);
-    let total = energy.saturating_add(idle);
-    // `min` with the hold: the result fits in u64 and never exceeds what is held.
-    MilliWon(u64::try_from(total.min(u128::from(x.hold.0))).unwrap_or(x.hold.0))
-}
-
 fn session_for<S: StateRead + ?Sized>(
     s: &Scratch<'_, S>,
     charger: &ChargerId,
@@ -553,20 +528,20 @@ fn session_for<S: StateRead + ?Sized>(
 ) -> Result<Session, Fail> {
     let x = session(s, charger, id).ok_or_else(|| {
         fail(
-            "unknown_session",
+            FailCode::UnknownSession,
             format!("charger {charger} has no session {id}"),
         )
     })?;
     if &x.payer != payer {
         return Err(fail(
-            "wrong_payer",
+            FailCode::WrongPayer,
             format!("session {id} at {charger} is paid by {}", x.payer),
         ));
     }
     Ok(x)
 }
 
-fn cancel<S: StateRead + ?Sized>(
+pub(crate) fn cancel<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &ChargingCancel,
@@ -574,7 +549,7 @@ fn cancel<S: StateRead + ?Sized>(
     let mut x = session_for(s, &p.charger, p.session, &p.payer)?;
     if cx.signer != &x.payee {
         return Err(fail(
-            "not_charger_owner",
+            FailCode::NotChargerOwner,
             format!("only {} may end sessions of {}", x.payee, p.charger),
         ));
     }
@@ -582,13 +557,13 @@ fn cancel<S: StateRead + ?Sized>(
         SessionState::Prepaid => {}
         SessionState::Refunded => {
             return Err(fail(
-                "session_refunded",
+                FailCode::SessionRefunded,
                 format!("session {} was refunded after its hold expired", p.session),
             ))
         }
         SessionState::Cancelled | SessionState::Settled => {
             return Err(fail(
-                "session_not_open",
+                FailCode::SessionNotOpen,
                 format!("session {} has already ended", p.session),
             ))
         }
@@ -596,7 +571,7 @@ fn cancel<S: StateRead + ?Sized>(
     let cost = session_cost(&x, p.energy_wh, p.idle_min);
     if cost > x.hold {
         // Unreachable: session_cost caps at the hold. Refuse rather than underflow.
-        return Err(fail("overflow", "the cost exceeds the hold"));
+        return Err(fail(FailCode::Overflow, "the cost exceeds the hold"));
     }
     s.release(&x.payer, x.hold)?;
     // Cannot fail: the balance just grew by `hold >= cost`.
@@ -630,7 +605,7 @@ fn cancel<S: StateRead + ?Sized>(
     }])
 }
 
-fn settle<S: StateRead + ?Sized>(
+pub(crate) fn settle<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     p: &SessionRef,
@@ -640,26 +615,26 @@ fn settle<S: StateRead + ?Sized>(
         SessionState::Cancelled => {}
         SessionState::Prepaid => {
             return Err(fail(
-                "session_not_cancelled",
+                FailCode::SessionNotCancelled,
                 format!("session {} must be cancelled before it settles", p.session),
             ))
         }
         SessionState::Settled => {
             return Err(fail(
-                "session_settled",
+                FailCode::SessionSettled,
                 format!("session {} is already settled", p.session),
             ))
         }
         SessionState::Refunded => {
             return Err(fail(
-                "session_refunded",
+                FailCode::SessionRefunded,
                 format!("session {} was refunded", p.session),
             ))
         }
     }
     s.pay_from_held(&x.payer, &x.payee, x.cost)?;
     let day = kst_day(cx.now_ms);
-    let mut d: ChargerDay = crate::charging_state::charger_day(s, &p.charger, day);
+    let mut d: ChargerDay = crate::state::charging::charger_day(s, &p.charger, day);
     d.sessions = d.sessions.saturating_add(1);
     d.energy_wh = d.energy_wh.saturating_add(x.energy_wh);
     d.revenue = MilliWon(d.revenue.0.saturating_add(x.cost.0));
@@ -679,14 +654,14 @@ fn settle<S: StateRead + ?Sized>(
     Ok(vec![ev])
 }
 
-fn expire<S: StateRead + ?Sized>(
+pub(crate) fn expire<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
     cx: &TxCtx<'_>,
     max: u32,
 ) -> Result<Vec<Event>, Fail> {
     if !(1..=EXPIRE_BATCH_MAX).contains(&max) {
         return Err(fail(
-            "bad_batch",
+            FailCode::BadBatch,
             format!("expire 1..={EXPIRE_BATCH_MAX} sessions at a time"),
         ));
     }
@@ -694,7 +669,10 @@ fn expire<S: StateRead + ?Sized>(
         ..StateKey::ChargingExpiry(cx.now_ms, ChargerId::bound_min(), 0);
     let due = s.scan_limit(&range, max as usize);
     if due.is_empty() {
-        return Err(fail("nothing_expired", "no prepaid session has expired"));
+        return Err(fail(
+            FailCode::NothingExpired,
+            "no prepaid session has expired",
+        ));
     }
     let mut events = Vec::with_capacity(due.len());
     for (key, _) in due {

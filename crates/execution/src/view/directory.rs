@@ -2,10 +2,9 @@
 //! meters, markets, tariff versions, billing settings), for the operator's administration
 //! screen and for screens that need names. Each list comes from one ordered range scan of the
 //! state, so it is in key order and the same on every node.
-use crate::{
-    metering::{MeterState, Site},
-    state::{Device, Participant, StateKey, StateRead, StateValue},
-};
+use crate::state::metering::{MeterState, Site};
+use crate::state::registry::{Device, Participant};
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{
     Address, ConfigureBilling, ConfigureMarket, DeviceKind, Hash32, MarketId, Role, SiteId,
 };
@@ -122,7 +121,7 @@ pub fn directory(state: &(impl StateRead + ?Sized)) -> Directory {
     if let Some(StateValue::BillingConfig(b)) = state.get(&StateKey::BillingConfig) {
         d.billing = Some(b);
     }
-    d.tariffs = crate::billing::tariffs(state)
+    d.tariffs = crate::state::billing::tariffs(state)
         .into_iter()
         .map(|t| TariffEntry {
             effective_from: format!(

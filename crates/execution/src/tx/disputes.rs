@@ -6,46 +6,25 @@
 //! operator may then
 //! fix the delivered energy, with a reason. Settlement (after the window) uses the operator's
 //! figure, capped by the meters, or 0 Wh if none was given.
-use crate::executor::{fail, require_role, text_ok, Fail, Scratch};
-use crate::mandates::{authority, Scope};
-use crate::settlement::period_end;
-use crate::state::{Participant, StateKey, StateRead, StateValue};
-use crate::trading::{market_and_period, period, Contract};
-use gridledger_types::{Address, ContractRef, Event, Role, Side};
-
-fn load(
-    s: &(impl StateRead + ?Sized),
-    c: &ContractRef,
-) -> Result<(StateKey, Contract, u64, u64), Fail> {
-    let m = market_and_period(s, &c.market, c.period_start_ms)?;
-    let end = period_end(m.period_kind, c.period_start_ms)
-        .ok_or_else(|| fail("invalid_period", "the period's end overflows"))?;
-    let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
-    let Some(StateValue::Contract(contract)) = s.get(&key) else {
-        return Err(fail(
-            "unknown_contract",
-            format!(
-                "no contract {} in {} period {}",
-                c.number, c.market, c.period_start_ms
-            ),
-        ));
-    };
-    if period(s, &c.market, c.period_start_ms).settled {
-        return Err(fail("already_settled", "the contract's period is settled"));
-    }
-    Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
-}
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{require_role, text_ok, Scratch, TxCtx};
+use crate::state::mandates::{authority, Scope};
+use crate::state::settlement::period_end;
+use crate::state::trading::{market_and_period, period, Contract};
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
+use gridledger_types::{ContractRef, Event, Role, Side};
 
 pub(crate) fn dispute<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    signer: &Address,
+    cx: &TxCtx<'_>,
     c: &ContractRef,
     reason: &str,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let signer = cx.signer;
     text_ok("reason", reason)?;
     if reason.is_empty() {
-        return Err(fail("missing_reason", "a dispute needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a dispute needs a reason"));
     }
     let (key, mut contract, end, close) = load(s, c)?;
     let scope = Scope {
@@ -63,22 +42,25 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
     )?;
     if buyer.is_none() {
         return Err(fail(
-            "not_buyer",
+            FailCode::NotBuyer,
             "only the contract's buyer (or a sales company under its mandate) may dispute it",
         ));
     }
     if !contract.approved {
-        return Err(fail("not_approved", "the contract was never approved"));
+        return Err(fail(
+            FailCode::NotApproved,
+            "the contract was never approved",
+        ));
     }
     if now_ms < end || now_ms >= close {
         return Err(fail(
-            "outside_dispute_window",
+            FailCode::OutsideDisputeWindow,
             format!("disputes are accepted from {end} ms until before {close} ms"),
         ));
     }
     if contract.disputed {
         return Err(fail(
-            "already_disputed",
+            FailCode::AlreadyDisputed,
             "this contract is already disputed",
         ));
     }
@@ -93,23 +75,24 @@ pub(crate) fn dispute<S: StateRead + ?Sized>(
 
 pub(crate) fn resolve<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     c: &ContractRef,
     delivered_wh: u64,
     reason: &str,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    let me = cx.me()?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     text_ok("reason", reason)?;
     if reason.is_empty() {
-        return Err(fail("missing_reason", "a resolution needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a resolution needs a reason"));
     }
     let (key, mut contract, _, _) = load(s, c)?;
     if !contract.disputed {
-        return Err(fail("not_disputed", "the contract is not disputed"));
+        return Err(fail(FailCode::NotDisputed, "the contract is not disputed"));
     }
     if delivered_wh > contract.energy_wh {
         return Err(fail(
-            "invalid_energy",
+            FailCode::InvalidEnergy,
             format!("the contract is for {} Wh", contract.energy_wh),
         ));
     }
@@ -119,4 +102,30 @@ pub(crate) fn resolve<S: StateRead + ?Sized>(
         contract: c.clone(),
         delivered_wh,
     }])
+}
+
+fn load(
+    s: &(impl StateRead + ?Sized),
+    c: &ContractRef,
+) -> Result<(StateKey, Contract, u64, u64), Fail> {
+    let m = market_and_period(s, &c.market, c.period_start_ms)?;
+    let end = period_end(m.period_kind, c.period_start_ms)
+        .ok_or_else(|| fail(FailCode::InvalidPeriod, "the period's end overflows"))?;
+    let key = StateKey::Contract(c.market.clone(), c.period_start_ms, c.number);
+    let Some(StateValue::Contract(contract)) = s.get(&key) else {
+        return Err(fail(
+            FailCode::UnknownContract,
+            format!(
+                "no contract {} in {} period {}",
+                c.number, c.market, c.period_start_ms
+            ),
+        ));
+    };
+    if period(s, &c.market, c.period_start_ms).settled {
+        return Err(fail(
+            FailCode::AlreadySettled,
+            "the contract's period is settled",
+        ));
+    }
+    Ok((key, contract, end, end.saturating_add(m.dispute_window_ms)))
 }

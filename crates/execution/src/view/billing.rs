@@ -1,8 +1,10 @@
 //! Read-only views of bills for the API and the CLI, built from the state (no writes).
-use crate::billing::{config, month_billing, site_bill, tariffs, MonthBilling, SiteBill};
-use crate::metering::site;
-use crate::payments::{account_bill, account_bills, due_ms, lines, AccountBill, Payment, DAY_MS};
-use crate::ppa::Ppa;
+use crate::state::billing::{config, month_billing, site_bill, tariffs, MonthBilling, SiteBill};
+use crate::state::metering::site;
+use crate::state::payments::{
+    account_bill, account_bills, due_ms, lines, AccountBill, Payment, DAY_MS,
+};
+use crate::state::ppa::Ppa;
 use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_tariff::{bill_with, Bill, TariffClass};
 use gridledger_types::{Address, ConfigureBilling, EnergyWh, Hash32, SiteId};
@@ -79,7 +81,7 @@ pub struct PpaMonth {
 }
 
 pub fn ppa_view(s: &(impl StateRead + ?Sized), id: &Hash32) -> Option<PpaView> {
-    let ppa = crate::ppa::ppa(s, id)?;
+    let ppa = crate::state::ppa::ppa(s, id)?;
     let range = StateKey::PpaSettlement(*id, 0)..StateKey::PpaSettlement(*id, u32::MAX);
     let settlements = s
         .scan(&range)
@@ -101,7 +103,7 @@ pub fn ppa_view(s: &(impl StateRead + ?Sized), id: &Hash32) -> Option<PpaView> {
 /// `GET /api/v1/markets/{market}/ppas`: the market's live PPAs (proposed, or accepted with
 /// months to settle), in id order.
 pub fn market_ppas(s: &(impl StateRead + ?Sized), mk: &gridledger_types::MarketId) -> Vec<PpaView> {
-    crate::ppa::live(s, mk)
+    crate::state::ppa::live(s, mk)
         .into_iter()
         .filter_map(|(id, _)| ppa_view(s, &id))
         .collect()

@@ -17,8 +17,8 @@
 //! `q = max(average P2P bought over the last three months, demand / 5)` (at most the demand)
 //! saves `bill(demand) - bill(demand - q) - q x (price + fees) x (1 + VAT)`. Both are 0 when
 //! negative; no recent price, no benefit.
-use crate::billing::{config, site_p2p, tariff_for};
-use crate::metering::{month_totals, site, MonthTotals};
+use crate::state::billing::{config, site_p2p, tariff_for};
+use crate::state::metering::{month_totals, site, MonthTotals};
 use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_tariff::{bill_with, TariffClass};
 use gridledger_types::{

@@ -1,6 +1,6 @@
 //! The bank's settlement report of a month (or one market period of it): per account, money
 //! paid and received by kind, from the recorded payment lines. Read-only.
-use crate::payments::{Payment, PaymentSource};
+use crate::state::payments::{Payment, PaymentSource};
 use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{kst_month_start_ms, Address, MarketId, PaymentKind};
 use serde::Serialize;
@@ -108,7 +108,7 @@ pub fn bank_report(
                 // A PPA's lines belong to its market's period of the line's month.
                 PaymentSource::Ppa { ppa }
                     if kst_month_start_ms(month) == Some(start)
-                        && crate::ppa::ppa(s, ppa).is_some_and(|p| &p.market == mk) => {}
+                        && crate::state::ppa::ppa(s, ppa).is_some_and(|p| &p.market == mk) => {}
                 _ => continue,
             }
         }

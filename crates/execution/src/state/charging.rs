@@ -1,14 +1,38 @@
-//! Stored records of EV charging (chargers, members, sessions, daily totals) and their
-//! canonical encoding. The rules that change them are in `charging`.
+//! Charging records (settings, chargers, members, sessions, daily totals), their encoding and lookups; the session cost.
+//!
+//! The rules that change them are in `tx/charging.rs`.
 use crate::state::{StateKey, StateRead, StateValue};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
 use gridledger_types::{
     read_string, string_size, write_string, Address, ChargerId, ChargerKind, ConfigureCharging,
-    Hash32, MemberStatus, MilliWon, PriceMilliWonPerKwh, SessionState, StopReason, CARD_MAX_BYTES,
-    TEXT_MAX_BYTES,
+    EnergyWh, Hash32, MemberStatus, MilliWon, PriceMilliWonPerKwh, SessionState, StopReason,
+    CARD_MAX_BYTES, TEXT_MAX_BYTES,
 };
 use serde::{Deserialize, Serialize};
+
+/// A prepayment's session number is at most this far past the charger's last.
+pub const MAX_SESSION_JUMP: u64 = 1_000;
+
+/// Highest session number (OCPP 1.6 transaction ids are int32).
+pub const MAX_SESSION_NO: u64 = i32::MAX as u64;
+
+/// Highest price per kWh a charger may ask (10,000 won/kWh).
+pub const MAX_CHARGING_PRICE_MWON_PER_KWH: u64 = 10_000_000;
+
+/// The cost of a session: energy at the snapshot price (fraction of a milli-won dropped) plus
+/// the idle fee for each minute past the grace time, never more than the hold.
+pub fn session_cost(x: &Session, energy_wh: u64, idle_min: u32) -> MilliWon {
+    let energy = x
+        .price
+        .cost_floor(EnergyWh(energy_wh))
+        .map_or(u128::MAX, |c| u128::from(c.0));
+    let idle =
+        u128::from(idle_min.saturating_sub(x.idle_grace_min)) * u128::from(x.idle_fee_per_min.0);
+    let total = energy.saturating_add(idle);
+    // `min` with the hold: the result fits in u64 and never exceeds what is held.
+    MilliWon(u64::try_from(total.min(u128::from(x.hold.0))).unwrap_or(x.hold.0))
+}
 
 /// A charger, owned by a charging operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +109,207 @@ pub struct ChargerDay {
     pub revenue: MilliWon,
 }
 
-// ---- reads ---------------------------------------------------------------------------------
+impl Write for Charger {
+    fn write(&self, b: &mut impl BufMut) {
+        self.owner.write(b);
+        self.kind.write(b);
+        self.connectors.write(b);
+        self.price.write(b);
+        self.idle_fee_per_min.write(b);
+        self.idle_grace_min.write(b);
+        self.active.write(b);
+        write_string(&self.label, b);
+        self.last_session.write(b);
+    }
+}
+
+impl EncodeSize for Charger {
+    fn encode_size(&self) -> usize {
+        Address::SIZE + 1 + 1 + 8 + 8 + 4 + 1 + string_size(&self.label) + 8
+    }
+}
+
+impl Read for Charger {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            owner: Address::read(b)?,
+            kind: ChargerKind::read(b)?,
+            connectors: u8::read(b)?,
+            price: PriceMilliWonPerKwh::read(b)?,
+            idle_fee_per_min: MilliWon::read(b)?,
+            idle_grace_min: u32::read(b)?,
+            active: bool::read(b)?,
+            label: read_string(b, TEXT_MAX_BYTES)?,
+            last_session: u64::read(b)?,
+        })
+    }
+}
+
+impl Write for Member {
+    fn write(&self, b: &mut impl BufMut) {
+        self.account.write(b);
+        self.operator.write(b);
+        self.status.write(b);
+        self.valid_until_ms.write(b);
+        write_opt_addr_u64(&self.open, b);
+        match &self.auto_charge {
+            None => 0u8.write(b),
+            Some(a) => {
+                1u8.write(b);
+                a.operator.write(b);
+                a.cap.write(b);
+                a.valid_until_ms.write(b);
+            }
+        }
+        write_string(&self.card, b);
+    }
+}
+
+impl EncodeSize for Member {
+    fn encode_size(&self) -> usize {
+        2 * Address::SIZE
+            + 1
+            + 8
+            + 1
+            + self.open.as_ref().map_or(0, |(c, _)| c.encode_size() + 8)
+            + 1
+            + self.auto_charge.as_ref().map_or(0, |_| Address::SIZE + 16)
+            + string_size(&self.card)
+    }
+}
+
+impl Read for Member {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            account: Address::read(b)?,
+            operator: Address::read(b)?,
+            status: MemberStatus::read(b)?,
+            valid_until_ms: u64::read(b)?,
+            open: match u8::read(b)? {
+                0 => None,
+                1 => Some((ChargerId::read(b)?, u64::read(b)?)),
+                t => return Err(CodecError::InvalidEnum(t)),
+            },
+            auto_charge: match u8::read(b)? {
+                0 => None,
+                1 => Some(AutoCharge {
+                    operator: Address::read(b)?,
+                    cap: MilliWon::read(b)?,
+                    valid_until_ms: u64::read(b)?,
+                }),
+                t => return Err(CodecError::InvalidEnum(t)),
+            },
+            card: read_string(b, CARD_MAX_BYTES)?,
+        })
+    }
+}
+
+impl Write for Session {
+    fn write(&self, b: &mut impl BufMut) {
+        self.member_no.write(b);
+        self.payer.write(b);
+        self.payee.write(b);
+        self.connector.write(b);
+        self.price.write(b);
+        self.idle_fee_per_min.write(b);
+        self.idle_grace_min.write(b);
+        self.hold.write(b);
+        self.prepaid_at_ms.write(b);
+        self.expires_at_ms.write(b);
+        self.state.write(b);
+        self.energy_wh.write(b);
+        self.idle_min.write(b);
+        self.cost.write(b);
+        match self.reason {
+            None => 0u8.write(b),
+            Some(r) => {
+                1u8.write(b);
+                r.write(b);
+            }
+        }
+        self.prepay_tx.write(b);
+        self.cancel_tx.write(b);
+        self.settle_tx.write(b);
+        self.ended_at_ms.write(b);
+    }
+}
+
+impl EncodeSize for Session {
+    fn encode_size(&self) -> usize {
+        8 + 2 * Address::SIZE
+            + 1
+            + 8
+            + 8
+            + 4
+            + 8
+            + 8
+            + 8
+            + 1
+            + 8
+            + 4
+            + 8
+            + 1
+            + usize::from(self.reason.is_some())
+            + 3 * Hash32::SIZE
+            + 8
+    }
+}
+
+impl Read for Session {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            member_no: u64::read(b)?,
+            payer: Address::read(b)?,
+            payee: Address::read(b)?,
+            connector: u8::read(b)?,
+            price: PriceMilliWonPerKwh::read(b)?,
+            idle_fee_per_min: MilliWon::read(b)?,
+            idle_grace_min: u32::read(b)?,
+            hold: MilliWon::read(b)?,
+            prepaid_at_ms: u64::read(b)?,
+            expires_at_ms: u64::read(b)?,
+            state: SessionState::read(b)?,
+            energy_wh: u64::read(b)?,
+            idle_min: u32::read(b)?,
+            cost: MilliWon::read(b)?,
+            reason: match u8::read(b)? {
+                0 => None,
+                1 => Some(StopReason::read(b)?),
+                t => return Err(CodecError::InvalidEnum(t)),
+            },
+            prepay_tx: Hash32::read(b)?,
+            cancel_tx: Hash32::read(b)?,
+            settle_tx: Hash32::read(b)?,
+            ended_at_ms: u64::read(b)?,
+        })
+    }
+}
+
+impl Write for ChargerDay {
+    fn write(&self, b: &mut impl BufMut) {
+        self.sessions.write(b);
+        self.energy_wh.write(b);
+        self.revenue.write(b);
+    }
+}
+
+impl FixedSize for ChargerDay {
+    const SIZE: usize = 4 + 8 + 8;
+}
+
+impl Read for ChargerDay {
+    type Cfg = ();
+    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        Ok(Self {
+            sessions: u32::read(b)?,
+            energy_wh: u64::read(b)?,
+            revenue: MilliWon::read(b)?,
+        })
+    }
+}
 
 pub fn charging_config(
     s: &(impl StateRead + ?Sized),
@@ -149,9 +373,7 @@ pub fn next_member_no(s: &(impl StateRead + ?Sized)) -> u64 {
     }
 }
 
-// ---- encoding ------------------------------------------------------------------------------
-
-fn write_opt_addr_u64(v: &Option<(ChargerId, u64)>, b: &mut impl BufMut) {
+pub(crate) fn write_opt_addr_u64(v: &Option<(ChargerId, u64)>, b: &mut impl BufMut) {
     match v {
         None => 0u8.write(b),
         Some((c, n)) => {
@@ -159,199 +381,5 @@ fn write_opt_addr_u64(v: &Option<(ChargerId, u64)>, b: &mut impl BufMut) {
             c.write(b);
             n.write(b);
         }
-    }
-}
-
-impl Write for Charger {
-    fn write(&self, b: &mut impl BufMut) {
-        self.owner.write(b);
-        self.kind.write(b);
-        self.connectors.write(b);
-        self.price.write(b);
-        self.idle_fee_per_min.write(b);
-        self.idle_grace_min.write(b);
-        self.active.write(b);
-        write_string(&self.label, b);
-        self.last_session.write(b);
-    }
-}
-impl EncodeSize for Charger {
-    fn encode_size(&self) -> usize {
-        Address::SIZE + 1 + 1 + 8 + 8 + 4 + 1 + string_size(&self.label) + 8
-    }
-}
-impl Read for Charger {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            owner: Address::read(b)?,
-            kind: ChargerKind::read(b)?,
-            connectors: u8::read(b)?,
-            price: PriceMilliWonPerKwh::read(b)?,
-            idle_fee_per_min: MilliWon::read(b)?,
-            idle_grace_min: u32::read(b)?,
-            active: bool::read(b)?,
-            label: read_string(b, TEXT_MAX_BYTES)?,
-            last_session: u64::read(b)?,
-        })
-    }
-}
-
-impl Write for Member {
-    fn write(&self, b: &mut impl BufMut) {
-        self.account.write(b);
-        self.operator.write(b);
-        self.status.write(b);
-        self.valid_until_ms.write(b);
-        write_opt_addr_u64(&self.open, b);
-        match &self.auto_charge {
-            None => 0u8.write(b),
-            Some(a) => {
-                1u8.write(b);
-                a.operator.write(b);
-                a.cap.write(b);
-                a.valid_until_ms.write(b);
-            }
-        }
-        write_string(&self.card, b);
-    }
-}
-impl EncodeSize for Member {
-    fn encode_size(&self) -> usize {
-        2 * Address::SIZE
-            + 1
-            + 8
-            + 1
-            + self.open.as_ref().map_or(0, |(c, _)| c.encode_size() + 8)
-            + 1
-            + self.auto_charge.as_ref().map_or(0, |_| Address::SIZE + 16)
-            + string_size(&self.card)
-    }
-}
-impl Read for Member {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            account: Address::read(b)?,
-            operator: Address::read(b)?,
-            status: MemberStatus::read(b)?,
-            valid_until_ms: u64::read(b)?,
-            open: match u8::read(b)? {
-                0 => None,
-                1 => Some((ChargerId::read(b)?, u64::read(b)?)),
-                t => return Err(CodecError::InvalidEnum(t)),
-            },
-            auto_charge: match u8::read(b)? {
-                0 => None,
-                1 => Some(AutoCharge {
-                    operator: Address::read(b)?,
-                    cap: MilliWon::read(b)?,
-                    valid_until_ms: u64::read(b)?,
-                }),
-                t => return Err(CodecError::InvalidEnum(t)),
-            },
-            card: read_string(b, CARD_MAX_BYTES)?,
-        })
-    }
-}
-
-impl Write for Session {
-    fn write(&self, b: &mut impl BufMut) {
-        self.member_no.write(b);
-        self.payer.write(b);
-        self.payee.write(b);
-        self.connector.write(b);
-        self.price.write(b);
-        self.idle_fee_per_min.write(b);
-        self.idle_grace_min.write(b);
-        self.hold.write(b);
-        self.prepaid_at_ms.write(b);
-        self.expires_at_ms.write(b);
-        self.state.write(b);
-        self.energy_wh.write(b);
-        self.idle_min.write(b);
-        self.cost.write(b);
-        match self.reason {
-            None => 0u8.write(b),
-            Some(r) => {
-                1u8.write(b);
-                r.write(b);
-            }
-        }
-        self.prepay_tx.write(b);
-        self.cancel_tx.write(b);
-        self.settle_tx.write(b);
-        self.ended_at_ms.write(b);
-    }
-}
-impl EncodeSize for Session {
-    fn encode_size(&self) -> usize {
-        8 + 2 * Address::SIZE
-            + 1
-            + 8
-            + 8
-            + 4
-            + 8
-            + 8
-            + 8
-            + 1
-            + 8
-            + 4
-            + 8
-            + 1
-            + usize::from(self.reason.is_some())
-            + 3 * Hash32::SIZE
-            + 8
-    }
-}
-impl Read for Session {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            member_no: u64::read(b)?,
-            payer: Address::read(b)?,
-            payee: Address::read(b)?,
-            connector: u8::read(b)?,
-            price: PriceMilliWonPerKwh::read(b)?,
-            idle_fee_per_min: MilliWon::read(b)?,
-            idle_grace_min: u32::read(b)?,
-            hold: MilliWon::read(b)?,
-            prepaid_at_ms: u64::read(b)?,
-            expires_at_ms: u64::read(b)?,
-            state: SessionState::read(b)?,
-            energy_wh: u64::read(b)?,
-            idle_min: u32::read(b)?,
-            cost: MilliWon::read(b)?,
-            reason: match u8::read(b)? {
-                0 => None,
-                1 => Some(StopReason::read(b)?),
-                t => return Err(CodecError::InvalidEnum(t)),
-            },
-            prepay_tx: Hash32::read(b)?,
-            cancel_tx: Hash32::read(b)?,
-            settle_tx: Hash32::read(b)?,
-            ended_at_ms: u64::read(b)?,
-        })
-    }
-}
-
-impl Write for ChargerDay {
-    fn write(&self, b: &mut impl BufMut) {
-        self.sessions.write(b);
-        self.energy_wh.write(b);
-        self.revenue.write(b);
-    }
-}
-impl FixedSize for ChargerDay {
-    const SIZE: usize = 4 + 8 + 8;
-}
-impl Read for ChargerDay {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            sessions: u32::read(b)?,
-            energy_wh: u64::read(b)?,
-            revenue: MilliWon::read(b)?,
-        })
     }
 }

@@ -1,10 +1,11 @@
 //! Read views of charging for the API and the member service: chargers, members, sessions
 //! (with their three transactions) and revenue per charger and day.
-use crate::charging_state::{
+use crate::state::charging::{
     charger, charging_config, member, member_no_of, member_no_of_card, session, Charger, Member,
     Session,
 };
-use crate::state::{account, StateKey, StateRead, StateValue};
+use crate::state::ledger::account;
+use crate::state::{StateKey, StateRead, StateValue};
 use gridledger_types::{Address, ChargerId, ConfigureCharging, Hash32, SessionState};
 use serde::{Deserialize, Serialize};
 

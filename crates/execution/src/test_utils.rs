@@ -1,17 +1,18 @@
-//! Test fixture shared by the unit tests (as `crate::test_util`) and the integration tests (as
-//! `fixture`, through `#[path]`): a chain with an operator, a bank and a few prosumers, executed
-//! block by block with the invariants checked after each block.
-#![allow(dead_code)]
-use commonware_codec::DecodeExt;
-use gridledger_execution::{
+//! Test fixtures (feature `test-utils`, and this crate's own unit tests): a chain with an
+//! operator, a bank and a few prosumers, executed block by block with the invariants checked
+//! after each block; builders for the payloads tests repeat ([MarketBuilder], [SiteBuilder]),
+//! each with `Default`, so a test sets only the fields it exercises; and a recorder of the
+//! blocks a test executes ([record_chains]).
+use crate::{
     account, apply_writes, check_invariants, execute_block, genesis_outcome, BlockEnv,
     BlockOutcome, Genesis, Rejection, SigCheck, StateKey, StateValue,
 };
+use commonware_codec::DecodeExt;
 use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
     Transaction, TxStatus, ValidatorEntry, DEFAULT_EPOCH_LENGTH,
 };
-use std::collections::BTreeMap;
+use std::{cell::RefCell, collections::BTreeMap};
 
 pub const GENESIS_MS: u64 = 1_700_000_000_000;
 /// Block spacing of [Chain::run].
@@ -47,7 +48,37 @@ pub fn validator(i: u64) -> ValidatorEntry {
     }
 }
 
+/// One block as [Chain::run_at] executed it: its transactions, time and the state root after it.
+pub struct RecordedBlock {
+    pub height: u64,
+    pub timestamp_ms: u64,
+    pub txs: Vec<SignedTransaction>,
+    pub state_root: Hash32,
+}
+
+/// A whole fixture chain: its genesis and every block it executed successfully.
+pub struct RecordedChain {
+    pub genesis: Genesis,
+    pub validators: Vec<ValidatorEntry>,
+    pub genesis_root: Hash32,
+    pub blocks: Vec<RecordedBlock>,
+}
+
+thread_local! {
+    /// While `Some`, every [Chain] made on this thread records its genesis and blocks here.
+    static RECORDING: RefCell<Option<Vec<RecordedChain>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns every chain it built, block by block (see [RecordedChain]).
+pub fn record_chains(f: impl FnOnce()) -> Vec<RecordedChain> {
+    RECORDING.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    f();
+    RECORDING.with(|r| r.borrow_mut().take().unwrap_or_default())
+}
+
 pub struct Chain {
+    /// Index of this chain in the thread's recording, if one is running.
+    recording: Option<usize>,
     pub state: BTreeMap<StateKey, StateValue>,
     pub root: Hash32,
     pub height: u64,
@@ -81,11 +112,23 @@ impl Chain {
         };
         g.validate().unwrap();
         let validators: Vec<_> = (0..GENESIS_VALIDATORS).map(validator).collect();
-        gridledger_execution::validate_validators(&validators).unwrap();
+        crate::validate_validators(&validators).unwrap();
         let out = genesis_outcome(&g, &validators);
         let mut state = BTreeMap::new();
         apply_writes(&mut state, &out.writes);
+        let recording = RECORDING.with(|r| {
+            r.borrow_mut().as_mut().map(|chains| {
+                chains.push(RecordedChain {
+                    genesis: g.clone(),
+                    validators: validators.clone(),
+                    genesis_root: out.state_root,
+                    blocks: Vec::new(),
+                });
+                chains.len() - 1
+            })
+        });
         let mut chain = Self {
+            recording,
             state,
             root: out.state_root,
             height: 0,
@@ -189,6 +232,18 @@ impl Chain {
             timestamp_ms,
         };
         let out = execute_block(&self.state, self.root, env, txs, SigCheck::Verify)?;
+        if let Some(i) = self.recording {
+            RECORDING.with(|r| {
+                if let Some(chains) = r.borrow_mut().as_mut() {
+                    chains[i].blocks.push(RecordedBlock {
+                        height: self.height + 1,
+                        timestamp_ms,
+                        txs: txs.to_vec(),
+                        state_root: out.state_root,
+                    });
+                }
+            });
+        }
         apply_writes(&mut self.state, &out.writes);
         check_invariants(&self.state).unwrap();
         self.root = out.state_root;
@@ -222,6 +277,117 @@ impl Chain {
     }
 }
 
+/// `w` won per kWh as a price.
+pub fn won(w: u64) -> gridledger_types::PriceMilliWonPerKwh {
+    gridledger_types::PriceMilliWonPerKwh(w * 1_000)
+}
+
+/// A `ConfigureMarket` for tests. The default is market `m`: monthly periods, uniform pricing, the
+/// gate at the period start, no fees, active, no approval or dispute window. Each method sets the
+/// field of its name.
+#[derive(Clone, Debug)]
+pub struct MarketBuilder(pub gridledger_types::ConfigureMarket);
+
+impl Default for MarketBuilder {
+    fn default() -> Self {
+        Self(gridledger_types::ConfigureMarket {
+            market: gridledger_types::MarketId::new("m").expect("a valid market id"),
+            period_kind: gridledger_types::PeriodKind::Monthly,
+            pricing: gridledger_types::Pricing::Uniform,
+            gate_lead_ms: 0,
+            wheeling_fee: won(0),
+            platform_fee: won(0),
+            prefer_same_feeder: false,
+            active: true,
+            approval_window_ms: 0,
+            dispute_window_ms: 0,
+        })
+    }
+}
+
+macro_rules! setters {
+    ($builder:ident { $($field:ident: $ty:ty),+ $(,)? }) => {
+        impl $builder {
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, v: $ty) -> Self {
+                    self.0.$field = v;
+                    self
+                }
+            )+
+        }
+    };
+}
+
+setters!(MarketBuilder {
+    market: gridledger_types::MarketId,
+    period_kind: gridledger_types::PeriodKind,
+    pricing: gridledger_types::Pricing,
+    gate_lead_ms: u64,
+    wheeling_fee: gridledger_types::PriceMilliWonPerKwh,
+    platform_fee: gridledger_types::PriceMilliWonPerKwh,
+    prefer_same_feeder: bool,
+    active: bool,
+    approval_window_ms: u64,
+    dispute_window_ms: u64,
+});
+
+impl MarketBuilder {
+    pub fn build(self) -> gridledger_types::ConfigureMarket {
+        self.0
+    }
+    /// The `ConfigureMarket` payload.
+    pub fn payload(self) -> Payload {
+        Payload::ConfigureMarket(self.0)
+    }
+}
+
+/// A `RegisterSite` for tests. The default is site `site` of `addr(&key(0))`: a household on
+/// feeder 1, tariff class `residential-low`, no contract demand, named `site`. Each method sets
+/// the field of its name; [SiteBuilder::building] makes it a commercial building.
+#[derive(Clone, Debug)]
+pub struct SiteBuilder(pub gridledger_types::RegisterSite);
+
+impl Default for SiteBuilder {
+    fn default() -> Self {
+        Self(gridledger_types::RegisterSite {
+            site: gridledger_types::SiteId::new("site").expect("a valid site id"),
+            owner: addr(&key(0)),
+            kind: gridledger_types::SiteKind::Household,
+            tariff_class: "residential-low".into(),
+            contract_kw: 0,
+            feeder: 1,
+            name: "site".into(),
+        })
+    }
+}
+
+setters!(SiteBuilder {
+    site: gridledger_types::SiteId,
+    owner: Address,
+    kind: gridledger_types::SiteKind,
+    tariff_class: String,
+    contract_kw: u32,
+    feeder: u32,
+    name: String,
+});
+
+impl SiteBuilder {
+    /// A commercial building (`general-low`) with `contract_kw` of contracted demand.
+    pub fn building(self, contract_kw: u32) -> Self {
+        self.kind(gridledger_types::SiteKind::CommercialBuilding)
+            .tariff_class("general-low".into())
+            .contract_kw(contract_kw)
+    }
+    pub fn build(self) -> gridledger_types::RegisterSite {
+        self.0
+    }
+    /// The `RegisterSite` payload.
+    pub fn payload(self) -> Payload {
+        Payload::RegisterSite(self.0)
+    }
+}
+
 /// A meter's readings of one interval starting at `start_ms`: its registers go from zero to
 /// `import_wh` / `export_wh`.
 pub fn one_interval(start_ms: u64, interval_ms: u32, import_wh: u64, export_wh: u64) -> Payload {
@@ -250,25 +416,8 @@ pub fn register_site(
     contract_kw: u32,
     name: String,
 ) -> Payload {
-    use gridledger_types::SiteKind;
-    Payload::RegisterSite(gridledger_types::RegisterSite {
-        site,
-        owner,
-        kind: if building {
-            SiteKind::CommercialBuilding
-        } else {
-            SiteKind::Household
-        },
-        tariff_class: if building {
-            "general-low"
-        } else {
-            "residential-low"
-        }
-        .into(),
-        contract_kw: if building { contract_kw } else { 0 },
-        feeder: 1,
-        name,
-    })
+    let b = SiteBuilder::default().site(site).owner(owner).name(name);
+    if building { b.building(contract_kw) } else { b }.payload()
 }
 
 /// The failure code of a receipt, or "success".

@@ -6,107 +6,36 @@
 //! A batch that starts where the previous one ended must repeat its last reading; a later start
 //! is a gap, whose energy (the register difference across it) is counted in the month where the
 //! gap ends. The first batch of a meter only sets its baseline at `registers[0]`.
-use crate::executor::{fail, registered, require_role, text_ok, Fail, Scratch};
-use crate::state::{device, Participant, StateKey, StateRead, StateValue};
-use bytes::{Buf, BufMut};
-use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, Read, ReadExt, Write};
-use gridledger_types::{
-    kst_month, kst_month_start_ms, read_string, string_size, write_string, Address,
-    CorrectReadings, DeviceKind, Event, RegisterSite, Registers, Role, SiteId, SiteKind,
-    SubmitReadings, TEXT_MAX_BYTES,
+use crate::fail::{fail, Fail, FailCode};
+use crate::scratch::{registered, require_role, text_ok, Scratch, TxCtx};
+use crate::state::metering::{
+    interval_energy, meter, month_totals, site, MeterState, Site, TARIFF_CLASSES,
 };
-use serde::{Deserialize, Serialize};
-
-/// Tariff classes a site may be billed under (the tariff crate's class names).
-pub const TARIFF_CLASSES: [&str; 3] = ["residential-low", "residential-high", "general-low"];
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Site {
-    pub owner: Address,
-    pub kind: SiteKind,
-    pub tariff_class: String,
-    pub contract_kw: u32,
-    pub feeder: u32,
-    pub name: String,
-    pub registered_at: u64,
-}
-
-/// A meter's binding and its last boundary reading.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterState {
-    pub site: SiteId,
-    /// 0 until the first batch.
-    pub interval_ms: u32,
-    /// Time of the last boundary reading (0 until the first batch).
-    pub last_boundary_ms: u64,
-    pub last: Registers,
-}
-
-/// A site's measured energy in one KST month, with the operator's audited corrections.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MonthTotals {
-    pub import_wh: u64,
-    pub export_wh: u64,
-    pub intervals: u32,
-    pub corrections: u32,
-}
-
-/// Energy of one interval at a site (summed over its meters).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntervalEnergy {
-    pub import_wh: u64,
-    pub export_wh: u64,
-}
-
-pub fn site(s: &(impl StateRead + ?Sized), id: &SiteId) -> Option<Site> {
-    match s.get(&StateKey::Site(id.clone())) {
-        Some(StateValue::Site(v)) => Some(v),
-        _ => None,
-    }
-}
-
-pub fn meter(s: &(impl StateRead + ?Sized), a: &Address) -> Option<MeterState> {
-    match s.get(&StateKey::Meter(a.clone())) {
-        Some(StateValue::Meter(v)) => Some(v),
-        _ => None,
-    }
-}
-
-pub fn month_totals(s: &(impl StateRead + ?Sized), id: &SiteId, yyyymm: u32) -> MonthTotals {
-    match s.get(&StateKey::SiteMonth(id.clone(), yyyymm)) {
-        Some(StateValue::SiteMonth(v)) => v,
-        _ => MonthTotals::default(),
-    }
-}
-
-pub fn interval_energy(
-    s: &(impl StateRead + ?Sized),
-    id: &SiteId,
-    start_ms: u64,
-) -> IntervalEnergy {
-    match s.get(&StateKey::Interval(id.clone(), start_ms)) {
-        Some(StateValue::Interval(v)) => v,
-        _ => IntervalEnergy::default(),
-    }
-}
+use crate::state::registry::device;
+use crate::state::{StateKey, StateRead, StateValue, StateWrite};
+use gridledger_types::{
+    kst_month, kst_month_start_ms, Address, CorrectReadings, DeviceKind, Event, RegisterSite,
+    Registers, Role, SiteId, SubmitReadings, TEXT_MAX_BYTES,
+};
 
 pub(crate) fn register_site<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    height: u64,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &RegisterSite,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    let height = cx.height;
+    let me = cx.me()?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_some() {
         return Err(fail(
-            "site_exists",
+            FailCode::SiteExists,
             format!("site {} already exists", p.site),
         ));
     }
-    registered(s, &p.owner, "unknown_owner")?;
+    registered(s, &p.owner, FailCode::UnknownOwner)?;
     if !TARIFF_CLASSES.contains(&p.tariff_class.as_str()) {
         return Err(fail(
-            "unknown_tariff_class",
+            FailCode::UnknownTariffClass,
             format!(
                 "tariff class '{}' is not one of {TARIFF_CLASSES:?}",
                 p.tariff_class
@@ -115,13 +44,13 @@ pub(crate) fn register_site<S: StateRead + ?Sized>(
     }
     if p.tariff_class == "general-low" && p.contract_kw == 0 {
         return Err(fail(
-            "missing_contract_kw",
+            FailCode::MissingContractKw,
             "general service sites need their contracted demand in kW",
         ));
     }
     if p.name.is_empty() || p.name.len() > TEXT_MAX_BYTES {
         return Err(fail(
-            "invalid_name",
+            FailCode::InvalidName,
             format!("name must be 1 to {TEXT_MAX_BYTES} bytes"),
         ));
     }
@@ -146,29 +75,30 @@ pub(crate) fn register_site<S: StateRead + ?Sized>(
 
 pub(crate) fn bind_meter<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     meter_addr: &Address,
     site_id: &SiteId,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    let me = cx.me()?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     let d = device(s, meter_addr).ok_or_else(|| {
         fail(
-            "unknown_device",
+            FailCode::UnknownDevice,
             format!("{meter_addr} is not a registered device"),
         )
     })?;
     if d.kind != DeviceKind::Meter {
         return Err(fail(
-            "not_a_meter",
+            FailCode::NotAMeter,
             format!("device {meter_addr} is a {}", d.kind),
         ));
     }
     if site(s, site_id).is_none() {
-        return Err(fail("unknown_site", format!("no site {site_id}")));
+        return Err(fail(FailCode::UnknownSite, format!("no site {site_id}")));
     }
     if let Some(m) = meter(s, meter_addr) {
         return Err(fail(
-            "already_bound",
+            FailCode::AlreadyBound,
             format!("meter {meter_addr} measures site {}", m.site),
         ));
     }
@@ -192,19 +122,20 @@ pub(crate) fn bind_meter<S: StateRead + ?Sized>(
 
 pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    now_ms: u64,
-    meter_addr: &Address,
+    cx: &TxCtx<'_>,
     p: &SubmitReadings,
 ) -> Result<Vec<Event>, Fail> {
+    let now_ms = cx.now_ms;
+    let meter_addr = cx.signer;
     let mut m = meter(s, meter_addr).ok_or_else(|| {
         fail(
-            "unbound_meter",
+            FailCode::UnboundMeter,
             format!("{meter_addr} is not bound to a site"),
         )
     })?;
     if !SubmitReadings::INTERVALS_MS.contains(&p.interval_ms) {
         return Err(fail(
-            "invalid_interval",
+            FailCode::InvalidInterval,
             format!(
                 "interval {} ms is not one of {:?}",
                 p.interval_ms,
@@ -214,20 +145,20 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     }
     if m.interval_ms != 0 && m.interval_ms != p.interval_ms {
         return Err(fail(
-            "interval_mismatch",
+            FailCode::IntervalMismatch,
             format!("this meter reports {} ms intervals", m.interval_ms),
         ));
     }
     let step = u64::from(p.interval_ms);
     if !p.first_interval_start_ms.is_multiple_of(step) {
         return Err(fail(
-            "misaligned_interval",
+            FailCode::MisalignedInterval,
             "intervals must start on a multiple of their length",
         ));
     }
     if p.registers.len() < 2 {
         return Err(fail(
-            "too_few_readings",
+            FailCode::TooFewReadings,
             "a batch needs its start reading and at least one interval",
         ));
     }
@@ -235,10 +166,10 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     let end = step
         .checked_mul(n)
         .and_then(|d| d.checked_add(p.first_interval_start_ms))
-        .ok_or_else(|| fail("future_reading", "interval end overflows"))?;
+        .ok_or_else(|| fail(FailCode::FutureReading, "interval end overflows"))?;
     if end > now_ms {
         return Err(fail(
-            "future_reading",
+            FailCode::FutureReading,
             format!("the last interval ends at {end} ms, after block time {now_ms} ms"),
         ));
     }
@@ -250,7 +181,7 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
     if m.last_boundary_ms != 0 {
         if p.first_interval_start_ms < m.last_boundary_ms {
             return Err(fail(
-                "duplicate_interval",
+                FailCode::DuplicateInterval,
                 format!(
                     "intervals up to {} ms are already reported",
                     m.last_boundary_ms
@@ -259,7 +190,7 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
         }
         if p.first_interval_start_ms == m.last_boundary_ms && first != m.last {
             return Err(fail(
-                "register_mismatch",
+                FailCode::RegisterMismatch,
                 format!(
                     "the reading at {} ms was import {} / export {} Wh",
                     m.last_boundary_ms, m.last.import_wh, m.last.export_wh
@@ -304,25 +235,26 @@ pub(crate) fn submit_readings<S: StateRead + ?Sized>(
 
 pub(crate) fn correct_readings<S: StateRead + ?Sized>(
     s: &mut Scratch<'_, S>,
-    me: &Participant,
+    cx: &TxCtx<'_>,
     p: &CorrectReadings,
 ) -> Result<Vec<Event>, Fail> {
-    require_role(me, Role::Operator, "not_operator")?;
+    let me = cx.me()?;
+    require_role(me, Role::Operator, FailCode::NotOperator)?;
     if site(s, &p.site).is_none() {
-        return Err(fail("unknown_site", format!("no site {}", p.site)));
+        return Err(fail(FailCode::UnknownSite, format!("no site {}", p.site)));
     }
     if kst_month_start_ms(p.month).is_none() {
         return Err(fail(
-            "invalid_month",
+            FailCode::InvalidMonth,
             format!("{} is not a YYYYMM month", p.month),
         ));
     }
     if p.reason.is_empty() {
-        return Err(fail("missing_reason", "a correction needs a reason"));
+        return Err(fail(FailCode::MissingReason, "a correction needs a reason"));
     }
     text_ok("reason", &p.reason)?;
     if let Some(start) = gridledger_types::kst_month_start_ms(p.month) {
-        crate::billing::ensure_month_open(s, start)?;
+        crate::state::billing::ensure_month_open(s, start)?;
     }
     let mut t = month_totals(s, &p.site, p.month);
     t.import_wh = t
@@ -330,7 +262,7 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         .checked_add_signed(p.import_adjust_wh)
         .ok_or_else(|| {
             fail(
-                "correction_out_of_range",
+                FailCode::CorrectionOutOfRange,
                 "import would go below zero or overflow",
             )
         })?;
@@ -339,7 +271,7 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         .checked_add_signed(p.export_adjust_wh)
         .ok_or_else(|| {
             fail(
-                "correction_out_of_range",
+                FailCode::CorrectionOutOfRange,
                 "export would go below zero or overflow",
             )
         })?;
@@ -355,25 +287,6 @@ pub(crate) fn correct_readings<S: StateRead + ?Sized>(
         export_adjust_wh: p.export_adjust_wh,
         reason: p.reason.clone(),
     }])
-}
-
-fn delta(from: &Registers, to: &Registers) -> Option<Registers> {
-    Some(Registers {
-        import_wh: to.import_wh.checked_sub(from.import_wh)?,
-        export_wh: to.export_wh.checked_sub(from.export_wh)?,
-    })
-}
-
-fn backwards(i: usize) -> Fail {
-    fail(
-        "register_backwards",
-        format!("register reading {i} is below the one before it"),
-    )
-}
-
-fn add(a: u64, b: u64) -> Result<u64, Fail> {
-    a.checked_add(b)
-        .ok_or_else(|| fail("overflow", "energy total would overflow"))
 }
 
 fn add_month<S: StateRead + ?Sized>(
@@ -394,102 +307,21 @@ fn add_month<S: StateRead + ?Sized>(
     Ok(())
 }
 
-// ---- canonical encoding -------------------------------------------------------------------
-
-impl Write for Site {
-    fn write(&self, b: &mut impl BufMut) {
-        self.owner.write(b);
-        self.kind.write(b);
-        write_string(&self.tariff_class, b);
-        self.contract_kw.write(b);
-        self.feeder.write(b);
-        write_string(&self.name, b);
-        self.registered_at.write(b);
-    }
-}
-impl EncodeSize for Site {
-    fn encode_size(&self) -> usize {
-        Address::SIZE + 1 + string_size(&self.tariff_class) + 4 + 4 + string_size(&self.name) + 8
-    }
-}
-impl Read for Site {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            owner: Address::read(b)?,
-            kind: SiteKind::read(b)?,
-            tariff_class: read_string(b, 32)?,
-            contract_kw: u32::read(b)?,
-            feeder: u32::read(b)?,
-            name: read_string(b, TEXT_MAX_BYTES)?,
-            registered_at: u64::read(b)?,
-        })
-    }
+fn delta(from: &Registers, to: &Registers) -> Option<Registers> {
+    Some(Registers {
+        import_wh: to.import_wh.checked_sub(from.import_wh)?,
+        export_wh: to.export_wh.checked_sub(from.export_wh)?,
+    })
 }
 
-impl Write for MeterState {
-    fn write(&self, b: &mut impl BufMut) {
-        self.site.write(b);
-        self.interval_ms.write(b);
-        self.last_boundary_ms.write(b);
-        self.last.write(b);
-    }
-}
-impl EncodeSize for MeterState {
-    fn encode_size(&self) -> usize {
-        self.site.encode_size() + 4 + 8 + Registers::SIZE
-    }
-}
-impl Read for MeterState {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            site: SiteId::read(b)?,
-            interval_ms: u32::read(b)?,
-            last_boundary_ms: u64::read(b)?,
-            last: Registers::read(b)?,
-        })
-    }
+fn backwards(i: usize) -> Fail {
+    fail(
+        FailCode::RegisterBackwards,
+        format!("register reading {i} is below the one before it"),
+    )
 }
 
-impl Write for MonthTotals {
-    fn write(&self, b: &mut impl BufMut) {
-        self.import_wh.write(b);
-        self.export_wh.write(b);
-        self.intervals.write(b);
-        self.corrections.write(b);
-    }
-}
-impl FixedSize for MonthTotals {
-    const SIZE: usize = 8 + 8 + 4 + 4;
-}
-impl Read for MonthTotals {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            import_wh: u64::read(b)?,
-            export_wh: u64::read(b)?,
-            intervals: u32::read(b)?,
-            corrections: u32::read(b)?,
-        })
-    }
-}
-
-impl Write for IntervalEnergy {
-    fn write(&self, b: &mut impl BufMut) {
-        self.import_wh.write(b);
-        self.export_wh.write(b);
-    }
-}
-impl FixedSize for IntervalEnergy {
-    const SIZE: usize = 16;
-}
-impl Read for IntervalEnergy {
-    type Cfg = ();
-    fn read_cfg(b: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(Self {
-            import_wh: u64::read(b)?,
-            export_wh: u64::read(b)?,
-        })
-    }
+fn add(a: u64, b: u64) -> Result<u64, Fail> {
+    a.checked_add(b)
+        .ok_or_else(|| fail(FailCode::Overflow, "energy total would overflow"))
 }
