@@ -1,9 +1,8 @@
 //! Route handlers. Node calls are synchronous (they may touch the store), so they run on the
 //! blocking pool.
 use crate::auth::Viewer;
-use crate::error::{codes, ApiError};
+use crate::error::ApiError;
 use crate::params::*;
-use crate::views::*;
 use crate::{policy, AppState, OPENAPI_JSON};
 use axum::{
     body::Bytes,
@@ -19,18 +18,16 @@ use axum::{
     Json,
 };
 use futures::{Stream, StreamExt};
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::Lagged;
+use gridledger_api_types::*;
 use gridledger_types::{Address, DecodeExt, Hash32, SignedTransaction, SiteId, TX_MAX_BYTES};
 use serde::Deserialize;
 use std::{any::Any, convert::Infallible, sync::Arc};
-use tokio::sync::broadcast::error::RecvError;
 
 /// Default and largest page size of account history.
 pub const HISTORY_DEFAULT_LIMIT: usize = 20;
 pub const HISTORY_MAX_LIMIT: usize = 100;
-
-/// Per-transaction code for a transaction signed for another chain (checked by the API when
-/// [crate::ApiConfig::chain_id] is set).
-pub const WRONG_CHAIN_ID: &str = "wrong_chain";
 
 /// Runs a node call on the blocking pool; a panic inside the node becomes a 500.
 pub(crate) async fn node_call<T: Send + 'static>(
@@ -55,7 +52,7 @@ pub(crate) fn json_body(
 ) -> Result<serde_json::Value, ApiError> {
     let body = body_bytes(body)?;
     serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("malformed JSON: {e}")))
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidJson, format!("malformed JSON: {e}")))
 }
 
 /// The request body, or `body_too_large` / `invalid_request` (never quoting the body).
@@ -64,12 +61,12 @@ pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, A
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                codes::BODY_TOO_LARGE,
+                ErrorCode::BodyTooLarge,
                 "request body exceeds the configured limit",
             )
         } else {
             ApiError::bad_request(
-                codes::INVALID_REQUEST,
+                ErrorCode::InvalidRequest,
                 format!("could not read body: {}", rej.body_text()),
             )
         }
@@ -84,7 +81,7 @@ fn parse_submit_body(
     let value = json_body(body)?;
     let shape_err = || {
         ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             r#"expected {"tx": "<hex>"} or {"txs": ["<hex>", ...]}"#,
         )
     };
@@ -97,11 +94,14 @@ fn parse_submit_body(
         SubmitRequest::Batch { txs } => txs,
     };
     if hexes.is_empty() {
-        return Err(ApiError::bad_request(codes::INVALID_REQUEST, "empty batch"));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidRequest,
+            "empty batch",
+        ));
     }
     if hexes.len() > max_batch {
         return Err(ApiError::bad_request(
-            codes::BATCH_TOO_LARGE,
+            ErrorCode::BatchTooLarge,
             format!(
                 "{} transactions; at most {max_batch} per request",
                 hexes.len()
@@ -111,12 +111,16 @@ fn parse_submit_body(
     Ok(hexes)
 }
 
-fn refused(hash: Option<Hash32>, code: &str, message: impl Into<String>) -> SubmitResult {
+fn refused(
+    hash: Option<Hash32>,
+    code: impl Into<String>,
+    message: impl Into<String>,
+) -> SubmitResult {
     SubmitResult {
         hash,
         accepted: false,
         error: Some(ErrorBody {
-            code: code.to_string(),
+            code: code.into(),
             message: message.into(),
         }),
     }
@@ -128,31 +132,31 @@ fn decode_tx(hex_str: &str, chain_id: &str) -> Result<SignedTransaction, SubmitR
     if s.len() > 2 * TX_MAX_BYTES {
         return Err(refused(
             None,
-            codes::TX_TOO_LARGE,
+            ErrorCode::TxTooLarge,
             format!("transaction exceeds {TX_MAX_BYTES} bytes"),
         ));
     }
     let bytes = hex::decode(s)
-        .map_err(|e| refused(None, codes::INVALID_HEX, format!("invalid hex: {e}")))?;
+        .map_err(|e| refused(None, ErrorCode::InvalidHex, format!("invalid hex: {e}")))?;
     if bytes.len() > TX_MAX_BYTES {
         // Unreachable given the length check above; kept so the bound never depends on it.
         return Err(refused(
             None,
-            codes::TX_TOO_LARGE,
+            ErrorCode::TxTooLarge,
             format!("transaction exceeds {TX_MAX_BYTES} bytes"),
         ));
     }
     let tx = SignedTransaction::decode(bytes.as_slice()).map_err(|e| {
         refused(
             None,
-            codes::INVALID_ENCODING,
+            ErrorCode::InvalidEncoding,
             format!("not a canonical signed transaction: {e}"),
         )
     })?;
     if !chain_id.is_empty() && tx.tx.chain_id.as_str() != chain_id {
         return Err(refused(
             Some(tx.hash()),
-            WRONG_CHAIN_ID,
+            ErrorCode::WrongChain,
             format!(
                 "signed for chain '{}', this node serves '{chain_id}'",
                 tx.tx.chain_id
@@ -205,13 +209,13 @@ pub async fn submit(State(st): State<AppState>, body: Result<Bytes, BytesRejecti
                     error: None,
                 },
                 Some(Err(Rejected { code, message })) => refused(Some(hash), &code, message),
-                None => refused(Some(hash), codes::INTERNAL_ERROR, "node gave no result"),
+                None => refused(Some(hash), ErrorCode::InternalError, "node gave no result"),
             });
         }
     }
     let results: Vec<SubmitResult> = results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| refused(None, codes::INTERNAL_ERROR, "no result")))
+        .map(|r| r.unwrap_or_else(|| refused(None, ErrorCode::InternalError, "no result")))
         .collect();
     for r in &results {
         match &r.error {
@@ -234,7 +238,7 @@ pub async fn tx(
     viewer: Viewer,
     hash: Result<Path<String>, PathRejection>,
 ) -> Result<Json<TxView>, ApiError> {
-    let hash = parse_hash(&path_segment(hash, codes::INVALID_HASH)?)?;
+    let hash = parse_hash(&path_segment(hash, ErrorCode::InvalidHash)?)?;
     let node = st.node.clone();
     let v = viewer.clone();
     let (found, allowed) = node_call(move || -> Result<_, NodeError> {
@@ -288,8 +292,8 @@ pub async fn block(
     height: Result<Path<String>, PathRejection>,
 ) -> Result<Json<BlockView>, ApiError> {
     let height = parse_u64(
-        &path_segment(height, codes::INVALID_HEIGHT)?,
-        codes::INVALID_HEIGHT,
+        &path_segment(height, ErrorCode::InvalidHeight)?,
+        ErrorCode::InvalidHeight,
         "a block height",
     )?;
     block_at(&st, height).await
@@ -306,7 +310,7 @@ pub async fn account(
     viewer: Viewer,
     address: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AccountView>, ApiError> {
-    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
+    let address = parse_address(&path_segment(address, ErrorCode::InvalidAddress)?)?;
     policy::account(&viewer, &address)?;
     let node = st.node.clone();
     Ok(Json(node_call(move || node.account(&address)).await??))
@@ -316,7 +320,7 @@ pub async fn participant(
     State(st): State<AppState>,
     address: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ParticipantView>, ApiError> {
-    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
+    let address = parse_address(&path_segment(address, ErrorCode::InvalidAddress)?)?;
     let node = st.node.clone();
     let a = address.clone();
     node_call(move || node.participant(&a))
@@ -334,7 +338,7 @@ pub async fn site(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SiteView>, ApiError> {
-    let id = parse_site(&path_segment(id, codes::INVALID_SITE)?)?;
+    let id = parse_site(&path_segment(id, ErrorCode::InvalidSite)?)?;
     let node = st.node.clone();
     let i = id.clone();
     node_call(move || node.site(&i))
@@ -376,9 +380,9 @@ pub async fn site_readings(
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SiteReadingsView>, ApiError> {
-    let id = parse_site(&path_segment(id, codes::INVALID_SITE)?)?;
+    let id = parse_site(&path_segment(id, ErrorCode::InvalidSite)?)?;
     let Query(q) =
-        query.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+        query.map_err(|e| ApiError::bad_request(ErrorCode::InvalidRequest, e.body_text()))?;
     let month = parse_month(q.month.as_deref().unwrap_or(""))?;
     site_for(&st, &viewer, &id).await?;
     let node = st.node.clone();
@@ -395,9 +399,9 @@ pub async fn market_period(
     params: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Path((market, start)) =
-        params.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+        params.map_err(|e| ApiError::bad_request(ErrorCode::InvalidSite, e.body_text()))?;
     let market = parse_site(&market)?;
-    let start = parse_u64(&start, codes::INVALID_HEIGHT, "period start (Unix ms)")?;
+    let start = parse_u64(&start, ErrorCode::InvalidHeight, "period start (Unix ms)")?;
     let node = st.node.clone();
     let m = market.clone();
     node_call(move || -> Result<_, NodeError> {
@@ -463,10 +467,10 @@ pub async fn history(
     address: Result<Path<String>, PathRejection>,
     query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
-    let address = parse_address(&path_segment(address, codes::INVALID_ADDRESS)?)?;
+    let address = parse_address(&path_segment(address, ErrorCode::InvalidAddress)?)?;
     let Query(q) = query.map_err(|e| {
         ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             format!("bad query: {}", e.body_text()),
         )
     })?;
@@ -476,7 +480,7 @@ pub async fn history(
             Some(n) if n >= 1 => n as usize,
             _ => {
                 return Err(ApiError::bad_request(
-                    codes::INVALID_LIMIT,
+                    ErrorCode::InvalidLimit,
                     format!("limit must be an integer from 1 to {HISTORY_MAX_LIMIT}"),
                 ))
             }
@@ -513,6 +517,17 @@ impl Drop for StreamGuard {
     }
 }
 
+/// The [EventStream] of a broadcast channel of finalized blocks (what a node built on tokio
+/// returns from [NodeApi::subscribe]): a receiver that falls behind sees [Lagged], a closed
+/// channel ends the stream.
+pub fn event_stream(rx: tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>>) -> EventStream {
+    use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
+    Box::pin(
+        BroadcastStream::new(rx)
+            .map(|r| r.map_err(|BroadcastStreamRecvError::Lagged(n)| Lagged(n))),
+    )
+}
+
 pub async fn events(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -525,7 +540,7 @@ pub async fn events(
         let scope = scope.clone();
         async move {
             loop {
-                let event = match rx.recv().await {
+                let event = match rx.next().await? {
                     Ok(ev) => match Event::default()
                         .event("block")
                         .id(ev.block.height.to_string())
@@ -537,11 +552,10 @@ pub async fn events(
                             continue;
                         }
                     },
-                    Err(RecvError::Lagged(n)) => {
+                    Err(Lagged(n)) => {
                         guard.0.sse_lagged(n);
                         Event::default().event("lagged").data(n.to_string())
                     }
-                    Err(RecvError::Closed) => return None,
                 };
                 return Some((Ok(event), (rx, guard)));
             }
@@ -601,7 +615,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        codes::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
         "method not allowed on this route",
     )
 }
@@ -618,9 +632,9 @@ mod tests {
     #[test]
     fn decode_tx_classifies_garbage() {
         let code = |s: &str| decode_tx(s, "").unwrap_err().error.unwrap().code;
-        assert_eq!(code("zz"), codes::INVALID_HEX);
-        assert_eq!(code("abc"), codes::INVALID_HEX);
-        assert_eq!(code("00"), codes::INVALID_ENCODING);
-        assert_eq!(code(&"00".repeat(TX_MAX_BYTES + 1)), codes::TX_TOO_LARGE);
+        assert_eq!(code("zz"), ErrorCode::InvalidHex);
+        assert_eq!(code("abc"), ErrorCode::InvalidHex);
+        assert_eq!(code("00"), ErrorCode::InvalidEncoding);
+        assert_eq!(code(&"00".repeat(TX_MAX_BYTES + 1)), ErrorCode::TxTooLarge);
     }
 }

@@ -11,26 +11,22 @@ mod admin;
 mod auth;
 mod billing;
 mod charging;
-mod charging_api;
 pub mod dashboard;
 mod error;
 mod explore;
 mod handlers;
-pub mod kdf;
 mod mandates;
 mod metrics;
 pub mod params;
 pub mod policy;
-pub mod portal;
+mod portal;
 pub mod rate_limit;
-pub mod views;
 
-pub use admin::{ClockToken, MAX_CLOCK_STEP_MS};
-pub use auth::{decode_basic, Reader, Via, Viewer};
-pub use charging_api::*;
-pub use error::{codes, ApiError, ERROR_CODES};
+pub use admin::ClockToken;
+pub use auth::{Reader, Via, Viewer};
+pub use error::ApiError;
 pub use explore::{contract_trace, TraceStep, TraceTx, TraceView};
-pub use views::*;
+pub use handlers::event_stream;
 
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
@@ -39,6 +35,7 @@ use axum::{
     routing::{delete, get, post, MethodRouter},
     Router,
 };
+use gridledger_api_types::{ChargingApi, MetricsSource, NodeApi, PortalApi};
 use metrics::ApiMetrics;
 use std::{future::Future, sync::Arc};
 use tokio::sync::watch;
@@ -148,9 +145,9 @@ pub(crate) struct AppState {
     /// The charging operator's member service, if this node runs one.
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in, if this node runs one.
-    pub portal: Option<Arc<dyn portal::PortalApi>>,
+    pub portal: Option<Arc<dyn PortalApi>>,
     /// The node's key-derivation pool (its counters are in `/metrics`), if a service uses one.
-    pub kdf: Option<Arc<kdf::KdfPool>>,
+    pub kdf: Option<Arc<dyn MetricsSource>>,
     /// The per-client limits (their counters are in `/metrics`).
     pub limiter: Arc<rate_limit::Limiter>,
 }
@@ -219,9 +216,9 @@ pub struct Services {
     /// The charging operator's member service (the `/charging` routes).
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in and signing (the `/session` routes).
-    pub portal: Option<Arc<dyn portal::PortalApi>>,
+    pub portal: Option<Arc<dyn PortalApi>>,
     /// The key-derivation pool the services share (reported in `/metrics`).
-    pub kdf: Option<Arc<kdf::KdfPool>>,
+    pub kdf: Option<Arc<dyn MetricsSource>>,
 }
 
 fn build(

@@ -10,7 +10,7 @@ use crate::{
     Error, Result,
 };
 use futures::{Stream, StreamExt};
-use gridledger_api::{
+use gridledger_api_types::{
     AccountView, AutoChargeBody, AutoChargeResult, BlockView, CertifyBody, CertifyResult,
     ChargerSecretResult, ClockAdvance, ClockView, ErrorBody, FinalizedEvent, HistoryPage,
     ParticipantView, PrepayBody, PrepayResult, RevenueFilter, SessionFilter, SignUpBody,
@@ -864,7 +864,7 @@ mod charging_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gridledger_api::BlockView;
+    use gridledger_api_types::BlockView;
     use gridledger_types::{Receipt, TxStatus};
 
     fn sample_event(height: u64) -> FinalizedEvent {
