@@ -8,7 +8,7 @@
 //! reads as its owner); else anonymous. Charging routes also pass the raw credentials on to the
 //! member service as a [Caller] ([caller]).
 use crate::error::ApiError;
-use crate::handlers::node_call;
+use crate::routes::node_call;
 use crate::AppState;
 use axum::{
     extract::FromRequestParts,
@@ -42,7 +42,7 @@ pub(crate) async fn caller(st: &AppState, headers: &HeaderMap) -> Caller {
         Authorization::Basic { user, password } => Caller::Basic { user, password },
         Authorization::Bearer(t) => Caller::Bearer(t),
         Authorization::Signed(_) | Authorization::Unknown => Caller::Anonymous,
-        Authorization::None => match crate::portal::session_of(st, headers).await {
+        Authorization::None => match crate::routes::session::session_of(st, headers).await {
             Some(address) => Caller::Session(address),
             None => Caller::Anonymous,
         },
@@ -220,7 +220,7 @@ pub(crate) async fn viewer(
 /// header: the cookie is `SameSite=Strict`, and a read changes nothing).
 async fn session_address(st: &AppState, headers: &HeaderMap) -> Option<Address> {
     let p = st.portal.clone()?;
-    let token = crate::portal::cookie_token(headers)?;
+    let token = crate::routes::session::cookie_token(headers)?;
     node_call(move || p.session(&token))
         .await
         .ok()

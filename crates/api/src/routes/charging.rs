@@ -7,9 +7,9 @@
 //! errors name the field and the expected type, never the value).
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::handlers::{body_bytes, node_call};
 use crate::params::{parse_day, path_segment, uint};
 use crate::policy::{self, MemberAccess, RevenueScope};
+use crate::routes::{body_bytes, node_call};
 use crate::AppState;
 use axum::{
     body::Bytes,
@@ -575,7 +575,7 @@ pub async fn sessions(
     }
     let mut v = answer(&st, &headers, ChargingRequest::Sessions(filter)).await?;
     if let Some(list) = v["sessions"].as_array_mut() {
-        list.retain(|s| crate::explore::session_readable(&viewer, s));
+        list.retain(|s| crate::routes::explore::session_readable(&viewer, s));
         if let Some(n) = cut {
             list.truncate(n);
         }
@@ -594,7 +594,7 @@ pub async fn session(
     policy::known(&viewer, "a charging session")?;
     let req = ChargingRequest::Session { charger, session };
     let v = answer(&st, &headers, req).await?;
-    if !crate::explore::session_readable(&viewer, &v) {
+    if !crate::routes::explore::session_readable(&viewer, &v) {
         return Err(policy::refuse(&viewer, "this session"));
     }
     Ok(Json(v))

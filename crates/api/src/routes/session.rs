@@ -2,8 +2,8 @@
 //! custodial keystores). The API owns the HTTP side (cookie, CSRF header, JSON); a [PortalApi]
 //! (the `gridledger-portal` crate) owns the keystores, the sessions and the keys.
 use crate::error::ApiError;
-use crate::handlers::node_call;
 use crate::params::{is_login, path_segment};
+use crate::routes::node_call;
 use crate::AppState;
 use axum::{
     body::Bytes,

@@ -8,7 +8,7 @@
 //! clock control (anything but `devnet --clock-control`) answers an authorized caller
 //! `403 clock_control_disabled`.
 use crate::error::ApiError;
-use crate::handlers::{json_body, node_call};
+use crate::routes::{json_body, node_call};
 use crate::AppState;
 use axum::Json;
 use axum::{
@@ -86,7 +86,7 @@ async fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
             )),
         };
     }
-    crate::portal::operator_session(st, headers, NEEDS)
+    crate::routes::session::operator_session(st, headers, NEEDS)
         .await
         .map(|_| ())
 }

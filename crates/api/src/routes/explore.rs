@@ -3,8 +3,8 @@
 //! intention to payment (steps 1-7 of the pilot).
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::handlers::{node_call, shown_tx};
 use crate::params::{parse_site, parse_u64, uint};
+use crate::routes::{chain::shown_tx, node_call};
 use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},

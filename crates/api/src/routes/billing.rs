@@ -2,8 +2,8 @@
 //! a month's billing progress, and the bank's settlement report (JSON or CSV).
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::handlers::{node_call, site_for};
 use crate::params::{parse_address, parse_hash, parse_month, parse_site, parse_u64, path_segment};
+use crate::routes::{node_call, sites::site_for};
 use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},

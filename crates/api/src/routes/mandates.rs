@@ -3,8 +3,8 @@
 //! ([policy::site_mandates]: a company sees its own record only).
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::handlers::node_call;
 use crate::params::{parse_site, path_segment};
+use crate::routes::node_call;
 use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, State},
