@@ -3,8 +3,9 @@
 //! [Error::Api].
 use super::*;
 use gridledger_api_types::{
-    AutoChargeResult, Caller, CertifyOutcome, ChargingApi, ChargingFailure, ChargingRequest,
-    ClockAdvance, NodeApi, NodeError, SoftStopAction,
+    AutoChargeBody, AutoChargeResult, Caller, CertifyBody, CertifyOutcome, ChargingApi,
+    ChargingFailure, ChargingRequest, ClockAdvance, NodeApi, NodeError, PrepayBody, RevenueFilter,
+    SessionFilter, SignUpBody, SoftStopAction, StopBody,
 };
 use gridledger_types::{DecodeExt, SiteId};
 use serde_json::json;
