@@ -1,7 +1,11 @@
-//! GridLedger's HTTP API, written against the [NodeApi] trait so it can be served by any node
-//! (validator or full node) and tested without a chain.
+//! GridLedger's HTTP server: the routes of `/api/v1` (one module per area under `routes/`),
+//! who may read what (`auth`, `policy`), per-client rate limits, metrics, the OpenAPI document
+//! and the embedded dashboard, served through the [NodeApi] trait so any node (validator or
+//! full node) can serve it and tests can run it without a chain.
 //!
-//! Entry points: [router] builds the axum [Router]; [serve] runs it on a listener until a
+//! Rules: every JSON shape, error code and service trait lives in `gridledger-api-types`; this
+//! crate re-exports none of them, so clients and services depend on that crate, never on this
+//! one. Entry points: [router] builds the axum [Router]; [serve] runs it on a listener until a
 //! shutdown future completes (ending open event streams so the shutdown is not held up);
 //! [OPENAPI_JSON] is the OpenAPI 3.0 document served at `/api/v1/openapi.json`; [ROUTES] is the
 //! list of every `(method, path)` the router serves, shared by the router and its tests.
