@@ -2,9 +2,9 @@
 //! operator token, the devnet bootstrap (register and configure the charging operator), and the
 //! node extension that starts the service, its worker and the OCPP listener.
 use anyhow::{Context, Result};
-use gridledger_api::kdf::KdfPool;
 use gridledger_charging::{api::ChargingRoutes, backend::OcppBackend, Service, ServiceConfig};
 use gridledger_consensus::node::{Extension, ExtensionParts};
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::keystore::KdfParams;
 use gridledger_types::{
     Address, ChainId, ConfigureCharging, MilliWon, Payload, PrivateKey, Role, TxStatus,

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
-use gridledger_api::{kdf::KdfPool, rate_limit::RateLimitConfig, ApiConfig, ClockToken};
+use gridledger_api::{rate_limit::RateLimitConfig, ApiConfig, ClockToken};
 use gridledger_consensus::{
     application::Pacing,
     clock::ClockConfig,
@@ -13,6 +13,7 @@ use gridledger_consensus::{
     node::{self, load_validator_key, save_validator_key, NodeConfig},
 };
 use gridledger_execution::Genesis;
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};

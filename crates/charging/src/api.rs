@@ -1,8 +1,8 @@
 //! The charging routes' answers ([ChargingApi] for the member service).
 use crate::{lockout::charger_source, password::Password, service::Certified, Error, Service};
-use gridledger_api::{
-    rate_limit::ClientAddr, Caller, ChargingApi, ChargingFailure, ChargingIdentity,
-    ChargingRequest, SESSIONS_DEFAULT_LIMIT,
+use gridledger_api_types::{
+    Caller, ChargingApi, ChargingFailure, ChargingIdentity, ChargingRequest, ClientAddr,
+    SESSIONS_DEFAULT_LIMIT,
 };
 use gridledger_types::{ChargerId, MilliWon, Payload, SessionState, StopReason};
 use serde_json::{json, Value};

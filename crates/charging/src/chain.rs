@@ -1,7 +1,8 @@
 //! The service's view of the chain through the node's [NodeApi]: charging reads, account
 //! nonces, chain time, and submitting transactions until their receipts are final.
 use crate::Error;
-use gridledger_api::{ChargingQuery, NodeApi};
+use futures::StreamExt;
+use gridledger_api_types::{ChargingQuery, NodeApi};
 use gridledger_execution::charging_view::{ChargerView, MemberView, SessionView};
 use gridledger_types::{
     Address, ChainId, ChargerId, ConfigureCharging, Hash32, Payload, PrivateKey, Receipt,
@@ -229,12 +230,11 @@ impl Chain {
             if found.len() == hashes.len() {
                 return Ok(hashes.iter().filter_map(|h| found.remove(h)).collect());
             }
-            match tokio::time::timeout_at(deadline, events.recv()).await {
+            match tokio::time::timeout_at(deadline, events.next()).await {
                 Err(_) => return Err(Error::Node("transactions not finalized in time".into())),
-                Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
-                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
-                    return Err(Error::Node("node stopped".into()))
-                }
+                // A block, or some missed (the reads above catch them): look again.
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(Error::Node("node stopped".into())),
             }
         }
     }

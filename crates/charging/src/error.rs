@@ -1,5 +1,5 @@
 //! The one error type of the member service.
-use gridledger_api::ChargingFailure;
+use gridledger_api_types::ChargingFailure;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -40,7 +40,7 @@ impl Error {
                 };
                 let f = ChargingFailure::new(status, code.clone(), message.clone());
                 if status == 503 {
-                    f.retry_after(gridledger_api::kdf::BUSY_RETRY_AFTER_S)
+                    f.retry_after(gridledger_sdk::kdf_pool::BUSY_RETRY_AFTER_S)
                 } else {
                     f
                 }

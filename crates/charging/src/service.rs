@@ -13,8 +13,8 @@ use crate::{
     store::{LiveSession, StopRecord, Store},
     Error,
 };
-use gridledger_api::kdf::KdfPool;
 use gridledger_execution::charging_view::MemberView;
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::{
     keystore::{generate_key, KdfParams, Keystore},
     turns::Turns,
@@ -144,7 +144,7 @@ fn first_failure(r: &Receipt) -> Option<Error> {
 impl Service {
     pub fn new(
         cfg: ServiceConfig,
-        node: Arc<dyn gridledger_api::NodeApi>,
+        node: Arc<dyn gridledger_api_types::NodeApi>,
     ) -> Result<Arc<Self>, Error> {
         let store = Store::open(&cfg.dir.join("gateway.redb"))?;
         std::fs::create_dir_all(cfg.dir.join("members"))

@@ -1,9 +1,9 @@
 //! [NodeApi] for a running node: reads come from the in-memory state and the store.
 use crate::{block::ChainBlock, chain::Chain, clock::ChainClock};
 use commonware_codec::DecodeExt;
-use gridledger_api::{
+use gridledger_api_types::{
     AccountView, BillingQuery, BlockView, ChargingQuery, ClockAdvance, ClockRefusal, ClockView,
-    ContractView, DeviceView, FinalizedEvent, HoldView, IntentionView, IntervalView, MandateView,
+    ContractView, DeviceView, EventStream, HoldView, IntentionView, IntervalView, MandateView,
     NodeApi, NodeError, ParticipantView, PeriodView, Rejected, ScheduledValidators,
     SiteMandatesView, SiteReadingsView, SiteView, StatusView, TxView, ValidatorsView,
 };
@@ -423,8 +423,8 @@ impl NodeApi for NodeService {
         }))
     }
 
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
-        self.chain.subscribe()
+    fn subscribe(&self) -> EventStream {
+        gridledger_api::event_stream(self.chain.subscribe())
     }
 
     fn metrics_text(&self) -> String {

@@ -9,7 +9,7 @@ use crate::{
 };
 use commonware_codec::{DecodeExt, Encode};
 use commonware_utils::sys_rng;
-use gridledger_api::{BlockView, FinalizedEvent, Rejected};
+use gridledger_api_types::{BlockView, FinalizedEvent, Rejected};
 use gridledger_execution::{
     admission_check, apply_writes, execute_block, verify_signatures_batch, BlockBuilder, BlockEnv,
     BlockOutcome, Layered, SigCheck, StateKey, StateValue,

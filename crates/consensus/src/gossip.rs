@@ -7,7 +7,7 @@ use commonware_codec::{Encode, RangeCfg, Read};
 use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::{Blocker, Receiver, Recipients, Sender};
 use commonware_runtime::{Clock, Spawner, Supervisor};
-use gridledger_api::Rejected;
+use gridledger_api_types::Rejected;
 use gridledger_types::{Hash32, SignedTransaction};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::mpsc;

@@ -76,11 +76,11 @@ pub struct NodeConfig {
 /// tasks (aborted at shutdown).
 #[derive(Default)]
 pub struct ExtensionParts {
-    pub charging: Option<Arc<dyn gridledger_api::ChargingApi>>,
+    pub charging: Option<Arc<dyn gridledger_api_types::ChargingApi>>,
     /// The dashboard's sign-in (custodial keystores), if this node runs one.
-    pub portal: Option<Arc<dyn gridledger_api::portal::PortalApi>>,
+    pub portal: Option<Arc<dyn gridledger_api_types::PortalApi>>,
     /// The key-derivation pool the services share (its counters go to `/metrics`).
-    pub kdf: Option<Arc<gridledger_api::kdf::KdfPool>>,
+    pub kdf: Option<Arc<dyn gridledger_api_types::MetricsSource>>,
     pub tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 }
 
@@ -88,7 +88,7 @@ pub struct ExtensionParts {
 /// error stops the node before it serves anything.
 pub type Extension = Box<
     dyn FnOnce(
-            Arc<dyn gridledger_api::NodeApi>,
+            Arc<dyn gridledger_api_types::NodeApi>,
         ) -> std::pin::Pin<
             Box<dyn std::future::Future<Output = Result<ExtensionParts, String>> + Send>,
         > + Send,

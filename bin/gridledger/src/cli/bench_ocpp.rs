@@ -287,7 +287,7 @@ async fn phase_sessions(
     }
     for (m, _) in &members {
         client
-            .charging_auto_charge(&gridledger_api::AutoChargeBody {
+            .charging_auto_charge(&gridledger_api_types::AutoChargeBody {
                 member_no: m.member_no,
                 password: PW.into(),
                 cap_mwon: 10_000_000,

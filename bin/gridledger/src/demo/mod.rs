@@ -14,7 +14,7 @@ use crate::cli::agent::{
     MeterAgent,
 };
 use anyhow::{Context, Result};
-use gridledger_api::ClockAdvance;
+use gridledger_api_types::ClockAdvance;
 use gridledger_sdk::{client::Client, profile::seed_of, signer::TxSigner};
 use gridledger_types::{kst_date, kst_month, kst_month_start_ms, MarketId, PeriodKind, SiteId};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};

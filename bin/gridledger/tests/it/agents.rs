@@ -361,7 +361,7 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
     )
     .await;
     client
-        .charging_auto_charge(&gridledger_api::AutoChargeBody {
+        .charging_auto_charge(&gridledger_api_types::AutoChargeBody {
             member_no: member.member_no,
             password: "135790".into(),
             cap_mwon: 20_000_000,

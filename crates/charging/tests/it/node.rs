@@ -4,7 +4,7 @@
 //! only from `Prepaid`, Settle only from `Cancelled`; a refused one is a failed receipt, as on
 //! chain). A test can have "another holder of the key" take a nonce at the moment one of our
 //! transactions arrives: pending (like a CLI submission not yet final) or final.
-use gridledger_api::{
+use gridledger_api_types::{
     AccountView, BillingQuery, BlockView, ChargingQuery, FinalizedEvent, NodeApi, NodeError,
     ParticipantView, PeriodView, Rejected, SiteReadingsView, SiteView, StatusView, TxView,
 };
@@ -362,8 +362,8 @@ impl NodeApi for Node {
     fn billing(&self, _: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError> {
         nothing()
     }
-    fn subscribe(&self) -> broadcast::Receiver<Arc<FinalizedEvent>> {
-        self.events.subscribe()
+    fn subscribe(&self) -> gridledger_api_types::EventStream {
+        gridledger_api::event_stream(self.events.subscribe())
     }
     fn metrics_text(&self) -> String {
         String::new()

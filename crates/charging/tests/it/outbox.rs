@@ -41,7 +41,7 @@ fn service_waiting(
         sweep_every: Duration::from_secs(60),
         never_started_ms: 60_000,
         allow_unsecured_chargers: false,
-        kdf_pool: gridledger_api::kdf::KdfPool::new(1, 4),
+        kdf_pool: gridledger_sdk::kdf_pool::KdfPool::new(1, 4),
     };
     Service::new(cfg, node).unwrap()
 }

@@ -15,7 +15,7 @@ use commonware_p2p::{
 };
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, union, NZUsize, NZU32};
-use gridledger_api::Rejected;
+use gridledger_api_types::Rejected;
 use gridledger_consensus::{
     application::{run_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},

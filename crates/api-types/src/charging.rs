@@ -24,9 +24,11 @@ impl Caller {
     /// Parses an `Authorization` header value (the scheme is case-insensitive, RFC 9110):
     /// `Basic` and `Bearer`; anything else, including a signed read, is `Anonymous`.
     pub fn from_header(value: Option<&str>) -> Self {
-        match crate::auth::parse_authorization(value) {
-            crate::auth::Authorization::Basic { user, password } => Self::Basic { user, password },
-            crate::auth::Authorization::Bearer(t) => Self::Bearer(t),
+        match crate::authorization::parse_authorization(value) {
+            crate::authorization::Authorization::Basic { user, password } => {
+                Self::Basic { user, password }
+            }
+            crate::authorization::Authorization::Bearer(t) => Self::Bearer(t),
             _ => Self::Anonymous,
         }
     }
@@ -354,7 +356,7 @@ pub trait ChargingApi: Send + Sync + 'static {
     async fn handle(
         &self,
         caller: Caller,
-        client: crate::rate_limit::ClientAddr,
+        client: crate::ClientAddr,
         req: ChargingRequest,
     ) -> Result<serde_json::Value, ChargingFailure>;
 

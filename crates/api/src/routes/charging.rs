@@ -6,13 +6,10 @@
 //! Bodies carry passwords: nothing here logs a body, and no error message quotes one (body
 //! errors name the field and the expected type, never the value).
 use crate::auth::Viewer;
-use crate::charging_api::*;
-use crate::error::{codes, ApiError};
-use crate::handlers::{body_bytes, node_call};
+use crate::error::ApiError;
 use crate::params::{parse_day, path_segment, uint};
 use crate::policy::{self, MemberAccess, RevenueScope};
-use crate::rate_limit::ClientAddr;
-use crate::views::ChargingQuery;
+use crate::routes::{body_bytes, node_call};
 use crate::AppState;
 use axum::{
     body::Bytes,
@@ -24,6 +21,10 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Json,
 };
+use gridledger_api_types::ChargingQuery;
+use gridledger_api_types::ClientAddr;
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::*;
 use gridledger_types::ChargerId;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -108,7 +109,7 @@ fn shown_name(name: &str) -> String {
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request(codes::INVALID_REQUEST, message)
+    ApiError::bad_request(ErrorCode::InvalidRequest, message)
 }
 
 /// Parses a body of `fields` into `T`: `invalid_json` if it is not JSON, `invalid_request`
@@ -120,7 +121,7 @@ fn body_of<T: DeserializeOwned>(
     let bytes = body_bytes(body)?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request(
-            codes::INVALID_JSON,
+            ErrorCode::InvalidJson,
             format!("malformed JSON at line {} column {}", e.line(), e.column()),
         )
     })?;
@@ -173,7 +174,7 @@ fn no_body(body: Result<Bytes, BytesRejection>) -> Result<(), ApiError> {
         Ok(Value::Object(m)) if m.is_empty() => Ok(()),
         Ok(_) => Err(invalid("this route takes no body (or `{}`)")),
         Err(e) => Err(ApiError::bad_request(
-            codes::INVALID_JSON,
+            ErrorCode::InvalidJson,
             format!("malformed JSON at line {} column {}", e.line(), e.column()),
         )),
     }
@@ -186,7 +187,7 @@ fn check_charger(s: &str) -> Result<String, ApiError> {
         Ok(s.to_string())
     } else {
         Err(ApiError::bad_request(
-            codes::INVALID_CHARGER,
+            ErrorCode::InvalidCharger,
             "charger ids are 1-48 of A-Z a-z 0-9 . _ -",
         ))
     }
@@ -194,7 +195,7 @@ fn check_charger(s: &str) -> Result<String, ApiError> {
 
 fn bad_member() -> ApiError {
     ApiError::bad_request(
-        codes::INVALID_MEMBER,
+        ErrorCode::InvalidMember,
         "member numbers are positive integers (e.g. 10000001)",
     )
 }
@@ -206,7 +207,7 @@ fn member_no(s: &str) -> Result<u64, ApiError> {
 fn session_no(s: &str) -> Result<u64, ApiError> {
     uint(s, u64::MAX).ok_or_else(|| {
         ApiError::bad_request(
-            codes::INVALID_SESSION,
+            ErrorCode::InvalidSession,
             "session numbers are unsigned integers",
         )
     })
@@ -242,7 +243,7 @@ fn charger_session(
 ) -> Result<(String, u64), ApiError> {
     let Path((charger, session)) = p.map_err(|e| {
         ApiError::bad_request(
-            codes::INVALID_CHARGER,
+            ErrorCode::InvalidCharger,
             format!("bad path parameters: {}", e.body_text()),
         )
     })?;
@@ -285,7 +286,7 @@ async fn answer_from(
     let service = st.charging.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            codes::CHARGING_DISABLED,
+            ErrorCode::ChargingDisabled,
             "this node runs no charging service",
         )
     })?;
@@ -362,7 +363,7 @@ pub async fn member(
     headers: HeaderMap,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let member_no = member_no(&path_segment(p, codes::INVALID_MEMBER)?)?;
+    let member_no = member_no(&path_segment(p, ErrorCode::InvalidMember)?)?;
     policy::known(&viewer, "a member")?;
     let req = ChargingRequest::Member { member_no };
     let mut v = answer(&st, &headers, req).await?;
@@ -384,7 +385,7 @@ pub async fn unlock(
     headers: HeaderMap,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let member_no = member_no(&path_segment(p, codes::INVALID_MEMBER)?)?;
+    let member_no = member_no(&path_segment(p, ErrorCode::InvalidMember)?)?;
     let req = ChargingRequest::Unlock { member_no };
     ask(&st, &headers, req, StatusCode::OK).await
 }
@@ -480,7 +481,7 @@ pub async fn charger(
     headers: HeaderMap,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let charger = check_charger(&path_segment(p, codes::INVALID_CHARGER)?)?;
+    let charger = check_charger(&path_segment(p, ErrorCode::InvalidCharger)?)?;
     ask(
         &st,
         &headers,
@@ -497,7 +498,7 @@ pub async fn charger_secret(
     p: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let charger = check_charger(&path_segment(p, codes::INVALID_CHARGER)?)?;
+    let charger = check_charger(&path_segment(p, ErrorCode::InvalidCharger)?)?;
     no_body(body)?;
     let req = ChargingRequest::ChargerSecret { charger };
     ask(&st, &headers, req, StatusCode::OK).await
@@ -534,7 +535,7 @@ pub async fn sessions(
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| {
                     ApiError::bad_request(
-                        codes::INVALID_LIMIT,
+                        ErrorCode::InvalidLimit,
                         format!("limit must be 1..={SESSIONS_MAX_LIMIT}"),
                     )
                 })?,
@@ -574,7 +575,7 @@ pub async fn sessions(
     }
     let mut v = answer(&st, &headers, ChargingRequest::Sessions(filter)).await?;
     if let Some(list) = v["sessions"].as_array_mut() {
-        list.retain(|s| crate::explore::session_readable(&viewer, s));
+        list.retain(|s| crate::routes::explore::session_readable(&viewer, s));
         if let Some(n) = cut {
             list.truncate(n);
         }
@@ -593,7 +594,7 @@ pub async fn session(
     policy::known(&viewer, "a charging session")?;
     let req = ChargingRequest::Session { charger, session };
     let v = answer(&st, &headers, req).await?;
-    if !crate::explore::session_readable(&viewer, &v) {
+    if !crate::routes::explore::session_readable(&viewer, &v) {
         return Err(policy::refuse(&viewer, "this session"));
     }
     Ok(Json(v))
@@ -807,6 +808,6 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR
         );
         let e = failure(ChargingFailure::new(400, "Not A Code", "m"));
-        assert_eq!(e.code, codes::INTERNAL_ERROR);
+        assert_eq!(e.code, ErrorCode::InternalError);
     }
 }

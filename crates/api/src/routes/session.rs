@@ -1,11 +1,9 @@
 //! Sign-in for the dashboard and signing through a session (the integrated operating system's
 //! custodial keystores). The API owns the HTTP side (cookie, CSRF header, JSON); a [PortalApi]
 //! (the `gridledger-portal` crate) owns the keystores, the sessions and the keys.
-use crate::error::{codes, ApiError};
-use crate::handlers::node_call;
+use crate::error::ApiError;
 use crate::params::{is_login, path_segment};
-use crate::rate_limit::ClientAddr;
-use crate::views::Rejected;
+use crate::routes::node_call;
 use crate::AppState;
 use axum::{
     body::Bytes,
@@ -17,84 +15,25 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Json,
 };
-use gridledger_types::{Address, Hash32, Payload, Role, SignedTransaction};
+use gridledger_api_types::ClientAddr;
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::{
+    PortalApi, PortalError, Rejected, SessionView, CSRF_HEADER, SESSION_COOKIE,
+};
+use gridledger_types::{Address, Hash32, Payload, Role};
 use serde::{Deserialize, Serialize};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "gl_session";
-/// Header that must carry the session's CSRF token on `POST /api/v1/session/txs`.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// `GET /api/v1/session` (and the answer to a sign-in).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionView {
-    pub signed_in: bool,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub login: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub address: Option<Address>,
-    /// The participant's name on chain (the login if it is not a participant).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
-    /// The participant's role on chain (`none` if it is not a participant).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub role: Option<String>,
-    /// True for the market operator, who sees everything.
-    #[serde(default)]
-    pub operator: bool,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub csrf: Option<String>,
-    /// When the session ends if unused (ms since the epoch, wall clock).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub expires_ms: Option<u64>,
-}
-
-impl SessionView {
-    pub fn signed_out() -> Self {
-        Self {
-            signed_in: false,
-            login: None,
-            address: None,
-            name: None,
-            role: None,
-            operator: false,
-            csrf: None,
-            expires_ms: None,
-        }
-    }
-}
-
-/// Why the portal refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PortalError {
-    /// Wrong password or unknown login (the same answer for both).
-    BadCredentials,
-    /// Too many wrong passwords from this source (or too many checks of this login waiting);
-    /// try again after `until_ms`.
-    LockedOut { until_ms: u64 },
-    /// Every key-derivation slot is taken; try again after `retry_after_s`.
-    Busy { retry_after_s: u64 },
-    /// No keystore has this login (the operator's unlock only; a sign-in never tells).
-    UnknownLogin,
-    /// No session, or it expired.
-    NotSignedIn,
-    /// The CSRF token is missing or not the session's.
-    BadCsrf,
-    /// The portal could not do it (keystore unreadable, node unavailable).
-    Unavailable(String),
-}
 
 impl From<PortalError> for ApiError {
     fn from(e: PortalError) -> Self {
         match e {
             PortalError::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                codes::BAD_CREDENTIALS,
+                ErrorCode::BadCredentials,
                 "wrong login or password",
             ),
             PortalError::LockedOut { until_ms } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                codes::LOCKED_OUT,
+                ErrorCode::LockedOut,
                 format!("too many wrong passwords; locked until {until_ms} (ms since the epoch)"),
             )
             .retry_after(crate::rate_limit::retry_after_s(
@@ -102,19 +41,19 @@ impl From<PortalError> for ApiError {
             )),
             PortalError::Busy { retry_after_s } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                codes::BUSY,
+                ErrorCode::Busy,
                 "too many password checks at once; try again shortly",
             )
             .retry_after(retry_after_s),
             PortalError::UnknownLogin => ApiError::not_found("no keystore has this login"),
             PortalError::NotSignedIn => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                codes::NOT_SIGNED_IN,
+                ErrorCode::NotSignedIn,
                 "not signed in, or the session has expired",
             ),
             PortalError::BadCsrf => ApiError::new(
                 StatusCode::FORBIDDEN,
-                codes::BAD_CSRF,
+                ErrorCode::BadCsrf,
                 format!("missing or wrong {CSRF_HEADER} header"),
             ),
             PortalError::Unavailable(m) => ApiError::internal(m),
@@ -127,38 +66,6 @@ fn wall_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-/// Keystores, sessions and signing for the dashboard. The sync calls may block (a file read).
-#[async_trait::async_trait]
-pub trait PortalApi: Send + Sync + 'static {
-    /// Unlocks `login`'s keystore with `password`, tried from `source` (the client address,
-    /// [ClientAddr::source](crate::rate_limit::ClientAddr::source)), and opens a session: its
-    /// token and view.
-    async fn sign_in(
-        &self,
-        login: &str,
-        password: &str,
-        source: &str,
-    ) -> Result<(String, SessionView), PortalError>;
-    /// The session of `token`, refreshing its idle expiry; `None` if there is none.
-    fn session(&self, token: &str) -> Option<SessionView>;
-    /// Ends the session (and drops its key).
-    fn sign_out(&self, token: &str);
-    /// Signs `payload` with the session's key, after checking `csrf`.
-    fn sign(
-        &self,
-        token: &str,
-        csrf: &str,
-        payload: Payload,
-    ) -> Result<SignedTransaction, PortalError>;
-    /// The account of the live session of `token` if `csrf` is its CSRF token (for services
-    /// behind the API that accept a signed-in user).
-    fn caller(&self, token: &str, csrf: &str) -> Option<Address>;
-    /// The node refused a transaction this session signed: read the nonce again next time.
-    fn refused(&self, token: &str);
-    /// The operator's unlock: clears `login`'s wrong-password counts and locks.
-    async fn unlock(&self, login: &str) -> Result<(), PortalError>;
 }
 
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -177,7 +84,7 @@ fn portal(st: &AppState) -> Result<std::sync::Arc<dyn PortalApi>, ApiError> {
     st.portal.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            codes::PORTAL_DISABLED,
+            ErrorCode::PortalDisabled,
             "this node runs no sign-in (no portal directory)",
         )
     })
@@ -186,12 +93,12 @@ fn portal(st: &AppState) -> Result<std::sync::Arc<dyn PortalApi>, ApiError> {
 fn json_body<T: serde::de::DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {
-    let body = body.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+    let body = body.map_err(|e| ApiError::bad_request(ErrorCode::InvalidRequest, e.body_text()))?;
     serde_json::from_slice(&body).map_err(|e| {
         let code = if e.is_syntax() || e.is_eof() {
-            codes::INVALID_JSON
+            ErrorCode::InvalidJson
         } else {
-            codes::INVALID_REQUEST
+            ErrorCode::InvalidRequest
         };
         ApiError::bad_request(code, e.to_string())
     })
@@ -215,7 +122,7 @@ pub(crate) async fn sign_in(
     // Lengths in characters, as the document's minLength/maxLength count them.
     if !is_login(&login) || !(1..=256).contains(&password.chars().count()) {
         return Err(ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             "login must be 1-32 characters and password 1-256",
         ));
     }
@@ -267,7 +174,7 @@ pub(crate) async fn operator_session(
     let Some(address) = session_of(st, headers).await else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            codes::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
             format!("{needs} (cookie {SESSION_COOKIE} and header {CSRF_HEADER})"),
         ));
     };
@@ -279,7 +186,7 @@ pub(crate) async fn operator_session(
     if role != Some(Role::Operator) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            codes::FORBIDDEN,
+            ErrorCode::Forbidden,
             "only the market operator may do this",
         ));
     }
@@ -294,10 +201,10 @@ pub(crate) async fn unlock(
     login: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let p = portal(&st)?;
-    let login = path_segment(login, codes::INVALID_REQUEST)?;
+    let login = path_segment(login, ErrorCode::InvalidRequest)?;
     if !is_login(&login) {
         return Err(ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             "login must be 1-32 characters",
         ));
     }
@@ -364,7 +271,7 @@ pub(crate) async fn submit(
     }
     let SignRequest { payload } = json_body(body)?;
     let payload: Payload = serde_json::from_value(payload)
-        .map_err(|e| ApiError::bad_request(codes::INVALID_PAYLOAD, e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.to_string()))?;
     let (p2, t2) = (p.clone(), token.clone());
     let tx = node_call(move || p2.sign(&t2, &csrf, payload)).await??;
     let node = st.node.clone();

@@ -150,6 +150,12 @@ impl KdfPool {
     }
 }
 
+impl gridledger_api_types::MetricsSource for KdfPool {
+    fn render(&self) -> String {
+        KdfPool::render(self)
+    }
+}
+
 impl Drop for KdfPool {
     fn drop(&mut self) {
         self.stop();

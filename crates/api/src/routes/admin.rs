@@ -7,10 +7,8 @@
 //! body is read), and one request moves the clock at most [MAX_CLOCK_STEP_MS]. A node without
 //! clock control (anything but `devnet --clock-control`) answers an authorized caller
 //! `403 clock_control_disabled`.
-use crate::charging_api::Caller;
-use crate::error::{codes, ApiError};
-use crate::handlers::{json_body, node_call};
-use crate::views::{ClockAdvance, ClockRefusal, ClockView};
+use crate::error::ApiError;
+use crate::routes::{json_body, node_call};
 use crate::AppState;
 use axum::Json;
 use axum::{
@@ -19,10 +17,10 @@ use axum::{
     extract::State,
     http::{header, HeaderMap, StatusCode},
 };
+use gridledger_api_types::Caller;
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::{ClockAdvance, ClockRefusal, ClockView, MAX_CLOCK_STEP_MS};
 use gridledger_types::Hash32;
-
-/// The longest one request may move the clock: 40 days.
-pub const MAX_CLOCK_STEP_MS: u64 = 40 * 86_400_000;
 
 /// The clock token a node accepts, kept as its SHA-256 (compared digest to digest, so the
 /// comparison's time says nothing about the token). `Debug` shows no secret.
@@ -50,7 +48,7 @@ fn parse_advance(body: Result<Bytes, BytesRejection>) -> Result<ClockAdvance, Ap
     let value = json_body(body)?;
     serde_json::from_value(value).map_err(|_| {
         ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             r#"expected {"ms": <ms to add>} or {"to_ms": <ms since the Unix epoch>}"#,
         )
     })
@@ -68,7 +66,7 @@ fn json_content(headers: &HeaderMap) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
             "the body must be sent as Content-Type: application/json",
         ))
     }
@@ -83,19 +81,19 @@ async fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
             (Caller::Bearer(t), Some(token)) if token.accepts(&t) => Ok(()),
             _ => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                codes::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
                 format!("{NEEDS}: wrong or unknown token"),
             )),
         };
     }
-    crate::portal::operator_session(st, headers, NEEDS)
+    crate::routes::session::operator_session(st, headers, NEEDS)
         .await
         .map(|_| ())
 }
 
 fn too_far() -> ApiError {
     ApiError::bad_request(
-        codes::INVALID_CLOCK_ADVANCE,
+        ErrorCode::InvalidClockAdvance,
         format!(
             "one request moves the clock at most {} days",
             MAX_CLOCK_STEP_MS / 86_400_000
@@ -134,11 +132,11 @@ pub async fn advance_clock(
         }
         Err(ClockRefusal::Disabled) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            codes::CLOCK_CONTROL_DISABLED,
+            ErrorCode::ClockControlDisabled,
             "this node does not allow moving its clock (only `gridledger devnet --clock-control` does)",
         )),
         Err(ClockRefusal::Invalid(message)) => Err(ApiError::bad_request(
-            codes::INVALID_CLOCK_ADVANCE,
+            ErrorCode::InvalidClockAdvance,
             message,
         )),
     }
@@ -156,7 +154,7 @@ mod tests {
     fn bodies_are_one_field_holding_an_unsigned_integer() {
         assert_eq!(parse(r#"{"ms": 5}"#), Ok(ClockAdvance::By(5)));
         assert_eq!(parse(r#"{"to_ms": 7}"#), Ok(ClockAdvance::To(7)));
-        assert_eq!(parse("{"), Err(codes::INVALID_JSON.into()));
+        assert_eq!(parse("{"), Err(ErrorCode::InvalidJson.into()));
         for bad in [
             "{}",
             "[]",
@@ -168,7 +166,7 @@ mod tests {
             r#"{"ms": 1, "to_ms": 2}"#,
             r#"{"seconds": 1}"#,
         ] {
-            assert_eq!(parse(bad), Err(codes::INVALID_REQUEST.into()), "{bad}");
+            assert_eq!(parse(bad), Err(ErrorCode::InvalidRequest.into()), "{bad}");
         }
     }
 

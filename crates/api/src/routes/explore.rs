@@ -2,15 +2,16 @@
 //! a period's transactions, one search box for everything, and the trace of a contract from
 //! intention to payment (steps 1-7 of the pilot).
 use crate::auth::Viewer;
-use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, shown_tx};
+use crate::error::ApiError;
 use crate::params::{parse_site, parse_u64, uint};
-use crate::views::*;
+use crate::routes::{chain::shown_tx, node_call};
 use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},
     Json,
 };
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::*;
 use gridledger_types::{Address, ChargerId, Hash32, SiteId, Topic};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -28,19 +29,19 @@ fn period_params(
     params: Result<Path<Vec<(String, String)>>, PathRejection>,
 ) -> Result<(SiteId, u64, Option<u32>), ApiError> {
     let Path(params) =
-        params.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+        params.map_err(|e| ApiError::bad_request(ErrorCode::InvalidRequest, e.body_text()))?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let market = parse_site(get("market").unwrap_or(""))?;
     let start = parse_u64(
         get("start").unwrap_or(""),
-        codes::INVALID_HEIGHT,
+        ErrorCode::InvalidHeight,
         "period start (Unix ms)",
     )?;
     let number = match get("n") {
         None => None,
         Some(n) => Some(uint(n, u32::MAX.into()).ok_or_else(|| {
             ApiError::bad_request(
-                codes::INVALID_REQUEST,
+                ErrorCode::InvalidRequest,
                 "contract number must be an integer from 0 to 4294967295",
             )
         })? as u32),
@@ -297,11 +298,11 @@ pub async fn search(
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) =
-        query.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+        query.map_err(|e| ApiError::bad_request(ErrorCode::InvalidRequest, e.body_text()))?;
     let q = q.q.unwrap_or_default().trim().to_string();
     if q.is_empty() || q.len() > 100 {
         return Err(ApiError::bad_request(
-            codes::INVALID_REQUEST,
+            ErrorCode::InvalidRequest,
             "q must be 1-100 characters",
         ));
     }

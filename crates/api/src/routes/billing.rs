@@ -1,10 +1,9 @@
 //! Billing routes: site bills (with and without P2P), account bills with their payment lines,
 //! a month's billing progress, and the bank's settlement report (JSON or CSV).
 use crate::auth::Viewer;
-use crate::error::{codes, ApiError};
-use crate::handlers::{node_call, site_for};
+use crate::error::ApiError;
 use crate::params::{parse_address, parse_hash, parse_month, parse_site, parse_u64, path_segment};
-use crate::views::BillingQuery;
+use crate::routes::{node_call, sites::site_for};
 use crate::{policy, AppState};
 use axum::{
     extract::{rejection::PathRejection, Path, Query, State},
@@ -12,6 +11,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use gridledger_api_types::BillingQuery;
+use gridledger_api_types::ErrorCode;
 use gridledger_types::SiteId;
 use serde::Deserialize;
 
@@ -25,7 +26,7 @@ async fn ask(st: &AppState, q: BillingQuery, what: String) -> Result<serde_json:
 /// `{site}/.../{month}` path parameters.
 fn site_month(p: Result<Path<(String, String)>, PathRejection>) -> Result<(SiteId, u32), ApiError> {
     let Path((site, month)) =
-        p.map_err(|e| ApiError::bad_request(codes::INVALID_SITE, e.body_text()))?;
+        p.map_err(|e| ApiError::bad_request(ErrorCode::InvalidSite, e.body_text()))?;
     Ok((parse_site(&site)?, parse_month(&month)?))
 }
 
@@ -60,7 +61,7 @@ pub async fn ppa(
     viewer: Viewer,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = parse_hash(&path_segment(p, codes::INVALID_HASH)?)?;
+    let id = parse_hash(&path_segment(p, ErrorCode::InvalidHash)?)?;
     policy::known(&viewer, "a PPA")?;
     let v = ask(&st, BillingQuery::Ppa { id }, format!("no PPA {id}")).await?;
     if !policy::ppa(&viewer, &v) {
@@ -75,7 +76,7 @@ pub async fn market_ppas(
     viewer: Viewer,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let market = parse_site(&path_segment(p, codes::INVALID_SITE)?)?;
+    let market = parse_site(&path_segment(p, ErrorCode::InvalidSite)?)?;
     policy::known(&viewer, "a market's PPAs")?;
     let what = format!("no market {market}");
     let v = ask(&st, BillingQuery::MarketPpas { market }, what).await?;
@@ -95,7 +96,7 @@ pub async fn account_bill(
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Path((account, month)) =
-        p.map_err(|e| ApiError::bad_request(codes::INVALID_ADDRESS, e.body_text()))?;
+        p.map_err(|e| ApiError::bad_request(ErrorCode::InvalidAddress, e.body_text()))?;
     let (account, month) = (parse_address(&account)?, parse_month(&month)?);
     policy::account(&viewer, &account)?;
     let what = format!("no bill of {month} for {account}");
@@ -108,7 +109,7 @@ pub async fn month(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let month = parse_month(&path_segment(p, codes::INVALID_MONTH)?)?;
+    let month = parse_month(&path_segment(p, ErrorCode::InvalidMonth)?)?;
     Ok(Json(
         ask(
             &st,
@@ -132,18 +133,19 @@ pub async fn bank_report(
     p: Result<Path<String>, PathRejection>,
     q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let month = parse_month(&path_segment(p, codes::INVALID_MONTH)?)?;
+    let month = parse_month(&path_segment(p, ErrorCode::InvalidMonth)?)?;
     policy::bank_report(&viewer)?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(codes::INVALID_REQUEST, e.body_text()))?;
+    let Query(q) =
+        q.map_err(|e| ApiError::bad_request(ErrorCode::InvalidRequest, e.body_text()))?;
     let period = match (q.market.as_deref(), q.period_start_ms.as_deref()) {
         (None, None) => None,
         (Some(m), Some(t)) => Some((
             parse_site(m)?,
-            parse_u64(t, codes::INVALID_REQUEST, "period_start_ms (Unix ms)")?,
+            parse_u64(t, ErrorCode::InvalidRequest, "period_start_ms (Unix ms)")?,
         )),
         _ => {
             return Err(ApiError::bad_request(
-                codes::INVALID_REQUEST,
+                ErrorCode::InvalidRequest,
                 "give both market and period_start_ms, or neither",
             ))
         }
@@ -153,7 +155,7 @@ pub async fn bank_report(
         Some("csv") => true,
         Some(other) => {
             return Err(ApiError::bad_request(
-                codes::INVALID_REQUEST,
+                ErrorCode::InvalidRequest,
                 format!("format is json or csv, not {other}"),
             ))
         }
