@@ -4,7 +4,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
 use gridledger_api::{rate_limit::RateLimitConfig, ApiConfig, ClockToken};
-use gridledger_consensus::{
+use gridledger_execution::Genesis;
+use gridledger_node::{
     application::Pacing,
     clock::ClockConfig,
     engine::Timeouts,
@@ -12,7 +13,6 @@ use gridledger_consensus::{
     mempool::MempoolConfig,
     node::{self, load_validator_key, save_validator_key, NodeConfig},
 };
-use gridledger_execution::Genesis;
 use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};

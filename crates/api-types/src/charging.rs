@@ -1,5 +1,5 @@
 //! What the charging routes need from the charging operator's member service: one async call
-//! per request. The service lives in `crates/charging`; a node without it answers every
+//! per request. The service lives in `crates/member-service`; a node without it answers every
 //! charging route with `503 charging_disabled`.
 use gridledger_types::{Address, Hash32};
 use serde::{Deserialize, Serialize};

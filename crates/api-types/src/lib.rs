@@ -1,6 +1,6 @@
 //! The GridLedger HTTP API's contract: every JSON shape, request and response, error code, and
 //! the traits the API is served through ([NodeApi], [ChargingApi], [PortalApi]), shared by the
-//! server (`gridledger-api`), its services (`gridledger-charging`, `gridledger-portal`) and
+//! server (`gridledger-api`), its services (`gridledger-member-service`, `gridledger-portal`) and
 //! clients (`gridledger-sdk`).
 //!
 //! Rules: data and traits only, no server. It depends on `gridledger-types`, serde and light

@@ -103,7 +103,7 @@ pub struct Rejected {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeError(pub String);
 
-/// What the API needs from a node. Implemented by the real node (crates/consensus) and by
+/// What the API needs from a node. Implemented by the real node (crates/node) and by
 /// test doubles in this crate's tests.
 pub trait NodeApi: Send + Sync + 'static {
     fn status(&self) -> StatusView;

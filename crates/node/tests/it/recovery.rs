@@ -6,7 +6,7 @@ use crate::chain::{
     context, fixture, genesis_block, key, open, register_alice_and_bob, sign, Fixture,
 };
 use commonware_codec::DecodeExt;
-use gridledger_consensus::{
+use gridledger_node::{
     block::ChainBlock,
     chain::{Chain, ChainConfig},
     mempool::MempoolConfig,

@@ -3,7 +3,7 @@
 //! followed by its Settle, only what was refused is signed again, and no session ends with a
 //! failed Settle.
 use crate::node::{Node, Seen, Steal, CHAIN};
-use gridledger_charging::{
+use gridledger_member_service::{
     worker::{self, InFlight},
     Service, ServiceConfig,
 };
@@ -190,7 +190,7 @@ async fn the_outbox_resubmits_only_what_was_refused_and_never_fails_a_settle() {
     let mut in_flight = InFlight::default();
     let round = worker::settle_round(&svc, &mut in_flight).await;
     assert!(
-        matches!(&round, Err(gridledger_charging::Error::Refused { code, .. }) if code == "mempool_full"),
+        matches!(&round, Err(gridledger_member_service::Error::Refused { code, .. }) if code == "mempool_full"),
         "{round:?}"
     );
     assert_eq!(node.session_state(1), SessionState::Cancelled);
@@ -236,7 +236,7 @@ async fn transactions_whose_outcome_is_unknown_are_not_sent_again() {
     node.stall(true);
     let round = worker::settle_round(&svc, &mut in_flight).await;
     assert!(
-        matches!(&round, Err(gridledger_charging::Error::Node(_))),
+        matches!(&round, Err(gridledger_member_service::Error::Node(_))),
         "{round:?}"
     );
     assert_eq!(in_flight.len(), 1);

@@ -4,7 +4,7 @@
 mod node;
 mod outbox;
 
-use gridledger_charging::{
+use gridledger_member_service::{
     lockout::{Guard, Lockout, FIRST_LOCK_MS},
     store::{LiveSession, StopRecord, Store},
 };

@@ -374,7 +374,7 @@ fn run_seeds(scenario: &Scenario, seeds: &[u64]) {
                 panic!(
                     "sim {} failed with seed {seed}: {msg}\n\
                      replay (every sim test, this seed only): \
-                     GRIDLEDGER_SIM_SEED={seed} cargo test -p gridledger-consensus --test it sim_",
+                     GRIDLEDGER_SIM_SEED={seed} cargo test -p gridledger-node --test it sim_",
                     scenario.name
                 );
             }

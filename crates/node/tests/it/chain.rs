@@ -4,14 +4,14 @@ use commonware_consensus::{
     types::{Epoch, Round, View},
 };
 use commonware_cryptography::{ed25519, sha256, Signer};
-use gridledger_consensus::{
+use gridledger_execution::{check_invariants, Genesis};
+use gridledger_node::{
     block::{to_digest, ChainBlock},
     chain::{Chain, ChainConfig, Invalid},
     genesis::{GenesisFile, ValidatorInfo},
     mempool::MempoolConfig,
     metrics::NodeMetrics,
 };
-use gridledger_execution::{check_invariants, Genesis};
 use gridledger_storage::Store;
 use gridledger_types::{
     Address, ChainId, DecodeExt, Hash32, MilliWon, Payload, PrivateKey, Role, SignedTransaction,

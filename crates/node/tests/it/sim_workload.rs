@@ -4,8 +4,8 @@
 //! another node now and then, as a real wallet would, so a crash that loses a mempool only
 //! delays its transactions.
 use crate::sim_harness::EntryPoint;
-use gridledger_consensus::chain::Chain;
 use gridledger_execution::{account, participant};
+use gridledger_node::chain::Chain;
 use gridledger_types::{
     Address, ChainId, DecodeExt as _, MilliWon, Payload, PrivateKey, Role, SignedTransaction,
     Transaction,

@@ -16,7 +16,7 @@ use commonware_p2p::{
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, union, NZUsize, NZU32};
 use gridledger_api_types::Rejected;
-use gridledger_consensus::{
+use gridledger_node::{
     application::{run_finalizer, App, Pacing},
     chain::{Chain, ChainConfig},
     clock::ChainClock,
