@@ -5,7 +5,8 @@
 //!
 //! Rules: data and traits only, no server. It depends on `gridledger-types`, serde and light
 //! crates, never on an HTTP server or async runtime (no axum, tokio, hyper, tower), so a client
-//! built on it carries none (`.ci/run` checks `cargo tree` of the SDK and the portal). Amounts
+//! built on it carries none (`.ci/run` checks with `cargo tree`: api-types, the SDK and the
+//! portal have no axum and no `gridledger-api`; charging no `gridledger-api`). Amounts
 //! are integers in milli-won, hashes and addresses lowercase hex. A change here is a change of
 //! the wire format: the API's tests and its OpenAPI document must agree.
 #![forbid(unsafe_code)]

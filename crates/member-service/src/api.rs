@@ -1,5 +1,6 @@
 //! The charging routes' answers ([ChargingApi] for the member service).
 use crate::{lockout::charger_source, password::Password, service::Certified, Error, Service};
+use gridledger_api_types::ErrorCode;
 use gridledger_api_types::{
     Caller, ChargingApi, ChargingFailure, ChargingIdentity, ChargingRequest, ClientAddr,
     SESSIONS_DEFAULT_LIMIT,
@@ -13,7 +14,7 @@ use std::sync::Arc;
 pub struct ChargingRoutes(pub Arc<Service>);
 
 fn charger_id(s: &str) -> Result<ChargerId, Error> {
-    ChargerId::new(s).map_err(|_| Error::refused("invalid_request", "bad charger id"))
+    ChargerId::new(s).map_err(|_| Error::refused(ErrorCode::InvalidRequest, "bad charger id"))
 }
 
 fn need_operator(svc: &Service, caller: &Caller) -> Result<(), Error> {
@@ -22,7 +23,7 @@ fn need_operator(svc: &Service, caller: &Caller) -> Result<(), Error> {
         // The charging operator signed in to the dashboard.
         Caller::Session(a) if a == svc.operator() => Ok(()),
         _ => Err(Error::refused(
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "this request needs the operator's bearer token",
         )),
     }
@@ -34,12 +35,15 @@ fn need_charger(svc: &Service, caller: &Caller, charger: &str) -> Result<(), Err
         Caller::Basic { user, password } if user == charger => {
             match svc.check_secret(charger, password)? {
                 Some(true) => Ok(()),
-                _ => Err(Error::refused("unauthorized", "wrong charger credentials")),
+                _ => Err(Error::refused(
+                    ErrorCode::Unauthorized,
+                    "wrong charger credentials",
+                )),
             }
         }
         Caller::Bearer(t) if svc.is_operator_token(t) => Ok(()),
         _ => Err(Error::refused(
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "this request needs the charger's Basic credentials",
         )),
     }
@@ -53,7 +57,7 @@ fn session_states(s: Option<&str>) -> Result<Vec<SessionState>, Error> {
         Some("refunded") => vec![SessionState::Refunded],
         Some(_) => {
             return Err(Error::refused(
-                "invalid_request",
+                ErrorCode::InvalidRequest,
                 "state is open, finished or refunded",
             ))
         }
@@ -103,7 +107,7 @@ impl ChargingRoutes {
             }
             ChargingRequest::Member { member_no } => {
                 let m = svc.chain.member(member_no)?.ok_or_else(|| {
-                    Error::refused("unknown_member", format!("no member {member_no}"))
+                    Error::refused(ErrorCode::UnknownMember, format!("no member {member_no}"))
                 })?;
                 let mut v = serde_json::to_value(&m).map_err(|e| Error::Node(e.to_string()))?;
                 v["locked_until_ms"] = json!(svc.lockout_until(member_no)?);
@@ -154,9 +158,9 @@ impl ChargingRoutes {
                 let charger = charger_id(&b.charger)?;
                 let reason = match b.reason.as_deref() {
                     None => StopReason::Local,
-                    Some(r) => r
-                        .parse()
-                        .map_err(|_| Error::refused("invalid_request", "unknown stop reason"))?,
+                    Some(r) => r.parse().map_err(|_| {
+                        Error::refused(ErrorCode::InvalidRequest, "unknown stop reason")
+                    })?,
                 };
                 let (queued, state) =
                     svc.stop(&charger, b.session, b.energy_wh, b.idle_min, reason)?;
@@ -197,10 +201,9 @@ impl ChargingRoutes {
             }
             ChargingRequest::Charger { charger } => {
                 let id = charger_id(&charger)?;
-                let c = svc
-                    .chain
-                    .charger(&id)?
-                    .ok_or_else(|| Error::refused("not_found", format!("no charger {id}")))?;
+                let c = svc.chain.charger(&id)?.ok_or_else(|| {
+                    Error::refused(ErrorCode::NotFound, format!("no charger {id}"))
+                })?;
                 Ok(self.charger_json(c))
             }
             ChargingRequest::ChargerSecret { charger } => {
@@ -223,7 +226,7 @@ impl ChargingRoutes {
             ChargingRequest::Session { charger, session } => {
                 let id = charger_id(&charger)?;
                 let s = svc.chain.session(&id, session)?.ok_or_else(|| {
-                    Error::refused("not_found", format!("no session {session} at {id}"))
+                    Error::refused(ErrorCode::NotFound, format!("no session {session} at {id}"))
                 })?;
                 serde_json::to_value(s).map_err(|e| Error::Node(e.to_string()))
             }

@@ -1,5 +1,5 @@
 //! The one error type of the member service.
-use gridledger_api_types::ChargingFailure;
+use gridledger_api_types::{ChargingFailure, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -27,15 +27,25 @@ impl Error {
     pub fn to_failure(&self) -> ChargingFailure {
         match self {
             Self::Refused { code, message } => {
-                let status = match code.as_str() {
-                    "unauthorized" => 401,
-                    "forbidden" | "invalid_password" | "member_blocked" | "member_expired" => 403,
-                    "member_locked" => 429,
-                    "not_found" | "unknown_member" | "unknown_charger" | "unknown_session" => 404,
-                    "invalid_request" => 400,
-                    "weak_password" | "bad_connector" | "bad_amount" | "cap_too_high"
-                    | "bad_card" => 422,
-                    "busy" => 503,
+                use ErrorCode as C;
+                let status = match ErrorCode::parse(code) {
+                    Some(C::Unauthorized) => 401,
+                    Some(
+                        C::Forbidden | C::InvalidPassword | C::MemberBlocked | C::MemberExpired,
+                    ) => 403,
+                    Some(C::MemberLocked) => 429,
+                    Some(
+                        C::NotFound | C::UnknownMember | C::UnknownCharger | C::UnknownSession,
+                    ) => 404,
+                    Some(C::InvalidRequest) => 400,
+                    Some(
+                        C::WeakPassword
+                        | C::BadConnector
+                        | C::BadAmount
+                        | C::CapTooHigh
+                        | C::BadCard,
+                    ) => 422,
+                    Some(C::Busy) => 503,
                     _ => 409,
                 };
                 let f = ChargingFailure::new(status, code.clone(), message.clone());
@@ -46,10 +56,10 @@ impl Error {
                 }
             }
             Self::Node(m) if m.contains("not finalized in time") => {
-                ChargingFailure::new(504, "timeout", m.clone())
+                ChargingFailure::new(504, ErrorCode::Timeout, m.clone())
             }
-            Self::Node(m) => ChargingFailure::new(503, "busy", m.clone()),
-            other => ChargingFailure::new(500, "internal_error", other.to_string()),
+            Self::Node(m) => ChargingFailure::new(503, ErrorCode::Busy, m.clone()),
+            other => ChargingFailure::new(500, ErrorCode::InternalError, other.to_string()),
         }
     }
 }

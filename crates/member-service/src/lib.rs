@@ -17,18 +17,21 @@ pub mod worker;
 pub use error::Error;
 pub use service::{Service, ServiceConfig};
 
+use gridledger_api_types::ErrorCode;
 use gridledger_types::{ChargerId, SessionState, StopReason};
 
 /// The operator's soft stop of a stuck session: a remote stop if the charger is connected,
 /// else a stop at the last known meter. Returns which.
 pub fn soft_stop(svc: &Service, charger: &ChargerId, session: u64) -> Result<&'static str, Error> {
-    let s = svc
-        .chain
-        .session(charger, session)?
-        .ok_or_else(|| Error::refused("not_found", format!("no session {session} at {charger}")))?;
+    let s = svc.chain.session(charger, session)?.ok_or_else(|| {
+        Error::refused(
+            ErrorCode::NotFound,
+            format!("no session {session} at {charger}"),
+        )
+    })?;
     if s.state != SessionState::Prepaid {
         return Err(Error::refused(
-            "session_not_open",
+            ErrorCode::SessionNotOpen,
             "the session has already ended",
         ));
     }

@@ -1,5 +1,6 @@
 //! Member passwords: bounded, never printed, wiped from memory when dropped.
 use crate::Error;
+use gridledger_api_types::ErrorCode;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -17,7 +18,7 @@ impl Password {
         let s = Zeroizing::new(s);
         if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&s.chars().count()) {
             return Err(Error::refused(
-                "weak_password",
+                ErrorCode::WeakPassword,
                 format!("a password is {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
             ));
         }

@@ -13,6 +13,7 @@ use crate::{
     store::{LiveSession, StopRecord, Store},
     Error,
 };
+use gridledger_api_types::ErrorCode;
 use gridledger_execution::charging_view::MemberView;
 use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::{
@@ -81,18 +82,21 @@ impl Certified {
         match self {
             Self::Accepted(km) => Ok(*km),
             Self::Invalid => Err(Error::refused(
-                "invalid_password",
+                ErrorCode::InvalidPassword,
                 "member number or password is wrong",
             )),
-            Self::Blocked => Err(Error::refused("member_blocked", "the member is blocked")),
+            Self::Blocked => Err(Error::refused(
+                ErrorCode::MemberBlocked,
+                "the member is blocked",
+            )),
             Self::Locked { until_ms } => Err(Error::refused(
-                "member_locked",
+                ErrorCode::MemberLocked,
                 format!(
                     "too many wrong passwords; try again after {until_ms} (ms since the epoch)"
                 ),
             )),
             Self::Expired => Err(Error::refused(
-                "member_expired",
+                ErrorCode::MemberExpired,
                 "the membership has expired",
             )),
         }
@@ -196,7 +200,7 @@ impl Service {
     ) -> Result<T, Error> {
         self.cfg.kdf_pool.run(job).await.map_err(|_| {
             Error::refused(
-                "busy",
+                ErrorCode::Busy,
                 "too many password checks at once; try again shortly",
             )
         })
@@ -254,7 +258,7 @@ impl Service {
         // is made: a card the decoder refuses must never reach a transaction.
         if card.len() > CARD_MAX_BYTES || !card.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::refused(
-                "bad_card",
+                ErrorCode::BadCard,
                 format!("a card id is at most {CARD_MAX_BYTES} printable ASCII characters"),
             ));
         }
@@ -316,8 +320,12 @@ impl Service {
         if let Some(until_ms) = guard.locked_until(source, wall_ms()) {
             return Ok(Certified::Locked { until_ms });
         }
-        let ks = Keystore::load(self.keystore_path(&member.address))
-            .map_err(|_| Error::refused("unknown_member", "this member's key is not held here"))?;
+        let ks = Keystore::load(self.keystore_path(&member.address)).map_err(|_| {
+            Error::refused(
+                ErrorCode::UnknownMember,
+                "this member's key is not held here",
+            )
+        })?;
         let opened = self.kdf(move || ks.decrypt(password.as_bytes())).await?;
         let now = wall_ms();
         let key = match opened {
@@ -360,7 +368,7 @@ impl Service {
     pub async fn unlock(&self, member_no: u64) -> Result<(), Error> {
         if self.chain.member(member_no)?.is_none() {
             return Err(Error::refused(
-                "unknown_member",
+                ErrorCode::UnknownMember,
                 format!("no member {member_no}"),
             ));
         }
@@ -435,13 +443,12 @@ impl Service {
         amount: MilliWon,
         id_tag: &str,
     ) -> Result<PrepayOutcome, Error> {
-        let c = self
-            .chain
-            .charger(charger)?
-            .ok_or_else(|| Error::refused("unknown_charger", format!("no charger {charger}")))?;
+        let c = self.chain.charger(charger)?.ok_or_else(|| {
+            Error::refused(ErrorCode::UnknownCharger, format!("no charger {charger}"))
+        })?;
         if c.owner != self.operator {
             return Err(Error::refused(
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("charger {charger} belongs to another operator"),
             ));
         }
@@ -529,13 +536,13 @@ impl Service {
     ) -> Result<(bool, SessionState), Error> {
         let s = self.chain.session(charger, session)?.ok_or_else(|| {
             Error::refused(
-                "unknown_session",
+                ErrorCode::UnknownSession,
                 format!("charger {charger} has no session {session}"),
             )
         })?;
         if s.payee != self.operator {
             return Err(Error::refused(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "the session belongs to another operator",
             ));
         }
@@ -557,13 +564,12 @@ impl Service {
 
     /// A new secret for a charger's OCPP Basic auth and the keypad routes, shown once.
     pub fn issue_secret(&self, charger: &ChargerId) -> Result<String, Error> {
-        let c = self
-            .chain
-            .charger(charger)?
-            .ok_or_else(|| Error::refused("unknown_charger", format!("no charger {charger}")))?;
+        let c = self.chain.charger(charger)?.ok_or_else(|| {
+            Error::refused(ErrorCode::UnknownCharger, format!("no charger {charger}"))
+        })?;
         if c.owner != self.operator {
             return Err(Error::refused(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "the charger belongs to another operator",
             ));
         }
