@@ -2,9 +2,11 @@
 //! operator token, the devnet bootstrap (register and configure the charging operator), and the
 //! node extension that starts the service, its worker and the OCPP listener.
 use anyhow::{Context, Result};
-use gridledger_api::kdf::KdfPool;
-use gridledger_charging::{api::ChargingRoutes, backend::OcppBackend, Service, ServiceConfig};
-use gridledger_consensus::node::{Extension, ExtensionParts};
+use gridledger_member_service::{
+    api::ChargingRoutes, backend::OcppBackend, Service, ServiceConfig,
+};
+use gridledger_node::node::{Extension, ExtensionParts};
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::keystore::KdfParams;
 use gridledger_types::{
     Address, ChainId, ConfigureCharging, MilliWon, Payload, PrivateKey, Role, TxStatus,
@@ -103,7 +105,9 @@ pub fn extension(setup: ChargingSetup) -> Extension {
                 charging: Some(Arc::new(ChargingRoutes(svc.clone()))),
                 portal: None,
                 kdf: Some(setup.kdf_pool),
-                tasks: vec![Box::pin(gridledger_charging::worker::run(svc.clone()))],
+                tasks: vec![Box::pin(gridledger_member_service::worker::run(
+                    svc.clone(),
+                ))],
             };
             if let Some(k) = setup.bootstrap_with {
                 let s = svc.clone();

@@ -151,6 +151,34 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_agent_switches_parse() {
+        let Command::Devnet(a) = Cli::try_parse_from(["gridledger", "devnet"])
+            .unwrap()
+            .command
+        else {
+            panic!("not devnet")
+        };
+        assert!(!a.operator_agent);
+        let c = Cli::try_parse_from(["gridledger", "devnet", "--operator-agent"]).unwrap();
+        let Command::Devnet(a) = c.command else {
+            panic!("not devnet")
+        };
+        assert!(a.operator_agent);
+        let node = |agent: &str| {
+            serde_json::from_str::<node_cmd::NodeFile>(&format!(
+                r#"{{"data_dir": "d", "genesis": "g.json", "validator_key": "v.hex",
+                    "http_addr": "127.0.0.1:8080", "p2p_addr": "127.0.0.1:7070"{agent}}}"#
+            ))
+        };
+        assert!(node("").unwrap().operator_agent.is_none());
+        let f = node(r#", "operator_agent": {"key": "op.json", "password_file": "pw"}"#).unwrap();
+        let op = f.operator_agent.unwrap();
+        assert_eq!((op.key.to_str(), op.poll_secs), (Some("op.json"), 5));
+        assert!(node(r#", "operator_agent": {"key": "op.json"}"#).is_err());
+        assert!(node(r#", "operator_agent": {"key": "k", "password_file": "p", "x": 1}"#).is_err());
+    }
+
+    #[test]
     fn devnet_clock_flags_parse() {
         let c = Cli::try_parse_from(["gridledger", "devnet"]).unwrap();
         let Command::Devnet(a) = c.command else {

@@ -3,8 +3,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use commonware_cryptography::ed25519;
-use gridledger_api::{kdf::KdfPool, rate_limit::RateLimitConfig, ApiConfig, ClockToken};
-use gridledger_consensus::{
+use gridledger_api::{rate_limit::RateLimitConfig, ApiConfig, ClockToken};
+use gridledger_execution::Genesis;
+use gridledger_node::{
     application::Pacing,
     clock::ClockConfig,
     engine::Timeouts,
@@ -12,7 +13,7 @@ use gridledger_consensus::{
     mempool::MempoolConfig,
     node::{self, load_validator_key, save_validator_key, NodeConfig},
 };
-use gridledger_execution::Genesis;
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,10 @@ pub struct DevnetArgs {
     /// pass in a test or demo). Devnet only; a real network must never do this.
     #[arg(long)]
     pub clock_control: bool,
+    /// Run the operator agent (`gridledger agent operator`) inside the node with the devnet's
+    /// operator key: pairing, settlement, bills, collection and hold expiry by block time.
+    #[arg(long)]
+    pub operator_agent: bool,
     /// OCPP central system address (`ws://ADDR/ocpp/{chargerId}`), or `off`.
     #[arg(long, default_value = "127.0.0.1:9000", value_parser = crate::charging_cmd::parse_ocpp)]
     pub ocpp: crate::charging_cmd::OcppListen,
@@ -115,6 +120,25 @@ pub struct NodeFile {
     /// ignored).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Run the operator agent (`gridledger agent operator`) inside this node; absent = not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_agent: Option<OperatorAgentFile>,
+}
+
+/// The `operator_agent` section of a node config.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorAgentFile {
+    /// The market operator's keystore and the file holding its password.
+    pub key: PathBuf,
+    pub password_file: PathBuf,
+    /// Seconds between rounds (default 5).
+    #[serde(default = "default_operator_poll")]
+    pub poll_secs: u64,
+}
+
+fn default_operator_poll() -> u64 {
+    5
 }
 
 /// The `rate_limit` section of a node config.
@@ -317,6 +341,15 @@ pub fn node(args: NodeArgs) -> Result<()> {
     let charging = f.charging_setup(genesis.chain.chain_id.clone(), kdf.clone())?;
     let chain_id = genesis.chain.chain_id.clone();
     let portal_dir = f.portal_dir.clone();
+    if let Some(op) = &f.operator_agent {
+        let password = crate::cli::password_from_file(&op.password_file)?;
+        let key = Keystore::load(&op.key)?.decrypt(password.as_bytes())?;
+        crate::cli::agent::operator::spawn_in_node(
+            format!("http://{}", f.http_addr),
+            key,
+            std::time::Duration::from_secs(op.poll_secs.clamp(1, 3_600)),
+        );
+    }
     let mut config = f.config(genesis, key);
     config.extension = charging.map(crate::charging_cmd::extension);
     if let Some(dir) = portal_dir {
@@ -483,12 +516,21 @@ pub fn devnet(mut args: DevnetArgs) -> Result<()> {
             burst: args.rate_limit_burst,
         }),
         trusted_proxies: Vec::new(),
+        operator_agent: None,
     };
     let chain_id = genesis.chain.chain_id.clone();
     let market_operator_chain_id = chain_id.clone();
     let kdf = KdfPool::for_this_machine();
     let market_operator =
         Keystore::load(&files.operator_key)?.decrypt(DEVNET_PASSWORD.as_bytes())?;
+    if args.operator_agent {
+        println!("  operator agent runs in this node (pairing, settlement, bills, collection)");
+        crate::cli::agent::operator::spawn_in_node(
+            rpc.clone(),
+            market_operator.clone(),
+            std::time::Duration::from_secs(2),
+        );
+    }
     if !files.charging_key.exists() {
         Keystore::encrypt(
             &generate_key()?,

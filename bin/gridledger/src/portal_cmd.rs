@@ -1,8 +1,8 @@
 //! Wiring of the dashboard's sign-in: a node extension that adds the portal (keystores in a
 //! directory, sessions in memory) to whatever other extension the node runs.
-use gridledger_api::kdf::KdfPool;
-use gridledger_consensus::node::{Extension, ExtensionParts};
+use gridledger_node::node::{Extension, ExtensionParts};
 use gridledger_portal::{Portal, PortalConfig};
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_types::ChainId;
 use std::{path::PathBuf, sync::Arc};
 

@@ -8,11 +8,11 @@
 use crate::node_cmd::{NodeFile, DEVNET_PASSWORD};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use gridledger_consensus::{
+use gridledger_execution::Genesis;
+use gridledger_node::{
     genesis::{GenesisFile, ValidatorInfo},
     node::save_validator_key,
 };
-use gridledger_execution::Genesis;
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_types::{Address, ChainId, DEFAULT_EPOCH_LENGTH};
 use serde::{Deserialize, Serialize};
@@ -151,6 +151,7 @@ pub fn init(a: InitArgs) -> Result<()> {
             portal_dir: None,
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            operator_agent: None,
         };
         let config = a.dir.join(format!("{name}.json"));
         std::fs::write(&config, serde_json::to_string_pretty(&file)?)?;

@@ -7,59 +7,20 @@
 //! charging service's credentials, resolved against the finalized state (its role; a device
 //! reads as its owner); else anonymous. Charging routes also pass the raw credentials on to the
 //! member service as a [Caller] ([caller]).
-use crate::charging_api::{Caller, ChargingIdentity};
-use crate::error::{codes, ApiError};
-use crate::handlers::node_call;
+use crate::error::ApiError;
+use crate::routes::node_call;
 use crate::AppState;
 use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts, HeaderMap, Method, Uri},
 };
-use gridledger_types::{Address, ReadAuth, Role};
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::{
+    authorization::{parse_authorization, Authorization},
+    Caller, ChargingIdentity,
+};
+use gridledger_types::{Address, Role};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// An `Authorization` header, parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Authorization {
-    /// No header.
-    None,
-    /// The signed-read scheme; `Err` says what is wrong with it.
-    Signed(Result<Box<ReadAuth>, String>),
-    Basic {
-        user: String,
-        password: String,
-    },
-    Bearer(String),
-    /// A scheme we do not know, or an unreadable value.
-    Unknown,
-}
-
-/// Parses an `Authorization` header value (schemes are case-insensitive, RFC 9110).
-pub(crate) fn parse_authorization(value: Option<&str>) -> Authorization {
-    let Some(value) = value else {
-        return Authorization::None;
-    };
-    if ReadAuth::is_scheme(value) {
-        return Authorization::Signed(
-            ReadAuth::parse(value)
-                .map(Box::new)
-                .map_err(|e| e.to_string()),
-        );
-    }
-    let Some((scheme, rest)) = value.trim().split_once(' ') else {
-        return Authorization::Unknown;
-    };
-    let rest = rest.trim();
-    if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
-        return Authorization::Bearer(rest.to_string());
-    }
-    if scheme.eq_ignore_ascii_case("Basic") {
-        if let Some((user, password)) = decode_basic(rest) {
-            return Authorization::Basic { user, password };
-        }
-    }
-    Authorization::Unknown
-}
 
 /// The request's `Authorization` header, parsed (a value that is not visible ASCII is
 /// [Authorization::Unknown]).
@@ -73,32 +34,6 @@ pub(crate) fn authorization(headers: &HeaderMap) -> Authorization {
     }
 }
 
-/// `base64(user:password)` of HTTP Basic authentication.
-pub fn decode_basic(b64: &str) -> Option<(String, String)> {
-    let bytes = base64_decode(b64)?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_string(), p.to_string()))
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = T.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 /// The credentials of a charging request for the member service: the `Authorization` header
 /// if there is one (`Basic` or `Bearer`; a signed read is nothing to the service), else a
 /// dashboard session whose cookie and CSRF header both check out, else anonymous.
@@ -107,7 +42,7 @@ pub(crate) async fn caller(st: &AppState, headers: &HeaderMap) -> Caller {
         Authorization::Basic { user, password } => Caller::Basic { user, password },
         Authorization::Bearer(t) => Caller::Bearer(t),
         Authorization::Signed(_) | Authorization::Unknown => Caller::Anonymous,
-        Authorization::None => match crate::portal::session_of(st, headers).await {
+        Authorization::None => match crate::routes::session::session_of(st, headers).await {
             Some(address) => Caller::Session(address),
             None => Caller::Anonymous,
         },
@@ -185,7 +120,7 @@ fn wall_ms() -> u64 {
 /// The reader of `key`: a device reads as its owner, a participant with its role.
 async fn resolve(st: &AppState, key: Address, via: Via) -> Result<Viewer, ApiError> {
     let node = st.node.clone();
-    node_call(move || -> Result<Viewer, crate::NodeError> {
+    node_call(move || -> Result<Viewer, gridledger_api_types::NodeError> {
         if let Some(d) = node.device(&key)? {
             return Ok(Viewer::Account(Box::new(Reader {
                 key,
@@ -239,14 +174,14 @@ pub(crate) async fn viewer(
     };
     match authorization(headers) {
         Authorization::Signed(Err(why)) => Err(ApiError::unauthorized(
-            codes::BAD_READ_SIGNATURE,
+            ErrorCode::BadReadSignature,
             format!("malformed signed-read header: {why}"),
         )),
         Authorization::Signed(Ok(auth)) => {
             let now = wall_ms();
             if !auth.is_fresh(now) {
                 return Err(ApiError::unauthorized(
-                    codes::STALE_READ,
+                    ErrorCode::StaleRead,
                     format!(
                         "the signed read's time {} is more than {} s from the node's clock {now}",
                         auth.time_ms,
@@ -257,7 +192,7 @@ pub(crate) async fn viewer(
             let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
             if !auth.verify(&chain_id(st), method.as_str(), target) {
                 return Err(ApiError::unauthorized(
-                    codes::BAD_READ_SIGNATURE,
+                    ErrorCode::BadReadSignature,
                     "the signature does not verify for this chain, method, path and time",
                 ));
             }
@@ -285,7 +220,7 @@ pub(crate) async fn viewer(
 /// header: the cookie is `SameSite=Strict`, and a read changes nothing).
 async fn session_address(st: &AppState, headers: &HeaderMap) -> Option<Address> {
     let p = st.portal.clone()?;
-    let token = crate::portal::cookie_token(headers)?;
+    let token = crate::routes::session::cookie_token(headers)?;
     node_call(move || p.session(&token))
         .await
         .ok()
@@ -298,40 +233,5 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
         viewer(st, &parts.method, &parts.uri, &parts.headers).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_parser_tells_the_schemes_apart() {
-        assert_eq!(parse_authorization(None), Authorization::None);
-        // "CP-1:s3cret"
-        assert_eq!(
-            parse_authorization(Some("Basic Q1AtMTpzM2NyZXQ=")),
-            Authorization::Basic {
-                user: "CP-1".into(),
-                password: "s3cret".into()
-            }
-        );
-        assert_eq!(
-            parse_authorization(Some("bearer  abc ")),
-            Authorization::Bearer("abc".into())
-        );
-        assert_eq!(parse_authorization(Some("Bearer ")), Authorization::Unknown);
-        assert_eq!(
-            parse_authorization(Some("Digest x")),
-            Authorization::Unknown
-        );
-        assert!(matches!(
-            parse_authorization(Some("GridLedger-Ed25519 address=1")),
-            Authorization::Signed(Err(_))
-        ));
-        assert!(matches!(
-            parse_authorization(Some("gridledger-ed25519")),
-            Authorization::Signed(Err(_))
-        ));
     }
 }

@@ -1,36 +1,30 @@
-//! GridLedger's HTTP API, written against the [NodeApi] trait so it can be served by any node
-//! (validator or full node) and tested without a chain.
+//! GridLedger's HTTP server: the routes of `/api/v1` (one module per area under `routes/`),
+//! who may read what (`auth`, `policy`), per-client rate limits, metrics, the OpenAPI document
+//! and the embedded dashboard, served through the [NodeApi] trait so any node (validator or
+//! full node) can serve it and tests can run it without a chain.
 //!
-//! Entry points: [router] builds the axum [Router]; [serve] runs it on a listener until a
+//! Rules: every JSON shape, error code and service trait lives in `gridledger-api-types`; this
+//! crate re-exports none of them, so clients and services depend on that crate, never on this
+//! one. Entry points: [router] builds the axum [Router]; [serve] runs it on a listener until a
 //! shutdown future completes (ending open event streams so the shutdown is not held up);
 //! [OPENAPI_JSON] is the OpenAPI 3.0 document served at `/api/v1/openapi.json`; [ROUTES] is the
 //! list of every `(method, path)` the router serves, shared by the router and its tests.
 #![forbid(unsafe_code)]
 
-mod admin;
 mod auth;
-mod billing;
-mod charging;
-mod charging_api;
 pub mod dashboard;
 mod error;
-mod explore;
-mod handlers;
-pub mod kdf;
-mod mandates;
 mod metrics;
 pub mod params;
 pub mod policy;
-pub mod portal;
 pub mod rate_limit;
-pub mod views;
+mod routes;
 
-pub use admin::{ClockToken, MAX_CLOCK_STEP_MS};
-pub use auth::{decode_basic, Reader, Via, Viewer};
-pub use charging_api::*;
-pub use error::{codes, ApiError, ERROR_CODES};
-pub use explore::{contract_trace, TraceStep, TraceTx, TraceView};
-pub use views::*;
+pub use auth::{Reader, Via, Viewer};
+pub use error::ApiError;
+pub use routes::admin::ClockToken;
+pub use routes::events::event_stream;
+pub use routes::explore::{contract_trace, TraceStep, TraceTx, TraceView};
 
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
@@ -39,6 +33,7 @@ use axum::{
     routing::{delete, get, post, MethodRouter},
     Router,
 };
+use gridledger_api_types::{ChargingApi, MetricsSource, NodeApi, PortalApi};
 use metrics::ApiMetrics;
 use std::{future::Future, sync::Arc};
 use tokio::sync::watch;
@@ -148,9 +143,9 @@ pub(crate) struct AppState {
     /// The charging operator's member service, if this node runs one.
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in, if this node runs one.
-    pub portal: Option<Arc<dyn portal::PortalApi>>,
+    pub portal: Option<Arc<dyn PortalApi>>,
     /// The node's key-derivation pool (its counters are in `/metrics`), if a service uses one.
-    pub kdf: Option<Arc<kdf::KdfPool>>,
+    pub kdf: Option<Arc<dyn MetricsSource>>,
     /// The per-client limits (their counters are in `/metrics`).
     pub limiter: Arc<rate_limit::Limiter>,
 }
@@ -158,57 +153,59 @@ pub(crate) struct AppState {
 /// The handler of one entry of [ROUTES].
 fn method_router(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
-        ("GET", "/api/v1/status") => get(handlers::status),
-        ("POST", "/api/v1/txs") => post(handlers::submit),
-        ("GET", "/api/v1/txs/{hash}") => get(handlers::tx),
-        ("GET", "/api/v1/blocks/latest") => get(handlers::latest_block),
-        ("GET", "/api/v1/blocks/{height}") => get(handlers::block),
-        ("GET", "/api/v1/accounts/{address}") => get(handlers::account),
-        ("GET", "/api/v1/accounts/{address}/txs") => get(handlers::history),
-        ("GET", "/api/v1/participants/{address}") => get(handlers::participant),
-        ("GET", "/api/v1/validators") => get(handlers::validators),
-        ("GET", "/api/v1/sites/{site}") => get(handlers::site),
-        ("GET", "/api/v1/sites/{site}/readings") => get(handlers::site_readings),
-        ("GET", "/api/v1/sites/{site}/mandates") => get(mandates::site_mandates),
-        ("GET", "/api/v1/markets/{market}/periods/{start}") => get(handlers::market_period),
-        ("GET", "/api/v1/sites/{site}/bills/{month}") => get(billing::site_bill),
-        ("GET", "/api/v1/accounts/{address}/bills/{month}") => get(billing::account_bill),
-        ("GET", "/api/v1/billing/{month}") => get(billing::month),
-        ("GET", "/api/v1/sites/{site}/forecast/{month}") => get(billing::forecast),
-        ("GET", "/api/v1/ppas/{id}") => get(billing::ppa),
-        ("GET", "/api/v1/markets/{market}/ppas") => get(billing::market_ppas),
-        ("GET", "/api/v1/reports/bank/{month}") => get(billing::bank_report),
-        ("GET", "/api/v1/directory") => get(explore::directory),
-        ("GET", "/api/v1/search") => get(explore::search),
-        ("GET", "/api/v1/markets/{market}/periods/{start}/txs") => get(explore::period_txs),
+        ("GET", "/api/v1/status") => get(routes::chain::status),
+        ("POST", "/api/v1/txs") => post(routes::submit::submit),
+        ("GET", "/api/v1/txs/{hash}") => get(routes::chain::tx),
+        ("GET", "/api/v1/blocks/latest") => get(routes::chain::latest_block),
+        ("GET", "/api/v1/blocks/{height}") => get(routes::chain::block),
+        ("GET", "/api/v1/accounts/{address}") => get(routes::accounts::account),
+        ("GET", "/api/v1/accounts/{address}/txs") => get(routes::accounts::history),
+        ("GET", "/api/v1/participants/{address}") => get(routes::accounts::participant),
+        ("GET", "/api/v1/validators") => get(routes::chain::validators),
+        ("GET", "/api/v1/sites/{site}") => get(routes::sites::site),
+        ("GET", "/api/v1/sites/{site}/readings") => get(routes::sites::site_readings),
+        ("GET", "/api/v1/sites/{site}/mandates") => get(routes::mandates::site_mandates),
+        ("GET", "/api/v1/markets/{market}/periods/{start}") => get(routes::market::market_period),
+        ("GET", "/api/v1/sites/{site}/bills/{month}") => get(routes::billing::site_bill),
+        ("GET", "/api/v1/accounts/{address}/bills/{month}") => get(routes::billing::account_bill),
+        ("GET", "/api/v1/billing/{month}") => get(routes::billing::month),
+        ("GET", "/api/v1/sites/{site}/forecast/{month}") => get(routes::billing::forecast),
+        ("GET", "/api/v1/ppas/{id}") => get(routes::billing::ppa),
+        ("GET", "/api/v1/markets/{market}/ppas") => get(routes::billing::market_ppas),
+        ("GET", "/api/v1/reports/bank/{month}") => get(routes::billing::bank_report),
+        ("GET", "/api/v1/directory") => get(routes::explore::directory),
+        ("GET", "/api/v1/search") => get(routes::explore::search),
+        ("GET", "/api/v1/markets/{market}/periods/{start}/txs") => get(routes::explore::period_txs),
         ("GET", "/api/v1/markets/{market}/periods/{start}/contracts/{n}/trace") => {
-            get(explore::trace)
+            get(routes::explore::trace)
         }
-        ("POST", "/api/v1/session") => post(portal::sign_in),
-        ("GET", "/api/v1/session") => get(portal::session),
-        ("DELETE", "/api/v1/session") => delete(portal::sign_out),
-        ("POST", "/api/v1/session/txs") => post(portal::submit),
-        ("DELETE", "/api/v1/session/locks/{login}") => delete(portal::unlock),
-        ("GET", "/api/v1/events") => get(handlers::events),
-        ("GET", "/api/v1/openapi.json") => get(handlers::openapi),
-        ("GET", "/metrics") => get(handlers::metrics),
-        ("POST", "/api/v1/admin/clock/advance") => post(admin::advance_clock),
-        ("POST", "/api/v1/charging/members") => post(charging::signup),
-        ("GET", "/api/v1/charging/members/{member_no}") => get(charging::member),
-        ("DELETE", "/api/v1/charging/members/{member_no}/lock") => delete(charging::unlock),
-        ("POST", "/api/v1/charging/certify") => post(charging::certify),
-        ("POST", "/api/v1/charging/prepay") => post(charging::prepay),
-        ("POST", "/api/v1/charging/stop") => post(charging::stop),
-        ("POST", "/api/v1/charging/auto-charge") => post(charging::auto_charge),
-        ("GET", "/api/v1/charging/chargers") => get(charging::chargers),
-        ("GET", "/api/v1/charging/chargers/{charger}") => get(charging::charger),
-        ("POST", "/api/v1/charging/chargers/{charger}/secret") => post(charging::charger_secret),
-        ("GET", "/api/v1/charging/sessions") => get(charging::sessions),
-        ("GET", "/api/v1/charging/sessions/{charger}/{session}") => get(charging::session),
+        ("POST", "/api/v1/session") => post(routes::session::sign_in),
+        ("GET", "/api/v1/session") => get(routes::session::session),
+        ("DELETE", "/api/v1/session") => delete(routes::session::sign_out),
+        ("POST", "/api/v1/session/txs") => post(routes::session::submit),
+        ("DELETE", "/api/v1/session/locks/{login}") => delete(routes::session::unlock),
+        ("GET", "/api/v1/events") => get(routes::events::events),
+        ("GET", "/api/v1/openapi.json") => get(routes::docs::openapi),
+        ("GET", "/metrics") => get(routes::docs::metrics),
+        ("POST", "/api/v1/admin/clock/advance") => post(routes::admin::advance_clock),
+        ("POST", "/api/v1/charging/members") => post(routes::charging::signup),
+        ("GET", "/api/v1/charging/members/{member_no}") => get(routes::charging::member),
+        ("DELETE", "/api/v1/charging/members/{member_no}/lock") => delete(routes::charging::unlock),
+        ("POST", "/api/v1/charging/certify") => post(routes::charging::certify),
+        ("POST", "/api/v1/charging/prepay") => post(routes::charging::prepay),
+        ("POST", "/api/v1/charging/stop") => post(routes::charging::stop),
+        ("POST", "/api/v1/charging/auto-charge") => post(routes::charging::auto_charge),
+        ("GET", "/api/v1/charging/chargers") => get(routes::charging::chargers),
+        ("GET", "/api/v1/charging/chargers/{charger}") => get(routes::charging::charger),
+        ("POST", "/api/v1/charging/chargers/{charger}/secret") => {
+            post(routes::charging::charger_secret)
+        }
+        ("GET", "/api/v1/charging/sessions") => get(routes::charging::sessions),
+        ("GET", "/api/v1/charging/sessions/{charger}/{session}") => get(routes::charging::session),
         ("POST", "/api/v1/charging/sessions/{charger}/{session}/soft-stop") => {
-            post(charging::soft_stop)
+            post(routes::charging::soft_stop)
         }
-        ("GET", "/api/v1/charging/revenue") => get(charging::revenue),
+        ("GET", "/api/v1/charging/revenue") => get(routes::charging::revenue),
         _ => return None,
     })
 }
@@ -219,9 +216,9 @@ pub struct Services {
     /// The charging operator's member service (the `/charging` routes).
     pub charging: Option<Arc<dyn ChargingApi>>,
     /// The dashboard's sign-in and signing (the `/session` routes).
-    pub portal: Option<Arc<dyn portal::PortalApi>>,
+    pub portal: Option<Arc<dyn PortalApi>>,
     /// The key-derivation pool the services share (reported in `/metrics`).
-    pub kdf: Option<Arc<kdf::KdfPool>>,
+    pub kdf: Option<Arc<dyn MetricsSource>>,
 }
 
 fn build(
@@ -255,11 +252,11 @@ fn build(
     }
     router
         .merge(dashboard::routes())
-        .fallback(handlers::not_found)
-        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .fallback(routes::fallback::not_found)
+        .method_not_allowed_fallback(routes::fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            handlers::panicked,
+            routes::fallback::panicked,
         ))
         .layer(middleware::from_fn_with_state(limiter, rate_limit::limit))
         .layer(middleware::from_fn_with_state(metrics, track))

@@ -2,14 +2,15 @@
 //! exactly what the OpenAPI document's schema for that parameter allows (the patterns and
 //! bounds in `openapi.json`; `tests/it/openapi.rs` checks that the two agree), so a request the
 //! document calls valid is never refused as malformed, and one it calls invalid never served.
-use crate::error::{codes, ApiError};
+use crate::error::ApiError;
 use axum::extract::{rejection::PathRejection, Path};
+use gridledger_api_types::ErrorCode;
 use gridledger_types::{kst_month_start_ms, next_month, Address, Hash32, SiteId};
 
 /// The path parameter, or `code` if it could not be extracted (e.g. invalid UTF-8).
 pub(crate) fn path_segment(
     p: Result<Path<String>, PathRejection>,
-    code: &'static str,
+    code: ErrorCode,
 ) -> Result<String, ApiError> {
     p.map(|Path(s)| s)
         .map_err(|e| ApiError::bad_request(code, format!("bad path parameter: {}", e.body_text())))
@@ -32,7 +33,7 @@ fn is_hex64(s: &str) -> bool {
 
 /// A transaction hash or PPA id: `400 invalid_hash` unless 64 hex characters.
 pub fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
-    let bad = || ApiError::bad_request(codes::INVALID_HASH, "expected 64 hex characters");
+    let bad = || ApiError::bad_request(ErrorCode::InvalidHash, "expected 64 hex characters");
     if !is_hex64(s) {
         return Err(bad());
     }
@@ -45,7 +46,7 @@ pub fn parse_hash(s: &str) -> Result<Hash32, ApiError> {
 pub fn parse_address(s: &str) -> Result<Address, ApiError> {
     if !is_hex64(s) {
         return Err(ApiError::bad_request(
-            codes::INVALID_ADDRESS,
+            ErrorCode::InvalidAddress,
             "expected an address: 64 hex characters",
         ));
     }
@@ -58,8 +59,9 @@ pub fn parse_address(s: &str) -> Result<Address, ApiError> {
 
 /// A site or market id: `400 invalid_site` unless 1-32 of `a-z 0-9 - _`.
 pub fn parse_site(s: &str) -> Result<SiteId, ApiError> {
-    SiteId::new(s)
-        .map_err(|_| ApiError::bad_request(codes::INVALID_SITE, "site ids are 1-32 of a-z 0-9 - _"))
+    SiteId::new(s).map_err(|_| {
+        ApiError::bad_request(ErrorCode::InvalidSite, "site ids are 1-32 of a-z 0-9 - _")
+    })
 }
 
 /// A KST calendar month `YYYYMM` whose start and end are Unix times: 197002 (the first month
@@ -67,7 +69,7 @@ pub fn parse_site(s: &str) -> Result<SiteId, ApiError> {
 pub fn parse_month(s: &str) -> Result<u32, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            codes::INVALID_MONTH,
+            ErrorCode::InvalidMonth,
             "month must be YYYYMM, from 197002 to 999912",
         )
     };
@@ -83,7 +85,7 @@ pub fn parse_month(s: &str) -> Result<u32, ApiError> {
 
 /// A KST calendar day `YYYYMMDD` (a real date, 19700101 to 99991231), else `400 invalid_day`.
 pub fn parse_day(s: &str) -> Result<u32, ApiError> {
-    let bad = || ApiError::bad_request(codes::INVALID_DAY, "days are YYYYMMDD (e.g. 20250801)");
+    let bad = || ApiError::bad_request(ErrorCode::InvalidDay, "days are YYYYMMDD (e.g. 20250801)");
     if s.len() != 8 {
         return Err(bad());
     }
@@ -110,7 +112,7 @@ pub fn is_login(s: &str) -> bool {
 }
 
 /// A block height or a period start (Unix ms): an unsigned 64-bit integer, else `400 code`.
-pub fn parse_u64(s: &str, code: &'static str, what: &str) -> Result<u64, ApiError> {
+pub fn parse_u64(s: &str, code: ErrorCode, what: &str) -> Result<u64, ApiError> {
     uint(s, u64::MAX).ok_or_else(|| {
         ApiError::bad_request(code, format!("{what} must be an unsigned 64-bit integer"))
     })
@@ -135,7 +137,7 @@ pub fn decode_cursor(s: &str) -> Result<Option<(u64, u32)>, ApiError> {
             i.parse().unwrap_or(u32::MAX),
         ))),
         _ => Err(ApiError::bad_request(
-            codes::INVALID_CURSOR,
+            ErrorCode::InvalidCursor,
             "cursor must be the next_cursor of a previous page ({height}-{index})",
         )),
     }
@@ -181,7 +183,7 @@ mod tests {
         for bad in ["-", "1-", "-1", "a-1", "1-2-3", "+1-2", "1 -2", "m\u{aa}"] {
             assert_eq!(
                 decode_cursor(bad).unwrap_err().code,
-                codes::INVALID_CURSOR,
+                ErrorCode::InvalidCursor,
                 "{bad}"
             );
         }
@@ -197,7 +199,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_month(bad).unwrap_err().code,
-                codes::INVALID_MONTH,
+                ErrorCode::InvalidMonth,
                 "{bad}"
             );
         }
@@ -228,7 +230,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_address(&bad).unwrap_err().code,
-                codes::INVALID_ADDRESS,
+                ErrorCode::InvalidAddress,
                 "{bad}"
             );
         }
@@ -237,7 +239,7 @@ mod tests {
         let e = parse_address(not_a_key).unwrap_err();
         assert_eq!(
             (e.status.as_u16(), e.code.as_ref()),
-            (404, codes::NOT_FOUND)
+            (404, ErrorCode::NotFound.as_str())
         );
     }
 }

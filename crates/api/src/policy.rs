@@ -8,11 +8,12 @@
 //! signed-read challenge) if anonymous, `403 forbidden` if known. Views that mix aggregates with
 //! identities (a period's order book, the event stream) are redacted instead of refused.
 use crate::auth::{Reader, Viewer};
-use crate::error::{codes, ApiError};
-use crate::views::{
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use gridledger_api_types::ErrorCode;
+use gridledger_api_types::{
     ContractView, FinalizedEvent, NodeApi, NodeError, PeriodView, SiteMandatesView, TxView,
 };
-use axum::http::StatusCode;
 use gridledger_types::{Address, Role, SiteId};
 use serde_json::Value;
 
@@ -29,12 +30,12 @@ pub const CHARGING_ENTITLED: &[Role] = &[Role::Operator, Role::Bank, Role::Audit
 pub fn refuse(v: &Viewer, what: &str) -> ApiError {
     match v {
         Viewer::Anonymous => ApiError::unauthorized(
-            codes::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
             format!("personal data ({what}): sign the read (GridLedger-Ed25519) or sign in"),
         ),
         _ => ApiError::new(
             StatusCode::FORBIDDEN,
-            codes::FORBIDDEN,
+            ErrorCode::Forbidden,
             format!("not yours to read: {what}"),
         ),
     }
@@ -156,7 +157,7 @@ pub fn tx_parties(node: &dyn NodeApi, tx: &TxView) -> Result<Vec<Address>, NodeE
         .and_then(|c| gridledger_types::ChargerId::new(c).ok())
     {
         let owner = node
-            .charging(&crate::views::ChargingQuery::Charger { charger })?
+            .charging(&gridledger_api_types::ChargingQuery::Charger { charger })?
             .and_then(|c| c["owner"].as_str().and_then(|h| Address::from_hex(h).ok()));
         out.extend(owner);
     }

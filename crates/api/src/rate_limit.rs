@@ -11,16 +11,18 @@
 //! a minute, sign-in and charging counted apart. Beyond it: `429 rate_limited` with
 //! `Retry-After`, before the body is read. The table of clients is bounded
 //! ([RateLimitConfig::max_clients]; idle clients are forgotten first).
-use crate::error::{codes, ApiError};
+use crate::error::ApiError;
 use axum::{
     extract::{connect_info::MockConnectInfo, ConnectInfo, MatchedPath, Request, State},
     http::{HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use gridledger_api_types::ClientAddr;
+use gridledger_api_types::ErrorCode;
 use std::{
     collections::BTreeMap,
-    net::{IpAddr, Ipv6Addr, SocketAddr},
+    net::{IpAddr, SocketAddr},
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
@@ -77,37 +79,6 @@ impl Class {
             | "/api/v1/charging/prepay"
             | "/api/v1/charging/auto-charge" => Some(Self::Charging),
             _ => None,
-        }
-    }
-}
-
-/// The client of a request as the API sees it (a request extension set for every request);
-/// `None` when the server did not record peers (a bare [router](crate::router) in tests).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl ClientAddr {
-    /// The address its limits and lockouts are kept under: IPv4 as is (IPv4-mapped IPv6 as
-    /// IPv4), IPv6 as its /64.
-    pub fn bucket(&self) -> Option<IpAddr> {
-        self.0.map(|ip| match ip {
-            IpAddr::V4(_) => ip,
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => {
-                    let s = v6.segments();
-                    IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-                }
-            },
-        })
-    }
-
-    /// The source string lockouts use: `203.0.113.7`, `2001:db8:1:2::/64`, or `unknown`.
-    pub fn source(&self) -> String {
-        match self.bucket() {
-            Some(IpAddr::V4(v4)) => v4.to_string(),
-            Some(IpAddr::V6(v6)) => format!("{v6}/64"),
-            None => "unknown".to_string(),
         }
     }
 }
@@ -259,7 +230,7 @@ pub(crate) async fn limit(State(l): State<Arc<Limiter>>, mut req: Request, next:
             let secs = retry_after_s(wait_ms);
             return ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,
-                codes::RATE_LIMITED,
+                ErrorCode::RateLimited,
                 format!("too many attempts from this address; try again in {secs} s"),
             )
             .retry_after(secs)

@@ -4,24 +4,19 @@
 //!
 //! `GRIDLEDGER_BENCH_SITES=10000` limits the sizes (the 100k setup takes a while).
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use gridledger_execution::metering::Site;
+use gridledger_execution::test_utils::{won, MarketBuilder};
+use gridledger_execution::trading::{Contract, Intention, PeriodState};
 use gridledger_execution::{
-    apply_writes, execute_block, metering::Site, trading::Contract, trading::Intention,
-    trading::PeriodState, BlockEnv, MonthTotals, SigCheck, StateKey, StateValue,
+    apply_writes, execute_block, test_utils as fixture, BlockEnv, MonthTotals, SigCheck, StateKey,
+    StateValue,
 };
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, Hash32, MarketId, MilliWon, Payload, PeriodKind,
-    PriceMilliWonPerKwh, Pricing, Side, SiteId, SiteKind,
+    kst_month_start_ms, Hash32, MarketId, MilliWon, Payload, Side, SiteId, SiteKind,
 };
 use std::time::Duration;
 
-#[path = "../src/test_util.rs"]
-mod fixture;
-
 const MONTH: u32 = 202508;
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 /// A chain with `n` household sites, their August totals, and a cleared monthly period in
 /// which site 2i sells 100 kWh to site 2i+1 at 190 won.
@@ -34,18 +29,11 @@ fn month_state(n: usize) -> fixture::Chain {
     let op = c.operator.clone();
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk.clone(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(10),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk.clone())
+            .wheeling_fee(won(10))
+            .platform_fee(won(2))
+            .payload(),
     );
     assert!(r.is_success());
     let sid = |i: usize| SiteId::new(format!("s{i:06}")).unwrap();

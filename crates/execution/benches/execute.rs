@@ -4,8 +4,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use gridledger_execution::{execute_block, verify_signatures_batch, SigCheck};
 use gridledger_types::{MilliWon, Payload, SignedTransaction};
 
-#[path = "../src/test_util.rs"]
-mod fixture;
+use gridledger_execution::test_utils as fixture;
 
 const SENDERS: usize = 100;
 const PER_SENDER: u64 = 10;

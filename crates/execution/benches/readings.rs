@@ -1,14 +1,11 @@
 //! Validating and applying one meter's batch of 24 hourly readings (a day), the market issue's
 //! metering hot path; with and without the signature check.
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use gridledger_execution::{execute_block, SigCheck};
+use gridledger_execution::test_utils::SiteBuilder;
+use gridledger_execution::{execute_block, test_utils as fixture, SigCheck};
 use gridledger_types::{
-    kst_month_start_ms, BindMeter, DeviceKind, Payload, RegisterSite, Registers, SiteId, SiteKind,
-    SubmitReadings,
+    kst_month_start_ms, BindMeter, DeviceKind, Payload, Registers, SiteId, SubmitReadings,
 };
-
-#[path = "../src/test_util.rs"]
-mod fixture;
 
 const HOUR: u64 = 3_600_000;
 
@@ -20,15 +17,11 @@ fn bench(c: &mut Criterion) {
     let op = chain.operator.clone();
     let owner = chain.user(0);
     for p in [
-        Payload::RegisterSite(RegisterSite {
-            site: SiteId::new("h").unwrap(),
-            owner: owner.clone(),
-            kind: SiteKind::Household,
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "h".into(),
-        }),
+        SiteBuilder::default()
+            .site(SiteId::new("h").unwrap())
+            .owner(owner.clone())
+            .name("h".into())
+            .payload(),
         Payload::RegisterDevice {
             device: fixture::addr(&meter),
             kind: DeviceKind::Meter,

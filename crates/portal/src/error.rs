@@ -1,5 +1,5 @@
 //! The one error type of the portal (what the API sees is its [PortalError]).
-use gridledger_api::portal::PortalError;
+use gridledger_api_types::PortalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

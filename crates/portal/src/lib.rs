@@ -17,12 +17,9 @@ pub mod signin;
 
 pub use error::Error;
 
-use gridledger_api::{
-    kdf::KdfPool,
-    portal::{PortalApi, PortalError, SessionView},
-    NodeApi,
-};
+use gridledger_api_types::{NodeApi, PortalApi, PortalError, SessionView};
 use gridledger_sdk::{
+    kdf_pool::KdfPool,
     keystore::constant_time_eq,
     signer::{chain_time_ms, DEFAULT_EXPIRY},
 };

@@ -10,7 +10,8 @@
 //! - wrong passwords count per login and source under the SDK's [Guard] rule, persisted in
 //!   [Guards] for registered logins only.
 use crate::guards::Guards;
-use gridledger_api::{kdf::KdfPool, portal::PortalError};
+use gridledger_api_types::PortalError;
+use gridledger_sdk::kdf_pool::KdfPool;
 use gridledger_sdk::{
     keystore::{generate_key, KdfParams, Keystore},
     turns::Turns,
@@ -73,7 +74,7 @@ pub(crate) struct Checker {
 
 fn busy() -> PortalError {
     PortalError::Busy {
-        retry_after_s: gridledger_api::kdf::BUSY_RETRY_AFTER_S,
+        retry_after_s: gridledger_sdk::kdf_pool::BUSY_RETRY_AFTER_S,
     }
 }
 

@@ -1,7 +1,7 @@
 use super::*;
-use gridledger_api::{
-    AccountView, BillingQuery, BlockView, FinalizedEvent, NodeError, ParticipantView, PeriodView,
-    Rejected, SiteReadingsView, SiteView, StatusView, TxView,
+use gridledger_api_types::{
+    AccountView, BillingQuery, BlockView, NodeError, ParticipantView, PeriodView, Rejected,
+    SiteReadingsView, SiteView, StatusView, TxView,
 };
 use gridledger_sdk::keystore::{generate_key, KdfParams, Keystore};
 use gridledger_sdk::lockout::{Guard, FIRST_LOCK_MS};
@@ -75,8 +75,9 @@ impl NodeApi for Node {
     fn billing(&self, _: &BillingQuery) -> Result<Option<serde_json::Value>, NodeError> {
         Ok(None)
     }
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
-        tokio::sync::broadcast::channel(1).1
+    fn subscribe(&self) -> gridledger_api_types::EventStream {
+        // No blocks are ever finalized here: the stream ends at once.
+        Box::pin(futures::stream::empty())
     }
     fn metrics_text(&self) -> String {
         String::new()

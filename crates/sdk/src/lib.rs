@@ -6,6 +6,7 @@
 pub mod client;
 mod error;
 mod kdf_memory;
+pub mod kdf_pool;
 pub mod keystore;
 pub mod lockout;
 pub mod profile;
@@ -19,6 +20,6 @@ pub use error::{Error, Result};
 pub use keystore::{generate_key, KdfParams, Keystore};
 pub use signer::{chain_time_ms, default_expiry_ms, now_ms, TxSigner, DEFAULT_EXPIRY};
 
-/// Re-exported so SDK users need not depend on the types and api crates directly.
-pub use gridledger_api as api;
+/// Re-exported so SDK users need not depend on the types and api-types crates directly.
+pub use gridledger_api_types as api;
 pub use gridledger_types as types;

@@ -5,7 +5,7 @@
 //! chain's time as an offset from the local clock, learned from the node's status, and sets
 //! default expiries from it.
 use crate::{Client, Error, Result};
-use gridledger_api::StatusView;
+use gridledger_api_types::StatusView;
 use gridledger_types::{Address, ChainId, Payload, PrivateKey, SignedTransaction, Transaction};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

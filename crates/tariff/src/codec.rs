@@ -80,32 +80,6 @@ impl Read for MonthSet {
     }
 }
 
-impl Write for Rounding {
-    fn write(&self, buf: &mut impl BufMut) {
-        let tag: u8 = match self {
-            Self::FloorTo(_) => 0,
-            Self::HalfUpTo(_) => 1,
-        };
-        tag.write(buf);
-        self.unit().write(buf);
-    }
-}
-impl EncodeSize for Rounding {
-    fn encode_size(&self) -> usize {
-        9
-    }
-}
-impl Read for Rounding {
-    type Cfg = ();
-    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        match u8::read(buf)? {
-            0 => Ok(Self::FloorTo(u64::read(buf)?)),
-            1 => Ok(Self::HalfUpTo(u64::read(buf)?)),
-            t => Err(Error::InvalidEnum(t)),
-        }
-    }
-}
-
 impl Write for Tier {
     fn write(&self, buf: &mut impl BufMut) {
         self.up_to_wh.write(buf);

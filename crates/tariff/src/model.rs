@@ -207,15 +207,17 @@ impl Serialize for MonthSet {
     }
 }
 
-/// How one bill component is rounded, in milli-won units: `FloorTo(1_000)` drops fractions
-/// of a won, `FloorTo(10_000)` drops amounts under 10 won, `HalfUpTo(1_000)` rounds to the
-/// nearest won with halves going up. The unit must be at least 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Rounding {
-    #[serde(rename = "floor_to_mwon")]
-    FloorTo(u64),
-    #[serde(rename = "half_up_to_mwon")]
-    HalfUpTo(u64),
+gridledger_types::tagged_enum! {
+    /// How one bill component is rounded, in milli-won units: `FloorTo(1_000)` drops fractions
+    /// of a won, `FloorTo(10_000)` drops amounts under 10 won, `HalfUpTo(1_000)` rounds to the
+    /// nearest won with halves going up. The unit must be at least 1.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Rounding {
+        #[serde(rename = "floor_to_mwon")]
+        0 => FloorTo(u64),
+        #[serde(rename = "half_up_to_mwon")]
+        1 => HalfUpTo(u64),
+    }
 }
 
 impl Rounding {

@@ -1,8 +1,5 @@
 //! Billing, payments and disputes: the payloads and their encoding.
-use crate::{
-    codec_util::{read_string, string_size, write_string},
-    Address, MarketId, PriceMilliWonPerKwh, TEXT_MAX_BYTES,
-};
+use crate::{Address, MarketId, PriceMilliWonPerKwh};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, RangeCfg, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
@@ -91,17 +88,6 @@ impl Read for ContractRef {
             number: u32::read(b)?,
         })
     }
-}
-
-/// Writes a reason text (bounded like every free text).
-pub(crate) fn write_reason(r: &str, b: &mut impl BufMut) {
-    write_string(r, b)
-}
-pub(crate) fn reason_size(r: &str) -> usize {
-    string_size(r)
-}
-pub(crate) fn read_reason(b: &mut impl Buf) -> Result<String, commonware_codec::Error> {
-    read_string(b, TEXT_MAX_BYTES)
 }
 
 /// Writes tariff bytes (length-prefixed).

@@ -2,11 +2,16 @@
 //! size-bounded binary encoding (commonware codec) and a JSON view for the API.
 //!
 //! Nothing here does I/O or reads a clock. Decoding hostile bytes returns an error, never panics.
+//!
+//! Every enum with data on the wire is one [tagged_enum!] table (see [codec]): each variant's
+//! tag is typed once, beside the variant, and its codec is generated from the row. The tests in
+//! `tests/it/golden/` pin the bytes of every variant of every such enum.
 #![forbid(unsafe_code)]
 
 mod billing;
 mod block;
 mod charging;
+pub mod codec;
 mod codec_util;
 mod error;
 mod ids;

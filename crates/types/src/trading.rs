@@ -1,5 +1,5 @@
 //! Markets, trading intentions (orders) and period clearing: the payloads and their encoding.
-use crate::{Hash32, PriceMilliWonPerKwh, SiteId};
+use crate::{PriceMilliWonPerKwh, SiteId};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, FixedSize, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
@@ -132,17 +132,3 @@ impl Read for SubmitIntention {
         })
     }
 }
-
-/// `(market, period start)` of a clearing request.
-pub fn write_period(market: &MarketId, period_start_ms: u64, b: &mut impl BufMut) {
-    market.write(b);
-    period_start_ms.write(b);
-}
-
-/// Size of [write_period].
-pub fn period_size(market: &MarketId) -> usize {
-    market.encode_size() + 8
-}
-
-/// Size of an intention reference.
-pub const INTENTION_REF_SIZE: usize = Hash32::SIZE;

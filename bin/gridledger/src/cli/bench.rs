@@ -4,7 +4,7 @@ use super::load_key;
 use anyhow::{bail, Context};
 use clap::Args;
 use futures::StreamExt;
-use gridledger_api::FinalizedEvent;
+use gridledger_api_types::FinalizedEvent;
 use gridledger_sdk::{client::encode_tx_hex, generate_key, now_ms, Client, TxSigner};
 use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Role, SignedTransaction, Transaction,

@@ -7,9 +7,10 @@
 //! `--session-rate` per second for `--session-secs` (Authorize -> the operator's prepayment,
 //! final before `Accepted`; StartTransaction; 2 MeterValues; StopTransaction -> the outbox's
 //! cancel + settle); a session counts when its `ChargingSettled` event reaches the SSE stream.
-use super::{bench::spawn_event_pump, load_key, ocpp_client::Charger};
+use super::{bench::spawn_event_pump, load_key};
 use anyhow::{bail, Context};
 use clap::Args;
+use gridledger_agents::ocpp_client::Charger;
 use gridledger_sdk::{Client, TxSigner};
 use gridledger_types::{
     ChargerId, ChargerKind, Event, MilliWon, Payload, PriceMilliWonPerKwh, RegisterCharger,
@@ -286,7 +287,7 @@ async fn phase_sessions(
     }
     for (m, _) in &members {
         client
-            .charging_auto_charge(&gridledger_api::AutoChargeBody {
+            .charging_auto_charge(&gridledger_api_types::AutoChargeBody {
                 member_no: m.member_no,
                 password: PW.into(),
                 cap_mwon: 10_000_000,

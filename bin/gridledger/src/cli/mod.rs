@@ -6,7 +6,6 @@ pub mod bench_reads;
 pub mod bench_signin;
 pub mod charging;
 pub mod key;
-pub mod ocpp_client;
 pub mod portal;
 pub mod ppa;
 pub mod query;

@@ -120,7 +120,7 @@ pub enum Query {
 
 /// `key: value` lines; one `validator:` line per validator (`KEY@IP:PORT`), and for a scheduled
 /// set its epoch, first height and one `scheduled:` line per validator.
-fn print_validators(v: &gridledger_api::ValidatorsView) {
+fn print_validators(v: &gridledger_api_types::ValidatorsView) {
     println!("epoch_length: {}", v.epoch_length);
     println!("current_epoch: {}", v.current_epoch);
     for e in &v.validators {
@@ -142,7 +142,7 @@ fn print_validators(v: &gridledger_api::ValidatorsView) {
 }
 
 /// `site:` and `owner:` lines, then one `mandate:` line per mandate.
-fn print_mandates(v: &gridledger_api::SiteMandatesView) {
+fn print_mandates(v: &gridledger_api_types::SiteMandatesView) {
     let opt = |t: Option<u64>| t.map_or("-".to_string(), |t| t.to_string());
     println!("site: {}", v.site);
     println!("owner: {}", v.owner);

@@ -1,7 +1,7 @@
 //! `devnet --demo`: the pilot in miniature. Seeds the operator's world once ([seed]), then runs
 //! in process what would run at the sites and the operator: a site agent (k-BEMS / HEMS) for
 //! each of the 15 sites, a charger simulator for each charger with members charging, and the
-//! operator's market calendar ([market]) against a market clock that moves the devnet's chain
+//! operator agent's market calendar ([market]) against a market clock that moves the devnet's chain
 //! time so a month passes in a few minutes. One line per notable step on stdout. A restart on
 //! the same data dir continues (nothing is seeded twice).
 mod cast;
@@ -14,7 +14,7 @@ use crate::cli::agent::{
     MeterAgent,
 };
 use anyhow::{Context, Result};
-use gridledger_api::ClockAdvance;
+use gridledger_api_types::ClockAdvance;
 use gridledger_sdk::{client::Client, profile::seed_of, signer::TxSigner};
 use gridledger_types::{kst_date, kst_month, kst_month_start_ms, MarketId, PeriodKind, SiteId};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -130,11 +130,12 @@ async fn run(cfg: Config) -> Result<()> {
     }
     let mut operator = market::Operator {
         client: client.clone(),
-        op: TxSigner::connect(&client, cast.operator.clone(), None).await?,
+        agent: gridledger_agents::operator::OperatorAgent::connect(
+            client.clone(),
+            cast.operator.clone(),
+        )
+        .await?,
         bank: TxSigner::connect(&client, cast.bank.clone(), None).await?,
-        first_month: kst_month(start),
-        finished: Default::default(),
-        paid_early: Default::default(),
         topped_up: 0,
         members: cast
             .state

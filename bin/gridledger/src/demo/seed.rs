@@ -8,7 +8,7 @@ use super::{
 };
 use crate::node_cmd::DEVNET_PASSWORD;
 use anyhow::{Context, Result};
-use gridledger_api::AutoChargeBody;
+use gridledger_api_types::AutoChargeBody;
 use gridledger_sdk::{
     client::Client,
     keystore::{generate_key, KdfParams, Keystore},

@@ -3,6 +3,7 @@
 //! until Ctrl-C. The site's intervals and month totals over the API equal the profile's numbers.
 //! An AMI CSV that grows is posted once: each run only what the meter has not reported.
 use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::SiteBuilder;
 use gridledger_sdk::{
     keystore::{KdfParams, Keystore},
     profile::{seed_of, Profile},
@@ -11,8 +12,7 @@ use gridledger_sdk::{
     Client,
 };
 use gridledger_types::{
-    kst_month, next_month, Address, BindMeter, DeviceKind, Payload, PrivateKey, RegisterSite, Role,
-    SiteId, SiteKind,
+    kst_month, next_month, Address, BindMeter, DeviceKind, Payload, PrivateKey, Role, SiteId,
 };
 use std::{
     path::{Path, PathBuf},
@@ -43,15 +43,12 @@ async fn register_site(client: &Client, net: &Devnet, site: &str, meter: &Addres
     wait_all(client, &[owner_tx]).await;
     let setup = [
         op.sign(
-            Payload::RegisterSite(RegisterSite {
-                site: site.clone(),
-                owner: owner.clone(),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 3,
-                name: "PV roof".into(),
-            }),
+            SiteBuilder::default()
+                .site(site.clone())
+                .owner(owner.clone())
+                .feeder(3)
+                .name("PV roof".into())
+                .payload(),
             None,
         ),
         op.sign(

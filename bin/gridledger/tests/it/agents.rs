@@ -2,6 +2,7 @@
 //! not entered twice) and `agent charger` (an OCPP 1.6 session whose prepayment, cancellation
 //! and settlement are on chain). Bad input is a clear error, never a panic.
 use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::{MarketBuilder, SiteBuilder};
 use gridledger_sdk::{
     keystore::{KdfParams, Keystore},
     readings::last_position,
@@ -10,8 +11,8 @@ use gridledger_sdk::{
 };
 use gridledger_types::{
     kst_month, kst_month_start_ms, next_month, Address, BindMeter, ChargerId, ChargerKind,
-    ConfigureMarket, DeviceKind, MarketId, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, PrivateKey, RegisterCharger, RegisterSite, Role, SiteId, SiteKind,
+    DeviceKind, MarketId, MilliWon, Payload, PriceMilliWonPerKwh, PrivateKey, RegisterCharger,
+    Role, SiteId, SiteKind,
 };
 use serde_json::json;
 use std::{
@@ -75,15 +76,14 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
     .await;
     let setup = [
         op.sign(
-            Payload::RegisterSite(RegisterSite {
-                site: SiteId::new("bldg-t").unwrap(),
-                owner: Address::of(&owner),
-                kind: SiteKind::CommercialBuilding,
-                tariff_class: "general-low".into(),
-                contract_kw: 60,
-                feeder: 1,
-                name: "Hanbit Tower".into(),
-            }),
+            SiteBuilder::default()
+                .site(SiteId::new("bldg-t").unwrap())
+                .owner(Address::of(&owner))
+                .kind(SiteKind::CommercialBuilding)
+                .tariff_class("general-low".into())
+                .contract_kw(60)
+                .name("Hanbit Tower".into())
+                .payload(),
             None,
         ),
         op.sign(
@@ -96,18 +96,12 @@ async fn site_agent_posts_readings_and_enters_its_standing_rules_once() {
             None,
         ),
         op.sign(
-            Payload::ConfigureMarket(ConfigureMarket {
-                market: MarketId::new("monthly").unwrap(),
-                period_kind: PeriodKind::Monthly,
-                pricing: Pricing::Uniform,
-                gate_lead_ms: HOUR,
-                wheeling_fee: PriceMilliWonPerKwh(10_000),
-                platform_fee: PriceMilliWonPerKwh(2_000),
-                prefer_same_feeder: false,
-                active: true,
-                approval_window_ms: 0,
-                dispute_window_ms: 0,
-            }),
+            MarketBuilder::default()
+                .market(MarketId::new("monthly").unwrap())
+                .gate_lead_ms(HOUR)
+                .wheeling_fee(PriceMilliWonPerKwh(10_000))
+                .platform_fee(PriceMilliWonPerKwh(2_000))
+                .payload(),
             None,
         ),
     ];
@@ -367,7 +361,7 @@ async fn charger_agent_runs_a_card_session_settled_on_chain() {
     )
     .await;
     client
-        .charging_auto_charge(&gridledger_api::AutoChargeBody {
+        .charging_auto_charge(&gridledger_api_types::AutoChargeBody {
             member_no: member.member_no,
             password: "135790".into(),
             cap_mwon: 20_000_000,

@@ -116,7 +116,7 @@ fn truncate(path: &Path, len: u64) {
 
 /// The first status the restarted node answers (it must not answer before its ledger is
 /// checked), or a panic if the process exits first.
-async fn first_status(net: &mut Devnet) -> gridledger_api::StatusView {
+async fn first_status(net: &mut Devnet) -> gridledger_api_types::StatusView {
     let client = net.client();
     let start = Instant::now();
     loop {

@@ -16,6 +16,7 @@ mod metering_flow;
 mod month_flow;
 mod ocpp_e2e;
 mod ocpp_strict;
+mod operator_agent;
 mod portal;
 mod readers;
 mod restart;

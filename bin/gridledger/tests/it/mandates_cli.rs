@@ -6,11 +6,9 @@
 //! anonymous and stranger reads are refused.
 use crate::cli_flow::field;
 use crate::devnet::{wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::{MarketBuilder, SiteBuilder};
 use gridledger_sdk::signer::TxSigner;
-use gridledger_types::{
-    kst_month, next_month, Address, ConfigureMarket, MarketId, Payload, PeriodKind,
-    PriceMilliWonPerKwh, Pricing, RegisterSite, Role, SiteId, SiteKind,
-};
+use gridledger_types::{kst_month, next_month, Address, MarketId, Payload, Role, SiteId, SiteKind};
 use std::{path::Path, process::Command};
 
 fn gl(args: &[&str]) -> (Option<i32>, String) {
@@ -76,30 +74,20 @@ async fn a_site_owner_mandates_and_revokes_a_sales_company_with_the_cli_slow_() 
     wait_all(&client, &regs).await;
     let setup = vec![
         op.sign(
-            Payload::RegisterSite(RegisterSite {
-                site: SiteId::new("farm").unwrap(),
-                owner: generator.clone(),
-                kind: SiteKind::CommercialBuilding,
-                tariff_class: "general-low".into(),
-                contract_kw: 100,
-                feeder: 1,
-                name: "solar farm".into(),
-            }),
+            SiteBuilder::default()
+                .site(SiteId::new("farm").unwrap())
+                .owner(generator.clone())
+                .kind(SiteKind::CommercialBuilding)
+                .tariff_class("general-low".into())
+                .contract_kw(100)
+                .name("solar farm".into())
+                .payload(),
             None,
         ),
         op.sign(
-            Payload::ConfigureMarket(ConfigureMarket {
-                market: MarketId::new("monthly").unwrap(),
-                period_kind: PeriodKind::Monthly,
-                pricing: Pricing::Uniform,
-                gate_lead_ms: 0,
-                wheeling_fee: PriceMilliWonPerKwh(0),
-                platform_fee: PriceMilliWonPerKwh(0),
-                prefer_same_feeder: false,
-                active: true,
-                approval_window_ms: 0,
-                dispute_window_ms: 0,
-            }),
+            MarketBuilder::default()
+                .market(MarketId::new("monthly").unwrap())
+                .payload(),
             None,
         ),
     ];

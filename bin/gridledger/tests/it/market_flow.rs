@@ -2,10 +2,11 @@
 //! two consumers bid, gate closure passes, `gridledger tx clear-period` pairs them, and the
 //! period's order book and contracts are read over the API.
 use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::{MarketBuilder, SiteBuilder};
 use gridledger_sdk::signer::TxSigner;
 use gridledger_types::{
-    Address, ConfigureMarket, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing,
-    RegisterSite, Role, Side, SiteId, SiteKind, SubmitIntention,
+    Address, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh, Role, Side, SiteId,
+    SubmitIntention,
 };
 use std::{process::Command, time::Duration};
 
@@ -38,15 +39,11 @@ async fn intentions_are_paired_at_gate_closure() {
         .enumerate()
         .map(|(i, k)| {
             op.sign(
-                Payload::RegisterSite(RegisterSite {
-                    site: SiteId::new(format!("h{i}")).unwrap(),
-                    owner: Address::of(k),
-                    kind: SiteKind::Household,
-                    tariff_class: "residential-low".into(),
-                    contract_kw: 0,
-                    feeder: 1,
-                    name: format!("house {i}"),
-                }),
+                SiteBuilder::default()
+                    .site(SiteId::new(format!("h{i}")).unwrap())
+                    .owner(Address::of(k))
+                    .name(format!("house {i}"))
+                    .payload(),
                 None,
             )
         })
@@ -80,18 +77,11 @@ async fn intentions_are_paired_at_gate_closure() {
     wait_all(
         &client,
         &[op.sign(
-            Payload::ConfigureMarket(ConfigureMarket {
-                market: market.clone(),
-                period_kind: PeriodKind::QuarterHour,
-                pricing: Pricing::Uniform,
-                gate_lead_ms: start - gate,
-                wheeling_fee: PriceMilliWonPerKwh(0),
-                platform_fee: PriceMilliWonPerKwh(0),
-                prefer_same_feeder: false,
-                active: true,
-                approval_window_ms: 0,
-                dispute_window_ms: 0,
-            }),
+            MarketBuilder::default()
+                .market(market.clone())
+                .period_kind(PeriodKind::QuarterHour)
+                .gate_lead_ms(start - gate)
+                .payload(),
             None,
         )],
     )

@@ -1,13 +1,12 @@
 //! Metering through a real node: the operator registers a site and binds a meter, the meter's
 //! AMI export is imported with the CLI, and the site's month is read back over the API.
 use crate::devnet::{key_from_seed, wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::SiteBuilder;
 use gridledger_sdk::{
     keystore::{KdfParams, Keystore},
     signer::TxSigner,
 };
-use gridledger_types::{
-    kst_month, Address, BindMeter, DeviceKind, Payload, RegisterSite, Role, SiteId, SiteKind,
-};
+use gridledger_types::{kst_month, Address, BindMeter, DeviceKind, Payload, Role, SiteId};
 use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,15 +30,12 @@ async fn readings_imported_from_csv_show_up_per_interval_and_month() {
     wait_all(&client, &regs).await;
     let setup = vec![
         op.sign(
-            Payload::RegisterSite(RegisterSite {
-                site: site.clone(),
-                owner: Address::of(&owner),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 2,
-                name: "Apt 101".into(),
-            }),
+            SiteBuilder::default()
+                .site(site.clone())
+                .owner(Address::of(&owner))
+                .feeder(2)
+                .name("Apt 101".into())
+                .payload(),
             None,
         ),
         op.sign(

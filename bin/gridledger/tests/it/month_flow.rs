@@ -5,14 +5,15 @@
 //! window on July 1st, every site's bill is issued with and without P2P, bills are paid or
 //! auto-debited on the 18th (one stays overdue), and the bank report balances.
 use crate::devnet::{clock_to, key_from_seed, wait_all, Devnet, BIN};
+use gridledger_execution::test_utils::{MarketBuilder, SiteBuilder};
 use gridledger_sdk::{
     keystore::{KdfParams, Keystore},
     signer::TxSigner,
 };
 use gridledger_types::{
-    kst_month_start_ms, Address, BindMeter, ConfigureBilling, ConfigureMarket, DeviceKind,
-    MarketId, MilliWon, Payload, PeriodKind, PriceMilliWonPerKwh, Pricing, PrivateKey, ProposePpa,
-    RegisterSite, Role, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, Address, BindMeter, ConfigureBilling, DeviceKind, MarketId, MilliWon,
+    Payload, PriceMilliWonPerKwh, PrivateKey, ProposePpa, Role, Side, SiteId, SiteKind,
+    SubmitIntention,
 };
 use serde_json::Value;
 use std::{path::Path, process::Command};
@@ -182,24 +183,25 @@ async fn a_month_of_the_pilot_from_intentions_to_the_bank_report_slow_() {
     for ((m, k), meter) in MEMBERS.iter().zip(&owners).zip(&meters) {
         setup.push(
             op.sign(
-                Payload::RegisterSite(RegisterSite {
-                    site: SiteId::new(m.site).unwrap(),
-                    owner: Address::of(k),
-                    kind: if m.building {
+                SiteBuilder::default()
+                    .site(SiteId::new(m.site).unwrap())
+                    .owner(Address::of(k))
+                    .kind(if m.building {
                         SiteKind::CommercialBuilding
                     } else {
                         SiteKind::Household
-                    },
-                    tariff_class: if m.building {
-                        "general-low"
-                    } else {
-                        "residential-low"
-                    }
-                    .into(),
-                    contract_kw: m.contract_kw,
-                    feeder: 1,
-                    name: m.site.into(),
-                }),
+                    })
+                    .tariff_class(
+                        if m.building {
+                            "general-low"
+                        } else {
+                            "residential-low"
+                        }
+                        .into(),
+                    )
+                    .contract_kw(m.contract_kw)
+                    .name(m.site.into())
+                    .payload(),
                 None,
             ),
         );
@@ -223,21 +225,18 @@ async fn a_month_of_the_pilot_from_intentions_to_the_bank_report_slow_() {
         None,
     ));
     let market = MarketId::new("monthly").unwrap();
-    setup.push(op.sign(
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: market.clone(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 24 * HOUR,
-            wheeling_fee: PriceMilliWonPerKwh(10_000),
-            platform_fee: PriceMilliWonPerKwh(2_000),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: HOUR,
-        }),
-        None,
-    ));
+    setup.push(
+        op.sign(
+            MarketBuilder::default()
+                .market(market.clone())
+                .gate_lead_ms(24 * HOUR)
+                .wheeling_fee(PriceMilliWonPerKwh(10_000))
+                .platform_fee(PriceMilliWonPerKwh(2_000))
+                .dispute_window_ms(HOUR)
+                .payload(),
+            None,
+        ),
+    );
     wait_all(&client, &setup).await;
     let binds: Vec<_> = MEMBERS
         .iter()

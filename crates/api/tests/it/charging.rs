@@ -8,6 +8,7 @@ use axum::{
     http::{Request, StatusCode},
 };
 use gridledger_api::*;
+use gridledger_api_types::*;
 use serde_json::{json, Value};
 
 /// A member password (keypad digits) that must never appear in a response.

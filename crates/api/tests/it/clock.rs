@@ -5,7 +5,8 @@ use crate::fake::FakeNode;
 use crate::portal::{FakePortal, CSRF, OPERATOR_TOKEN, TOKEN};
 use crate::{assert_error, get, send};
 use axum::{body::Body, http::Request, http::StatusCode, Router};
-use gridledger_api::{router_with, ApiConfig, ClockToken, ClockView, Services};
+use gridledger_api::{router_with, ApiConfig, ClockToken, Services};
+use gridledger_api_types::ClockView;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -234,6 +235,6 @@ async fn status_shows_the_chain_clock() {
 fn status_from_an_older_node_without_now_ms_still_parses() {
     let mut v = serde_json::to_value(FakeNode::new().status.lock().unwrap().clone()).unwrap();
     v.as_object_mut().unwrap().remove("now_ms");
-    let s: gridledger_api::StatusView = serde_json::from_value(v).unwrap();
+    let s: gridledger_api_types::StatusView = serde_json::from_value(v).unwrap();
     assert_eq!(s.now_ms, 0);
 }

@@ -6,7 +6,7 @@ use axum::{
     http::{Request, StatusCode},
 };
 use futures::{Stream, StreamExt};
-use gridledger_api::FinalizedEvent;
+use gridledger_api_types::FinalizedEvent;
 use gridledger_types::{Receipt, TxStatus};
 use std::{sync::Arc, time::Duration};
 use tower::ServiceExt;
@@ -189,38 +189,39 @@ struct FakeNodeWithSender {
     tx: tokio::sync::broadcast::Sender<Arc<FinalizedEvent>>,
 }
 
-impl gridledger_api::NodeApi for FakeNodeWithSender {
-    fn status(&self) -> gridledger_api::StatusView {
+impl gridledger_api_types::NodeApi for FakeNodeWithSender {
+    fn status(&self) -> gridledger_api_types::StatusView {
         self.inner.status()
     }
     fn submit(
         &self,
         txs: Vec<gridledger_types::SignedTransaction>,
-    ) -> Vec<Result<gridledger_types::Hash32, gridledger_api::Rejected>> {
+    ) -> Vec<Result<gridledger_types::Hash32, gridledger_api_types::Rejected>> {
         self.inner.submit(txs)
     }
     fn tx(
         &self,
         hash: &gridledger_types::Hash32,
-    ) -> Result<Option<gridledger_api::TxView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::TxView>, gridledger_api_types::NodeError> {
         self.inner.tx(hash)
     }
     fn block(
         &self,
         height: u64,
-    ) -> Result<Option<gridledger_api::BlockView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::BlockView>, gridledger_api_types::NodeError> {
         self.inner.block(height)
     }
     fn account(
         &self,
         address: &gridledger_types::Address,
-    ) -> Result<gridledger_api::AccountView, gridledger_api::NodeError> {
+    ) -> Result<gridledger_api_types::AccountView, gridledger_api_types::NodeError> {
         self.inner.account(address)
     }
     fn participant(
         &self,
         address: &gridledger_types::Address,
-    ) -> Result<Option<gridledger_api::ParticipantView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::ParticipantView>, gridledger_api_types::NodeError>
+    {
         self.inner.participant(address)
     }
     fn history(
@@ -228,37 +229,38 @@ impl gridledger_api::NodeApi for FakeNodeWithSender {
         address: &gridledger_types::Address,
         before: Option<(u64, u32)>,
         limit: usize,
-    ) -> Result<Vec<gridledger_api::TxView>, gridledger_api::NodeError> {
+    ) -> Result<Vec<gridledger_api_types::TxView>, gridledger_api_types::NodeError> {
         self.inner.history(address, before, limit)
     }
     fn site(
         &self,
         site: &gridledger_types::SiteId,
-    ) -> Result<Option<gridledger_api::SiteView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::SiteView>, gridledger_api_types::NodeError> {
         self.inner.site(site)
     }
     fn site_readings(
         &self,
         site: &gridledger_types::SiteId,
         month: u32,
-    ) -> Result<Option<gridledger_api::SiteReadingsView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::SiteReadingsView>, gridledger_api_types::NodeError>
+    {
         self.inner.site_readings(site, month)
     }
     fn market_period(
         &self,
         market: &gridledger_types::SiteId,
         start: u64,
-    ) -> Result<Option<gridledger_api::PeriodView>, gridledger_api::NodeError> {
+    ) -> Result<Option<gridledger_api_types::PeriodView>, gridledger_api_types::NodeError> {
         self.inner.market_period(market, start)
     }
     fn billing(
         &self,
-        q: &gridledger_api::BillingQuery,
-    ) -> Result<Option<serde_json::Value>, gridledger_api::NodeError> {
+        q: &gridledger_api_types::BillingQuery,
+    ) -> Result<Option<serde_json::Value>, gridledger_api_types::NodeError> {
         self.inner.billing(q)
     }
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
-        self.tx.subscribe()
+    fn subscribe(&self) -> gridledger_api_types::EventStream {
+        gridledger_api::event_stream(self.tx.subscribe())
     }
     fn metrics_text(&self) -> String {
         self.inner.metrics_text()

@@ -3,7 +3,7 @@
 use crate::fake::{alice, bob, key, tx_view, FakeNode, CHAIN, OPERATOR};
 use crate::{app, get, get_as};
 use axum::http::StatusCode;
-use gridledger_api::ContractView;
+use gridledger_api_types::ContractView;
 use gridledger_types::{
     Address, ChainId, Hash32, Payload, Registers, SignedTransaction, SiteId, SubmitReadings, Topic,
     Transaction,

@@ -1,7 +1,8 @@
 //! An in-memory [NodeApi] test double: records submitted transactions and answers reads from
 //! configured views.
-use gridledger_api::rate_limit::ClientAddr;
-use gridledger_api::*;
+use gridledger_api_types::ClientAddr;
+
+use gridledger_api_types::*;
 use gridledger_types::DecodeExt;
 use gridledger_types::{
     Address, ChainId, Hash32, MilliWon, Payload, PrivateKey, Receipt, Role, SignedTransaction,
@@ -578,8 +579,8 @@ impl NodeApi for FakeNode {
         Ok(page(all, before, limit))
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<FinalizedEvent>> {
-        self.events.subscribe()
+    fn subscribe(&self) -> EventStream {
+        gridledger_api::event_stream(self.events.subscribe())
     }
 
     fn metrics_text(&self) -> String {

@@ -19,7 +19,8 @@ use axum::{
     Router,
 };
 use fake::{FakeCharging, FakeNode};
-use gridledger_api::{router, router_with_charging, ApiConfig, ErrorBody};
+use gridledger_api::{router, router_with_charging, ApiConfig};
+use gridledger_api_types::ErrorBody;
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;

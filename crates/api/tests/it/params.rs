@@ -5,7 +5,7 @@ use crate::fake::OPERATOR;
 use crate::fake::{alice, FakeCharging, FakeNode};
 use crate::{app, app_with_services, get, get_as, portal::FakePortal, post_json, send};
 use axum::{body::Body, http::Request, http::StatusCode};
-use gridledger_api::ChargingRequest;
+use gridledger_api_types::ChargingRequest;
 use std::sync::Arc;
 
 /// 64 hex characters that are not an ed25519 public key (not a point on the curve).

@@ -3,8 +3,8 @@
 use crate::fake::{signed, FakeNode};
 use crate::{assert_error, send};
 use axum::{body::Body, http::Request, http::StatusCode, Router};
-use gridledger_api::portal::{PortalApi, PortalError, SessionView};
 use gridledger_api::{router_with, ApiConfig, Services};
+use gridledger_api_types::{PortalApi, PortalError, SessionView};
 use gridledger_types::{Payload, SignedTransaction};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -354,7 +354,7 @@ async fn without_a_portal_sign_in_is_404_but_the_session_reads_signed_out() {
 
 #[tokio::test]
 async fn a_signed_in_session_with_its_csrf_token_reaches_the_charging_service_as_its_account() {
-    use gridledger_api::Caller;
+    use gridledger_api_types::Caller;
     let node = FakeNode::new();
     let charging = crate::fake::FakeCharging::new();
     let portal = Arc::new(FakePortal::default());

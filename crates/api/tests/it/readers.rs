@@ -12,7 +12,7 @@ use axum::{
     http::{Request, StatusCode},
     Router,
 };
-use gridledger_api::{ChargingQuery, TxView};
+use gridledger_api_types::{ChargingQuery, TxView};
 use gridledger_types::{Address, ChainId, Payload, Transaction};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -346,7 +346,7 @@ async fn a_suspended_participant_keeps_its_own_records_but_loses_its_role() {
     let op = Address::of(&key(OPERATOR));
     node.devices.lock().unwrap().insert(
         Address::of(&key(42)),
-        gridledger_api::DeviceView {
+        gridledger_api_types::DeviceView {
             device: Address::of(&key(42)),
             kind: gridledger_types::DeviceKind::Meter,
             owner: op.clone(),

@@ -6,7 +6,8 @@ use gridledger_types::Address;
 /// alice's key seed (the fake's prosumer).
 const ALICE: u8 = 7;
 use axum::http::StatusCode;
-use gridledger_api::*;
+
+use gridledger_api_types::*;
 
 #[tokio::test]
 async fn status_is_the_nodes() {

@@ -5,7 +5,8 @@ use axum::{
     body::{Body, Bytes},
     http::{Request, StatusCode},
 };
-use gridledger_api::{ApiConfig, SubmitResponse};
+use gridledger_api::ApiConfig;
+use gridledger_api_types::SubmitResponse;
 use gridledger_types::{Encode, SignedTransaction, TX_MAX_BYTES};
 use serde_json::json;
 

@@ -2,7 +2,8 @@
 use crate::events::event;
 use crate::fake::{signed, FakeNode};
 use crate::submit::hex_of;
-use gridledger_api::{serve, ApiConfig, NodeApi, StatusView, SubmitResponse};
+use gridledger_api::{serve, ApiConfig};
+use gridledger_api_types::{NodeApi, StatusView, SubmitResponse};
 use serde_json::{json, Value};
 use std::{net::SocketAddr, time::Duration};
 use tokio::{
@@ -140,7 +141,7 @@ async fn serve_answers_over_tcp_streams_events_and_shuts_down_with_a_stream_open
     })
     .await
     .expect("a block event within 5 s");
-    let got: gridledger_api::FinalizedEvent = serde_json::from_str(&data).unwrap();
+    let got: gridledger_api_types::FinalizedEvent = serde_json::from_str(&data).unwrap();
     // An anonymous stream carries the block header only.
     assert_eq!(got.block, event(42).block);
     assert!(got.receipts.is_empty(), "{got:?}");

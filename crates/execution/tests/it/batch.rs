@@ -1,11 +1,11 @@
 //! Batch signature verification finds the first bad signature.
-use crate::fixture::Chain;
 use commonware_utils::test_rng;
+use gridledger_execution::test_utils::Chain;
 use gridledger_execution::verify_signatures_batch;
 use gridledger_types::{MilliWon, Payload, SignedTransaction};
 
 #[test]
-fn batch_accepts_good_and_points_at_the_first_bad() {
+pub fn batch_accepts_good_and_points_at_the_first_bad() {
     let c = Chain::new(3);
     let mut txs: Vec<SignedTransaction> = (0..20u64)
         .map(|n| {

@@ -1,24 +1,18 @@
 //! A month of the monthly market end to end inside the chain: disputes, settlement with the bank
 //! split and VAT, site bills with and without P2P, pay-bill, auto-debit on the 18th, overdue,
 //! and the bank report. The fixture checks the money invariants after every block.
-use crate::fixture::{addr, code, register_site, Chain};
-use gridledger_execution::{
-    billing::{month_billing, site_bill, site_p2p},
-    payments::{account_bill, due_ms, lines},
-    report::bank_report,
-    settlement_line, supply,
-};
+use gridledger_execution::billing::{month_billing, site_bill, site_p2p};
+use gridledger_execution::payments::{account_bill, due_ms, lines};
+use gridledger_execution::report::bank_report;
+use gridledger_execution::test_utils::{addr, code, register_site, won, Chain, MarketBuilder};
+use gridledger_execution::{settlement_line, supply};
 use gridledger_tariff::{bill, TariffClass, TariffSet};
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, ContractRef, EnergyWh, Event, MarketId, MilliWon, Payload,
-    PaymentKind, PeriodKind, PriceMilliWonPerKwh, Pricing, Side, SiteId, SubmitIntention,
+    kst_month_start_ms, ContractRef, EnergyWh, Event, MarketId, MilliWon, Payload, PaymentKind,
+    PeriodKind, Side, SiteId, SubmitIntention,
 };
 
 const DAY: u64 = 86_400_000;
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn sid(i: usize) -> SiteId {
     SiteId::new(format!("s{i}")).unwrap()
@@ -47,18 +41,12 @@ fn setup() -> (Chain, u64) {
     }
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(10),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: DAY,
-        }),
+        MarketBuilder::default()
+            .market(mk())
+            .wheeling_fee(won(10))
+            .platform_fee(won(2))
+            .dispute_window_ms(DAY)
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     (c, aug)
@@ -118,7 +106,7 @@ fn kepco(class: TariffClass, wh: u64, kw: Option<u32>) -> MilliWon {
 }
 
 #[test]
-fn a_month_from_intentions_to_paid_bills() {
+pub fn a_month_from_intentions_to_paid_bills() {
     let (mut c, aug) = setup();
     // Contracts at the uniform price of 190 won: s0->s2 60 kWh, s0->s3 40 kWh, s1->s3 50 kWh.
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -349,7 +337,7 @@ fn a_month_from_intentions_to_paid_bills() {
 }
 
 #[test]
-fn billing_rules_and_closed_months() {
+pub fn billing_rules_and_closed_months() {
     let (mut c, aug) = setup();
     let anyone = c.users[0].clone();
     c.time_ms = kst_month_start_ms(202509).unwrap();
@@ -447,7 +435,7 @@ fn billing_rules_and_closed_months() {
 }
 
 #[test]
-fn a_new_tariff_version_applies_from_its_effective_month() {
+pub fn a_new_tariff_version_applies_from_its_effective_month() {
     let (mut c, _) = setup();
     let set = TariffSet::kepco().unwrap();
     let mut v = set.versions().last().unwrap().clone();
@@ -560,25 +548,14 @@ mod props {
 }
 
 #[test]
-fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
+pub fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
     let (mut c, aug) = setup();
     // A second monthly market; s0 sells 100 kWh in each, s2 and s3 buy them.
     let op = c.operator.clone();
     let other = MarketId::new("other").unwrap();
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: other.clone(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(0),
-            platform_fee: won(0),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default().market(other.clone()).payload(),
     );
     assert!(r.is_success());
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -599,18 +576,10 @@ fn a_site_never_sells_more_in_a_month_than_its_meter_across_markets() {
         assert!(r.is_success(), "{r:?}");
     }
     // A market's period length never changes once it exists.
-    let hourly = ConfigureMarket {
-        market: other.clone(),
-        period_kind: PeriodKind::Hourly,
-        pricing: Pricing::Uniform,
-        gate_lead_ms: 0,
-        wheeling_fee: won(0),
-        platform_fee: won(0),
-        prefer_same_feeder: false,
-        active: true,
-        approval_window_ms: 0,
-        dispute_window_ms: 0,
-    };
+    let hourly = MarketBuilder::default()
+        .market(other.clone())
+        .period_kind(PeriodKind::Hourly)
+        .build();
     assert_eq!(
         code(&c.exec(&op, Payload::ConfigureMarket(hourly.clone()))),
         "period_kind_fixed"

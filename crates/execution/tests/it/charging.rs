@@ -2,7 +2,7 @@
 //! idempotent stops, expiry refunds at block time, auto-charge, every failure code, and a
 //! reference model driven by random operations. The fixture checks the money invariants (and
 //! the charging ones) after every block.
-use crate::fixture::{addr, code, key, Chain};
+use gridledger_execution::test_utils::{addr, code, key, Chain};
 use gridledger_execution::{
     account,
     charging::session_cost,
@@ -122,7 +122,7 @@ fn settle(charger: ChargerId, session: u64, payer: Address) -> Payload {
 }
 
 #[test]
-fn a_session_is_prepay_cancel_settle_and_the_wallet_pays_exactly_the_cost() {
+pub fn a_session_is_prepay_cancel_settle_and_the_wallet_pays_exactly_the_cost() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -171,7 +171,7 @@ fn a_session_is_prepay_cancel_settle_and_the_wallet_pays_exactly_the_cost() {
 }
 
 #[test]
-fn the_cost_never_exceeds_the_hold_and_idle_minutes_past_grace_are_charged() {
+pub fn the_cost_never_exceeds_the_hold_and_idle_minutes_past_grace_are_charged() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -189,7 +189,7 @@ fn the_cost_never_exceeds_the_hold_and_idle_minutes_past_grace_are_charged() {
 }
 
 #[test]
-fn repeated_and_late_stops_change_nothing_but_their_nonce() {
+pub fn repeated_and_late_stops_change_nothing_but_their_nonce() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -224,7 +224,7 @@ fn repeated_and_late_stops_change_nothing_but_their_nonce() {
 }
 
 #[test]
-fn session_numbers_cannot_jump_far_ahead_or_past_int32() {
+pub fn session_numbers_cannot_jump_far_ahead_or_past_int32() {
     use gridledger_execution::charging::{MAX_SESSION_JUMP, MAX_SESSION_NO};
     let mut e = setup(1);
     let m = e.members[0].clone();
@@ -254,7 +254,7 @@ fn session_numbers_cannot_jump_far_ahead_or_past_int32() {
 }
 
 #[test]
-fn one_open_session_per_member() {
+pub fn one_open_session_per_member() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -270,7 +270,7 @@ fn one_open_session_per_member() {
 }
 
 #[test]
-fn an_unreported_hold_is_refunded_at_block_time_and_a_late_stop_charges_nothing() {
+pub fn an_unreported_hold_is_refunded_at_block_time_and_a_late_stop_charges_nothing() {
     let mut e = setup(2);
     let (m0, m1) = (e.members[0].clone(), e.members[1].clone());
     let (a0, a1) = (addr(&m0), addr(&m1));
@@ -312,7 +312,7 @@ fn an_unreported_hold_is_refunded_at_block_time_and_a_late_stop_charges_nothing(
 }
 
 #[test]
-fn auto_charge_lets_the_owner_prepay_within_the_cap_only() {
+pub fn auto_charge_lets_the_owner_prepay_within_the_cap_only() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -348,7 +348,7 @@ fn auto_charge_lets_the_owner_prepay_within_the_cap_only() {
 }
 
 #[test]
-fn members_blocked_expired_or_short_cannot_prepay() {
+pub fn members_blocked_expired_or_short_cannot_prepay() {
     let mut e = setup(1);
     let m = e.members[0].clone();
     let me = addr(&m);
@@ -404,7 +404,7 @@ fn members_blocked_expired_or_short_cannot_prepay() {
 }
 
 #[test]
-fn registry_rules_for_operators_chargers_and_members() {
+pub fn registry_rules_for_operators_chargers_and_members() {
     let mut e = setup(1);
     let other = key(900);
     let operator = e.c.operator.clone();
@@ -664,7 +664,7 @@ proptest! {
 }
 
 #[test]
-fn every_charging_key_and_value_round_trips_with_its_exact_size() {
+pub fn every_charging_key_and_value_round_trips_with_its_exact_size() {
     use commonware_codec::{DecodeExt, Encode, EncodeSize};
     use gridledger_execution::{StateKey, StateValue};
     let mut e = setup(3);

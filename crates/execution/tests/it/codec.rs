@@ -1,11 +1,11 @@
 //! Storage decodes what execution wrote, and hostile bytes never panic.
-use crate::fixture::Chain;
 use commonware_codec::{DecodeExt, Encode};
+use gridledger_execution::test_utils::Chain;
 use gridledger_execution::{StateKey, StateValue};
 use proptest::prelude::*;
 
 #[test]
-fn every_key_and_value_of_a_real_state_round_trips() {
+pub fn every_key_and_value_of_a_real_state_round_trips() {
     let mut c = Chain::new(3);
     c.fund(0, 1_000);
     assert!(c.state.len() > 8);

@@ -1,6 +1,6 @@
 //! The same blocks give the same roots and write-sets on every node; any difference in history
 //! changes the root.
-use crate::fixture::{Chain, FAR_MS};
+use gridledger_execution::test_utils::{Chain, FAR_MS};
 use gridledger_execution::{BlockOutcome, Layered, StateKey, StateRead as _};
 use gridledger_types::{MilliWon, Payload, SignedTransaction};
 
@@ -75,7 +75,7 @@ fn run_all(blocks: &[Vec<SignedTransaction>]) -> (Chain, Vec<BlockOutcome>) {
 }
 
 #[test]
-fn same_blocks_same_roots_and_writes() {
+pub fn same_blocks_same_roots_and_writes() {
     let blocks = workload(&Chain::new(3), false);
     let (a, outs_a) = run_all(&blocks);
     let (b, outs_b) = run_all(&blocks);
@@ -92,7 +92,7 @@ fn same_blocks_same_roots_and_writes() {
 }
 
 #[test]
-fn a_different_order_gives_a_different_root() {
+pub fn a_different_order_gives_a_different_root() {
     let (a, _) = run_all(&workload(&Chain::new(3), false));
     // Two independent mints swapped: the final state is the same, the history is not.
     let (b, _) = run_all(&workload(&Chain::new(3), true));
@@ -101,7 +101,7 @@ fn a_different_order_gives_a_different_root() {
 }
 
 #[test]
-fn speculative_layers_read_like_the_applied_state() {
+pub fn speculative_layers_read_like_the_applied_state() {
     let blocks = workload(&Chain::new(3), false);
     let (c, outs) = run_all(&blocks);
     let mut base = Chain::new(3);

@@ -1,20 +1,17 @@
 //! Real-time markets: a buy holds its maximum cost in escrow; cancel releases it, clearing keeps
 //! the filled part, settlement pays the split from it and returns the rest.
-use crate::fixture::{addr, code, key, one_interval, Chain};
-use gridledger_execution::{
-    account, intentions, payments::lines, settlement_line, supply, trading::Intention,
+use gridledger_execution::payments::lines;
+use gridledger_execution::test_utils::{
+    addr, code, key, one_interval, won, Chain, MarketBuilder, SiteBuilder,
 };
+use gridledger_execution::trading::Intention;
+use gridledger_execution::{account, intentions, settlement_line, supply};
 use gridledger_types::{
-    kst_month_start_ms, BindMeter, ConfigureMarket, DeviceKind, MarketId, MilliWon, Payload,
-    PeriodKind, PriceMilliWonPerKwh, Pricing, RegisterSite, Side, SiteId, SiteKind,
-    SubmitIntention,
+    kst_month_start_ms, BindMeter, DeviceKind, MarketId, MilliWon, Payload, PeriodKind, Side,
+    SiteId, SubmitIntention,
 };
 
 const HOUR: u64 = 3_600_000;
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn rt() -> MarketId {
     MarketId::new("rt").unwrap()
@@ -33,15 +30,11 @@ fn setup() -> (Chain, u64, Vec<gridledger_types::PrivateKey>) {
         let site = SiteId::new(format!("s{i}")).unwrap();
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: site.clone(),
-                owner: c.user(i),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 1,
-                name: format!("site {i}"),
-            }),
+            SiteBuilder::default()
+                .site(site.clone())
+                .owner(c.user(i))
+                .name(format!("site {i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
         let m = key(900 + i as u64);
@@ -64,18 +57,13 @@ fn setup() -> (Chain, u64, Vec<gridledger_types::PrivateKey>) {
     }
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: rt(),
-            period_kind: PeriodKind::Hourly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: HOUR / 2,
-            wheeling_fee: won(10),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(rt())
+            .period_kind(PeriodKind::Hourly)
+            .gate_lead_ms(HOUR / 2)
+            .wheeling_fee(won(10))
+            .platform_fee(won(2))
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     (c, hour, meters)
@@ -106,7 +94,7 @@ fn intention(c: &Chain, seq: usize, start: u64) -> Intention {
 }
 
 #[test]
-fn escrow_is_held_released_and_pays_the_split() {
+pub fn escrow_is_held_released_and_pays_the_split() {
     let (mut c, hour, meters) = setup();
     // 10 kWh at <= 200 won holds ceil(10 x (200 + 10 + 2)) = 2,120 won plus 10 % VAT.
     let max = 10_000 * 212 + 10_000 * 212 / 10;
@@ -181,7 +169,7 @@ fn escrow_is_held_released_and_pays_the_split() {
 }
 
 #[test]
-fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
+pub fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
     let (mut c, hour, meters) = setup();
     c.fund(2, 3_000_000);
     assert_eq!(intend(&mut c, 2, hour, Side::Buy, 10, 200), "success");
@@ -197,18 +185,13 @@ fn a_fee_rise_after_the_buy_bills_the_contract_instead_of_failing() {
     let op = c.operator.clone();
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: rt(),
-            period_kind: PeriodKind::Hourly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: HOUR / 2,
-            wheeling_fee: won(100),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(rt())
+            .period_kind(PeriodKind::Hourly)
+            .gate_lead_ms(HOUR / 2)
+            .wheeling_fee(won(100))
+            .platform_fee(won(2))
+            .payload(),
     );
     assert!(r.is_success());
     for (i, imp, exp) in [(0usize, 0u64, 10_000u64), (2, 10_000, 0)] {

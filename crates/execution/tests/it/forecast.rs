@@ -1,10 +1,10 @@
 //! Forecasts on the 1st: each documented method with its arithmetic, and the expected
 //! benefit at the most recent monthly clearing price.
-use crate::fixture::{code, Chain};
 use gridledger_execution::forecast::{forecast, prev_month};
+use gridledger_execution::test_utils::{code, Chain, MarketBuilder, SiteBuilder};
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, CorrectReadings, MarketId, Payload, PeriodKind,
-    PriceMilliWonPerKwh, Pricing, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, CorrectReadings, MarketId, Payload, PriceMilliWonPerKwh, Side, SiteId,
+    SubmitIntention,
 };
 
 fn sid(i: usize) -> SiteId {
@@ -19,15 +19,11 @@ fn setup() -> Chain {
     for i in 0..2 {
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: sid(i),
-                owner: c.user(i),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 1,
-                name: format!("h{i}"),
-            }),
+            SiteBuilder::default()
+                .site(sid(i))
+                .owner(c.user(i))
+                .name(format!("h{i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }
@@ -50,13 +46,13 @@ fn month_kwh(c: &mut Chain, site: usize, month: u32, import: i64, export: i64) {
 }
 
 #[test]
-fn months_wrap_at_january() {
+pub fn months_wrap_at_january() {
     assert_eq!(prev_month(202501), 202412);
     assert_eq!(prev_month(202508), 202507);
 }
 
 #[test]
-fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
+pub fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
     let c = setup();
     let f = forecast(&c.state, &sid(0), 202508).unwrap();
     assert_eq!((f.demand_wh, f.demand_method), (350_000, "fallback"));
@@ -69,7 +65,7 @@ fn a_new_site_gets_the_fallback_and_no_benefit_without_a_price() {
 }
 
 #[test]
-fn recent_average_then_same_month_last_year_with_the_trend() {
+pub fn recent_average_then_same_month_last_year_with_the_trend() {
     let mut c = setup();
     // June 300 kWh (30 days), July 400 kWh (31 days): August (31 days) =
     // (300 + 400) x 31 / 61 = 355.737... kWh -> 355,737 Wh (rounded down).
@@ -107,7 +103,7 @@ fn recent_average_then_same_month_last_year_with_the_trend() {
 }
 
 #[test]
-fn expected_benefit_at_the_latest_clearing_price() {
+pub fn expected_benefit_at_the_latest_clearing_price() {
     let mut c = setup();
     month_kwh(&mut c, 0, 202506, 100, 300);
     month_kwh(&mut c, 0, 202507, 100, 300);
@@ -116,18 +112,11 @@ fn expected_benefit_at_the_latest_clearing_price() {
     let mk = MarketId::new("monthly").unwrap();
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk.clone(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: PriceMilliWonPerKwh(10_000),
-            platform_fee: PriceMilliWonPerKwh(2_000),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk.clone())
+            .wheeling_fee(PriceMilliWonPerKwh(10_000))
+            .platform_fee(PriceMilliWonPerKwh(2_000))
+            .payload(),
     );
     assert!(r.is_success());
     let jul = kst_month_start_ms(202507).unwrap();

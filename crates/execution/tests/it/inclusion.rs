@@ -1,5 +1,5 @@
 //! Rejections at inclusion change nothing; failed transactions change nothing but the nonce.
-use crate::fixture::{chain_id, code, key, Chain};
+use gridledger_execution::test_utils::{chain_id, code, key, Chain};
 use gridledger_execution::{
     account, admission_check, BlockBuilder, BlockEnv, Rejection, SigCheck, StateKey, StateValue,
 };
@@ -14,7 +14,7 @@ fn transfer(c: &Chain, to: usize, amount: u64) -> Payload {
 }
 
 #[test]
-fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
+pub fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let before = c.state.clone();
@@ -32,7 +32,7 @@ fn failed_transaction_changes_only_the_nonce_and_leaves_a_receipt() {
 }
 
 #[test]
-fn replayed_nonce_is_stale() {
+pub fn replayed_nonce_is_stale() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let tx = c.signed(&c.users[0], transfer(&c, 1, 10));
@@ -63,7 +63,7 @@ fn replayed_nonce_is_stale() {
 }
 
 #[test]
-fn expiry_is_against_block_time_inclusive() {
+pub fn expiry_is_against_block_time_inclusive() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let at = c.env().timestamp_ms;
@@ -79,19 +79,19 @@ fn expiry_is_against_block_time_inclusive() {
     };
     let late = mk(at - 1);
     assert_eq!(
-        c.clone_state_run(at, &late),
+        clone_state_run(&c, at, &late),
         Err(Rejection::Expired {
             expires_at_ms: at - 1,
             now_ms: at
         })
     );
     let just = mk(at);
-    assert_eq!(c.clone_state_run(at, &just), Ok(()));
+    assert_eq!(clone_state_run(&c, at, &just), Ok(()));
     assert!(c.run_at(at, &[just]).unwrap().receipts[0].is_success());
 }
 
 #[test]
-fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
+pub fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
     let c = Chain::new(2);
     let good = c.signed(&c.users[0], transfer(&c, 1, 1));
     let forged = gridledger_types::SignedTransaction::new(
@@ -141,7 +141,7 @@ fn bad_signature_wrong_chain_and_unknown_signer_are_rejected() {
 }
 
 #[test]
-fn builder_rejection_leaves_the_block_as_it_was() {
+pub fn builder_rejection_leaves_the_block_as_it_was() {
     let mut c = Chain::new(2);
     c.fund(0, 100);
     let env = c.env();
@@ -158,32 +158,30 @@ fn builder_rejection_leaves_the_block_as_it_was() {
     assert_eq!(with_reject, b.finish());
 }
 
-impl Chain {
-    /// Pushes one transaction into a block at `timestamp_ms` on a copy of the state.
-    fn clone_state_run(
-        &self,
-        timestamp_ms: u64,
-        tx: &gridledger_types::SignedTransaction,
-    ) -> Result<(), Rejection> {
-        let env = BlockEnv {
-            chain_id: chain_id(),
-            height: self.height + 1,
-            timestamp_ms,
-        };
-        let mut b = BlockBuilder::new(&self.state, self.root, env);
-        b.push(tx, SigCheck::Verify).map(|_| ())
-    }
+/// Pushes one transaction into a block at `timestamp_ms` on a copy of `c`'s state.
+fn clone_state_run(
+    c: &Chain,
+    timestamp_ms: u64,
+    tx: &gridledger_types::SignedTransaction,
+) -> Result<(), Rejection> {
+    let env = BlockEnv {
+        chain_id: chain_id(),
+        height: c.height + 1,
+        timestamp_ms,
+    };
+    let mut b = BlockBuilder::new(&c.state, c.root, env);
+    b.push(tx, SigCheck::Verify).map(|_| ())
 }
 
 #[test]
-fn an_auditor_signs_nothing() {
+pub fn an_auditor_signs_nothing() {
     let mut c = Chain::new(2);
     let auditor = key(77);
     let op = c.operator.clone();
     let r = c.exec(
         &op,
         Payload::RegisterParticipant {
-            account: crate::fixture::addr(&auditor),
+            account: gridledger_execution::test_utils::addr(&auditor),
             role: gridledger_types::Role::Auditor,
             name: "auditor".into(),
         },

@@ -1,10 +1,10 @@
 //! `check_invariants` catches broken states (so its passing in other tests means something).
-use crate::fixture::{Chain, FAR_MS};
+use gridledger_execution::test_utils::{Chain, FAR_MS};
 use gridledger_execution::{check_invariants, hold, AccountState, StateKey, StateValue};
 use gridledger_types::{MilliWon, Payload};
 
 #[test]
-fn invariants_catch_created_money_and_unbacked_holds() {
+pub fn invariants_catch_created_money_and_unbacked_holds() {
     let mut c = Chain::new(2);
     c.fund(0, 1_000);
     let tx = c.signed(

@@ -1,7 +1,4 @@
 //! Integration tests of the execution crate (one binary).
-#[path = "../../src/test_util.rs"]
-mod fixture;
-
 mod batch;
 mod billing;
 mod charging;
@@ -16,5 +13,6 @@ mod mandates;
 mod metering;
 mod model;
 mod ppa;
+mod recorded_chain;
 mod trading;
 mod validators;

@@ -3,11 +3,11 @@
 //! payment line (rounded down), in account bills and the bank report; a PPA a company arranged
 //! pays the share for the months whose gate closed within the mandate. The generator and
 //! consumer roles trade for themselves and through a company.
-use crate::fixture::{addr, code, one_interval};
 use crate::mandates::{
     clear, gen_site, intention, mandate_for, monthly, ms, ppa_gen_to_shop, revoke, rt, shop_site,
     World, DAY, HOUR,
 };
+use gridledger_execution::test_utils::{addr, code, one_interval};
 use gridledger_execution::{
     account,
     billing::{site_bill, site_p2p},
@@ -80,7 +80,7 @@ fn settle(w: &mut World, market: gridledger_types::MarketId, start: u64) {
 }
 
 #[test]
-fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
+pub fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let aug = ms(202508);
@@ -179,7 +179,7 @@ fn settlement_pays_the_owner_and_the_company_s_share_as_separate_lines() {
 }
 
 #[test]
-fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_included() {
+pub fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_included() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -234,7 +234,7 @@ fn a_real_time_trade_under_mandates_is_paid_from_the_owner_s_escrow_share_includ
 }
 
 #[test]
-fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_its_mandate() {
+pub fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_its_mandate() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -288,17 +288,19 @@ fn a_ppa_a_company_arranged_pays_its_share_for_months_whose_gate_closed_within_i
         Some((addr(&g), amount, false))
     );
     assert_eq!(
-        ppa::settlement(&w.c.state, &id, 202509).map(|l| l.sales_share.0),
+        gridledger_execution::settlement::ppa_settlement(&w.c.state, &id, 202509)
+            .map(|l| l.sales_share.0),
         Some(amount / 20)
     );
     assert_eq!(
-        ppa::settlement(&w.c.state, &id, 202510).map(|l| l.sales_share.0),
+        gridledger_execution::settlement::ppa_settlement(&w.c.state, &id, 202510)
+            .map(|l| l.sales_share.0),
         Some(0)
     );
 }
 
 #[test]
-fn a_generator_sells_for_itself_and_a_sales_company_buys_for_a_consumer() {
+pub fn a_generator_sells_for_itself_and_a_sales_company_buys_for_a_consumer() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert_eq!(

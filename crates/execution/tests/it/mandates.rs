@@ -3,27 +3,23 @@
 //! sides, markets and window, and a revocation takes effect for periods whose gate has not
 //! closed. The money under a mandate is in `mandate_money.rs`; this module holds the world both
 //! use. The fixture checks the money invariants after every block.
-use crate::fixture::{addr, code, key, message, register_site, Chain};
+use gridledger_execution::mandates::{mandate, site_mandates, MAX_MANDATES_PER_SITE};
+use gridledger_execution::ppa::ppa;
+use gridledger_execution::test_utils::{
+    addr, code, key, message, register_site, won, Chain, MarketBuilder,
+};
 use gridledger_execution::{
-    account, contracts, intentions,
-    mandates::{mandate, site_mandates, MAX_MANDATES_PER_SITE},
-    order_book, participant,
-    ppa::ppa,
-    StateKey, StateValue,
+    account, contracts, intentions, order_book, participant, StateKey, StateValue,
 };
 use gridledger_types::{
-    kst_month_start_ms, Address, BindMeter, ConfigureMarket, ContractRef, DeviceKind, Event,
-    GrantMandate, Hash32, MandateSides, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, PrivateKey, ProposePpa, Receipt, Role, Side, SiteId, SubmitIntention,
+    kst_month_start_ms, Address, BindMeter, ContractRef, DeviceKind, Event, GrantMandate, Hash32,
+    MandateSides, MarketId, Payload, PeriodKind, PrivateKey, ProposePpa, Receipt, Role, Side,
+    SiteId, SubmitIntention,
 };
 use proptest::prelude::*;
 
 pub const DAY: u64 = 86_400_000;
 pub const HOUR: u64 = 3_600_000;
-
-pub fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 pub fn monthly() -> MarketId {
     MarketId::new("monthly").unwrap()
@@ -120,18 +116,15 @@ impl World {
         ] {
             let r = c.exec(
                 &op,
-                Payload::ConfigureMarket(ConfigureMarket {
-                    market,
-                    period_kind: kind,
-                    pricing: Pricing::Uniform,
-                    gate_lead_ms,
-                    wheeling_fee: won(10),
-                    platform_fee: won(2),
-                    prefer_same_feeder: false,
-                    active: true,
-                    approval_window_ms: window,
-                    dispute_window_ms: window,
-                }),
+                MarketBuilder::default()
+                    .market(market)
+                    .period_kind(kind)
+                    .gate_lead_ms(gate_lead_ms)
+                    .wheeling_fee(won(10))
+                    .platform_fee(won(2))
+                    .approval_window_ms(window)
+                    .dispute_window_ms(window)
+                    .payload(),
             );
             assert!(r.is_success(), "{r:?}");
         }
@@ -247,7 +240,7 @@ pub fn ppa_gen_to_shop(start: u32, end: u32, kwh: u64) -> ProposePpa {
 }
 
 #[test]
-fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
+pub fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
     let mut w = World::new();
     let (g, cons, co, st) = (
         w.generator.clone(),
@@ -349,7 +342,7 @@ fn a_stranger_sales_company_is_refused_every_action_for_a_site() {
 }
 
 #[test]
-fn a_mandate_covers_only_its_sides_markets_and_window() {
+pub fn a_mandate_covers_only_its_sides_markets_and_window() {
     let mut w = World::new();
     let (g, co) = (w.generator.clone(), w.company.clone());
     let (now, aug, sep) = (w.c.time_ms, ms(202508), ms(202509));
@@ -418,10 +411,10 @@ fn a_mandate_covers_only_its_sides_markets_and_window() {
 }
 
 /// Block spacing of the fixture's `run` (so `time_ms = t - BLOCK` runs the next block at `t`).
-const BLOCK: u64 = crate::fixture::BLOCK_MS;
+const BLOCK: u64 = gridledger_execution::test_utils::BLOCK_MS;
 
 #[test]
-fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
+pub fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let grant = |company: Address, sides, markets: Vec<MarketId>, until, share_bp| {
@@ -593,7 +586,7 @@ fn only_the_owner_grants_a_sales_company_a_bounded_mandate() {
 }
 
 #[test]
-fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
+pub fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     assert!(w
@@ -658,7 +651,7 @@ fn revocation_takes_effect_for_periods_whose_gate_has_not_closed() {
 }
 
 #[test]
-fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_intentions() {
+pub fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_intentions() {
     let mut w = World::new();
     let (g, cons, co) = (w.generator.clone(), w.consumer.clone(), w.company.clone());
     let aug = ms(202508);
@@ -696,7 +689,7 @@ fn the_owner_acts_alone_after_revoking_but_a_closed_period_keeps_the_company_s_i
 }
 
 #[test]
-fn nobody_trades_for_a_suspended_owner() {
+pub fn nobody_trades_for_a_suspended_owner() {
     let mut w = World::new();
     let (g, co, op) = (w.generator.clone(), w.company.clone(), w.c.operator.clone());
     assert!(w

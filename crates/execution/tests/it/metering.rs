@@ -1,10 +1,10 @@
 //! Sites, meters and readings: every rule with its failure code, energy per interval and per
 //! KST month, and audited corrections.
-use crate::fixture::{addr, code, key, Chain};
+use gridledger_execution::test_utils::{addr, code, key, Chain, SiteBuilder};
 use gridledger_execution::{interval_energy, meter, month_totals, site, Rejection};
 use gridledger_types::{
-    BindMeter, CorrectReadings, DeviceKind, Event, Payload, PrivateKey, RegisterSite, Registers,
-    SiteId, SiteKind, SubmitReadings,
+    BindMeter, CorrectReadings, DeviceKind, Event, Payload, PrivateKey, Registers, SiteId,
+    SiteKind, SubmitReadings,
 };
 
 /// 2025-07-01 00:00 KST.
@@ -19,19 +19,19 @@ fn register_site(c: &mut Chain, id: &str, owner: usize, class: &str, kw: u32) ->
     let op = c.operator.clone();
     let r = c.exec(
         &op,
-        Payload::RegisterSite(RegisterSite {
-            site: sid(id),
-            owner: c.user(owner),
-            kind: if kw > 0 {
+        SiteBuilder::default()
+            .site(sid(id))
+            .owner(c.user(owner))
+            .kind(if kw > 0 {
                 SiteKind::CommercialBuilding
             } else {
                 SiteKind::Household
-            },
-            tariff_class: class.into(),
-            contract_kw: kw,
-            feeder: 3,
-            name: format!("site {id}"),
-        }),
+            })
+            .tariff_class(class.into())
+            .contract_kw(kw)
+            .feeder(3)
+            .name(format!("site {id}"))
+            .payload(),
     );
     code(&r).to_string()
 }
@@ -90,7 +90,7 @@ fn submit(c: &mut Chain, m: &PrivateKey, at_ms: u64, p: Payload) -> String {
 }
 
 #[test]
-fn site_registration_rules() {
+pub fn site_registration_rules() {
     let mut c = Chain::new(2);
     assert_eq!(
         register_site(&mut c, "b-1", 0, "general-low", 300),
@@ -114,22 +114,18 @@ fn site_registration_rules() {
     let u = c.users[1].clone();
     let r = c.exec(
         &u,
-        Payload::RegisterSite(RegisterSite {
-            site: sid("x"),
-            owner: c.user(1),
-            kind: SiteKind::Household,
-            tariff_class: "residential-low".into(),
-            contract_kw: 0,
-            feeder: 1,
-            name: "x".into(),
-        }),
+        SiteBuilder::default()
+            .site(sid("x"))
+            .owner(c.user(1))
+            .name("x".into())
+            .payload(),
     );
     assert_eq!(code(&r), "not_operator");
     assert!(site(&c.state, &sid("x")).is_none());
 }
 
 #[test]
-fn meter_binding_rules() {
+pub fn meter_binding_rules() {
     let (mut c, m) = setup();
     let op = c.operator.clone();
     let r = c.exec(
@@ -180,7 +176,7 @@ fn meter_binding_rules() {
 }
 
 #[test]
-fn readings_accumulate_per_interval_and_kst_month() {
+pub fn readings_accumulate_per_interval_and_kst_month() {
     let (mut c, m) = setup();
     // Baseline at 23:00 KST on June 30, then 23:00-24:00 (June) and 00:00-01:00 (July).
     let start = JULY_KST - HOUR;
@@ -247,7 +243,7 @@ fn readings_accumulate_per_interval_and_kst_month() {
 }
 
 #[test]
-fn bad_readings_fail_with_their_code_and_change_nothing() {
+pub fn bad_readings_fail_with_their_code_and_change_nothing() {
     let (mut c, m) = setup();
     let start = JULY_KST - HOUR;
     assert_eq!(
@@ -317,7 +313,7 @@ fn bad_readings_fail_with_their_code_and_change_nothing() {
 }
 
 #[test]
-fn only_bound_meters_sign_readings_and_meters_sign_nothing_else() {
+pub fn only_bound_meters_sign_readings_and_meters_sign_nothing_else() {
     let (mut c, m) = setup();
     // A key that is no device: refused at admission.
     let stranger = key(900);
@@ -359,7 +355,7 @@ fn only_bound_meters_sign_readings_and_meters_sign_nothing_else() {
 }
 
 #[test]
-fn corrections_are_audited_and_bounded() {
+pub fn corrections_are_audited_and_bounded() {
     let (mut c, m) = setup();
     assert_eq!(
         submit(
@@ -402,7 +398,7 @@ fn corrections_are_audited_and_bounded() {
 }
 
 #[test]
-fn the_directory_lists_participants_devices_sites_with_meters_and_settings_in_key_order() {
+pub fn the_directory_lists_participants_devices_sites_with_meters_and_settings_in_key_order() {
     let (mut c, m) = setup();
     assert_eq!(
         register_site(&mut c, "b-1", 1, "general-low", 50),

@@ -2,7 +2,7 @@
 //! state must equal the model's balances, holds and supply, every receipt must have the status the
 //! model predicts, money is neither created nor destroyed except by mint and burn, and
 //! `check_invariants` passes.
-use crate::fixture::{code, Chain};
+use gridledger_execution::test_utils::{code, Chain};
 use gridledger_execution::{account, check_invariants, hold, supply};
 use gridledger_types::{Event, Hash32, MilliWon, Payload, SignedTransaction};
 use proptest::prelude::*;
@@ -389,7 +389,7 @@ proptest! {
 
 /// The generator reaches the interesting outcomes (otherwise the property above proves little).
 #[test]
-fn workload_generator_covers_every_outcome() {
+pub fn workload_generator_covers_every_outcome() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();

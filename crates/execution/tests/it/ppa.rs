@@ -2,28 +2,21 @@
 //! contracts of an under-delivering seller), months outside the term, termination with notice
 //! and by both parties, every failure code, and a property test of many months. The fixture
 //! checks the money invariants (and the PPA ones) after every block.
-use crate::fixture::{addr, code, Chain};
 use commonware_codec::{DecodeExt, Encode};
-use gridledger_execution::{
-    billing::{site_bill, site_p2p},
-    contracts,
-    payments::{lines, PaymentSource},
-    ppa::{self, MAX_LIVE_PPAS_PER_MARKET, MAX_OPEN_PROPOSALS},
-    report::bank_report,
-    settlement_line, StateKey, StateValue,
-};
+use gridledger_execution::billing::{site_bill, site_p2p};
+use gridledger_execution::payments::{lines, PaymentSource};
+use gridledger_execution::ppa::{self, MAX_LIVE_PPAS_PER_MARKET, MAX_OPEN_PROPOSALS};
+use gridledger_execution::report::bank_report;
+use gridledger_execution::test_utils::{addr, code, won, Chain, MarketBuilder, SiteBuilder};
+use gridledger_execution::{contracts, settlement_line, StateKey, StateValue};
 use gridledger_types::{
-    kst_month_start_ms, next_month, ConfigureMarket, Event, Hash32, MarketId, MilliWon, Payload,
-    PaymentKind, PeriodKind, PpaStatus, PriceMilliWonPerKwh, Pricing, PrivateKey, ProposePpa,
-    Receipt, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, next_month, Event, Hash32, MarketId, MilliWon, Payload, PaymentKind,
+    PeriodKind, PpaStatus, PriceMilliWonPerKwh, PrivateKey, ProposePpa, Receipt, Side, SiteId,
+    SubmitIntention,
 };
 use proptest::prelude::*;
 
 const DAY: u64 = 86_400_000;
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn sid(i: usize) -> SiteId {
     SiteId::new(format!("s{i}")).unwrap()
@@ -39,18 +32,13 @@ fn ms(month: u32) -> u64 {
 }
 
 fn market(id: &str, kind: PeriodKind, active: bool) -> Payload {
-    Payload::ConfigureMarket(ConfigureMarket {
-        market: MarketId::new(id).unwrap(),
-        period_kind: kind,
-        pricing: Pricing::Uniform,
-        gate_lead_ms: 0,
-        wheeling_fee: won(10),
-        platform_fee: won(2),
-        prefer_same_feeder: false,
-        active,
-        approval_window_ms: 0,
-        dispute_window_ms: 0,
-    })
+    MarketBuilder::default()
+        .market(MarketId::new(id).unwrap())
+        .period_kind(kind)
+        .wheeling_fee(won(10))
+        .platform_fee(won(2))
+        .active(active)
+        .payload()
 }
 
 /// Users 0..5 own the household sites s0..s4 (user 4 also owns s5); a monthly uniform-price
@@ -64,15 +52,11 @@ fn setup() -> Chain {
     for i in 0..6 {
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: sid(i),
-                owner: c.user(i.min(4)),
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: 1,
-                name: format!("site {i}"),
-            }),
+            SiteBuilder::default()
+                .site(sid(i))
+                .owner(c.user(i.min(4)))
+                .name(format!("site {i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }
@@ -194,7 +178,7 @@ fn ppa_settled(r: &Receipt) -> Vec<&Event> {
 }
 
 #[test]
-fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
+pub fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     let mut c = setup();
     // s0 (user 0) sells to s2 (user 2) 100 kWh a month at 150 won in August and September.
     // The buyer proposes; the seller accepts with its own signature.
@@ -212,7 +196,10 @@ fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     let r = settle(&mut c, 202507);
     assert_eq!(code(&r), "success", "{r:?}");
     assert!(ppa_settled(&r).is_empty());
-    assert_eq!(ppa::settlement(&c.state, &id, 202507), None);
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202507),
+        None
+    );
 
     // Merit order: s2's 250-won buy takes 40 kWh, s3's 200-won buy the other 60; the uniform
     // price is the midpoint of 150 and 200: 175 won.
@@ -254,7 +241,7 @@ fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     //    each delivers 60 %: 40 x 0.6 = 24 kWh to s2, 60 x 0.6 = 36 kWh to s3. The buyers have
     //    enough import left (s2 200 >= 40, s3 100 >= 60).
     //    (Without the PPA's priority all 200 kWh would share 160: the PPA would get 80.)
-    let l = ppa::settlement(&c.state, &id, 202508).unwrap();
+    let l = gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508).unwrap();
     assert_eq!(l.delivered_wh, 100_000);
     let spot: Vec<u64> = (0..2)
         .map(|n| {
@@ -346,7 +333,9 @@ fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     assert_eq!(code(&r), "success", "{r:?}");
     assert_eq!(ppa_settled(&r).len(), 1);
     assert_eq!(
-        ppa::settlement(&c.state, &id, 202509).unwrap().delivered_wh,
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202509)
+            .unwrap()
+            .delivered_wh,
         50_000
     );
     // The term is over: the PPA left the market's index; October settles nothing for it.
@@ -357,11 +346,14 @@ fn worked_example_the_ppa_is_served_before_the_spot_contracts() {
     measure(&mut c, 2, 202510, 500_000, 0);
     let r = settle(&mut c, 202510);
     assert!(ppa_settled(&r).is_empty());
-    assert_eq!(ppa::settlement(&c.state, &id, 202510), None);
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202510),
+        None
+    );
 }
 
 #[test]
-fn termination_takes_effect_after_the_notice() {
+pub fn termination_takes_effect_after_the_notice() {
     let mut c = setup();
     // A year from August 2025 with two months' notice, proposed by the seller.
     let mut p = proposal(0, 2, 100, 202508, 202607);
@@ -372,7 +364,7 @@ fn termination_takes_effect_after_the_notice() {
         measure(&mut c, 2, m, 1_000_000, 0);
     }
     assert!(settle(&mut c, 202508).is_success());
-    let aug = ppa::settlement(&c.state, &id, 202508).unwrap();
+    let aug = gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508).unwrap();
 
     // On 15 September the buyer terminates: September and the two full months after it
     // (October, November) still settle; December does not.
@@ -395,7 +387,10 @@ fn termination_takes_effect_after_the_notice() {
         "already_terminated",
     );
     // The settled August is untouched.
-    assert_eq!(ppa::settlement(&c.state, &id, 202508), Some(aug));
+    assert_eq!(
+        gridledger_execution::settlement::ppa_settlement(&c.state, &id, 202508),
+        Some(aug)
+    );
 
     // A month with a PPA to settle cannot be billed before its period is cleared and settled.
     c.time_ms = ms(202510);
@@ -421,7 +416,7 @@ fn termination_takes_effect_after_the_notice() {
 }
 
 #[test]
-fn termination_by_both_parties_is_immediate() {
+pub fn termination_by_both_parties_is_immediate() {
     let mut c = setup();
     let mut p = proposal(0, 2, 100, 202508, 202607);
     p.notice_months = 6;
@@ -471,7 +466,7 @@ fn termination_by_both_parties_is_immediate() {
 }
 
 #[test]
-fn every_failure_code() {
+pub fn every_failure_code() {
     let mut c = setup();
     let (u0, u1, u2, u4) = (
         c.users[0].clone(),
@@ -644,7 +639,7 @@ fn every_failure_code() {
 }
 
 #[test]
-fn a_market_holds_a_bounded_number_of_live_ppas() {
+pub fn a_market_holds_a_bounded_number_of_live_ppas() {
     let mut c = setup();
     let (u0, u2) = (c.users[0].clone(), c.users[2].clone());
     let p = || Payload::ProposePpa(proposal(0, 2, 1, 202508, 202508));
@@ -777,7 +772,7 @@ proptest! {
             prop_assert_eq!(code(&twice), "already_settled");
 
             let ppa_now = ppa::ppa(&c.state, &id).unwrap();
-            let line = ppa::settlement(&c.state, &id, *m);
+            let line = gridledger_execution::settlement::ppa_settlement(&c.state, &id, *m);
             prop_assert_eq!(line.is_some(), ppa_now.active_in(*m));
             if let Some(l) = line {
                 // Never more than the profile, the seller's export or the buyer's import.

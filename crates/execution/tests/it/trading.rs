@@ -1,15 +1,11 @@
 //! Markets, intentions and clearing inside the chain: the worked example, gate rules,
 //! cancellation and ownership.
-use crate::fixture::{code, Chain};
+use gridledger_execution::test_utils::{code, won, Chain, MarketBuilder, SiteBuilder};
 use gridledger_execution::{contracts, intentions, period};
 use gridledger_types::{
-    kst_month_start_ms, ConfigureMarket, Event, MarketId, Payload, PeriodKind, PriceMilliWonPerKwh,
-    Pricing, RegisterSite, Side, SiteId, SiteKind, SubmitIntention,
+    kst_month_start_ms, Event, MarketId, Payload, PeriodKind, Pricing, Side, SiteId,
+    SubmitIntention,
 };
-
-fn won(w: u64) -> PriceMilliWonPerKwh {
-    PriceMilliWonPerKwh(w * 1_000)
-}
 
 fn mk() -> MarketId {
     MarketId::new("monthly").unwrap()
@@ -27,32 +23,23 @@ fn setup(pricing: Pricing) -> (Chain, u64) {
         let owner = c.user(i);
         let r = c.exec(
             &op,
-            Payload::RegisterSite(RegisterSite {
-                site: SiteId::new(format!("s{i}")).unwrap(),
-                owner,
-                kind: SiteKind::Household,
-                tariff_class: "residential-low".into(),
-                contract_kw: 0,
-                feeder: (i % 2) as u32,
-                name: format!("site {i}"),
-            }),
+            SiteBuilder::default()
+                .site(SiteId::new(format!("s{i}")).unwrap())
+                .owner(owner)
+                .feeder((i % 2) as u32)
+                .name(format!("site {i}"))
+                .payload(),
         );
         assert_eq!(code(&r), "success");
     }
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk(),
-            period_kind: PeriodKind::Monthly,
-            pricing,
-            gate_lead_ms: 0,
-            wheeling_fee: won(10),
-            platform_fee: won(2),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk())
+            .pricing(pricing)
+            .wheeling_fee(won(10))
+            .platform_fee(won(2))
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     (c, aug)
@@ -75,7 +62,7 @@ fn intend(c: &mut Chain, user: usize, period: u64, side: Side, kwh: u64, limit_w
 }
 
 #[test]
-fn worked_example_uniform_price() {
+pub fn worked_example_uniform_price() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // Sells: 100 kWh at >= 150 won (s0), 50 kWh at >= 180 won (s1).
     // Buys: 60 kWh at <= 250 won (s2), 90 kWh at <= 200 won (s3).
@@ -162,7 +149,7 @@ fn worked_example_uniform_price() {
 }
 
 #[test]
-fn pay_as_bid_prices_each_pair_at_its_midpoint() {
+pub fn pay_as_bid_prices_each_pair_at_its_midpoint() {
     let (mut c, aug) = setup(Pricing::PayAsBid);
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
     intend(&mut c, 2, aug, Side::Buy, 60, 250);
@@ -186,7 +173,7 @@ fn pay_as_bid_prices_each_pair_at_its_midpoint() {
 }
 
 #[test]
-fn intention_rules() {
+pub fn intention_rules() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // Only the site's owner trades for it (or a sales company under its mandate: mandates.rs).
     let k = c.users[1].clone();
@@ -253,41 +240,25 @@ fn intention_rules() {
     // Only the operator configures markets.
     let r = c.exec(
         &k0,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: MarketId::new("rt").unwrap(),
-            period_kind: PeriodKind::Hourly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(0),
-            platform_fee: won(0),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: 0,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(MarketId::new("rt").unwrap())
+            .period_kind(PeriodKind::Hourly)
+            .payload(),
     );
     assert_eq!(code(&r), "not_operator");
 }
 
 #[test]
-fn contracts_need_both_parties_within_the_window() {
+pub fn contracts_need_both_parties_within_the_window() {
     let (mut c, aug) = setup(Pricing::Uniform);
     let op = c.operator.clone();
     let day = 86_400_000;
     let r = c.exec(
         &op,
-        Payload::ConfigureMarket(ConfigureMarket {
-            market: mk(),
-            period_kind: PeriodKind::Monthly,
-            pricing: Pricing::Uniform,
-            gate_lead_ms: 0,
-            wheeling_fee: won(0),
-            platform_fee: won(0),
-            prefer_same_feeder: false,
-            active: true,
-            approval_window_ms: day,
-            dispute_window_ms: 0,
-        }),
+        MarketBuilder::default()
+            .market(mk())
+            .approval_window_ms(day)
+            .payload(),
     );
     assert_eq!(code(&r), "success");
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -357,7 +328,7 @@ fn measure(c: &mut Chain, site: &str, import_kwh: i64, export_kwh: i64) {
 }
 
 #[test]
-fn settlement_delivers_pro_rata_from_measured_values() {
+pub fn settlement_delivers_pro_rata_from_measured_values() {
     let (mut c, aug) = setup(Pricing::Uniform);
     // The worked example: contracts s0->s2 60 kWh, s0->s3 40 kWh, s1->s3 50 kWh at 190 won.
     intend(&mut c, 0, aug, Side::Sell, 100, 150);
@@ -430,7 +401,7 @@ fn settlement_delivers_pro_rata_from_measured_values() {
 }
 
 #[test]
-fn settlement_never_exceeds_contracts_or_meters() {
+pub fn settlement_never_exceeds_contracts_or_meters() {
     // Deterministic pseudo-random books and measurements (an LCG, so failures reproduce).
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rnd = |n: u64| {

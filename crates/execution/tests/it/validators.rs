@@ -1,7 +1,9 @@
 //! The validator set on chain: the genesis set of epoch 0, the operator's `ChangeValidators`
 //! scheduling the next epoch's set, several changes in one epoch, the epoch boundary, history,
 //! every refusal (with no change but the nonce) and the invariants over the records.
-use crate::fixture::{addr, code, key, message, validator, Chain, GENESIS_VALIDATORS};
+use gridledger_execution::test_utils::{
+    addr, code, key, message, validator, Chain, GENESIS_VALIDATORS,
+};
 use gridledger_execution::{
     account, check_invariants, epoch_at_height, epoch_length, scheduled_after, validator_record,
     validators_at, StateKey, StateValue,
@@ -55,7 +57,7 @@ fn refused(c: &mut Chain, k: &PrivateKey, p: Payload, expected: &str) {
 }
 
 #[test]
-fn genesis_records_the_epoch_length_and_the_set_of_epoch_zero() {
+pub fn genesis_records_the_epoch_length_and_the_set_of_epoch_zero() {
     let c = Chain::with_epoch_length(0, 7);
     assert_eq!(epoch_length(&c.state), 7);
     assert_eq!(epoch_at_height(&c.state, 6), 0);
@@ -70,7 +72,7 @@ fn genesis_records_the_epoch_length_and_the_set_of_epoch_zero() {
 }
 
 #[test]
-fn the_operator_adds_a_validator_for_the_next_epoch() {
+pub fn the_operator_adds_a_validator_for_the_next_epoch() {
     let mut c = Chain::with_epoch_length(0, 10);
     let op = c.operator.clone();
     let new = validator(10);
@@ -93,7 +95,7 @@ fn the_operator_adds_a_validator_for_the_next_epoch() {
 }
 
 #[test]
-fn the_operator_removes_a_validator_for_the_next_epoch() {
+pub fn the_operator_removes_a_validator_for_the_next_epoch() {
     let mut c = Chain::with_epoch_length(0, 10);
     let op = c.operator.clone();
     let gone = validator(2).public_key;
@@ -109,7 +111,7 @@ fn the_operator_removes_a_validator_for_the_next_epoch() {
 }
 
 #[test]
-fn several_changes_in_one_epoch_build_on_each_other() {
+pub fn several_changes_in_one_epoch_build_on_each_other() {
     let mut c = Chain::with_epoch_length(0, 100);
     let op = c.operator.clone();
     // Separate blocks.
@@ -161,7 +163,7 @@ fn several_changes_in_one_epoch_build_on_each_other() {
 }
 
 #[test]
-fn a_change_in_the_last_block_of_an_epoch_takes_effect_in_the_next() {
+pub fn a_change_in_the_last_block_of_an_epoch_takes_effect_in_the_next() {
     let l = 5;
     let mut c = Chain::with_epoch_length(0, l);
     let op = c.operator.clone();
@@ -204,7 +206,7 @@ fn a_change_in_the_last_block_of_an_epoch_takes_effect_in_the_next() {
 }
 
 #[test]
-fn only_the_operator_may_change_validators() {
+pub fn only_the_operator_may_change_validators() {
     let mut c = Chain::new(1);
     let bank = c.bank.clone();
     let user = c.users[0].clone();
@@ -224,7 +226,7 @@ fn only_the_operator_may_change_validators() {
 }
 
 #[test]
-fn bad_changes_are_refused_and_change_nothing() {
+pub fn bad_changes_are_refused_and_change_nothing() {
     let mut c = Chain::new(0);
     let op = c.operator.clone();
     let mut bad_port = validator(10);
@@ -279,7 +281,7 @@ fn bad_changes_are_refused_and_change_nothing() {
 }
 
 #[test]
-fn a_set_holds_at_most_the_limit() {
+pub fn a_set_holds_at_most_the_limit() {
     let mut c = Chain::new(0);
     let op = c.operator.clone();
     let room = MAX_VALIDATORS as u64 - GENESIS_VALIDATORS;
@@ -313,7 +315,7 @@ fn a_set_holds_at_most_the_limit() {
 }
 
 #[test]
-fn invariants_catch_malformed_validator_records() {
+pub fn invariants_catch_malformed_validator_records() {
     let mut c = Chain::new(0);
     let op = c.operator.clone();
     ok(&c.exec(&op, change(vec![validator(10)], vec![])));

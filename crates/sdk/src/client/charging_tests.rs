@@ -2,9 +2,10 @@
 //! reaches the service as the request and caller it meant, answers decode, failures map to
 //! [Error::Api].
 use super::*;
-use gridledger_api::{
-    AutoChargeResult, Caller, CertifyOutcome, ChargingApi, ChargingFailure, ChargingRequest,
-    ClockAdvance, NodeApi, NodeError, SoftStopAction,
+use gridledger_api_types::{
+    AutoChargeBody, AutoChargeResult, Caller, CertifyBody, CertifyOutcome, ChargingApi,
+    ChargingFailure, ChargingRequest, ClockAdvance, NodeApi, NodeError, PrepayBody, RevenueFilter,
+    SessionFilter, SignUpBody, SoftStopAction, StopBody,
 };
 use gridledger_types::{DecodeExt, SiteId};
 use serde_json::json;
@@ -40,7 +41,7 @@ impl NodeApi for NoNode {
     fn submit(
         &self,
         _: Vec<SignedTransaction>,
-    ) -> Vec<std::result::Result<Hash32, gridledger_api::Rejected>> {
+    ) -> Vec<std::result::Result<Hash32, gridledger_api_types::Rejected>> {
         vec![]
     }
     fn tx(&self, _: &Hash32) -> std::result::Result<Option<TxView>, NodeError> {
@@ -84,44 +85,44 @@ impl NodeApi for NoNode {
         &self,
         _: &SiteId,
         _: u64,
-    ) -> std::result::Result<Option<gridledger_api::PeriodView>, NodeError> {
+    ) -> std::result::Result<Option<gridledger_api_types::PeriodView>, NodeError> {
         nothing()
     }
     fn billing(
         &self,
-        _: &gridledger_api::BillingQuery,
+        _: &gridledger_api_types::BillingQuery,
     ) -> std::result::Result<Option<serde_json::Value>, NodeError> {
         nothing()
     }
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FinalizedEvent>> {
-        self.0.subscribe()
+    fn subscribe(&self) -> gridledger_api_types::EventStream {
+        gridledger_api::event_stream(self.0.subscribe())
     }
     fn metrics_text(&self) -> String {
         String::new()
     }
-    fn validators(&self) -> std::result::Result<gridledger_api::ValidatorsView, NodeError> {
+    fn validators(&self) -> std::result::Result<gridledger_api_types::ValidatorsView, NodeError> {
         Ok(sample_validators())
     }
     fn advance_clock(
         &self,
         _: ClockAdvance,
-    ) -> std::result::Result<ClockView, gridledger_api::ClockRefusal> {
-        Err(gridledger_api::ClockRefusal::Disabled)
+    ) -> std::result::Result<ClockView, gridledger_api_types::ClockRefusal> {
+        Err(gridledger_api_types::ClockRefusal::Disabled)
     }
 }
 
-fn sample_validators() -> gridledger_api::ValidatorsView {
+fn sample_validators() -> gridledger_api_types::ValidatorsView {
     let v = |seed: u8, addr: &str| gridledger_types::ValidatorEntry {
         public_key: gridledger_types::Address::of(
             &gridledger_types::PrivateKey::decode([seed; 32].as_slice()).unwrap(),
         ),
         p2p_addr: addr.parse().unwrap(),
     };
-    gridledger_api::ValidatorsView {
+    gridledger_api_types::ValidatorsView {
         epoch_length: 100,
         current_epoch: 4,
         validators: vec![v(1, "10.0.0.1:7070")],
-        scheduled: Some(gridledger_api::ScheduledValidators {
+        scheduled: Some(gridledger_api_types::ScheduledValidators {
             epoch: 5,
             validators: vec![v(1, "10.0.0.1:7070"), v(2, "[2001:db8::2]:7070")],
         }),
@@ -183,7 +184,7 @@ impl ChargingApi for Recorder {
     async fn handle(
         &self,
         caller: Caller,
-        _: gridledger_api::rate_limit::ClientAddr,
+        _: gridledger_api_types::ClientAddr,
         req: ChargingRequest,
     ) -> std::result::Result<serde_json::Value, ChargingFailure> {
         let v = answer(&req);

@@ -3,7 +3,7 @@
 //! sign-in load generator.
 use super::{api_error, json_or_error, Client, Secret};
 use crate::{Error, Result};
-use gridledger_api::portal::{SessionView, CSRF_HEADER, SESSION_COOKIE};
+use gridledger_api_types::{SessionView, CSRF_HEADER, SESSION_COOKIE};
 
 /// An open dashboard session. `Debug` hides the token.
 #[derive(Clone, Debug)]

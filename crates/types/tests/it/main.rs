@@ -1,0 +1,2 @@
+//! Integration tests of gridledger-types, through its public API only.
+mod golden;
