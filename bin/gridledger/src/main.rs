@@ -1,4 +1,9 @@
-//! The `gridledger` binary: keys, transactions, queries and load tests against a node.
+//! The `gridledger` binary: a node (`devnet`, `testnet`, `node`), the client CLI (`key`, `tx`,
+//! `query`, `charging`, `portal`, ...), the agents (`agent ...`), load generators (`bench*`) and
+//! the demo's seed data.
+//!
+//! Rules: wiring only (arguments, files, printing, exit codes); every rule lives in a library
+//! crate; `anyhow` is used here and nowhere else.
 #![forbid(unsafe_code)]
 
 mod charging_cmd;

@@ -1,6 +1,11 @@
 //! The charging operator's member service: members' keys sealed under their passwords,
 //! certification with lockout, member-signed prepayments, a durable outbox that settles stops
 //! on chain, expiry sweeps, and the OCPP backend that connects real chargers to all of it.
+//!
+//! Rules: it talks to the node only through `gridledger-api-types` traits (never the server
+//! crate); passwords and member keys never leave it or reach a log; a charge is paid only by
+//! the chain's three transactions (prepay, cancel, settle), and a stop is stored durably before
+//! it is acknowledged to the charger, so a crash never loses or doubles a settlement.
 #![forbid(unsafe_code)]
 
 pub mod api;

@@ -1,6 +1,10 @@
 //! GridLedger client SDK: a typed HTTP client for the node API ([Client]), transaction signing
 //! with locally tracked nonces ([TxSigner]), an encrypted key file ([Keystore]), and meter
 //! readings: batching ([readings]) and deterministic synthetic profiles ([profile]).
+//!
+//! Rules: a client, never a server (it knows the API through `gridledger-api-types` only, so
+//! `cargo tree -p gridledger-sdk` has no axum; `.ci/run` checks it); transactions take the
+//! chain's time from the node, never the local clock; keys leave memory only encrypted.
 #![forbid(unsafe_code)]
 
 pub mod client;
