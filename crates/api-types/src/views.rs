@@ -239,6 +239,9 @@ pub struct PeriodView {
     pub sells: Vec<IntentionView>,
     /// Open buys, highest price first.
     pub buys: Vec<IntentionView>,
+    /// How many intentions were ever entered for the period (open, cancelled or filled). A
+    /// period with any must be cleared before its month's bills, even if none is open now.
+    pub intentions_entered: u32,
     pub contracts: Vec<ContractView>,
 }
 

@@ -419,6 +419,7 @@ impl NodeApi for NodeService {
             matched_wh: per.matched_wh,
             sells: sells.into_iter().map(view).collect(),
             buys: buys.into_iter().map(view).collect(),
+            intentions_entered: per.next_seq,
             contracts,
         }))
     }

@@ -170,6 +170,8 @@ struct Month {
     july: u64,
     h3: u64,
     h20: u64,
+    /// An hourly period whose only intention was cancelled.
+    h25: u64,
 }
 
 /// A devnet without `--demo` whose chain clock starts on 2026-05-25 (KST), with `extra` flags.
@@ -334,6 +336,32 @@ async fn seed(net: &Devnet, client: &Client, bank: &mut TxSigner) -> (Vec<Privat
     }
     wait_all(&client, &intents).await;
 
+    // June 25th 10:00 on the hourly market: one intention, cancelled before the gate. Nothing is
+    // open at the gate, yet June's bills wait for the period to be paired.
+    let h25 = june + 24 * DAY + HOUR;
+    let mut first = TxSigner::connect(&client, owners[0].clone(), None)
+        .await
+        .unwrap();
+    let entered = first.sign(
+        Payload::SubmitIntention(SubmitIntention {
+            market: MarketId::new("hourly").unwrap(),
+            period_start_ms: h25,
+            side: Side::Sell,
+            site: SiteId::new(SITES[0].0).unwrap(),
+            energy_wh: 1_000,
+            limit: PriceMilliWonPerKwh(100_000),
+        }),
+        None,
+    );
+    wait_all(&client, std::slice::from_ref(&entered)).await;
+    let cancel = first.sign(
+        Payload::CancelIntention {
+            intention: entered.hash(),
+        },
+        None,
+    );
+    wait_all(&client, &[cancel]).await;
+
     let july = kst_month_start_ms(202607).unwrap();
     (
         meters,
@@ -342,6 +370,7 @@ async fn seed(net: &Devnet, client: &Client, bank: &mut TxSigner) -> (Vec<Privat
             july,
             h3,
             h20,
+            h25,
         },
     )
 }
@@ -376,6 +405,7 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
             july,
             h3,
             h20,
+            h25,
         },
     ) = seed(&net, &client, &mut bank).await;
 
@@ -444,14 +474,15 @@ async fn operator_agent_runs_a_month_exactly_once_across_a_kill_and_a_race_slow_
     let events = operator_events(&client, &operator).await;
     let (cleared, settled, billed, debited) = count(&events);
     let may = kst_month_start_ms(202605).unwrap();
-    // Pairing: every monthly period up to July's (its gate closed on June 30th) and the two
-    // hourly periods with intentions; nothing else, nothing twice.
+    // Pairing: every monthly period up to July's (its gate closed on June 30th) and the three
+    // hourly periods that had intentions (one only a cancelled one); nothing else, nothing twice.
     let want_cleared = BTreeMap::from([
         (key("monthly", may), 1),
         (key("monthly", june), 1),
         (key("monthly", july), 1),
         (key("hourly", h3), 1),
         (key("hourly", h20), 1),
+        (key("hourly", h25), 1),
     ]);
     assert_eq!(cleared, want_cleared);
     let want_settled = BTreeMap::from([

@@ -14,8 +14,9 @@ pub struct PeriodState {
     pub period_end_ms: u64,
     pub cleared: bool,
     pub settled: bool,
-    /// Open sell or buy intentions.
-    pub has_book: bool,
+    /// Intentions were entered for the period (open now, or since cancelled or filled): such a
+    /// period must be cleared before its month's bills.
+    pub has_intentions: bool,
     pub contracts: usize,
 }
 
@@ -28,7 +29,9 @@ impl PeriodState {
             period_end_ms: v["period_end_ms"].as_u64()?,
             cleared: v["cleared"].as_bool()?,
             settled: v["settled"].as_bool()?,
-            has_book: non_empty("sells") || non_empty("buys"),
+            has_intentions: v["intentions_entered"].as_u64()? > 0
+                || non_empty("sells")
+                || non_empty("buys"),
             contracts: v["contracts"].as_array().map_or(0, Vec::len),
         })
     }
@@ -52,7 +55,8 @@ pub enum PeriodStep {
 ///
 /// A monthly period is always paired and settled (one transaction each a month; its PPAs are
 /// settled with it even when nobody entered intentions). A real-time period (hourly, quarter
-/// hour) is paired only if it has intentions and settled only if pairing made contracts, so an
+/// hour) is paired only if intentions were entered for it (also if all were cancelled since: the
+/// month's bills need it cleared) and settled only if pairing made contracts, so an
 /// idle market costs nothing.
 pub fn period_step(
     kind: PeriodKind,
@@ -67,7 +71,7 @@ pub fn period_step(
         return PeriodStep::Done;
     }
     if !p.cleared {
-        return match (gate_passed, monthly || p.has_book) {
+        return match (gate_passed, monthly || p.has_intentions) {
             (true, true) => PeriodStep::Clear,
             (true, false) => PeriodStep::Done,
             (false, _) => PeriodStep::Wait,
@@ -194,13 +198,13 @@ mod tests {
 
     const H: u64 = 3_600_000;
 
-    fn period(cleared: bool, settled: bool, has_book: bool, contracts: usize) -> PeriodState {
+    fn period(cleared: bool, settled: bool, has_intentions: bool, contracts: usize) -> PeriodState {
         PeriodState {
             gate_closure_ms: 10 * H,
             period_end_ms: 12 * H,
             cleared,
             settled,
-            has_book,
+            has_intentions,
             contracts,
         }
     }
@@ -302,7 +306,8 @@ mod tests {
     #[test]
     fn views_are_read_and_expired_holds_counted() {
         let v = json!({"gate_closure_ms": 5, "period_end_ms": 9, "cleared": true,
-            "settled": false, "sells": [], "buys": [{}], "contracts": [{}, {}]});
+            "settled": false, "sells": [], "buys": [{}], "intentions_entered": 3,
+            "contracts": [{}, {}]});
         assert_eq!(
             PeriodState::from_view(&v),
             Some(PeriodState {
@@ -310,11 +315,17 @@ mod tests {
                 period_end_ms: 9,
                 cleared: true,
                 settled: false,
-                has_book: true,
+                has_intentions: true,
                 contracts: 2
             })
         );
         assert_eq!(PeriodState::from_view(&json!({"cleared": true})), None);
+        // Every intention cancelled: nothing open, but the period still has to be paired.
+        let cancelled = json!({"gate_closure_ms": 5, "period_end_ms": 9, "cleared": false,
+            "settled": false, "sells": [], "buys": [], "intentions_entered": 1, "contracts": []});
+        let p = PeriodState::from_view(&cancelled).unwrap();
+        assert!(p.has_intentions);
+        assert_eq!(period_step(PeriodKind::Hourly, 0, &p, 5), PeriodStep::Clear);
         let b = json!({"progress": {"started": true, "done": false, "collected": false}});
         assert_eq!(
             MonthState::from_view(&b).map(|m| (m.started, m.done, m.due_ms)),

@@ -5,7 +5,7 @@
 //! configurations (`/api/v1/directory`), the periods of the last three months and their
 //! billing, and sends what is due ([calendar] decides):
 //! - `ClearPeriod` once a period's gate has closed (a monthly period always; a real-time one if
-//!   it has intentions),
+//!   intentions were entered for it, even if all were cancelled since),
 //! - `SettlePeriod` once its dispute window has closed (a monthly period always; a real-time one
 //!   if pairing made contracts),
 //! - `IssueBills` once a month has ended (the 1st, 00:00 KST) and all its periods are closed,

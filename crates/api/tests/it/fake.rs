@@ -514,6 +514,7 @@ impl NodeApi for FakeNode {
             matched_wh: 0,
             sells: vec![],
             buys: vec![],
+            intentions_entered: 0,
             contracts: self.contracts.lock().unwrap().clone(),
         }))
     }
