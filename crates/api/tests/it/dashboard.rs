@@ -134,3 +134,62 @@ fn every_language_has_every_string_the_page_uses() {
         .chars()
         .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)));
 }
+
+/// Failure codes the dashboard names (its `CODES` / `ERRORS` tables, `code === "..."` checks
+/// and the common `error.<code>` strings) are the chain's and the API's own names: a renamed
+/// or misspelt code would silently fall back to a generic message.
+#[test]
+fn every_failure_code_the_dashboard_names_exists() {
+    use gridledger_api_types::ErrorCode;
+    use gridledger_execution::FailCode;
+    let mut known: BTreeSet<String> = FailCode::ALL.iter().map(|c| c.as_str().into()).collect();
+    known.extend(ErrorCode::API.iter().map(|c| c.as_str().to_string()));
+    known.extend(
+        ErrorCode::MEMBER_SERVICE
+            .iter()
+            .map(|c| c.as_str().to_string()),
+    );
+    let mut named = BTreeSet::new();
+    for (path, _, body) in ASSETS.iter().filter(|a| a.0.ends_with(".js")) {
+        // `const CODES = { code: { key: ... }, ... };` and `const ERRORS = { ... };`
+        for table in ["const CODES = {", "const ERRORS = {"] {
+            if let Some(i) = body.find(table) {
+                let rest = &body[i + table.len()..];
+                let end = rest.find("\n};").expect("a code table ends with `};`");
+                for line in rest[..end].lines() {
+                    if let Some((name, _)) = line.trim().split_once(':') {
+                        named.insert(((*path).to_string(), name.trim().to_string()));
+                    }
+                }
+            }
+        }
+        for part in body.split("code === \"").skip(1) {
+            let name = part.split('"').next().unwrap();
+            named.insert(((*path).to_string(), name.to_string()));
+        }
+    }
+    let common: serde_json::Value = serde_json::from_str(
+        ASSETS
+            .iter()
+            .find(|a| a.0 == "/ui/i18n/en.json")
+            .expect("the English dictionary")
+            .2,
+    )
+    .unwrap();
+    for key in common.as_object().unwrap().keys() {
+        if let Some(name) = key.strip_prefix("error.") {
+            if !CLIENT_MESSAGES.contains(&name) {
+                named.insert(("/ui/i18n/en.json".into(), name.to_string()));
+            }
+        }
+    }
+    assert!(
+        named.len() > 20,
+        "the scan found the dashboard's codes: {named:?}"
+    );
+    let unknown: Vec<_> = named.iter().filter(|(_, n)| !known.contains(n)).collect();
+    assert!(unknown.is_empty(), "codes no one returns: {unknown:?}");
+}
+
+/// `error.<name>` strings the dashboard shows for its own conditions, not for a returned code.
+const CLIENT_MESSAGES: &[&str] = &["screen", "unknown", "timeout"];
